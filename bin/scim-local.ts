@@ -1,0 +1,101 @@
+/**
+ * `npm start`: the SCIM server on localhost, backed by DynamoDB Local, running the same handler
+ * functions the Lambdas run. See README "Run it locally" for the environment it honours.
+ */
+import '../local/log-defaults';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { generateToken } from '../lambdas/auth/token-format';
+import { handler as discoveryHandler } from '../lambdas/handlers/discovery';
+import { handler as groupsHandler } from '../lambdas/handlers/groups';
+import { handler as usersHandler } from '../lambdas/handlers/users';
+import { ENV } from '../lambdas/runtime';
+import { ensureTable } from '../lambdas/store/ensure-table';
+import { type DevToken, parseLocalTokens, validateDevToken, writeDevTokens } from '../local/dev-tokens';
+import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from '../local/dynamodb-local';
+import { createLocalServer, listen } from '../local/http-server';
+
+const DEFAULT_PORT = 7643;
+
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? DEFAULT_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT "${process.env.PORT}" is not a port`);
+  const inMemory = process.env.SCIM_IN_MEMORY === '1' || process.env.SCIM_IN_MEMORY === 'true';
+  const stateDir = inMemory ? mkdtempSync(join(tmpdir(), 'scim-local-')) : resolve('.scim-local');
+  const tableName = process.env.TABLE_NAME ?? 'scim-local';
+
+  const generated = process.env.SCIM_DEV_TOKEN === undefined;
+  const tokens: DevToken[] = [
+    { tenant: 'default', token: process.env.SCIM_DEV_TOKEN ?? generateToken() },
+    ...parseLocalTokens(process.env.SCIM_LOCAL_TOKENS),
+  ];
+  tokens.forEach(validateDevToken);
+
+  let dynamo: DynamoDbLocal | undefined;
+  let endpoint = process.env.DYNAMODB_ENDPOINT;
+  if (!endpoint) {
+    dynamo = await startDynamoDbLocal(inMemory ? {} : { dataDir: join(stateDir, 'dynamodb') });
+    endpoint = dynamo.endpoint;
+  }
+  const stop = async (code: number): Promise<never> => {
+    await dynamo?.stop();
+    if (inMemory) rmSync(stateDir, { recursive: true, force: true });
+    process.exit(code);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      process.stdout.write('\nStopping…\n');
+      void stop(0);
+    });
+  }
+
+  try {
+    const admin = new DynamoDBClient({
+      endpoint,
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const state = await ensureTable(admin, tableName);
+    admin.destroy();
+
+    const tokenFile = join(stateDir, 'tokens.json');
+    writeDevTokens(tokenFile, tokens);
+    process.env[ENV.tableName] = tableName;
+    process.env[ENV.dynamoEndpoint] = endpoint;
+    process.env[ENV.tokenFile] = tokenFile;
+
+    // The exact handler functions Lambda runs; their runtime is built from the environment above
+    // on the first request.
+    const server = createLocalServer({ users: usersHandler, groups: groupsHandler, discovery: discoveryHandler });
+    const bound = await listen(server, port);
+
+    const baseUrl = `http://127.0.0.1:${bound}/scim/v2`;
+    const lines = [
+      '',
+      `SCIM server ready: ${baseUrl}`,
+      `  DynamoDB: ${endpoint} (table ${tableName}, ${state === 'created' ? 'created' : 'existing'}${
+        dynamo ? (inMemory ? ', in memory' : `, data in ${join(stateDir, 'dynamodb')}`) : ''
+      })`,
+      `  Tenant "default" token${generated ? ' (new on every start; set SCIM_DEV_TOKEN to fix it)' : ''}:`,
+      `    ${tokens[0]?.token}`,
+      ...tokens.slice(1).map((t) => `  Tenant "${t.tenant}": token from SCIM_LOCAL_TOKENS`),
+      '',
+      `  curl -H "Authorization: Bearer ${tokens[0]?.token}" ${baseUrl}/ServiceProviderConfig`,
+      '',
+      'Press Ctrl-C to stop.',
+      '',
+    ];
+    process.stdout.write(lines.join('\n'));
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    await stop(1);
+  }
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${error instanceof JavaMissingError ? '' : 'Failed to start: '}${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,63 @@
+/**
+ * The token store document, kept as JSON in Secrets Manager (and, for the local server, in
+ * `.scim-local/tokens.json`). It holds only SHA-256 hashes: a leaked document does not leak a
+ * usable token.
+ */
+
+export interface TokenRecord {
+  /** Stable public identifier of the token, used by `scim-token list/rotate/revoke`. */
+  readonly id: string;
+  readonly tenant: string;
+  readonly label: string;
+  /** Lower-case hex SHA-256 of the token's UTF-8 bytes. */
+  readonly sha256: string;
+  readonly createdAt: string;
+  readonly expiresAt?: string;
+}
+
+export interface TokenDocument {
+  readonly tokens: readonly TokenRecord[];
+}
+
+export const EMPTY_TOKEN_DOCUMENT: TokenDocument = { tokens: [] };
+
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function isValidTenant(tenant: string): boolean {
+  return TENANT.test(tenant);
+}
+
+/**
+ * Parses and validates a stored document. A record that does not validate is dropped rather
+ * than trusted; a document that is not JSON at all is an error (the caller fails closed).
+ */
+export function parseTokenDocument(text: string): TokenDocument {
+  const raw: unknown = JSON.parse(text);
+  if (typeof raw !== 'object' || raw === null || !Array.isArray((raw as { tokens?: unknown }).tokens)) {
+    throw new Error('token document must be an object with a "tokens" array');
+  }
+  const tokens: TokenRecord[] = [];
+  for (const entry of (raw as { tokens: unknown[] }).tokens) {
+    if (typeof entry !== 'object' || entry === null) continue;
+    const r = entry as Record<string, unknown>;
+    if (
+      typeof r.id === 'string' &&
+      typeof r.tenant === 'string' &&
+      isValidTenant(r.tenant) &&
+      typeof r.sha256 === 'string' &&
+      HEX_SHA256.test(r.sha256) &&
+      typeof r.createdAt === 'string'
+    ) {
+      tokens.push({
+        id: r.id,
+        tenant: r.tenant,
+        label: typeof r.label === 'string' ? r.label : '',
+        sha256: r.sha256,
+        createdAt: r.createdAt,
+        ...(typeof r.expiresAt === 'string' ? { expiresAt: r.expiresAt } : {}),
+      });
+    }
+  }
+  return { tokens };
+}

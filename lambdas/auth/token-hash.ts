@@ -1,0 +1,25 @@
+/**
+ * Hashing and comparison of bearer tokens. Tokens carry at least 256 bits of randomness, so a
+ * plain SHA-256 is the right tool (a slow password hash would only add latency: there is no
+ * low-entropy secret to protect). Comparison is constant-time over every stored hash, so
+ * timing reveals neither which record matched nor how much of a hash did.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { TokenRecord } from './token-document';
+
+export function sha256Hex(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Returns the record whose hash equals the token's, examining all records in every case. */
+export function findTokenRecord(token: string, records: readonly TokenRecord[]): TokenRecord | undefined {
+  const presented = Buffer.from(sha256Hex(token), 'hex');
+  let found: TokenRecord | undefined;
+  for (const record of records) {
+    const stored = Buffer.from(record.sha256, 'hex');
+    // Lengths are equal for every validated record (32 bytes); the guard keeps timingSafeEqual from throwing.
+    const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
+    if (equal && found === undefined) found = record;
+  }
+  return found;
+}

@@ -1,0 +1,97 @@
+/**
+ * The one place where an API Gateway event becomes a SCIM operation call and where errors
+ * become responses. Order: route → method → authenticate → operation. Unknown paths and
+ * methods are answered as SCIM errors too, so every response a client sees is SCIM JSON.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { Principal } from '../auth/authenticator';
+import type { HttpMethod, Operation, RouteTarget } from '../routes';
+import { matchRoute, ROUTES } from '../routes';
+import { isScimError, ScimError } from '../scim/errors';
+import { logger } from '../observability/logger';
+import { toScimRequest, type ScimRequest } from './request';
+import { errorResponse, internalErrorResponse } from './response';
+import type { Runtime } from '../runtime';
+
+export interface OperationContext {
+  readonly request: ScimRequest;
+  readonly principal: Principal;
+  readonly runtime: Runtime;
+}
+
+export type OperationHandler = (context: OperationContext) => Promise<APIGatewayProxyResult>;
+export type OperationTable = Partial<Record<Operation, OperationHandler>>;
+export type LambdaHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export function createHttpHandler(
+  target: RouteTarget,
+  operations: OperationTable,
+  runtime: () => Runtime,
+): LambdaHandler {
+  return async (event) => {
+    const started = Date.now();
+    let result: APIGatewayProxyResult;
+    let tenant: string | undefined;
+    let operation: Operation | undefined;
+    try {
+      const resolved = resolveOperation(event, target, operations);
+      operation = resolved.operation;
+      const rt = runtime();
+      const request = toScimRequest({ ...event, pathParameters: resolved.pathParameters }, rt.baseUrl);
+      const principal = await rt.authenticate(request.headers.authorization);
+      tenant = principal.tenant;
+      result = await resolved.handle({ request, principal, runtime: rt });
+    } catch (error) {
+      if (isScimError(error)) {
+        result = errorResponse(error);
+      } else {
+        logger.error('Unhandled error', { error: describe(error), route: event.resource, method: event.httpMethod });
+        result = internalErrorResponse();
+      }
+    }
+    logger.info('request', {
+      method: event.httpMethod,
+      route: event.resource,
+      operation,
+      tenant,
+      status: result.statusCode,
+      durationMs: Date.now() - started,
+    });
+    return result;
+  };
+}
+
+function resolveOperation(
+  event: APIGatewayProxyEvent,
+  target: RouteTarget,
+  operations: OperationTable,
+): { operation: Operation; handle: OperationHandler; pathParameters: Record<string, string> } {
+  // API Gateway names the matched template in `resource`; the local server does the same.
+  const declared = ROUTES.find((r) => r.path === event.resource);
+  const match = declared
+    ? { route: declared, pathParameters: (event.pathParameters ?? {}) as Record<string, string> }
+    : matchRoute(event.path);
+  if (!match || match.route.target !== target) {
+    throw new ScimError(404, `No SCIM endpoint at ${truncate(event.path)}`);
+  }
+  const method = event.httpMethod.toUpperCase() as HttpMethod;
+  const operation = match.route.methods[method];
+  const handle = operation ? operations[operation] : undefined;
+  if (!operation || !handle) {
+    const allow = Object.keys(match.route.methods).join(', ');
+    throw new ScimError(405, `Method ${truncate(event.httpMethod)} is not supported here; allowed: ${allow}`, undefined, {
+      Allow: allow,
+    });
+  }
+  return { operation, handle, pathParameters: match.pathParameters };
+}
+
+function truncate(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** Error description for logs: name, message and stack, never request data. */
+function describe(error: unknown): Record<string, unknown> {
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { value: String(error) };
+}

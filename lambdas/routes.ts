@@ -1,0 +1,102 @@
+/**
+ * The one route table. The CDK API (lib/constructs/scim-api.ts) and the local server
+ * (local/http-server.ts) both read it, so a route cannot exist in one and not the other.
+ * Plain data only: it is imported by CDK code and by every handler bundle.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** The Lambda function that serves a route. */
+export type RouteTarget = 'users' | 'groups' | 'discovery';
+
+export type Operation =
+  | 'list'
+  | 'create'
+  | 'search'
+  | 'get'
+  | 'replace'
+  | 'patch'
+  | 'delete'
+  | 'serviceProviderConfig'
+  | 'listResourceTypes'
+  | 'getResourceType'
+  | 'listSchemas'
+  | 'getSchema';
+
+export interface Route {
+  /** API Gateway resource template, e.g. `/scim/v2/Users/{id}`. */
+  readonly path: string;
+  readonly target: RouteTarget;
+  readonly methods: Readonly<Partial<Record<HttpMethod, Operation>>>;
+}
+
+export const SCIM_PREFIX = '/scim/v2';
+
+export const ROUTES: readonly Route[] = [
+  { path: `${SCIM_PREFIX}/Users`, target: 'users', methods: { GET: 'list', POST: 'create' } },
+  { path: `${SCIM_PREFIX}/Users/.search`, target: 'users', methods: { POST: 'search' } },
+  {
+    path: `${SCIM_PREFIX}/Users/{id}`,
+    target: 'users',
+    methods: { GET: 'get', PUT: 'replace', PATCH: 'patch', DELETE: 'delete' },
+  },
+  { path: `${SCIM_PREFIX}/Groups`, target: 'groups', methods: { GET: 'list', POST: 'create' } },
+  { path: `${SCIM_PREFIX}/Groups/.search`, target: 'groups', methods: { POST: 'search' } },
+  {
+    path: `${SCIM_PREFIX}/Groups/{id}`,
+    target: 'groups',
+    methods: { GET: 'get', PUT: 'replace', PATCH: 'patch', DELETE: 'delete' },
+  },
+  { path: `${SCIM_PREFIX}/ServiceProviderConfig`, target: 'discovery', methods: { GET: 'serviceProviderConfig' } },
+  { path: `${SCIM_PREFIX}/ResourceTypes`, target: 'discovery', methods: { GET: 'listResourceTypes' } },
+  { path: `${SCIM_PREFIX}/ResourceTypes/{id}`, target: 'discovery', methods: { GET: 'getResourceType' } },
+  { path: `${SCIM_PREFIX}/Schemas`, target: 'discovery', methods: { GET: 'listSchemas' } },
+  { path: `${SCIM_PREFIX}/Schemas/{id}`, target: 'discovery', methods: { GET: 'getSchema' } },
+];
+
+export interface RouteMatch {
+  readonly route: Route;
+  readonly pathParameters: Record<string, string>;
+}
+
+/**
+ * Matches a concrete request path against the table the way API Gateway does: static
+ * segments win over `{param}` segments (so `/Users/.search` is not the user `.search`).
+ */
+export function matchRoute(path: string): RouteMatch | undefined {
+  const segments = trimSlashes(path).split('/');
+  let best: { match: RouteMatch; staticCount: number } | undefined;
+  for (const route of ROUTES) {
+    const template = trimSlashes(route.path).split('/');
+    if (template.length !== segments.length) continue;
+    const pathParameters: Record<string, string> = {};
+    let staticCount = 0;
+    let ok = true;
+    for (let i = 0; i < template.length && ok; i++) {
+      const t = template[i] as string;
+      const s = segments[i] as string;
+      if (t.startsWith('{') && t.endsWith('}')) {
+        if (s === '') ok = false;
+        else pathParameters[t.slice(1, -1)] = safeDecode(s);
+      } else if (t === s) {
+        staticCount++;
+      } else {
+        ok = false;
+      }
+    }
+    if (ok && (!best || staticCount > best.staticCount)) best = { match: { route, pathParameters }, staticCount };
+  }
+  return best?.match;
+}
+
+function trimSlashes(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '');
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The composition root: everything a handler needs, built once per Lambda container (or local
+ * server process) from environment variables. Tests build a Runtime directly with their own
+ * table and tokens, so they run the same code paths as production.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Authenticate, createAuthenticator } from './auth/authenticator';
+import { fileTokenSource } from './auth/file-token-source';
+import { secretsManagerTokenSource } from './auth/secrets-manager-token-source';
+import { createDocumentClient } from './store/client';
+
+export interface Runtime {
+  readonly authenticate: Authenticate;
+  readonly db: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Overrides the base URL derived from the request (custom domains behind a proxy). */
+  readonly baseUrl?: string;
+}
+
+/** Environment variable names, set by the CDK construct and the local server. */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  dynamoEndpoint: 'DYNAMODB_ENDPOINT',
+  tokenSecretId: 'TOKEN_SECRET_ID',
+  tokenFile: 'SCIM_TOKEN_FILE',
+  tokenCacheTtl: 'TOKEN_CACHE_TTL_SECONDS',
+  baseUrl: 'SCIM_BASE_URL',
+} as const;
+
+export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
+  const tableName = env[ENV.tableName];
+  if (!tableName) throw new Error(`${ENV.tableName} is not set`);
+  const secretId = env[ENV.tokenSecretId];
+  const tokenFile = env[ENV.tokenFile];
+  const source = secretId
+    ? secretsManagerTokenSource({ secretId, ttlSeconds: Number(env[ENV.tokenCacheTtl] ?? 60) })
+    : tokenFile
+      ? fileTokenSource(tokenFile)
+      : undefined;
+  if (!source) throw new Error(`Set ${ENV.tokenSecretId} (AWS) or ${ENV.tokenFile} (local) for authentication`);
+  const endpoint = env[ENV.dynamoEndpoint];
+  return {
+    authenticate: createAuthenticator(source),
+    db: createDocumentClient(endpoint ? { endpoint } : {}),
+    tableName,
+    ...(env[ENV.baseUrl] ? { baseUrl: env[ENV.baseUrl] } : {}),
+  };
+}
+
+/** Builds the runtime on first use and keeps it for the life of the container. */
+export function lazyRuntime(build: () => Runtime = runtimeFromEnv): () => Runtime {
+  let runtime: Runtime | undefined;
+  return () => {
+    runtime ??= build();
+    return runtime;
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * The DynamoDB document client. DYNAMODB_ENDPOINT points it at DynamoDB Local; in Lambda the
+ * default endpoint and the function's role are used. Empty values are kept (SCIM allows empty
+ * strings) and undefined values dropped (SCIM treats absent and null alike).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface DynamoConfig {
+  readonly endpoint?: string;
+  readonly region?: string;
+}
+
+export function createDocumentClient(config: DynamoConfig = {}): DynamoDBDocumentClient {
+  const local = config.endpoint !== undefined;
+  const client = new DynamoDBClient({
+    region: config.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    ...(local
+      ? {
+          endpoint: config.endpoint,
+          // DynamoDB Local accepts any credentials; fixed ones keep a developer's real keys out of it.
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {}),
+    maxAttempts: 4,
+  });
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    unmarshallOptions: { wrapNumbers: false },
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * Every key string of the single table is built here and nowhere else. The tenant is the
+ * first component of every partition key, so no query can reach another tenant's items.
+ *
+ * | item        | PK                              | SK        |
+ * |-------------|---------------------------------|-----------|
+ * | user        | T#<t>#U#<id>                    | U         |
+ * | group       | T#<t>#G#<id>                    | G         |
+ * | membership  | T#<t>#G#<gid>                   | M#<uid>   |
+ * | uniqueness  | T#<t>#UNAME#<lower userName>    | #         |
+ * |             | T#<t>#GNAME#<lower displayName> | #         |
+ * | counter     | T#<t>#COUNT#<USERS|GROUPS>      | <shard>   |
+ * | checkpoint  | T#<t>#PAGE#<query hash>         | <offset>  |
+ */
+
+const enc = (value: string): string => value.replace(/#/g, '%23');
+
+export const tenantPrefix = (tenant: string): string => `T#${enc(tenant)}`;
+
+export const userKey = (tenant: string, id: string) => ({ PK: `${tenantPrefix(tenant)}#U#${id}`, SK: 'U' });
+export const groupKey = (tenant: string, id: string) => ({ PK: `${tenantPrefix(tenant)}#G#${id}`, SK: 'G' });
+export const membershipKey = (tenant: string, groupId: string, userId: string) => ({
+  PK: `${tenantPrefix(tenant)}#G#${groupId}`,
+  SK: `M#${userId}`,
+});
+export const MEMBERSHIP_SK_PREFIX = 'M#';
+
+export const userNameKey = (tenant: string, userName: string) => ({
+  PK: `${tenantPrefix(tenant)}#UNAME#${userName.toLowerCase()}`,
+  SK: '#',
+});
+export const groupNameKey = (tenant: string, displayName: string) => ({
+  PK: `${tenantPrefix(tenant)}#GNAME#${displayName.toLowerCase()}`,
+  SK: '#',
+});
+
+/** GSI1 (listing) partition of a tenant's users or groups. */
+export const userListingPk = (tenant: string): string => `${tenantPrefix(tenant)}#USERS`;
+export const groupListingPk = (tenant: string): string => `${tenantPrefix(tenant)}#GROUPS`;
+
+/** GSI2 (lookup) partitions. */
+export const userExternalIdPk = (tenant: string, externalId: string): string =>
+  `${tenantPrefix(tenant)}#UEXT#${externalId}`;
+export const groupExternalIdPk = (tenant: string, externalId: string): string =>
+  `${tenantPrefix(tenant)}#GEXT#${externalId}`;
+/** Inverted membership: the groups a user belongs to. */
+export const userGroupsPk = (tenant: string, userId: string): string => `${tenantPrefix(tenant)}#UG#${userId}`;
+
+/** GSI3 (byName) partitions; the sort key is the lower-cased name. */
+export const userNamesPk = (tenant: string): string => `${tenantPrefix(tenant)}#UNAMES`;
+export const groupNamesPk = (tenant: string): string => `${tenantPrefix(tenant)}#GNAMES`;
+
+export const counterPk = (tenant: string, resource: 'USERS' | 'GROUPS'): string =>
+  `${tenantPrefix(tenant)}#COUNT#${resource}`;
+export const checkpointPk = (tenant: string, queryHash: string): string =>
+  `${tenantPrefix(tenant)}#PAGE#${queryHash}`;

@@ -1,0 +1,67 @@
+/**
+ * Development tokens for the local server. They are written to the same JSON document shape
+ * the Secrets Manager secret holds (hashes only) and verified by the same authenticator, so
+ * local runs exercise the production hashing and constant-time comparison path.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { isValidTenant, parseTokenDocument, type TokenRecord } from '../lambdas/auth/token-document';
+import { MIN_DEV_TOKEN_LENGTH } from '../lambdas/auth/token-format';
+import { sha256Hex } from '../lambdas/auth/token-hash';
+
+export interface DevToken {
+  readonly tenant: string;
+  readonly token: string;
+}
+
+/** Id prefix of records the local server manages; records made by `scim-token --local` are kept. */
+const DEV_ID_PREFIX = 'local-env-';
+
+/** Parses `tenant:token,tenant2:token2`. */
+export function parseLocalTokens(spec: string | undefined): DevToken[] {
+  if (!spec) return [];
+  return spec
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => {
+      const colon = part.indexOf(':');
+      if (colon <= 0) throw new Error(`SCIM_LOCAL_TOKENS entry "${part.slice(0, 20)}…" is not tenant:token`);
+      return { tenant: part.slice(0, colon), token: part.slice(colon + 1) };
+    });
+}
+
+export function validateDevToken({ tenant, token }: DevToken): void {
+  if (!isValidTenant(tenant)) {
+    throw new Error(`Tenant "${tenant}" must be 1-64 characters of letters, digits, ".", "_" or "-"`);
+  }
+  if (token.length < MIN_DEV_TOKEN_LENGTH || /\s/.test(token)) {
+    throw new Error(
+      `The token for tenant "${tenant}" must be at least ${MIN_DEV_TOKEN_LENGTH} characters without spaces`,
+    );
+  }
+}
+
+/**
+ * Replaces the server-managed records in the token file with hashes of `tokens`, keeping every
+ * other record. Written atomically (temp file + rename) so a concurrent reader never sees half.
+ */
+export function writeDevTokens(file: string, tokens: readonly DevToken[], now = new Date()): void {
+  let kept: TokenRecord[] = [];
+  try {
+    kept = parseTokenDocument(readFileSync(file, 'utf8')).tokens.filter((t) => !t.id.startsWith(DEV_ID_PREFIX));
+  } catch {
+    kept = [];
+  }
+  const managed: TokenRecord[] = tokens.map(({ tenant, token }) => ({
+    id: `${DEV_ID_PREFIX}${tenant}`,
+    tenant,
+    label: 'local development token',
+    sha256: sha256Hex(token),
+    createdAt: now.toISOString(),
+  }));
+  mkdirSync(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify({ tokens: [...kept, ...managed] }, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temp, file);
+}

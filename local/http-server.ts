@@ -1,0 +1,164 @@
+/**
+ * A small HTTP server that turns each request into the API Gateway REST proxy event the deployed
+ * API would send and calls the same handler function Lambda runs. Routing comes from the shared
+ * route table, so local and deployed routes cannot drift.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { LambdaHandler } from '../lambdas/http/handler';
+import { errorResponse } from '../lambdas/http/response';
+import { matchRoute, type RouteTarget } from '../lambdas/routes';
+import { ScimError } from '../lambdas/scim/errors';
+
+/** API Gateway's own payload limit; the handlers enforce SCIM's smaller one. */
+const MAX_GATEWAY_PAYLOAD = 10 * 1024 * 1024;
+
+export type HandlerTable = Readonly<Record<RouteTarget, LambdaHandler>>;
+
+export function createLocalServer(handlers: HandlerTable): Server {
+  return createServer((req, res) => {
+    serve(handlers, req, res).catch((error: unknown) => {
+      // The handlers never throw; this only guards the adapter itself.
+      process.stderr.write(`local server error: ${error instanceof Error ? error.message : String(error)}\n`);
+      send(res, errorResponse(new ScimError(500, 'Internal server error')));
+    });
+  });
+}
+
+export async function listen(server: Server, port: number, host = '127.0.0.1'): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : port;
+}
+
+async function serve(handlers: HandlerTable, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const body = await readBody(req);
+  if (body === undefined) {
+    send(res, errorResponse(new ScimError(413, 'Request body too large', 'tooMany')));
+    return;
+  }
+  const match = matchRoute(url.pathname);
+  if (!match) {
+    send(res, errorResponse(new ScimError(404, `No SCIM endpoint at ${url.pathname.slice(0, 200)}`)));
+    return;
+  }
+  const event = buildProxyEvent({
+    method: req.method ?? 'GET',
+    url,
+    rawHeaders: req.rawHeaders,
+    body,
+    resource: match.route.path,
+    pathParameters: match.pathParameters,
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    protocol: `HTTP/${req.httpVersion}`,
+  });
+  send(res, await handlers[match.route.target](event));
+}
+
+export interface ProxyEventInput {
+  readonly method: string;
+  readonly url: URL;
+  /** Alternating names and values, as node:http's `rawHeaders`. */
+  readonly rawHeaders: readonly string[];
+  readonly body: string;
+  readonly resource: string;
+  readonly pathParameters: Record<string, string>;
+  readonly sourceIp?: string;
+  readonly protocol?: string;
+}
+
+/** The API Gateway REST proxy event for a request (also used by tests that invoke handlers directly). */
+export function buildProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
+  const { url, resource, pathParameters, body } = input;
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i + 1 < input.rawHeaders.length; i += 2) {
+    const name = input.rawHeaders[i] as string;
+    const value = input.rawHeaders[i + 1] as string;
+    headers[name] = value;
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+  }
+  headers['X-Forwarded-Proto'] = 'http';
+  const query = parseQuery(url.search);
+  const hasQuery = Object.keys(query.single).length > 0;
+  const host = Object.entries(headers).find(([n]) => n.toLowerCase() === 'host')?.[1] ?? '127.0.0.1';
+  return {
+    httpMethod: input.method,
+    path: url.pathname,
+    resource,
+    pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : null,
+    queryStringParameters: hasQuery ? query.single : null,
+    multiValueQueryStringParameters: hasQuery ? query.multi : null,
+    headers,
+    multiValueHeaders,
+    body: body === '' ? null : body,
+    isBase64Encoded: false,
+    stageVariables: null,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      authorizer: null,
+      domainName: host,
+      httpMethod: input.method,
+      identity: { sourceIp: input.sourceIp ?? '127.0.0.1' },
+      path: url.pathname,
+      protocol: input.protocol ?? 'HTTP/1.1',
+      requestId: randomUUID(),
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: resource,
+      stage: 'local',
+    } as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+/**
+ * Query decoding as API Gateway REST does it: percent-escapes are decoded, `+` is kept as a
+ * literal plus (the filter parser treats a `+` between tokens as a space).
+ */
+function parseQuery(search: string): { single: Record<string, string>; multi: Record<string, string[]> } {
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (const pair of search.replace(/^\?/, '').split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = decode(eq < 0 ? pair : pair.slice(0, eq));
+    const value = eq < 0 ? '' : decode(pair.slice(eq + 1));
+    single[name] = value;
+    multi[name] = [...(multi[name] ?? []), value];
+  }
+  return { single, multi };
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_GATEWAY_PAYLOAD) return undefined;
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyResult): void {
+  if (res.headersSent) return;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  res.writeHead(result.statusCode, headers);
+  res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+}
