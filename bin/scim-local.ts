@@ -21,7 +21,8 @@ const DEFAULT_PORT = 7643;
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT "${process.env.PORT}" is not a port`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT "${process.env.PORT}" is not a port`);
   const inMemory = process.env.SCIM_IN_MEMORY === '1' || process.env.SCIM_IN_MEMORY === 'true';
   const stateDir = inMemory ? mkdtempSync(join(tmpdir(), 'scim-local-')) : resolve('.scim-local');
   const tableName = process.env.TABLE_NAME ?? 'scim-local';
@@ -68,7 +69,11 @@ async function main(): Promise<void> {
 
     // The exact handler functions Lambda runs; their runtime is built from the environment above
     // on the first request.
-    const server = createLocalServer({ users: usersHandler, groups: groupsHandler, discovery: discoveryHandler });
+    const server = createLocalServer({
+      users: usersHandler,
+      groups: groupsHandler,
+      discovery: discoveryHandler,
+    });
     const bound = await listen(server, port);
 
     const baseUrl = `http://127.0.0.1:${bound}/scim/v2`;

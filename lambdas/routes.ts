@@ -47,7 +47,11 @@ export const ROUTES: readonly Route[] = [
     target: 'groups',
     methods: { GET: 'get', PUT: 'replace', PATCH: 'patch', DELETE: 'delete' },
   },
-  { path: `${SCIM_PREFIX}/ServiceProviderConfig`, target: 'discovery', methods: { GET: 'serviceProviderConfig' } },
+  {
+    path: `${SCIM_PREFIX}/ServiceProviderConfig`,
+    target: 'discovery',
+    methods: { GET: 'serviceProviderConfig' },
+  },
   { path: `${SCIM_PREFIX}/ResourceTypes`, target: 'discovery', methods: { GET: 'listResourceTypes' } },
   { path: `${SCIM_PREFIX}/ResourceTypes/{id}`, target: 'discovery', methods: { GET: 'getResourceType' } },
   { path: `${SCIM_PREFIX}/Schemas`, target: 'discovery', methods: { GET: 'listSchemas' } },
@@ -84,7 +88,8 @@ export function matchRoute(path: string): RouteMatch | undefined {
         ok = false;
       }
     }
-    if (ok && (!best || staticCount > best.staticCount)) best = { match: { route, pathParameters }, staticCount };
+    if (ok && (!best || staticCount > best.staticCount))
+      best = { match: { route, pathParameters }, staticCount };
   }
   return best?.match;
 }

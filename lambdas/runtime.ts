@@ -37,7 +37,8 @@ export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
     : tokenFile
       ? fileTokenSource(tokenFile)
       : undefined;
-  if (!source) throw new Error(`Set ${ENV.tokenSecretId} (AWS) or ${ENV.tokenFile} (local) for authentication`);
+  if (!source)
+    throw new Error(`Set ${ENV.tokenSecretId} (AWS) or ${ENV.tokenFile} (local) for authentication`);
   const endpoint = env[ENV.dynamoEndpoint];
   return {
     authenticate: createAuthenticator(source),

@@ -49,7 +49,9 @@ export function validateDevToken({ tenant, token }: DevToken): void {
 export function writeDevTokens(file: string, tokens: readonly DevToken[], now = new Date()): void {
   let kept: TokenRecord[] = [];
   try {
-    kept = parseTokenDocument(readFileSync(file, 'utf8')).tokens.filter((t) => !t.id.startsWith(DEV_ID_PREFIX));
+    kept = parseTokenDocument(readFileSync(file, 'utf8')).tokens.filter(
+      (t) => !t.id.startsWith(DEV_ID_PREFIX),
+    );
   } catch {
     kept = [];
   }

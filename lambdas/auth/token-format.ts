@@ -13,7 +13,9 @@ import { crc32 } from 'node:zlib';
 export const TOKEN_PREFIX = 'scim_';
 const BODY_LENGTH = 43;
 const CHECKSUM_LENGTH = 7;
-const TOKEN_PATTERN = new RegExp(`^${TOKEN_PREFIX}([A-Za-z0-9_-]{${BODY_LENGTH}})_([0-9a-z]{${CHECKSUM_LENGTH}})$`);
+const TOKEN_PATTERN = new RegExp(
+  `^${TOKEN_PREFIX}([A-Za-z0-9_-]{${BODY_LENGTH}})_([0-9a-z]{${CHECKSUM_LENGTH}})$`,
+);
 
 /** Shortest development token the local server accepts (SCIM_DEV_TOKEN / SCIM_LOCAL_TOKENS). */
 export const MIN_DEV_TOKEN_LENGTH = 32;

@@ -6,6 +6,7 @@ import { lazyRuntime, type Runtime } from '../runtime';
 
 export const groupsOperations: OperationTable = {};
 
-export const createGroupsHandler = (runtime: () => Runtime) => createHttpHandler('groups', groupsOperations, runtime);
+export const createGroupsHandler = (runtime: () => Runtime) =>
+  createHttpHandler('groups', groupsOperations, runtime);
 
 export const handler = createGroupsHandler(lazyRuntime());

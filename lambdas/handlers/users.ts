@@ -6,6 +6,7 @@ import { lazyRuntime, type Runtime } from '../runtime';
 
 export const usersOperations: OperationTable = {};
 
-export const createUsersHandler = (runtime: () => Runtime) => createHttpHandler('users', usersOperations, runtime);
+export const createUsersHandler = (runtime: () => Runtime) =>
+  createHttpHandler('users', usersOperations, runtime);
 
 export const handler = createUsersHandler(lazyRuntime());

@@ -5,13 +5,13 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Principal } from '../auth/authenticator';
+import { logger } from '../observability/logger';
 import type { HttpMethod, Operation, RouteTarget } from '../routes';
 import { matchRoute, ROUTES } from '../routes';
-import { isScimError, ScimError } from '../scim/errors';
-import { logger } from '../observability/logger';
-import { toScimRequest, type ScimRequest } from './request';
-import { errorResponse, internalErrorResponse } from './response';
 import type { Runtime } from '../runtime';
+import { isScimError, ScimError } from '../scim/errors';
+import { type ScimRequest, toScimRequest } from './request';
+import { errorResponse, internalErrorResponse } from './response';
 
 export interface OperationContext {
   readonly request: ScimRequest;
@@ -45,7 +45,11 @@ export function createHttpHandler(
       if (isScimError(error)) {
         result = errorResponse(error);
       } else {
-        logger.error('Unhandled error', { error: describe(error), route: event.resource, method: event.httpMethod });
+        logger.error('Unhandled error', {
+          error: describe(error),
+          route: event.resource,
+          method: event.httpMethod,
+        });
         result = internalErrorResponse();
       }
     }
@@ -79,9 +83,14 @@ function resolveOperation(
   const handle = operation ? operations[operation] : undefined;
   if (!operation || !handle) {
     const allow = Object.keys(match.route.methods).join(', ');
-    throw new ScimError(405, `Method ${truncate(event.httpMethod)} is not supported here; allowed: ${allow}`, undefined, {
-      Allow: allow,
-    });
+    throw new ScimError(
+      405,
+      `Method ${truncate(event.httpMethod)} is not supported here; allowed: ${allow}`,
+      undefined,
+      {
+        Allow: allow,
+      },
+    );
   }
   return { operation, handle, pathParameters: match.pathParameters };
 }

@@ -24,7 +24,10 @@ export function jsonResponse(
   };
 }
 
-export function emptyResponse(statusCode: number, headers: Record<string, string> = {}): APIGatewayProxyResult {
+export function emptyResponse(
+  statusCode: number,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
   return { statusCode, headers: { ...BASE_HEADERS, ...headers }, body: '' };
 }
 

@@ -53,7 +53,8 @@ export function toErrorBody(error: ScimError): ScimErrorBody {
   return body;
 }
 
-export const badRequest = (scimType: ScimType, detail: string): ScimError => new ScimError(400, detail, scimType);
+export const badRequest = (scimType: ScimType, detail: string): ScimError =>
+  new ScimError(400, detail, scimType);
 export const notFound = (detail = 'Resource not found'): ScimError => new ScimError(404, detail);
 export const conflict = (detail: string): ScimError => new ScimError(409, detail, 'uniqueness');
 export const preconditionFailed = (detail = 'Resource version does not match If-Match'): ScimError =>

@@ -44,7 +44,8 @@ export const userExternalIdPk = (tenant: string, externalId: string): string =>
 export const groupExternalIdPk = (tenant: string, externalId: string): string =>
   `${tenantPrefix(tenant)}#GEXT#${externalId}`;
 /** Inverted membership: the groups a user belongs to. */
-export const userGroupsPk = (tenant: string, userId: string): string => `${tenantPrefix(tenant)}#UG#${userId}`;
+export const userGroupsPk = (tenant: string, userId: string): string =>
+  `${tenantPrefix(tenant)}#UG#${userId}`;
 
 /** GSI3 (byName) partitions; the sort key is the lower-cased name. */
 export const userNamesPk = (tenant: string): string => `${tenantPrefix(tenant)}#UNAMES`;

@@ -21,7 +21,11 @@ export interface IndexDefinition {
 
 export const TABLE_KEYS = { partitionKey: 'PK', sortKey: 'SK' } as const;
 
-export const LISTING_INDEX: IndexDefinition = { indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' };
+export const LISTING_INDEX: IndexDefinition = {
+  indexName: 'GSI1',
+  partitionKey: 'GSI1PK',
+  sortKey: 'GSI1SK',
+};
 export const LOOKUP_INDEX: IndexDefinition = { indexName: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' };
 export const NAME_INDEX: IndexDefinition = { indexName: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK' };
 

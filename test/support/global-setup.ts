@@ -3,6 +3,7 @@
  * workers through the environment (workers are forked after this runs).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 import { startDynamoDbLocal } from '../../local/dynamodb-local';
 
 export default async function globalSetup(): Promise<void> {

@@ -4,9 +4,9 @@
  * Integration tests use it in-process; e2e tests use real HTTP through the local server.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { staticTokenSource } from '../../lambdas/auth/token-source';
 import { createAuthenticator } from '../../lambdas/auth/authenticator';
 import { sha256Hex } from '../../lambdas/auth/token-hash';
+import { staticTokenSource } from '../../lambdas/auth/token-source';
 import { createDiscoveryHandler } from '../../lambdas/handlers/discovery';
 import { createGroupsHandler } from '../../lambdas/handlers/groups';
 import { createUsersHandler } from '../../lambdas/handlers/users';
@@ -111,7 +111,8 @@ export async function createScimTestClient(options: { tenants?: string[] } = {})
 
 export function toResponse(result: APIGatewayProxyResult): ScimResponse {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
+  for (const [name, value] of Object.entries(result.headers ?? {}))
+    headers[name.toLowerCase()] = String(value);
   const text = result.body ?? '';
   return { status: result.statusCode, headers, body: text === '' ? undefined : JSON.parse(text), text };
 }
