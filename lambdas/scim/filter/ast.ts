@@ -47,3 +47,14 @@ export interface PatchPath {
   /** Only with valueFilter: the sub-attribute of the matching elements. */
   readonly subAttribute?: string;
 }
+
+/**
+ * How filter evaluation and PATCH learn attribute characteristics (type, caseExact,
+ * multiValued, mutability) without depending on the schema module: the schema registry hands
+ * out a lookup per resource type. Names resolve case-insensitively. For an element-relative
+ * path inside `emails[…]`, callers ask for `{attribute: 'emails', subAttribute: 'type'}`.
+ * Returns the definition of the deepest named attribute (the sub-attribute when given).
+ */
+export type AttributeLookup = (
+  path: AttributePath,
+) => import('../schema/types').AttributeDefinition | undefined;
