@@ -5,6 +5,8 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Principal } from '../auth/authenticator';
+import { currentCost, withCostScope } from '../observability/dynamo-cost';
+import { operationName, reportRequestCost } from '../observability/dynamo-cost-report';
 import { logger } from '../observability/logger';
 import type { HttpMethod, Operation, RouteTarget } from '../routes';
 import { matchRoute, ROUTES } from '../routes';
@@ -28,7 +30,7 @@ export function createHttpHandler(
   operations: OperationTable,
   runtime: () => Runtime,
 ): LambdaHandler {
-  return async (event) => {
+  const handle: LambdaHandler = async (event) => {
     const started = Date.now();
     let result: APIGatewayProxyResult;
     let tenant: string | undefined;
@@ -61,8 +63,11 @@ export function createHttpHandler(
       status: result.statusCode,
       durationMs: Date.now() - started,
     });
-    return result;
+    // DynamoDB cost of this request: EMF metrics in Lambda, a header only if SCIM_COST_HEADER=1.
+    return reportRequestCost(operation && operationName(target, operation), currentCost(), result);
   };
+  // One cost scope per request, so concurrent requests in one process never share a meter.
+  return (event) => withCostScope(() => handle(event));
 }
 
 function resolveOperation(

@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { attachCostMeter } from '../observability/dynamo-cost';
 
 export interface DynamoConfig {
   readonly endpoint?: string;
@@ -24,6 +25,8 @@ export function createDocumentClient(config: DynamoConfig = {}): DynamoDBDocumen
       : {}),
     maxAttempts: 4,
   });
+  // Counts requests and capacity per SCIM request (inactive outside a cost scope).
+  attachCostMeter(client);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     unmarshallOptions: { wrapNumbers: false },
