@@ -1,0 +1,210 @@
+/**
+ * Turns a POST/PUT body (or a PATCHed resource the services re-validate) into the canonical
+ * resource the store keeps. Two passes:
+ *
+ * 1. Canonicalise, tolerating what real clients send (docs/reference: Okta echoes `id`/`meta`
+ *    with non-ISO dates and sends `password` and `groups: []`; Entra sends `meta`, `roles: []`,
+ *    string booleans, Microsoft schema URNs, nulls, and URN-qualified or dotted keys): names
+ *    are matched case-insensitively and rewritten to the definitions' spelling; read-only,
+ *    never-returned, unknown, null and empty values are dropped (RFC 7643 §2.5 treats null
+ *    and [] as "unassigned"; RFC 7644 §3.5.1 lets a server ignore read-only input).
+ * 2. Validate the canonical shape with ajv against a JSON Schema generated from the registry
+ *    (json-schema.ts), compiled once per registry and resource type, and translate the first
+ *    ajv error into a SCIM 400 invalidValue whose detail names the attribute path.
+ *
+ * Canonicalisation keeps wrongly typed values as they are so that pass 2 reports them.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { badRequest } from '../errors';
+import type { ResourceTypeName } from '../meta';
+import { FORBIDDEN_KEYS, isPlainObject, type JsonObject } from './json';
+import { isWritable, MAX_STRING_LENGTH, resourceJsonSchema } from './json-schema';
+import type { SchemaRegistry } from './registry';
+import type { AttributeDefinition } from './types';
+
+/** A validated, canonical resource body: no id, no meta, `schemas` recomputed. */
+export type ScimResourceInput = JsonObject;
+
+export function parseResourceInput(
+  resourceType: ResourceTypeName,
+  body: unknown,
+  registry: SchemaRegistry,
+): ScimResourceInput {
+  if (!isPlainObject(body)) {
+    throw badRequest('invalidSyntax', `The request body must be a JSON object (a ${resourceType} resource)`);
+  }
+  const canonical = canonicalise(resourceType, body, registry);
+  const validate = validatorFor(registry, resourceType);
+  if (!validate(canonical)) {
+    throw badRequest('invalidValue', describeError(validate.errors?.[0], resourceType));
+  }
+  const { core, extensions } = registry.resourceSchemas(resourceType);
+  const schemas = [core.id, ...extensions.map((e) => e.schema.id).filter((urn) => urn in canonical)];
+  return { schemas, ...(canonical as JsonObject) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 1: canonicalisation
+
+/** A value still to be validated: canonical where it had the right shape, raw otherwise. */
+type Loose = unknown;
+
+function canonicalise(
+  resourceType: ResourceTypeName,
+  body: Record<string, unknown>,
+  registry: SchemaRegistry,
+): Record<string, Loose> {
+  const out: Record<string, Loose> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (FORBIDDEN_KEYS.has(key) || value === null || value === undefined) continue;
+    const path = registry.parsePath(resourceType, key);
+    if (path.schema !== undefined && path.attribute === '') {
+      // The extension object itself: {"urn:…:enterprise:2.0:User": {...}}.
+      const extension = registry.extension(resourceType, path.schema);
+      if (!extension) continue; // the core URN or an unknown URN: nothing to fold in
+      mergeInto(out, extension.id, canonicalComplex(extension.attributes, value));
+      continue;
+    }
+    const resolved = registry.resolve(resourceType, { ...path, subAttribute: undefined });
+    if (!resolved || !isWritable(resolved.attribute)) continue; // unknown, id, meta, groups, password…
+    if (resolved.common && resolved.attribute.name === 'schemas') continue; // recomputed on output
+    let target: Record<string, Loose> = out;
+    if (resolved.extension) {
+      const existing = out[resolved.schema];
+      if (existing !== undefined && !isPlainObject(existing)) continue; // the invalid value is reported
+      target = (existing as Record<string, Loose> | undefined) ?? {};
+      out[resolved.schema] = target;
+    }
+    const attribute = resolved.attribute;
+    if (path.subAttribute !== undefined) {
+      // Dotted key `name.givenName`: only meaningful for a single-valued complex attribute.
+      if (attribute.type !== 'complex' || attribute.multiValued) continue;
+      mergeInto(
+        target,
+        attribute.name,
+        canonicalComplex(attribute.subAttributes ?? [], { [path.subAttribute]: value }),
+      );
+    } else {
+      mergeInto(target, attribute.name, canonicalValue(attribute, value));
+    }
+  }
+  for (const [key, value] of Object.entries(out)) {
+    if (isPlainObject(value) && Object.keys(value).length === 0) delete out[key];
+  }
+  return out;
+}
+
+/** Sets `key`, merging objects so `name` and `name.givenName` in one body combine. */
+function mergeInto(target: Record<string, Loose>, key: string, value: Loose): void {
+  if (value === undefined) return;
+  const existing = target[key];
+  if (isPlainObject(existing) && isPlainObject(value)) {
+    target[key] = { ...existing, ...value };
+  } else {
+    target[key] = value;
+  }
+}
+
+function canonicalValue(attribute: AttributeDefinition, value: unknown): Loose {
+  if (value === null || value === undefined) return undefined;
+  if (!attribute.multiValued) return canonicalSingle(attribute, value);
+  if (!Array.isArray(value)) return value;
+  const items = value.map((item) => canonicalSingle(attribute, item)).filter((item) => item !== undefined);
+  return items.length > 0 ? items : undefined;
+}
+
+function canonicalSingle(attribute: AttributeDefinition, value: unknown): Loose {
+  if (value === null || value === undefined) return undefined;
+  if (attribute.type === 'complex') return canonicalComplex(attribute.subAttributes ?? [], value);
+  if (attribute.type === 'boolean' && typeof value === 'string') {
+    // Entra sends "True"/"False" (docs/reference §2.2).
+    const lower = value.toLowerCase();
+    if (lower === 'true') return true;
+    if (lower === 'false') return false;
+  }
+  return value;
+}
+
+/** Canonical object of known, writable, assigned sub-attributes; undefined when none is left. */
+function canonicalComplex(attributes: readonly AttributeDefinition[], value: unknown): Loose {
+  if (value === null || value === undefined) return undefined;
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, Loose> = {};
+  for (const [key, raw] of Object.entries(value)) {
+    if (FORBIDDEN_KEYS.has(key)) continue;
+    const lower = key.toLowerCase();
+    const definition = attributes.find((a) => a.name.toLowerCase() === lower);
+    if (!definition || !isWritable(definition)) continue;
+    mergeInto(out, definition.name, canonicalValue(definition, raw));
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 2: ajv validation
+
+const validators = new WeakMap<SchemaRegistry, Map<ResourceTypeName, ValidateFunction>>();
+
+function validatorFor(registry: SchemaRegistry, resourceType: ResourceTypeName): ValidateFunction {
+  let perType = validators.get(registry);
+  if (!perType) {
+    perType = new Map();
+    validators.set(registry, perType);
+  }
+  let validate = perType.get(resourceType);
+  if (!validate) {
+    // allErrors off: the first error is the one reported, and validation stops early.
+    const ajv = new Ajv({ allErrors: false, strict: true });
+    validate = ajv.compile(resourceJsonSchema(registry.resourceSchemas(resourceType)));
+    perType.set(resourceType, validate);
+  }
+  return validate;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string',
+  boolean: 'a boolean (true or false)',
+  number: 'a number',
+  integer: 'an integer',
+  array: 'an array',
+  object: 'an object',
+};
+
+function describeError(error: ErrorObject | undefined, resourceType: ResourceTypeName): string {
+  if (!error) return `The ${resourceType} is not valid`;
+  const segments = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (error.keyword === 'required') {
+    const missing = String((error.params as { missingProperty?: string }).missingProperty);
+    return `${attributePath([...segments, missing])} is required`;
+  }
+  const where = segments.length > 0 ? attributePath(segments) : `The ${resourceType}`;
+  switch (error.keyword) {
+    case 'type': {
+      const type = String((error.params as { type?: string }).type);
+      return `${where} must be ${TYPE_WORDS[type] ?? type}`;
+    }
+    case 'maxLength':
+      return `${where} must be at most ${MAX_STRING_LENGTH} characters long`;
+    case 'minLength':
+      return `${where} must not be empty`;
+    case 'pattern':
+      return `${where} must be an xsd:dateTime such as 2026-01-31T12:00:00Z`;
+    default:
+      return `${where} ${error.message ?? 'is not valid'}`;
+  }
+}
+
+/** ['emails','0','value'] → emails[0].value; ['urn:…:User','manager','value'] → urn:…:User:manager.value */
+function attributePath(segments: readonly string[]): string {
+  let text = '';
+  segments.forEach((segment, i) => {
+    if (i === 0) text = segment;
+    else if (/^\d+$/.test(segment)) text += `[${segment}]`;
+    else if (i === 1 && text.startsWith('urn:')) text += `:${segment}`;
+    else text += `.${segment}`;
+  });
+  return text;
+}
