@@ -1,16 +1,45 @@
 /**
- * Discovery endpoints (RFC 7644 §4): ServiceProviderConfig, ResourceTypes, Schemas.
+ * Discovery endpoints (RFC 7644 §4): ServiceProviderConfig, ResourceTypes, Schemas. Thin: the
+ * documents come from scim/discovery.ts and the schema registry.
  */
 import { createHttpHandler, type OperationTable } from '../http/handler';
 import { jsonResponse } from '../http/response';
 import { lazyRuntime, type Runtime } from '../runtime';
-import { serviceProviderConfig } from '../scim/discovery';
+import {
+  getResourceType,
+  getSchema,
+  listResourceTypes,
+  listSchemas,
+  rejectDiscoveryFilter,
+  serviceProviderConfig,
+} from '../scim/discovery';
+import { defaultSchemaRegistry, type SchemaRegistry } from '../scim/schema/registry';
 
-export const discoveryOperations: OperationTable = {
-  serviceProviderConfig: async ({ request }) => jsonResponse(200, serviceProviderConfig(request.baseUrl)),
-};
+export function discoveryOperations(registry: SchemaRegistry): OperationTable {
+  return {
+    serviceProviderConfig: async ({ request }) => {
+      rejectDiscoveryFilter(request.query);
+      return jsonResponse(200, serviceProviderConfig(request.baseUrl));
+    },
+    listResourceTypes: async ({ request }) => {
+      rejectDiscoveryFilter(request.query);
+      return jsonResponse(200, listResourceTypes(registry, request.baseUrl));
+    },
+    getResourceType: async ({ request }) =>
+      jsonResponse(200, getResourceType(registry, request.baseUrl, request.pathParameters.id ?? '')),
+    listSchemas: async ({ request }) => {
+      rejectDiscoveryFilter(request.query);
+      return jsonResponse(200, listSchemas(registry, request.baseUrl));
+    },
+    getSchema: async ({ request }) =>
+      jsonResponse(200, getSchema(registry, request.baseUrl, request.pathParameters.id ?? '')),
+  };
+}
 
-export const createDiscoveryHandler = (runtime: () => Runtime) =>
-  createHttpHandler('discovery', discoveryOperations, runtime);
+/** `registry` defaults to the process registry (SCIM_SCHEMA_EXTENSIONS), built here so a bad configuration fails at start-up. */
+export const createDiscoveryHandler = (
+  runtime: () => Runtime,
+  registry: SchemaRegistry = defaultSchemaRegistry(),
+) => createHttpHandler('discovery', discoveryOperations(registry), runtime);
 
 export const handler = createDiscoveryHandler(lazyRuntime());

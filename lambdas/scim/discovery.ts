@@ -1,28 +1,136 @@
 /**
- * The ServiceProviderConfig document (RFC 7643 §5): it states exactly what this server
- * supports, so clients that read it (Entra gallery apps, generic RFC clients) behave.
+ * Discovery documents (RFC 7644 §4; RFC 7643 §5–7): ServiceProviderConfig, ResourceTypes and
+ * Schemas. Everything except the capability flags is generated from the schema registry, so
+ * /Schemas describes exactly what the validators enforce — configured extensions included —
+ * and Entra's schema discovery maps attributes that really exist.
  */
+import { notFound, ScimError } from './errors';
+import { type ListResponse, listResponse, MAX_COUNT } from './list';
+import type { SchemaRegistry } from './schema/registry';
+import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from './schema/types';
 
 export const SERVICE_PROVIDER_CONFIG_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
+export const RESOURCE_TYPE_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType';
+export const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
+
+/**
+ * What this server supports, stated once (RFC 7643 §5). Whoever builds sorting or ETag
+ * preconditions flips the flag here, in the same change.
+ */
+export const CAPABILITIES = {
+  documentationUri: 'https://github.com/scim-serverless/scim-serverless#readme',
+  patch: { supported: true },
+  // maxPayloadSize mirrors MAX_BODY_BYTES of http/request.ts (scim/ may not import http/).
+  bulk: { supported: false, maxOperations: 0, maxPayloadSize: 1_048_576 },
+  filter: { supported: true, maxResults: MAX_COUNT },
+  changePassword: { supported: false },
+  sort: { supported: false },
+  etag: { supported: false },
+  authenticationSchemes: [
+    {
+      type: 'oauthbearertoken',
+      name: 'Bearer token',
+      description: 'A per-tenant bearer token in the Authorization header (Authorization: Bearer scim_…)',
+      primary: true,
+    },
+  ],
+} as const;
 
 export function serviceProviderConfig(baseUrl: string): Record<string, unknown> {
   return {
     schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
-    documentationUri: 'https://github.com/scim-serverless/scim-serverless#readme',
-    patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
-    filter: { supported: true, maxResults: 1000 },
-    changePassword: { supported: false },
-    sort: { supported: false },
-    etag: { supported: false },
-    authenticationSchemes: [
-      {
-        type: 'oauthbearertoken',
-        name: 'Bearer token',
-        description: 'A per-tenant bearer token in the Authorization header (Authorization: Bearer scim_…)',
-        primary: true,
-      },
-    ],
+    ...CAPABILITIES,
     meta: { resourceType: 'ServiceProviderConfig', location: `${baseUrl}/ServiceProviderConfig` },
   };
+}
+
+/**
+ * RFC 7644 §4: discovery endpoints do not filter, and a server SHOULD answer 403 to a filter
+ * so a client cannot believe its conditions were applied.
+ */
+export function rejectDiscoveryFilter(query: Readonly<Record<string, string | undefined>>): void {
+  if (query.filter !== undefined) {
+    throw new ScimError(403, 'Filtering is not supported on discovery endpoints (RFC 7644 §4)');
+  }
+}
+
+export function resourceTypeResource(
+  definition: ResourceTypeDefinition,
+  baseUrl: string,
+): Record<string, unknown> {
+  return {
+    schemas: [RESOURCE_TYPE_SCHEMA],
+    id: definition.id,
+    name: definition.name,
+    endpoint: definition.endpoint,
+    description: definition.description,
+    schema: definition.schema,
+    schemaExtensions: definition.schemaExtensions.map((e) => ({ schema: e.schema, required: e.required })),
+    meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/${definition.id}` },
+  };
+}
+
+export function listResourceTypes(
+  registry: SchemaRegistry,
+  baseUrl: string,
+): ListResponse<Record<string, unknown>> {
+  const resources = registry.resourceTypes().map((d) => resourceTypeResource(d, baseUrl));
+  return listResponse(resources, resources.length, 1);
+}
+
+export function getResourceType(
+  registry: SchemaRegistry,
+  baseUrl: string,
+  id: string,
+): Record<string, unknown> {
+  const definition = registry.resourceTypes().find((d) => d.id.toLowerCase() === id.toLowerCase());
+  if (!definition) throw notFound(`ResourceType ${truncate(id)} not found`);
+  return resourceTypeResource(definition, baseUrl);
+}
+
+export function schemaResource(definition: SchemaDefinition, baseUrl: string): Record<string, unknown> {
+  return {
+    schemas: [SCHEMA_SCHEMA],
+    id: definition.id,
+    name: definition.name,
+    description: definition.description,
+    attributes: definition.attributes.map(attributeResource),
+    meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${definition.id}` },
+  };
+}
+
+export function listSchemas(
+  registry: SchemaRegistry,
+  baseUrl: string,
+): ListResponse<Record<string, unknown>> {
+  const resources = registry.schemas().map((s) => schemaResource(s, baseUrl));
+  return listResponse(resources, resources.length, 1);
+}
+
+export function getSchema(registry: SchemaRegistry, baseUrl: string, urn: string): Record<string, unknown> {
+  const definition = registry.schema(urn);
+  if (!definition) throw notFound(`Schema ${truncate(urn)} not found`);
+  return schemaResource(definition, baseUrl);
+}
+
+/** RFC 7643 §7 attribute representation, every characteristic explicit. */
+function attributeResource(a: AttributeDefinition): Record<string, unknown> {
+  return {
+    name: a.name,
+    type: a.type,
+    multiValued: a.multiValued,
+    description: a.description,
+    required: a.required,
+    caseExact: a.caseExact,
+    mutability: a.mutability,
+    returned: a.returned,
+    uniqueness: a.uniqueness,
+    ...(a.canonicalValues ? { canonicalValues: [...a.canonicalValues] } : {}),
+    ...(a.referenceTypes ? { referenceTypes: [...a.referenceTypes] } : {}),
+    ...(a.subAttributes ? { subAttributes: a.subAttributes.map(attributeResource) } : {}),
+  };
+}
+
+function truncate(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
