@@ -1,0 +1,160 @@
+/**
+ * Section 4: what a Lambda cold start pays for our code. Each handler is bundled with esbuild
+ * (minified CommonJS for Node 22, the deploy settings) and `require()`d in a fresh `node`
+ * process; the time is taken inside that process with process.hrtime, so process start-up is
+ * left out and only module initialisation is measured. The yardstick is a hello-world bundle
+ * that imports one DynamoDBClient, bundled and loaded the same way in the same run.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type BuildOptions, build } from 'esbuild';
+import type { BundleRow, ColdStartSection } from '../lib/results';
+import { median, note, progress, round } from '../lib/util';
+
+const MAX_BYTES = 300 * 1024;
+const MAX_RATIO = 1.3;
+
+/** The settings issue 7's stack is expected to use; kept here until lib/ exports its own. */
+export const BUNDLE_OPTIONS: BuildOptions = {
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'silent',
+};
+
+const HELLO_WORLD = `
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+let client: DynamoDBClient | undefined;
+export const handler = async () => {
+  client ??= new DynamoDBClient({});
+  return client.send(new GetItemCommand({ TableName: 't', Key: { PK: { S: 'x' } } }));
+};
+`;
+
+const MEASURE = `
+const started = process.hrtime.bigint();
+require(process.argv[1]);
+process.stdout.write(String(Number(process.hrtime.bigint() - started) / 1e6));
+`;
+
+export async function runColdStartSection(options: {
+  large: boolean;
+  spawns?: number;
+}): Promise<ColdStartSection> {
+  const started = Date.now();
+  const spawns = options.spawns ?? (options.large ? 20 : 10);
+  const root = resolve(__dirname, '..', '..');
+  const out = mkdtempSync(join(tmpdir(), 'scim-bench-bundles-'));
+  try {
+    const helloSource = join(out, 'hello-world.ts');
+    writeFileSync(helloSource, HELLO_WORLD);
+    const handlerDir = join(root, 'lambdas', 'handlers');
+    const entries: { name: string; source: string }[] = [
+      { name: 'hello-world (1 DynamoDBClient)', source: helloSource },
+      ...readdirSync(handlerDir)
+        .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+        .sort()
+        .map((file) => ({ name: file.replace(/\.ts$/, ''), source: join(handlerDir, file) })),
+    ];
+    const bundles: { name: string; file: string; bytes: number; error?: string }[] = [];
+    for (const entry of entries) {
+      progress(`  cold start: bundling ${entry.name}`, true);
+      const file = join(out, `${entry.name.split(' ')[0]}.js`);
+      try {
+        await build({
+          ...BUNDLE_OPTIONS,
+          entryPoints: [entry.source],
+          outfile: file,
+          absWorkingDir: root,
+          nodePaths: [join(root, 'node_modules')],
+        });
+        bundles.push({ name: entry.name, file, bytes: statSync(file).size });
+      } catch (error) {
+        bundles.push({
+          name: entry.name,
+          file,
+          bytes: 0,
+          error: error instanceof Error ? error.message.split('\n')[0] : String(error),
+        });
+      }
+    }
+    // Round-robin spawns, so a machine-wide slowdown hits every bundle alike.
+    const samples = new Map<string, number[]>(bundles.map((b) => [b.name, []]));
+    for (let round_ = 0; round_ < spawns; round_ += 1) {
+      progress(`  cold start: spawn round ${round_ + 1}/${spawns}`, true);
+      for (const bundle of bundles) {
+        if (bundle.error) continue;
+        samples.get(bundle.name)?.push(initTime(bundle.file));
+      }
+    }
+    const hello = bundles[0];
+    const helloMedian = hello ? median(samples.get(hello.name) ?? []) : Number.NaN;
+    const rows: BundleRow[] = bundles.map((bundle) => {
+      const times = samples.get(bundle.name) ?? [];
+      const initMedianMs = round(median(times), 1);
+      const isHello = bundle === hello;
+      if (bundle.error) {
+        return {
+          name: bundle.name,
+          bytes: 0,
+          initMedianMs: Number.NaN,
+          initSamplesMs: [],
+          note: `bundling failed: ${bundle.error}`,
+        };
+      }
+      const ratio = round(initMedianMs / helloMedian, 2);
+      return {
+        name: bundle.name,
+        bytes: bundle.bytes,
+        initMedianMs,
+        initSamplesMs: times.map((t) => round(t, 1)),
+        ...(isHello
+          ? {}
+          : {
+              ratioToHello: ratio,
+              sizeVerdict: bundle.bytes <= MAX_BYTES ? ('meets' as const) : ('misses' as const),
+              initVerdict: ratio <= MAX_RATIO ? ('meets' as const) : ('misses' as const),
+            }),
+      };
+    });
+    note(
+      `  cold start: ${rows.map((r) => `${r.name} ${Math.round(r.bytes / 1024)} KB ${r.initMedianMs} ms`).join('; ')}`,
+    );
+    return {
+      measuredAt: new Date().toISOString(),
+      large: options.large,
+      durationSeconds: Math.round((Date.now() - started) / 1000),
+      bundling: describeOptions(BUNDLE_OPTIONS),
+      spawns,
+      rows,
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function initTime(file: string): number {
+  const output = execFileSync(process.execPath, ['-e', MEASURE, file], {
+    encoding: 'utf8',
+    // What Lambda sets before INIT; no credentials are needed to load a module.
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: 'us-east-1',
+      AWS_LAMBDA_FUNCTION_NAME: 'scim-bench-cold-start',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      NODE_ENV: 'production',
+    },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return Number(output);
+}
+
+function describeOptions(options: BuildOptions): string {
+  return `esbuild ${['bundle', 'minify'].filter((k) => options[k as keyof BuildOptions]).join(', ')}, platform ${options.platform}, target ${options.target}, format ${options.format}`;
+}

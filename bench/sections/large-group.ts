@@ -1,0 +1,188 @@
+/**
+ * Section 5: a group's size must not leak into the cost of the operations Okta and Entra send
+ * most. With one item per membership, adding or removing one member and reading the group
+ * without members should cost the same on a 100,000-member group as on an empty one; only
+ * deleting the group has to touch every membership. Members are the import's users.
+ */
+import type { DynamoCost } from '../../lambdas/observability/dynamo-cost';
+import type { BenchEnv } from '../lib/env';
+import { type BenchResponse, expectStatus, NotAvailable } from '../lib/http-client';
+import type { GroupOpRow, LargeGroupSection } from '../lib/results';
+import { ensureUsers } from '../lib/seed';
+import {
+  addMembersPatch,
+  describeError,
+  groupBody,
+  note,
+  progress,
+  removeMemberPatch,
+  round,
+} from '../lib/util';
+
+const FILL_CHUNK = 500;
+const FILL_CONCURRENCY = 4;
+const SAMPLES = 3;
+
+export async function runLargeGroupSection(
+  env: BenchEnv,
+  options: { large: boolean },
+): Promise<LargeGroupSection> {
+  const started = Date.now();
+  const members = options.large ? 100_000 : 1_000;
+  const base = { measuredAt: new Date().toISOString(), large: options.large, members };
+  const client = env.client('bulk');
+  const finish = (rest: Partial<LargeGroupSection> & { rows: GroupOpRow[] }): LargeGroupSection => ({
+    ...base,
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    ...rest,
+  });
+  let pool: string[];
+  let emptyId: string;
+  let largeId: string;
+  let fillSeconds: number;
+  try {
+    pool = await ensureUsers(env, 'bulk', members + SAMPLES);
+    const create = async (name: string) =>
+      String(
+        expectStatus(await client.request('POST', '/Groups', groupBody(name)), [201], 'create group').body.id,
+      );
+    emptyId = await create(`bench empty ${Date.now()}`);
+    largeId = await create(`bench large ${Date.now()}`);
+    const fillStart = Date.now();
+    const chunks = Math.ceil(members / FILL_CHUNK);
+    let done = 0;
+    // Filled with PATCH add in chunks (as Entra and Okta grow a group), a few at a time.
+    const queue = Array.from({ length: chunks }, (_, i) => i);
+    await Promise.all(
+      Array.from({ length: FILL_CONCURRENCY }, async () => {
+        for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+          const ids = pool.slice(i * FILL_CHUNK, Math.min(members, (i + 1) * FILL_CHUNK));
+          expectStatus(
+            await client.request('PATCH', `/Groups/${largeId}`, addMembersPatch(ids)),
+            [200, 204],
+            'add members',
+          );
+          done += 1;
+          progress(`  large group: filled ${Math.min(members, done * FILL_CHUNK)}/${members} members`);
+        }
+      }),
+    );
+    fillSeconds = round((Date.now() - fillStart) / 1000, 1);
+    note(`  large group: ${members} members added in ${fillSeconds} s`);
+  } catch (error) {
+    return finish({ unavailable: describeError(error), rows: [] });
+  }
+
+  const extra = pool.slice(members, members + SAMPLES);
+  const ops: {
+    name: string;
+    mustMatch: boolean;
+    run: (groupId: string, i: number) => Promise<BenchResponse>;
+    expect: number[];
+  }[] = [
+    {
+      name: 'add 1 member',
+      mustMatch: true,
+      run: (g, i) => client.request('PATCH', `/Groups/${g}`, addMembersPatch([extra[i] as string])),
+      expect: [200, 204],
+    },
+    {
+      name: 'remove 1 member',
+      mustMatch: true,
+      run: (g, i) => client.request('PATCH', `/Groups/${g}`, removeMemberPatch(extra[i] as string)),
+      expect: [200, 204],
+    },
+    {
+      name: 'get, excludedAttributes=members',
+      mustMatch: true,
+      run: (g) => client.request('GET', `/Groups/${g}?excludedAttributes=members`),
+      expect: [200],
+    },
+  ];
+  const rows: GroupOpRow[] = [];
+  for (const op of ops) {
+    progress(`  large group: ${op.name}`, true);
+    try {
+      const empty = await worst(SAMPLES, (i) => op.run(emptyId, i), op.expect, op.name);
+      const large = await worst(SAMPLES, (i) => op.run(largeId, i), op.expect, op.name);
+      rows.push({
+        operation: op.name,
+        empty: empty.cost,
+        large: large.cost,
+        emptyMs: round(empty.ms, 1),
+        largeMs: round(large.ms, 1),
+        mustMatch: op.mustMatch,
+        verdict: sameCost(empty.cost, large.cost) ? 'meets' : 'misses',
+      });
+    } catch (error) {
+      rows.push({
+        operation: op.name,
+        mustMatch: op.mustMatch,
+        verdict: error instanceof NotAvailable ? 'not available' : 'failed',
+        note: describeError(error),
+      });
+    }
+  }
+  progress('  large group: delete', true);
+  try {
+    const empty = await worst(1, () => client.request('DELETE', `/Groups/${emptyId}`), [204], 'delete group');
+    const large = await worst(1, () => client.request('DELETE', `/Groups/${largeId}`), [204], 'delete group');
+    rows.push({
+      operation: 'delete group',
+      empty: empty.cost,
+      large: large.cost,
+      emptyMs: round(empty.ms, 1),
+      largeMs: round(large.ms, 1),
+      mustMatch: false,
+      verdict: 'no target',
+    });
+  } catch (error) {
+    rows.push({
+      operation: 'delete group',
+      mustMatch: false,
+      verdict: error instanceof NotAvailable ? 'not available' : 'failed',
+      note: describeError(error),
+    });
+  }
+  note(`  large group: ${rows.map((r) => `${r.operation} ${r.verdict}`).join('; ')}`);
+  return finish({ fillSeconds, rows });
+}
+
+/** The worst of `samples` runs (most requests, then most capacity), with its latency. */
+async function worst(
+  samples: number,
+  run: (i: number) => Promise<BenchResponse>,
+  expect: number[],
+  what: string,
+): Promise<{ cost: DynamoCost; ms: number }> {
+  let result: { cost: DynamoCost; ms: number } | undefined;
+  for (let i = 0; i < samples; i += 1) {
+    const response = expectStatus(await run(i), expect, what);
+    if (!response.cost) throw new Error('no x-scim-dynamodb-cost header');
+    const c = response.cost;
+    if (
+      !result ||
+      c.requests > result.cost.requests ||
+      (c.requests === result.cost.requests &&
+        c.readCapacityUnits + c.writeCapacityUnits >
+          result.cost.readCapacityUnits + result.cost.writeCapacityUnits)
+    ) {
+      result = { cost: c, ms: response.ms };
+    }
+  }
+  return result as { cost: DynamoCost; ms: number };
+}
+
+/** Same requests by action and same capacity: the group's size did not leak into the cost. */
+function sameCost(a: DynamoCost, b: DynamoCost): boolean {
+  const ops = (c: DynamoCost) =>
+    Object.entries(c.byCommand)
+      .sort(([x], [y]) => x.localeCompare(y))
+      .map(([k, v]) => `${k}:${v}`)
+      .join(',');
+  return (
+    ops(a) === ops(b) &&
+    a.readCapacityUnits === b.readCapacityUnits &&
+    a.writeCapacityUnits === b.writeCapacityUnits
+  );
+}
