@@ -46,6 +46,26 @@ const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+$/i;
 /** Names resolved without a schema prefix as common attributes (RFC 7643 §3.1). */
 const RESERVED = new Set(['id', 'externalid', 'meta', 'schemas']);
+/** Never used as keys of resource objects (prototype pollution). */
+const FORBIDDEN_NAMES = new Set(['constructor', 'prototype', '__proto__']);
+
+/**
+ * An extension as written in configuration: only `name` and `type` are needed per attribute;
+ * other characteristics default per RFC 7643 §2.2.
+ */
+export interface ExtensionInput {
+  readonly resourceType: ResourceTypeName;
+  readonly required?: boolean;
+  readonly schema: {
+    readonly id: string;
+    readonly name?: string;
+    readonly description?: string;
+    readonly attributes: readonly AttributeInput[];
+  };
+}
+
+export type AttributeInput = Partial<Omit<AttributeDefinition, 'subAttributes'>> &
+  Pick<AttributeDefinition, 'name' | 'type'> & { readonly subAttributes?: readonly AttributeInput[] };
 
 /** Parses the SCIM_SCHEMA_EXTENSIONS value; throws an Error naming the problem. */
 export function parseExtensionsConfig(
@@ -119,6 +139,9 @@ function attributeDefinition(item: unknown, where: string, nested: boolean): Att
     throw new Error(
       `${where}.name must match RFC 7643 §2.1 ATTRNAME (a letter, then letters, digits, "-" or "_")`,
     );
+  }
+  if (FORBIDDEN_NAMES.has(name.toLowerCase())) {
+    throw new Error(`${where}.name "${name}" is not allowed (a JavaScript object property name)`);
   }
   const type = oneOf(obj, 'type', TYPES, `${where}`, undefined);
   if (type === undefined) throw new Error(`${where}.type is required (one of ${TYPES.join(', ')})`);

@@ -12,12 +12,17 @@ import type { AttributeLookup, AttributePath } from '../filter/ast';
 import type { ResourceTypeName } from '../meta';
 import { COMMON_ATTRIBUTES } from './common-attributes';
 import { ENTERPRISE_USER_SCHEMA, enterpriseUserSchema } from './enterprise-user-schema';
-import { type ExtensionConfig, parseExtensionsConfig, validateExtension } from './extension-config';
+import {
+  type ExtensionConfig,
+  type ExtensionInput,
+  parseExtensionsConfig,
+  validateExtension,
+} from './extension-config';
 import { GROUP_SCHEMA, groupSchema } from './group-schema';
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from './types';
 import { USER_SCHEMA, userSchema } from './user-schema';
 
-export type { ExtensionConfig, ResourceTypeName };
+export type { ExtensionConfig, ExtensionInput, ResourceTypeName };
 export { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA };
 
 /** Env variable holding a JSON array of ExtensionConfig. */
@@ -68,8 +73,12 @@ const RESOURCE_TYPE_INFO: Record<ResourceTypeName, { endpoint: '/Users' | '/Grou
     Group: { endpoint: '/Groups', description: 'Group' },
   };
 
+/**
+ * Builds a registry with the built-in schemas plus `extensions`, which are validated (and
+ * completed with defaults) here, so a bad definition throws before any request is served.
+ */
 export function createSchemaRegistry(
-  options: { extensions?: readonly ExtensionConfig[] } = {},
+  options: { extensions?: readonly (ExtensionConfig | ExtensionInput)[] } = {},
 ): SchemaRegistry {
   const perType: Record<ResourceTypeName, { core: SchemaDefinition; extensions: ExtensionEntry[] }> = {
     User: { core: userSchema, extensions: [{ schema: enterpriseUserSchema, required: false }] },
@@ -203,7 +212,12 @@ function withSub(
   return sub ? { ...base, subAttribute: sub } : undefined;
 }
 
-function resolveIn(idx: TypeIndex, path: AttributePath): ResolvedAttribute | undefined {
+function resolveIn(idx: TypeIndex, given: AttributePath): ResolvedAttribute | undefined {
+  // Tolerate a dotted name in `attribute` ("name.givenName") from callers that did not split it.
+  const path =
+    given.subAttribute === undefined && given.attribute.includes('.')
+      ? { ...given, ...splitDotted(given.attribute) }
+      : given;
   const name = path.attribute.toLowerCase();
   if (path.schema !== undefined) {
     const urn = path.schema.toLowerCase();
