@@ -1,0 +1,65 @@
+/**
+ * Publishes one batch of stream records, in order, and says which record to redeliver from when
+ * publishing fails part-way. Lambda's ReportBatchItemFailures then retries from that record, so
+ * events already accepted are not re-sent needlessly and none after it are skipped; consumers
+ * still de-duplicate by event id because a retry can repeat the failing batch's first events.
+ */
+import {
+  type ChangeEvent,
+  type ChangeEventOptions,
+  changeEventsOf,
+  type StreamChange,
+} from './change-events';
+import type { EventSink } from './event-sink';
+
+export interface SequencedChange extends StreamChange {
+  /** The record's SequenceNumber: what ReportBatchItemFailures names. */
+  readonly sequenceNumber: string;
+}
+
+export interface BatchOutcome {
+  readonly published: number;
+  /** Sequence number of the first record whose events were not all accepted. */
+  readonly failedFrom?: string;
+  readonly error?: unknown;
+}
+
+export async function publishStreamBatch(
+  changes: readonly SequencedChange[],
+  sink: EventSink,
+  options: ChangeEventOptions = {},
+  chunkSize = 10,
+): Promise<BatchOutcome> {
+  let published = 0;
+  // Chunks never split a record's events, so a failure can always be pinned to a record.
+  let chunk: { events: ChangeEvent[]; firstSequence: string } | undefined;
+  const flush = async (): Promise<void> => {
+    if (!chunk || chunk.events.length === 0) return;
+    await sink.publish(chunk.events);
+    published += chunk.events.length;
+    chunk = undefined;
+  };
+  for (const change of changes) {
+    const events = changeEventsOf(change, options);
+    if (events.length === 0) continue;
+    if (chunk && chunk.events.length + events.length > chunkSize) {
+      const failedFrom = chunk.firstSequence;
+      try {
+        await flush();
+      } catch (error) {
+        return { published, failedFrom, error };
+      }
+    }
+    chunk ??= { events: [], firstSequence: change.sequenceNumber };
+    chunk.events.push(...events);
+  }
+  if (chunk) {
+    const failedFrom = chunk.firstSequence;
+    try {
+      await flush();
+    } catch (error) {
+      return { published, failedFrom, error };
+    }
+  }
+  return { published };
+}

@@ -1,0 +1,195 @@
+/**
+ * Follows the table's stream on DynamoDB Local and publishes change events through the same
+ * mapping the Lambda publisher uses, so `npm start` shows provisioning as it happens.
+ *
+ * A restart must not replay yesterday's events, but DynamoDB Local's LATEST iterator fails with
+ * TrimmedDataAccessException on a shard that has no records yet. So shards that exist at start
+ * are read from TRIM_HORIZON and their backlog is skipped before followTableStream returns
+ * (callers start it before accepting writes); shards that appear later are published from their
+ * start. Polling is fine here: it is a developer's machine, not the production path.
+ */
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type _Record,
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { ChangeEvent } from '../lambdas/events/change-events';
+import type { EventSink } from '../lambdas/events/event-sink';
+import { publishStreamBatch, type SequencedChange } from '../lambdas/events/stream-batch';
+
+export interface StreamFollower {
+  /** Resolves once every record written so far has been published (tests use it). */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface FollowOptions {
+  readonly admin: DynamoDBClient;
+  readonly endpoint: string;
+  readonly tableName: string;
+  readonly sink: EventSink;
+  readonly includeResource?: boolean;
+  readonly pollMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+export async function followTableStream(options: FollowOptions): Promise<StreamFollower> {
+  const table = await options.admin.send(new DescribeTableCommand({ TableName: options.tableName }));
+  const streamArn = table.Table?.LatestStreamArn;
+  if (!streamArn) throw new Error(`Table ${options.tableName} has no stream`);
+  const streams = new DynamoDBStreamsClient({
+    endpoint: options.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  interface ShardState {
+    iterator: string | undefined;
+    /** Highest sequence number already handled: re-reads after an iterator reset skip up to it. */
+    last: bigint | undefined;
+  }
+  const shards = new Map<string, ShardState>();
+  const closed = new Set<string>();
+
+  const trimHorizon = async (shardId: string): Promise<string | undefined> => {
+    const response = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    );
+    return response.ShardIterator;
+  };
+
+  // DynamoDB Local answers TrimmedDataAccessException for iterators positioned on a shard that
+  // had no records when they were issued; start over from the horizon and skip what was handled.
+  const readPage = async (shardId: string, state: ShardState): Promise<_Record[]> => {
+    for (let attempt = 0; ; attempt++) {
+      if (!state.iterator) return [];
+      try {
+        const page = await streams.send(new GetRecordsCommand({ ShardIterator: state.iterator }));
+        state.iterator = page.NextShardIterator;
+        return (page.Records ?? []).filter((record) => {
+          const sequence = record.dynamodb?.SequenceNumber;
+          return sequence !== undefined && (state.last === undefined || BigInt(sequence) > state.last);
+        });
+      } catch (error) {
+        const name = (error as { name?: string }).name;
+        if (attempt > 0 || (name !== 'TrimmedDataAccessException' && name !== 'ExpiredIteratorException'))
+          throw error;
+        state.iterator = await trimHorizon(shardId);
+      }
+    }
+  };
+
+  const maxSequence = (records: readonly _Record[], state: ShardState): bigint | undefined =>
+    records.reduce<bigint | undefined>((max, record) => {
+      const sequence = BigInt(record.dynamodb?.SequenceNumber ?? '0');
+      return max === undefined || sequence > max ? sequence : max;
+    }, state.last);
+
+  const discoverShards = async (initial: boolean): Promise<void> => {
+    const description = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    for (const shard of description.StreamDescription?.Shards ?? []) {
+      const id = shard.ShardId;
+      if (!id || shards.has(id) || closed.has(id)) continue;
+      const state: ShardState = { iterator: await trimHorizon(id), last: undefined };
+      if (initial) {
+        // Skip the backlog a restart would otherwise replay.
+        for (;;) {
+          const records = await readPage(id, state);
+          if (records.length === 0) break;
+          state.last = maxSequence(records, state);
+        }
+      }
+      shards.set(id, state);
+    }
+  };
+
+  const pollOnce = async (): Promise<void> => {
+    await discoverShards(false);
+    for (const [shardId, state] of shards) {
+      if (!state.iterator) {
+        shards.delete(shardId);
+        closed.add(shardId);
+        continue;
+      }
+      const records = await readPage(shardId, state);
+      const changes = records.map(toChange).filter((c): c is SequencedChange => c !== undefined);
+      if (changes.length > 0) {
+        const outcome = await publishStreamBatch(changes, options.sink, {
+          includeResource: options.includeResource ?? false,
+        });
+        if (outcome.error) {
+          // Resume from the first unpublished record on the next poll.
+          state.iterator = await trimHorizon(shardId);
+          if (outcome.failedFrom !== undefined) state.last = BigInt(outcome.failedFrom) - 1n;
+          throw outcome.error;
+        }
+      }
+      state.last = maxSequence(records, state);
+    }
+  };
+
+  await discoverShards(true);
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  // Polls run one after another (a shard iterator must not be read twice), whether the timer
+  // or drain() asked for them.
+  let queue: Promise<void> = Promise.resolve();
+  const enqueue = (): Promise<void> => {
+    const next = queue.then(pollOnce);
+    queue = next.catch((error: unknown) => options.onError?.(error));
+    return next;
+  };
+  const schedule = (): void => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      void enqueue()
+        .catch(() => undefined)
+        .finally(schedule);
+    }, options.pollMs ?? 250);
+  };
+  schedule();
+
+  return {
+    drain: enqueue,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await queue;
+      streams.destroy();
+    },
+  };
+}
+
+function toChange(record: _Record): SequencedChange | undefined {
+  const sequenceNumber = record.dynamodb?.SequenceNumber;
+  const eventName = record.eventName;
+  if (!sequenceNumber || !eventName) return undefined;
+  const created = record.dynamodb?.ApproximateCreationDateTime;
+  return {
+    recordId: record.eventID ?? sequenceNumber,
+    sequenceNumber,
+    eventName,
+    ...(created ? { time: new Date(created) } : {}),
+    ...(record.dynamodb?.OldImage ? { oldImage: unmarshall(record.dynamodb.OldImage) } : {}),
+    ...(record.dynamodb?.NewImage ? { newImage: unmarshall(record.dynamodb.NewImage) } : {}),
+  };
+}
+
+/** One line per event for the terminal: no attribute values beyond the name that identifies it. */
+export function summarizeEvent(event: ChangeEvent): string {
+  const d = event.detail;
+  const name = d.userName ?? d.displayName ?? '';
+  const extra = d.memberId
+    ? ` member ${d.memberId}`
+    : d.changedAttributes
+      ? ` (${d.changedAttributes.join(', ')})`
+      : '';
+  return `event ${event.type}: ${d.tenant}/${d.resourceId}${name ? ` "${name}"` : ''}${extra}`;
+}

@@ -1,0 +1,114 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ChangeEvent } from '../../../lambdas/events/change-events';
+import type { EventSink } from '../../../lambdas/events/event-sink';
+import { groupKey, membershipKey, userKey } from '../../../lambdas/store/keys';
+import { followTableStream, type StreamFollower } from '../../../local/stream-events';
+import { createTestTable, type TestTable } from '../../support/dynamo';
+
+let table: TestTable;
+let follower: StreamFollower;
+const received: ChangeEvent[] = [];
+let failNext = 0;
+const sink: EventSink = {
+  async publish(events) {
+    if (failNext > 0) {
+      failNext--;
+      throw new Error('sink unavailable');
+    }
+    received.push(...events);
+  },
+};
+
+beforeAll(async () => {
+  table = await createTestTable('stream');
+  const admin = new DynamoDBClient({
+    endpoint: table.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  follower = await followTableStream({
+    admin,
+    endpoint: table.endpoint,
+    tableName: table.tableName,
+    sink,
+    pollMs: 50,
+  });
+});
+afterAll(async () => {
+  await follower.stop();
+  await table.drop();
+});
+
+async function eventually(predicate: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !predicate(); i++) {
+    await follower.drain().catch(() => undefined);
+    if (!predicate()) await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+it('DynamoDB Local stream → ordered change events for a user and a group lifecycle', async () => {
+  const put = (item: Record<string, unknown>) =>
+    table.db.send(new PutCommand({ TableName: table.tableName, Item: item }));
+  const t = '2026-11-23T10:00:00.000Z';
+  await put({
+    ...userKey('acme', 'u1'),
+    type: 'User',
+    id: 'u1',
+    version: 1,
+    lastModified: t,
+    resource: { userName: 'ada', active: true },
+  });
+  await table.db.send(
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: userKey('acme', 'u1'),
+      UpdateExpression: 'SET #r.#a = :f, version = :v',
+      ExpressionAttributeNames: { '#r': 'resource', '#a': 'active' },
+      ExpressionAttributeValues: { ':f': false, ':v': 2 },
+    }),
+  );
+  await put({
+    ...groupKey('acme', 'g1'),
+    type: 'Group',
+    id: 'g1',
+    version: 1,
+    lastModified: t,
+    resource: { displayName: 'Eng' },
+  });
+  await put({ ...membershipKey('acme', 'g1', 'u1'), type: 'Membership' });
+  await table.db.send(
+    new DeleteCommand({ TableName: table.tableName, Key: membershipKey('acme', 'g1', 'u1') }),
+  );
+  await table.db.send(new DeleteCommand({ TableName: table.tableName, Key: userKey('acme', 'u1') }));
+
+  await eventually(() => received.length >= 6);
+  expect(received.map((e) => `${e.type} ${e.detail.resourceId}`)).toEqual([
+    'User Created u1',
+    'User Deactivated u1',
+    'Group Created g1',
+    'Group Member Added g1',
+    'Group Member Removed g1',
+    'User Deleted u1',
+  ]);
+  expect(new Set(received.map((e) => e.detail.eventId)).size).toBe(6);
+});
+
+it('a failed publish is retried from the same records, so no event is lost', async () => {
+  received.length = 0;
+  failNext = 1;
+  await table.db.send(
+    new PutCommand({
+      TableName: table.tableName,
+      Item: {
+        ...groupKey('acme', 'g2'),
+        type: 'Group',
+        id: 'g2',
+        version: 1,
+        resource: { displayName: 'Ops' },
+      },
+    }),
+  );
+  await eventually(() => received.length >= 1);
+  expect(received.map((e) => e.type)).toEqual(['Group Created']);
+});
