@@ -95,6 +95,8 @@ export interface LatencySection extends SectionBase {
 
 export interface BundleRow {
   readonly name: string;
+  /** Bundling variant; the first one of a run is the deploy setting the targets apply to. */
+  readonly variant: string;
   readonly bytes: number;
   readonly initMedianMs: number;
   readonly initSamplesMs: number[];
