@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { generateToken } from '../lambdas/auth/token-format';
+import { jsonLinesSink } from '../lambdas/events/event-sink';
 import { handler as discoveryHandler } from '../lambdas/handlers/discovery';
 import { handler as groupsHandler } from '../lambdas/handlers/groups';
 import { handler as usersHandler } from '../lambdas/handlers/users';
@@ -16,6 +17,7 @@ import { ensureTable } from '../lambdas/store/ensure-table';
 import { type DevToken, parseLocalTokens, validateDevToken, writeDevTokens } from '../local/dev-tokens';
 import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from '../local/dynamodb-local';
 import { createLocalServer, listen } from '../local/http-server';
+import { followTableStream, type StreamFollower, summarizeEvent } from '../local/stream-events';
 
 const DEFAULT_PORT = 7643;
 
@@ -40,7 +42,9 @@ async function main(): Promise<void> {
     dynamo = await startDynamoDbLocal(inMemory ? {} : { dataDir: join(stateDir, 'dynamodb') });
     endpoint = dynamo.endpoint;
   }
+  let follower: StreamFollower | undefined;
   const stop = async (code: number): Promise<never> => {
+    await follower?.stop().catch(() => undefined);
     await dynamo?.stop();
     if (inMemory) rmSync(stateDir, { recursive: true, force: true });
     process.exit(code);
@@ -59,7 +63,30 @@ async function main(): Promise<void> {
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     const state = await ensureTable(admin, tableName);
-    admin.destroy();
+
+    // Change events, as the Lambda publisher would put them on EventBridge (docs/EVENTS.md).
+    // Started before the server accepts writes, so no write is missed.
+    const eventsFile = join(stateDir, 'events.jsonl');
+    const fileSink = jsonLinesSink(eventsFile);
+    try {
+      follower = await followTableStream({
+        admin,
+        endpoint,
+        tableName,
+        sink: {
+          async publish(events) {
+            await fileSink.publish(events);
+            for (const event of events) process.stdout.write(`${summarizeEvent(event)}\n`);
+          },
+        },
+        onError: (error) =>
+          process.stderr.write(`change events: ${error instanceof Error ? error.message : String(error)}\n`),
+      });
+    } catch (error) {
+      process.stderr.write(
+        `Change events are off: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+    }
 
     const tokenFile = join(stateDir, 'tokens.json');
     writeDevTokens(tokenFile, tokens);
@@ -86,6 +113,7 @@ async function main(): Promise<void> {
       `  Tenant "default" token${generated ? ' (new on every start; set SCIM_DEV_TOKEN to fix it)' : ''}:`,
       `    ${tokens[0]?.token}`,
       ...tokens.slice(1).map((t) => `  Tenant "${t.tenant}": token from SCIM_LOCAL_TOKENS`),
+      ...(follower ? [`  Change events: ${eventsFile}`] : []),
       '',
       `  curl -H "Authorization: Bearer ${tokens[0]?.token}" ${baseUrl}/ServiceProviderConfig`,
       '',
