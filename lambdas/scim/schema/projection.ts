@@ -154,19 +154,19 @@ function planFor(resolved: ResolvedAttribute, selection: Selection): Plan | unde
   }
   const excluded = matching(selection.exclude, resolved);
   if (excluded.some((h) => h.subAttribute === undefined)) return undefined;
-  return {
-    ...(subs ? { subs } : {}),
-    excludedSubs: new Set(excluded.map((h) => h.subAttribute as string)),
-  };
+  const excludedSubs = new Set(excluded.map((h) => h.subAttribute as string));
+  // Everything named in `attributes` is excluded again: nothing of the attribute remains.
+  if (subs && [...subs].every((s) => excludedSubs.has(s))) return undefined;
+  return { ...(subs ? { subs } : {}), excludedSubs };
 }
 
 function subIncluded(sub: AttributeDefinition, plan: Plan): boolean {
   const name = sub.name.toLowerCase();
   if (sub.returned === 'never') return false;
   if (sub.returned === 'always') return true;
+  if (plan.excludedSubs.has(name)) return false;
   if (plan.subs) return plan.subs.has(name);
-  if (sub.returned === 'request') return false;
-  return !plan.excludedSubs.has(name);
+  return sub.returned !== 'request';
 }
 
 function projectAttribute(
