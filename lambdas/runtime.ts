@@ -6,7 +6,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Authenticate, createAuthenticator } from './auth/authenticator';
 import { fileTokenSource } from './auth/file-token-source';
-import { secretsManagerTokenSource } from './auth/secrets-manager-token-source';
+import { secretsManagerTokenSource, tokenCacheSettingsFromEnv } from './auth/secrets-manager-token-source';
 import { createDocumentClient } from './store/client';
 
 export interface Runtime {
@@ -15,6 +15,8 @@ export interface Runtime {
   readonly tableName: string;
   /** Overrides the base URL derived from the request (custom domains behind a proxy). */
   readonly baseUrl?: string;
+  /** Days provisioning activity is kept (default 90); 0 turns recording off. */
+  readonly activityRetentionDays?: number;
 }
 
 /** Environment variable names, set by the CDK construct and the local server. */
@@ -25,6 +27,7 @@ export const ENV = {
   tokenFile: 'SCIM_TOKEN_FILE',
   tokenCacheTtl: 'TOKEN_CACHE_TTL_SECONDS',
   baseUrl: 'SCIM_BASE_URL',
+  activityRetentionDays: 'ACTIVITY_RETENTION_DAYS',
 } as const;
 
 export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
@@ -33,7 +36,7 @@ export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
   const secretId = env[ENV.tokenSecretId];
   const tokenFile = env[ENV.tokenFile];
   const source = secretId
-    ? secretsManagerTokenSource({ secretId, ttlSeconds: Number(env[ENV.tokenCacheTtl] ?? 60) })
+    ? secretsManagerTokenSource({ secretId, ...tokenCacheSettingsFromEnv(env) })
     : tokenFile
       ? fileTokenSource(tokenFile)
       : undefined;
@@ -45,6 +48,9 @@ export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
     db: createDocumentClient(endpoint ? { endpoint } : {}),
     tableName,
     ...(env[ENV.baseUrl] ? { baseUrl: env[ENV.baseUrl] } : {}),
+    ...(env[ENV.activityRetentionDays] !== undefined
+      ? { activityRetentionDays: retentionDays(env[ENV.activityRetentionDays]) }
+      : {}),
   };
 }
 
@@ -55,4 +61,12 @@ export function lazyRuntime(build: () => Runtime = runtimeFromEnv): () => Runtim
     runtime ??= build();
     return runtime;
   };
+}
+
+function retentionDays(value: string | undefined): number {
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 0) {
+    throw new Error(`${ENV.activityRetentionDays} must be a whole number of days (0 turns activity off)`);
+  }
+  return days;
 }

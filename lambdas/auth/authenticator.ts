@@ -1,12 +1,19 @@
 /**
- * Bearer authentication: token → tenant. Every failure (missing header, wrong scheme, unknown,
- * expired) produces the same 401 error, so a caller learns nothing about why. A token store
- * that cannot be read produces 503, never an open door and never a 500.
+ * Bearer authentication: token → tenant. Every failure (missing header, wrong scheme, malformed,
+ * unknown, expired, revoked) produces the same 401 error, so a caller learns nothing about why.
+ * A token store that cannot be read produces 503 with Retry-After, never an open door and
+ * never a 500.
+ *
+ * Timing: the presented token is always hashed, and a lookup compares against every stored
+ * hash. A token that fails the format check is rejected without loading the store at all: its
+ * rejection is a little faster, but the format is public, so the difference reveals nothing
+ * about which tokens exist — and it keeps garbage from triggering store refreshes.
  */
 import { ScimError, serviceUnavailable, unauthorized } from '../scim/errors';
-import type { TokenRecord } from './token-document';
-import { findTokenRecord } from './token-hash';
-import type { TokenSource } from './token-source';
+import type { TokenDocument, TokenRecord } from './token-document';
+import { isPlausibleToken } from './token-format';
+import { findRecordByHash, sha256Hex } from './token-hash';
+import { type TokenSource, TokenStoreUnavailableError } from './token-source';
 
 export interface Principal {
   readonly tenant: string;
@@ -16,34 +23,38 @@ export interface Principal {
 
 export type Authenticate = (authorization: string | undefined) => Promise<Principal>;
 
-/** Upper bound on what we hash: real tokens are < 100 characters. */
+/** Upper bound on what we hash: real tokens are 56 characters, dev tokens rarely over 100. */
 const MAX_TOKEN_LENGTH = 512;
+/** Retry-After when a source fails without saying when to come back. */
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 export function createAuthenticator(source: TokenSource, now: () => Date = () => new Date()): Authenticate {
   return async (authorization) => {
     const token = bearerToken(authorization);
-    let record = await lookup(token, () => source.current());
-    if (!record && token !== undefined) record = await lookup(token, () => source.refresh());
-    if (!record || token === undefined || isExpired(record, now())) throw unauthorized();
+    // Hash before any decision, so every rejection pays for one hash.
+    const presented = sha256Hex(token ?? '');
+    if (token === undefined || !isPlausibleToken(token)) throw unauthorized();
+    let record = findRecordByHash(presented, await load(() => source.current()));
+    // Unknown: maybe created a moment ago. The source throttles how often this re-reads the store.
+    if (!record) record = findRecordByHash(presented, await load(() => source.refresh()));
+    if (!record || isExpired(record, now())) throw unauthorized();
     return { tenant: record.tenant, tokenId: record.id, label: record.label };
   };
 }
 
-async function lookup(
-  token: string | undefined,
-  load: () => Promise<{ tokens: readonly TokenRecord[] }>,
-): Promise<TokenRecord | undefined> {
-  let records: readonly TokenRecord[];
+async function load(read: () => Promise<TokenDocument>): Promise<readonly TokenRecord[]> {
   try {
-    records = (await load()).tokens;
+    return (await read()).tokens;
   } catch (error) {
     if (error instanceof ScimError) throw error;
-    throw serviceUnavailable('The token store is temporarily unavailable', 5);
+    const retryAfter =
+      error instanceof TokenStoreUnavailableError ? error.retryAfterSeconds : DEFAULT_RETRY_AFTER_SECONDS;
+    // Fail closed: no document, no access.
+    throw serviceUnavailable('The token store is temporarily unavailable', retryAfter);
   }
-  // Hash even when the header is malformed, so every rejection costs about the same time.
-  return findTokenRecord(token ?? '', records);
 }
 
+/** RFC 6750 §2.1: `Bearer <token>`; the scheme is case-insensitive. */
 function bearerToken(authorization: string | undefined): string | undefined {
   if (!authorization) return undefined;
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
@@ -52,7 +63,8 @@ function bearerToken(authorization: string | undefined): string | undefined {
   return token;
 }
 
-function isExpired(record: TokenRecord, now: Date): boolean {
+/** A record with an unparseable expiry counts as expired: fail closed. */
+export function isExpired(record: TokenRecord, now: Date): boolean {
   if (!record.expiresAt) return false;
   const expires = Date.parse(record.expiresAt);
   return Number.isNaN(expires) || expires <= now.getTime();

@@ -1,36 +1,124 @@
 /**
- * Token document read from AWS Secrets Manager, cached for `ttlSeconds`. On an unknown token the
- * authenticator asks for a refresh, which is honoured at most once per `minRefreshSeconds`, so
- * a freshly created token works at once while a flood of bad tokens costs one read per interval.
+ * Token document read from AWS Secrets Manager, with the caching rules of DESIGN.md §6:
+ *
+ * - `current()` serves the cached document for `ttlSeconds` (TOKEN_CACHE_TTL_SECONDS, 60).
+ * - `refresh()` (asked on an unknown token) re-reads at most once per `minRefreshSeconds`
+ *   (TOKEN_MIN_REFRESH_SECONDS, 5), so a new token works at once while a flood of bad tokens
+ *   costs one read per interval.
+ * - Concurrent reads are coalesced into one GetSecretValue.
+ * - If re-reading fails once the TTL is over, the last good document keeps being served for at
+ *   most `staleGraceSeconds` (TOKEN_STALE_GRACE_SECONDS, 300): a Secrets Manager blip does not
+ *   take provisioning down. The price is that a token revoked during an outage keeps working
+ *   until the store is readable again or the grace ends. A refresh for an unknown token that
+ *   fails answers 503 (we cannot tell whether the token is new). After a failed read, no new
+ *   read is attempted for `minRefreshSeconds`, so an outage is not hammered either.
+ * - Unavailable, throttled, access denied, missing or corrupt secret: TokenStoreUnavailableError,
+ *   which the authenticator turns into 503 + Retry-After. It is logged with the error name
+ *   only — never the secret's contents (a JSON parse error message would quote them).
+ *
+ * Why not Powertools Parameters: its SecretsProvider caches with a max age and can force a
+ * fetch, but it neither coalesces concurrent fetches, nor throttles forced fetches, nor serves a
+ * stale value on failure, so all three rules would have to be built around it anyway, with two
+ * caches to reason about. The SDK call plus this small state machine is simpler to verify.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { logger } from '../observability/logger';
 import { parseTokenDocument, type TokenDocument } from './token-document';
-import type { TokenSource } from './token-source';
+import { type TokenSource, TokenStoreUnavailableError } from './token-source';
 
 export interface SecretsManagerTokenSourceOptions {
   readonly secretId: string;
   readonly ttlSeconds?: number;
   readonly minRefreshSeconds?: number;
+  readonly staleGraceSeconds?: number;
   readonly client?: SecretsManagerClient;
+  /** Milliseconds since the epoch; tests pass a fake clock. */
   readonly now?: () => number;
+}
+
+export const TOKEN_CACHE_DEFAULTS = { ttlSeconds: 60, minRefreshSeconds: 5, staleGraceSeconds: 300 } as const;
+
+/** Environment variables that tune the cache (set by the CDK construct, all optional). */
+export const TOKEN_CACHE_ENV = {
+  ttlSeconds: 'TOKEN_CACHE_TTL_SECONDS',
+  minRefreshSeconds: 'TOKEN_MIN_REFRESH_SECONDS',
+  staleGraceSeconds: 'TOKEN_STALE_GRACE_SECONDS',
+} as const;
+
+type CacheSettings = { ttlSeconds: number; minRefreshSeconds: number; staleGraceSeconds: number };
+
+/** Reads the cache settings; a missing, negative or non-numeric value falls back to its default. */
+export function tokenCacheSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): CacheSettings {
+  const read = (key: keyof CacheSettings): number => {
+    const value = Number(env[TOKEN_CACHE_ENV[key]]);
+    return env[TOKEN_CACHE_ENV[key]] !== undefined && Number.isFinite(value) && value >= 0
+      ? value
+      : TOKEN_CACHE_DEFAULTS[key];
+  };
+  return {
+    ttlSeconds: read('ttlSeconds'),
+    minRefreshSeconds: read('minRefreshSeconds'),
+    staleGraceSeconds: read('staleGraceSeconds'),
+  };
+}
+
+function seconds(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
 export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOptions): TokenSource {
   const client = options.client ?? new SecretsManagerClient({});
-  const ttlMs = (options.ttlSeconds ?? 60) * 1000;
-  const minRefreshMs = (options.minRefreshSeconds ?? 5) * 1000;
+  const ttlMs = seconds(options.ttlSeconds, TOKEN_CACHE_DEFAULTS.ttlSeconds) * 1000;
+  const minRefreshSeconds = seconds(options.minRefreshSeconds, TOKEN_CACHE_DEFAULTS.minRefreshSeconds);
+  const minRefreshMs = minRefreshSeconds * 1000;
+  const staleGraceMs = seconds(options.staleGraceSeconds, TOKEN_CACHE_DEFAULTS.staleGraceSeconds) * 1000;
+  const retryAfterSeconds = Math.max(1, Math.ceil(minRefreshSeconds));
   const now = options.now ?? Date.now;
+
   let cached: { document: TokenDocument; fetchedAt: number } | undefined;
+  let lastAttemptAt: number | undefined;
+  let lastFailure: TokenStoreUnavailableError | undefined;
   let inFlight: Promise<TokenDocument> | undefined;
+
+  const read = async (): Promise<TokenDocument> => {
+    let text: string | undefined;
+    try {
+      // VersionStage is explicit: it is what the CLI moves when it writes (see lambdas/cli).
+      const output = await client.send(
+        new GetSecretValueCommand({ SecretId: options.secretId, VersionStage: 'AWSCURRENT' }),
+      );
+      text = output.SecretString;
+    } catch (error) {
+      throw unavailable(awsErrorName(error), { httpStatus: httpStatusOf(error) });
+    }
+    if (text === undefined) throw unavailable('secret has no SecretString');
+    try {
+      return parseTokenDocument(text);
+    } catch {
+      // Deliberately not the parse error: its message quotes the secret's text.
+      throw unavailable('secret is not a valid token document');
+    }
+  };
+
+  const unavailable = (reason: string, extra: Record<string, unknown> = {}): TokenStoreUnavailableError => {
+    logger.error('Token store unavailable', { reason, secretId: options.secretId, ...extra });
+    return new TokenStoreUnavailableError(reason, retryAfterSeconds);
+  };
 
   const fetchDocument = (): Promise<TokenDocument> => {
     inFlight ??= (async () => {
+      lastAttemptAt = now();
       try {
-        const output = await client.send(new GetSecretValueCommand({ SecretId: options.secretId }));
-        if (output.SecretString === undefined) throw new Error('token secret has no SecretString');
-        const document = parseTokenDocument(output.SecretString);
+        const document = await read();
         cached = { document, fetchedAt: now() };
+        lastFailure = undefined;
         return document;
+      } catch (error) {
+        lastFailure =
+          error instanceof TokenStoreUnavailableError
+            ? error
+            : new TokenStoreUnavailableError('read failed', 5);
+        throw lastFailure;
       } finally {
         inFlight = undefined;
       }
@@ -38,14 +126,39 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
     return inFlight;
   };
 
+  const attemptedRecently = (): boolean =>
+    lastAttemptAt !== undefined && now() - lastAttemptAt < minRefreshMs;
+
+  const staleOr = (failure: unknown): TokenDocument => {
+    if (cached && now() - cached.fetchedAt < ttlMs + staleGraceMs) return cached.document;
+    throw failure;
+  };
+
   return {
     async current() {
       if (cached && now() - cached.fetchedAt < ttlMs) return cached.document;
-      return fetchDocument();
+      if (inFlight) return inFlight.catch(staleOr);
+      // A read failed moments ago: do not hammer the store, answer from what we have.
+      if (lastFailure && attemptedRecently()) return staleOr(lastFailure);
+      return fetchDocument().catch(staleOr);
     },
     async refresh() {
-      if (cached && now() - cached.fetchedAt < minRefreshMs) return cached.document;
+      if (inFlight) return inFlight;
+      if (attemptedRecently()) {
+        if (lastFailure) throw lastFailure;
+        if (cached) return cached.document;
+      }
       return fetchDocument();
     },
   };
+}
+
+function awsErrorName(error: unknown): string {
+  if (error instanceof Error) return error.name;
+  return 'UnknownError';
+}
+
+function httpStatusOf(error: unknown): number | undefined {
+  const metadata = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata;
+  return metadata?.httpStatusCode;
 }

@@ -13,12 +13,21 @@ export function sha256Hex(token: string): string {
 
 /** Returns the record whose hash equals the token's, examining all records in every case. */
 export function findTokenRecord(token: string, records: readonly TokenRecord[]): TokenRecord | undefined {
-  const presented = Buffer.from(sha256Hex(token), 'hex');
+  return findRecordByHash(sha256Hex(token), records);
+}
+
+/** Same as findTokenRecord for a token hashed earlier (the authenticator hashes once per request). */
+export function findRecordByHash(
+  presentedHex: string,
+  records: readonly TokenRecord[],
+): TokenRecord | undefined {
+  const presented = Buffer.from(presentedHex, 'hex');
   let found: TokenRecord | undefined;
   for (const record of records) {
     const stored = Buffer.from(record.sha256, 'hex');
     // Lengths are equal for every validated record (32 bytes); the guard keeps timingSafeEqual from throwing.
     const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
+    // No early exit: every record is compared whether or not one matched already.
     if (equal && found === undefined) found = record;
   }
   return found;

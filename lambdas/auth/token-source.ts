@@ -3,6 +3,9 @@
  * server. The authenticator asks `current()` on every request (sources cache) and `refresh()`
  * once when a token is unknown, so a token created a moment ago works at once; sources
  * throttle refreshes so a flood of bad tokens cannot hammer the backing store.
+ *
+ * A source that cannot produce a trustworthy document throws TokenStoreUnavailableError; the
+ * authenticator turns that (and any other failure of a source) into 503, failing closed.
  */
 import type { TokenDocument } from './token-document';
 
@@ -10,6 +13,19 @@ export interface TokenSource {
   current(): Promise<TokenDocument>;
   /** Re-reads the backing store unless a refresh happened very recently. */
   refresh(): Promise<TokenDocument>;
+}
+
+/** Why the token store could not be read; `reason` is safe to log (never secret contents). */
+export class TokenStoreUnavailableError extends Error {
+  readonly reason: string;
+  readonly retryAfterSeconds: number;
+
+  constructor(reason: string, retryAfterSeconds: number) {
+    super(`token store unavailable: ${reason}`);
+    this.name = 'TokenStoreUnavailableError';
+    this.reason = reason;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
 }
 
 /** A fixed in-memory document (tests, embedded use). */
