@@ -1,0 +1,148 @@
+/**
+ * Paging over a tenant's listing partition of the GSI1 index (users or groups), shared by the
+ * Users and Groups stores.
+ *
+ * GSI1SK is the resource's UUIDv7 id, so the index returns resources in creation order: a
+ * stable order for `startIndex`/`count` paging (RFC 7644 §3.4.2.4) without sorting. DynamoDB has
+ * no offsets, so reaching `startIndex` means reading the items before it. A CheckpointCache
+ * (page-checkpoints.ts) can be passed in to resume from where the previous page ended, which
+ * turns a sequential import from O(n²) into O(n) reads; without one the skip is read.
+ *
+ * Filtered listings that no key look-up can answer are evaluated in memory over a BOUNDED walk
+ * of the partition: past MAX_EXAMINED_ITEMS the request is refused with 400 tooMany
+ * (RFC 7644 §3.12) instead of reading without end.
+ */
+import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { badRequest } from '../scim/errors';
+import { guardRead } from './errors';
+import type { Checkpoint } from './page-checkpoints';
+import { LISTING_INDEX, TABLE_KEYS } from './table-definition';
+
+export type StoredItem = Record<string, unknown>;
+
+/** Items a filtered listing may examine before it answers tooMany. */
+export const MAX_EXAMINED_ITEMS = 10_000;
+
+/** Largest page asked of DynamoDB at once (it also stops at 1 MB per response). */
+const QUERY_PAGE = 1000;
+
+export interface ListingSource {
+  readonly db: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** The GSI1PK value, e.g. userListingPk(tenant). */
+  readonly partition: string;
+}
+
+/** Where offset pages begin; see page-checkpoints.ts for the DynamoDB-backed one. */
+export interface CheckpointCache {
+  nearest(startIndex: number): Promise<Checkpoint>;
+  save(checkpoint: Required<Checkpoint>): Promise<void>;
+}
+
+type StartKey = Record<string, unknown>;
+
+function query(
+  source: ListingSource,
+  limit: number | undefined,
+  startKey: StartKey | undefined,
+  countOnly = false,
+) {
+  return guardRead(
+    (): Promise<QueryCommandOutput> =>
+      source.db.send(
+        new QueryCommand({
+          TableName: source.tableName,
+          IndexName: LISTING_INDEX.indexName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': LISTING_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':pk': source.partition },
+          ScanIndexForward: true,
+          ...(limit !== undefined ? { Limit: limit } : {}),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          ...(countOnly ? { Select: 'COUNT' as const } : {}),
+        }),
+      ),
+  );
+}
+
+/**
+ * Number of items in the partition: a COUNT query, which still reads (and bills) every item,
+ * 1 MB per request. Sharded counters (counters.ts) are the O(1) replacement.
+ */
+export async function countListing(source: ListingSource): Promise<number> {
+  let total = 0;
+  let startKey: StartKey | undefined;
+  do {
+    const page = await query(source, undefined, startKey, true);
+    total += page.Count ?? 0;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return total;
+}
+
+/** The DynamoDB key that resumes a GSI1 query right after `item`. */
+function resumeKeyOf(item: StoredItem): StartKey {
+  return {
+    [TABLE_KEYS.partitionKey]: item[TABLE_KEYS.partitionKey],
+    [TABLE_KEYS.sortKey]: item[TABLE_KEYS.sortKey],
+    [LISTING_INDEX.partitionKey]: item[LISTING_INDEX.partitionKey],
+    [LISTING_INDEX.sortKey]: item[LISTING_INDEX.sortKey],
+  };
+}
+
+/** Items `startIndex` … `startIndex + count - 1` (1-based) of the partition, in id order. */
+export async function readListingPage(
+  source: ListingSource,
+  page: { readonly startIndex: number; readonly count: number },
+  checkpoints?: CheckpointCache,
+): Promise<StoredItem[]> {
+  if (page.count <= 0) return [];
+  const start = checkpoints ? await checkpoints.nearest(page.startIndex) : { offset: 1 };
+  const end = page.startIndex + page.count; // exclusive
+  let position = start.offset; // 1-based offset of the next item the query returns
+  let startKey: StartKey | undefined = start.startKey;
+  const items: StoredItem[] = [];
+  do {
+    const result = await query(source, Math.min(QUERY_PAGE, end - position), startKey);
+    for (const item of result.Items ?? []) {
+      if (position >= page.startIndex) items.push(item);
+      position++;
+    }
+    startKey = result.LastEvaluatedKey;
+  } while (startKey && position < end);
+  const last = items[items.length - 1];
+  if (checkpoints && last && items.length === page.count) {
+    await checkpoints.save({ offset: end, startKey: resumeKeyOf(last) });
+  }
+  return items;
+}
+
+/**
+ * Every item of the partition that satisfies `keep`, examining at most `maxExamined` items;
+ * beyond that the filter is too broad to evaluate in memory (400 tooMany).
+ */
+export async function collectMatching(
+  source: ListingSource,
+  keep: (item: StoredItem) => boolean,
+  maxExamined: number = MAX_EXAMINED_ITEMS,
+): Promise<StoredItem[]> {
+  const matches: StoredItem[] = [];
+  let examined = 0;
+  let startKey: StartKey | undefined;
+  do {
+    // Ask for one item more than the budget allows, so "exactly at the limit" is not refused.
+    const result = await query(source, Math.min(QUERY_PAGE, maxExamined - examined + 1), startKey);
+    for (const item of result.Items ?? []) {
+      examined++;
+      if (examined > maxExamined) {
+        throw badRequest(
+          'tooMany',
+          `The filter would examine more than ${maxExamined} resources; use an equality filter on id, userName, externalId or displayName`,
+        );
+      }
+      if (keep(item)) matches.push(item);
+    }
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return matches;
+}
