@@ -1,4 +1,8 @@
-import { createScimTestClient, type ScimTestClient, TEST_BASE } from '../support/scim-client';
+import { createDiscoveryHandler } from '../../lambdas/handlers/discovery';
+import { matchRoute } from '../../lambdas/routes';
+import { createSchemaRegistry } from '../../lambdas/scim/schema/registry';
+import { buildProxyEvent } from '../../local/http-server';
+import { createScimTestClient, type ScimTestClient, TEST_BASE, toResponse } from '../support/scim-client';
 
 const LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -119,5 +123,60 @@ describe('discovery endpoints through the real handler (RFC 7644 §4)', () => {
   it('requires a token like every other endpoint', async () => {
     const res = await client.request('GET', '/Schemas', { token: null });
     expect(res.status).toBe(401);
+  });
+});
+
+describe('discovery with a configured extension', () => {
+  const ACME = 'urn:example:params:scim:schemas:extension:acme:2.0:Group';
+  let client: ScimTestClient;
+  beforeAll(async () => {
+    client = await createScimTestClient();
+  });
+  afterAll(() => client.close());
+
+  it('serves the extension at /Schemas and lists it on its resource type', async () => {
+    const registry = createSchemaRegistry({
+      extensions: [
+        {
+          resourceType: 'Group',
+          required: true,
+          schema: { id: ACME, name: 'AcmeGroup', attributes: [{ name: 'costCenter', type: 'string' }] },
+        },
+      ],
+    });
+    const handler = createDiscoveryHandler(() => client.runtime, registry);
+    const get = async (path: string) => {
+      const url = new URL(`${TEST_BASE}${path}`);
+      const match = matchRoute(url.pathname);
+      if (!match) throw new Error(`unrouted ${path}`);
+      const event = buildProxyEvent({
+        method: 'GET',
+        url,
+        rawHeaders: ['Host', url.host, 'Authorization', `Bearer ${client.tokenFor('acme')}`],
+        body: '',
+        resource: match.route.path,
+        pathParameters: match.pathParameters,
+      });
+      return toResponse(await handler(event));
+    };
+    const schemas = await get('/Schemas');
+    expect(schemas.body.totalResults).toBe(4);
+    const acme = await get(`/Schemas/${ACME}`);
+    expect(acme.status).toBe(200);
+    expect(acme.body.attributes).toEqual([
+      {
+        name: 'costCenter',
+        type: 'string',
+        multiValued: false,
+        description: '',
+        required: false,
+        caseExact: false,
+        mutability: 'readWrite',
+        returned: 'default',
+        uniqueness: 'none',
+      },
+    ]);
+    const group = await get('/ResourceTypes/Group');
+    expect(group.body.schemaExtensions).toEqual([{ schema: ACME, required: true }]);
   });
 });
