@@ -1,0 +1,692 @@
+/**
+ * The PATCH engine (RFC 7644 §3.5.2): applies parsed operations to a copy of a stored resource.
+ *
+ * Pure and synchronous: the services read the resource, call applyPatch, re-validate the result
+ * with the schema module (which reports missing required attributes and wrong types as
+ * invalidValue) and write it with a version condition. Keeping the engine free of I/O is what
+ * lets every Okta and Entra request shape be unit-tested and fuzzed here.
+ *
+ * Hand-written rather than the `scim-patch` package: that package applies group `members`
+ * edits to an array (the store keeps one item per member), treats Entra's `Remove members`
+ * with a value list as "remove all", does not create elements for `emails[type eq "work"]`
+ * targets that do not exist yet, and knows nothing of our registry's mutability or extension
+ * layout.
+ *
+ * Layout assumed (the schema module's canonical form): core attributes at the top level,
+ * extension attributes in an object under the extension's URN (RFC 7643 §3.3).
+ */
+import { badRequest, isScimError } from '../errors';
+import type { AttributeLookup, AttributePath, FilterNode, PatchPath } from '../filter/ast';
+import { compileFilter } from '../filter/evaluate';
+import { ENTERPRISE_USER_SCHEMA } from '../schema/enterprise-user-schema';
+import { GROUP_SCHEMA } from '../schema/group-schema';
+import type { JsonObject } from '../schema/json';
+import type { AttributeDefinition } from '../schema/types';
+import { USER_SCHEMA } from '../schema/user-schema';
+import type { PatchOperation, PatchOpName } from './types';
+import {
+  canonicalComplex,
+  canonicalMulti,
+  canonicalSingle,
+  cloneJson,
+  deepEqual,
+  findSubAttribute,
+  isRecord,
+  type Json,
+  type JsonRecord,
+} from './values';
+
+/** The schema URNs of the resource type being patched. */
+export interface PatchSchemas {
+  readonly core: string;
+  readonly extensions: readonly string[];
+}
+
+export interface ApplyPatchOptions {
+  /**
+   * Where attributes live. Defaults to the core User/Group schemas and the enterprise
+   * extension; services pass the registry's list so configured extensions work too.
+   */
+  readonly schemas?: PatchSchemas;
+}
+
+export interface PatchResult {
+  readonly resource: JsonObject;
+  /**
+   * Canonical names of the top-level attributes whose value differs after the patch; extension
+   * attributes are URN-qualified (`urn:…:enterprise:2.0:User:manager`).
+   */
+  readonly changedAttributes: string[];
+}
+
+/** Attributes a path-less value may carry but that the server owns (Okta sends `id`). */
+const IGNORED_IN_VALUE: ReadonlySet<string> = new Set(['id', 'meta', 'schemas']);
+
+/** The attribute a path or value key designates, resolved against the registry. */
+interface Target {
+  /** Extension URN holding the attribute; undefined for core and common attributes. */
+  readonly extension: string | undefined;
+  readonly attribute: AttributeDefinition;
+  readonly sub: AttributeDefinition | undefined;
+  readonly where: string;
+}
+
+class Engine {
+  private readonly cores: readonly string[];
+  private readonly extensions: readonly string[];
+
+  constructor(
+    private readonly resource: JsonRecord,
+    private readonly lookup: AttributeLookup,
+    schemas: PatchSchemas | undefined,
+  ) {
+    this.cores = schemas ? [schemas.core] : [USER_SCHEMA, GROUP_SCHEMA];
+    this.extensions = schemas ? schemas.extensions : [ENTERPRISE_USER_SCHEMA];
+  }
+
+  apply(operation: PatchOperation): void {
+    const { op, path } = operation;
+    if (!path) {
+      if (op === 'remove') {
+        throw badRequest('noTarget', 'A "remove" operation requires a "path" (RFC 7644 §3.5.2.2)');
+      }
+      if (!isRecord(operation.value)) {
+        throw badRequest('invalidValue', `A path-less "${op}" requires an object of attributes as its value`);
+      }
+      this.applyValueObject(op, operation.value, undefined);
+      return;
+    }
+    const where = operation.pathText ?? 'path';
+    const extension = this.wholeExtension(path.path);
+    if (extension !== undefined) {
+      if (path.valueFilter) throw badRequest('invalidPath', `${where}: a schema URN takes no value filter`);
+      this.applyExtensionObject(op, extension, operation, where);
+      return;
+    }
+    const target = this.resolve(path.path, where);
+    if (isServerOwned(target)) return;
+    if (path.valueFilter) {
+      this.applyFiltered(op, target, path, operation, where);
+    } else {
+      this.applyPlain(op, target, operation.value, operation.hasValue);
+    }
+  }
+
+  // --- resolution -------------------------------------------------------------------------
+
+  /** The canonical extension URN when `path` names a whole extension, else undefined. */
+  private wholeExtension(path: AttributePath): string | undefined {
+    if (path.schema === undefined) return undefined;
+    if (path.attribute === '') return this.canonicalExtension(path.schema) ?? path.schema;
+    if (path.subAttribute !== undefined) return undefined;
+    // Parsed without the schema list, `urn:…:enterprise:2.0:User` splits at the last colon.
+    return this.canonicalExtension(`${path.schema}:${path.attribute}`);
+  }
+
+  private canonicalExtension(urn: string): string | undefined {
+    const lower = urn.toLowerCase();
+    return this.extensions.find((e) => e.toLowerCase() === lower);
+  }
+
+  private isCore(urn: string): boolean {
+    const lower = urn.toLowerCase();
+    return this.cores.some((c) => c.toLowerCase() === lower);
+  }
+
+  private resolve(path: AttributePath, where: string): Target {
+    const top: AttributePath =
+      path.schema === undefined
+        ? { attribute: path.attribute }
+        : { schema: path.schema, attribute: path.attribute };
+    const attribute = this.lookup(top);
+    if (!attribute) throw badRequest('invalidPath', `${where}: no such attribute "${printName(path)}"`);
+    let sub: AttributeDefinition | undefined;
+    if (path.subAttribute !== undefined) {
+      sub = this.lookup(path);
+      if (!sub || attribute.type !== 'complex') {
+        throw badRequest('invalidPath', `${where}: no such sub-attribute "${printName(path)}"`);
+      }
+    }
+    let extension: string | undefined;
+    if (path.schema !== undefined) {
+      if (!this.isCore(path.schema)) extension = this.canonicalExtension(path.schema) ?? path.schema;
+    } else if (!this.cores.some((core) => this.lookup({ schema: core, attribute: path.attribute }))) {
+      // An unqualified name found only in an extension (Entra's `manager`, `department`).
+      extension = this.extensions.find((e) => this.lookup({ schema: e, attribute: path.attribute }));
+    }
+    if (attribute.mutability === 'readOnly') {
+      throw badRequest('mutability', `${where}: "${attribute.name}" is read-only`);
+    }
+    if (sub?.mutability === 'readOnly') {
+      throw badRequest('mutability', `${where}: "${attribute.name}.${sub.name}" is read-only`);
+    }
+    return { extension, attribute, sub, where };
+  }
+
+  /** Splits a key of a path-less value (`active`, `name.givenName`, `urn:…:User:employeeNumber`). */
+  private keyPath(key: string): AttributePath {
+    const lower = key.toLowerCase();
+    const known = [...this.cores, ...this.extensions].sort((a, b) => b.length - a.length);
+    for (const urn of known) {
+      const u = urn.toLowerCase();
+      if (lower === u) return { schema: urn, attribute: '' };
+      if (lower.startsWith(`${u}:`)) return { schema: urn, ...splitDotted(key.slice(urn.length + 1)) };
+    }
+    if (lower.startsWith('urn:')) {
+      const cut = key.lastIndexOf(':');
+      return { schema: key.slice(0, cut), ...splitDotted(key.slice(cut + 1)) };
+    }
+    return splitDotted(key);
+  }
+
+  // --- containers ------------------------------------------------------------------------
+
+  /** The object holding the target's attribute; created (for writes) when absent. */
+  private container(target: Target, create: boolean): JsonRecord | undefined {
+    if (target.extension === undefined) return this.resource;
+    const existing = this.resource[target.extension];
+    if (isRecord(existing)) return existing;
+    if (!create) return undefined;
+    const fresh: JsonRecord = {};
+    this.resource[target.extension] = fresh;
+    return fresh;
+  }
+
+  /** Drops an extension object left empty, so `schemas` recomputation sees it as absent. */
+  private tidy(target: Target): void {
+    if (target.extension === undefined) return;
+    const existing = this.resource[target.extension];
+    if (isRecord(existing) && Object.keys(existing).length === 0) delete this.resource[target.extension];
+  }
+
+  // --- path-less values and whole extensions ----------------------------------------------
+
+  private applyValueObject(
+    op: PatchOpName,
+    value: Record<string, unknown>,
+    extension: string | undefined,
+  ): void {
+    for (const [key, item] of Object.entries(value)) {
+      const path: AttributePath =
+        extension === undefined ? this.keyPath(key) : { schema: extension, ...splitDotted(key) };
+      if (path.schema !== undefined && path.attribute === '') {
+        if (this.isCore(path.schema)) {
+          // {"urn:…:core:2.0:User": {...}}: the core attributes themselves.
+          if (!isRecord(item)) throw badRequest('invalidValue', `"${key}" must be an object of attributes`);
+          this.applyValueObject(op, item, undefined);
+          continue;
+        }
+        const urn = this.canonicalExtension(path.schema);
+        if (urn === undefined) throw badRequest('invalidPath', `"${key}" is not a schema of this resource`);
+        this.applyExtensionObject(op, urn, { hasValue: true, value: item }, key);
+        continue;
+      }
+      const wholeExtension = extension === undefined ? this.wholeExtension(path) : undefined;
+      if (wholeExtension !== undefined) {
+        this.applyExtensionObject(op, wholeExtension, { hasValue: true, value: item }, key);
+        continue;
+      }
+      const attribute = this.lookup({
+        ...(path.schema === undefined ? {} : { schema: path.schema }),
+        attribute: path.attribute,
+      });
+      // Okta echoes the group's `id` when renaming; read-only fields of the value are ignored.
+      if (attribute && IGNORED_IN_VALUE.has(attribute.name) && path.subAttribute === undefined) continue;
+      const target = this.resolve(path, key);
+      if (isServerOwned(target)) continue;
+      this.applyPlain(op, target, item, true);
+    }
+  }
+
+  private applyExtensionObject(
+    op: PatchOpName,
+    urn: string,
+    operation: Pick<PatchOperation, 'hasValue' | 'value'>,
+    where: string,
+  ): void {
+    if (op === 'remove') {
+      delete this.resource[urn];
+      return;
+    }
+    if (operation.value === null) {
+      if (op === 'replace' || op === 'add') delete this.resource[urn];
+      return;
+    }
+    if (!isRecord(operation.value))
+      throw badRequest('invalidValue', `${where} must be an object of attributes`);
+    this.applyValueObject(op, operation.value, urn);
+  }
+
+  // --- paths without a value filter -------------------------------------------------------
+
+  private applyPlain(op: PatchOpName, target: Target, value: unknown, hasValue: boolean): void {
+    const { attribute, sub, where } = target;
+    const name = attribute.name;
+    if (sub) {
+      this.applySubAttribute(op, target, value);
+      return;
+    }
+    if (op === 'remove') {
+      const holder = this.container(target, false);
+      if (!holder || holder[name] === undefined) return;
+      if (attribute.multiValued && hasValue && value !== null) {
+        this.removeListedElements(holder, attribute, value, where);
+      } else {
+        assertMutable(attribute, holder[name], undefined, where);
+        delete holder[name];
+      }
+      this.tidy(target);
+      return;
+    }
+    const holder = this.container(target, true) as JsonRecord;
+    const existing = holder[name];
+    if (attribute.multiValued) {
+      const items = canonicalMulti(attribute, value, where);
+      let next: Json[] | undefined;
+      let written: Json[] = [];
+      if (op === 'replace' || items === null) {
+        next = items ?? undefined;
+        written = items ?? [];
+      } else {
+        next = Array.isArray(existing) ? [...existing] : [];
+        for (const item of items) {
+          // RFC 7644 §3.5.2.1: add to a multi-valued attribute appends; an identical value is
+          // not added twice (clients retry).
+          if (!next.some((present) => deepEqual(present, item))) {
+            next.push(item);
+            written.push(item);
+          }
+        }
+      }
+      assertMutable(attribute, existing, next, where);
+      setOrDelete(
+        holder,
+        name,
+        next && next.length > 0 ? enforceSinglePrimary(attribute, next, written) : undefined,
+      );
+    } else if (attribute.type === 'complex') {
+      // RFC 7644 §3.5.2.1/§3.5.2.3: sub-attributes given replace or add; others stay.
+      const given = canonicalValueObject(attribute, value, where);
+      let next: JsonRecord | undefined;
+      if (given === null) {
+        next = undefined;
+      } else {
+        next = isRecord(existing) ? { ...existing } : {};
+        for (const [key, item] of Object.entries(given))
+          setOrDelete(next, key, item === null ? undefined : item);
+        if (Object.keys(next).length === 0) next = undefined;
+      }
+      assertMutable(attribute, existing, next, where);
+      setOrDelete(holder, name, next);
+    } else {
+      const next = canonicalSingle(attribute, value, where);
+      assertMutable(attribute, existing, next ?? undefined, where);
+      setOrDelete(holder, name, next ?? undefined);
+    }
+    this.tidy(target);
+  }
+
+  /** `name.familyName` (single-valued parent) or `emails.type` (every element of a list). */
+  private applySubAttribute(op: PatchOpName, target: Target, value: unknown): void {
+    const { attribute, where } = target;
+    const sub = target.sub as AttributeDefinition;
+    const holder = this.container(target, op !== 'remove');
+    if (!holder) return;
+    const existing = holder[attribute.name];
+    const next =
+      op === 'remove'
+        ? null
+        : sub.multiValued
+          ? canonicalMulti(sub, value, where)
+          : canonicalSingle(sub, value, where);
+    if (attribute.multiValued) {
+      const elements = Array.isArray(existing) ? (existing.filter(isRecord) as JsonRecord[]) : [];
+      if (elements.length === 0) {
+        if (next !== null) holder[attribute.name] = [{ [sub.name]: next }];
+      } else {
+        const updated = elements
+          .map((element) => withSub(element, sub, next, where))
+          .filter((element) => Object.keys(element).length > 0);
+        setOrDelete(holder, attribute.name, updated.length > 0 ? updated : undefined);
+      }
+    } else {
+      const parent = isRecord(existing) ? existing : {};
+      const updated = withSub(parent, sub, next, where);
+      setOrDelete(holder, attribute.name, Object.keys(updated).length > 0 ? updated : undefined);
+    }
+    this.tidy(target);
+  }
+
+  /**
+   * `remove` with a path to a list AND a value: remove only the listed elements. Entra sends
+   * this for members (idp-clients.md §2.1); the same reading is applied to any list rather than
+   * RFC 7644's literal "remove every value", which would surprise such a client.
+   */
+  private removeListedElements(
+    holder: JsonRecord,
+    attribute: AttributeDefinition,
+    value: unknown,
+    where: string,
+  ) {
+    const listed = canonicalMulti(attribute, value, where) ?? [];
+    const existing = holder[attribute.name];
+    if (!Array.isArray(existing)) return;
+    const kept = existing.filter((element) => !listed.some((spec) => sameAsListed(element, spec, attribute)));
+    assertMutable(attribute, existing, kept, where);
+    setOrDelete(holder, attribute.name, kept.length > 0 ? kept : undefined);
+  }
+
+  // --- paths with a value filter ------------------------------------------------------------
+
+  private applyFiltered(
+    op: PatchOpName,
+    target: Target,
+    path: PatchPath,
+    operation: PatchOperation,
+    where: string,
+  ) {
+    const { attribute } = target;
+    const filter = path.valueFilter as FilterNode;
+    if (!attribute.multiValued || attribute.type !== 'complex') {
+      throw badRequest('invalidPath', `${where}: a value filter needs a multi-valued complex attribute`);
+    }
+    if (target.sub) throw badRequest('invalidPath', `${where}: the sub-attribute goes after the filter`);
+    const elementLookup = this.elementLookup(attribute);
+    checkFilterNames(filter, elementLookup, where);
+    let sub: AttributeDefinition | undefined;
+    if (path.subAttribute !== undefined) {
+      sub = findSubAttribute(attribute, path.subAttribute);
+      if (!sub) throw badRequest('invalidPath', `${where}: no such sub-attribute "${path.subAttribute}"`);
+      if (sub.mutability === 'readOnly') {
+        throw badRequest('mutability', `${where}: "${attribute.name}.${sub.name}" is read-only`);
+      }
+    }
+    const holder = this.container(target, op !== 'remove');
+    if (!holder) return;
+    const existing = holder[attribute.name];
+    const elements: Json[] = Array.isArray(existing) ? [...existing] : [];
+    const matches = compileElementFilter(filter, elementLookup, where);
+    const matched = elements.map((element) => isRecord(element) && matches(element));
+
+    if (op === 'remove') {
+      // RFC 7644 §3.5.2.2; no match is a no-op so a retried remove succeeds.
+      const next: Json[] = [];
+      for (const [i, element] of elements.entries()) {
+        if (!matched[i]) next.push(element);
+        else if (sub) {
+          const trimmed = withSub(element as JsonRecord, sub, null, where);
+          if (Object.keys(trimmed).length > 0) next.push(trimmed);
+        }
+      }
+      assertMutable(attribute, existing, next, where);
+      setOrDelete(holder, attribute.name, next.length > 0 ? next : undefined);
+      this.tidy(target);
+      return;
+    }
+
+    const written: Json[] = [];
+    if (sub) {
+      const value = sub.multiValued
+        ? canonicalMulti(sub, operation.value, where)
+        : canonicalSingle(sub, operation.value, where);
+      if (matched.some(Boolean)) {
+        for (const [i, element] of elements.entries()) {
+          if (!matched[i]) continue;
+          const updated = withSub(element as JsonRecord, sub, value, where);
+          elements[i] = updated;
+          written.push(updated);
+        }
+      } else if (value !== null) {
+        // Entra and the SCIM validator add (or Replace) `emails[type eq "work"].value` on a user
+        // without a work email and expect the element to appear.
+        const seed = seedFromFilter(filter, attribute, where);
+        const created = { ...seed, [sub.name]: value };
+        elements.push(created);
+        written.push(created);
+      }
+    } else {
+      const value = canonicalValueObject({ ...attribute, multiValued: false }, operation.value, where);
+      if (matched.some(Boolean)) {
+        for (const [i, element] of elements.entries()) {
+          if (!matched[i]) continue;
+          let updated: JsonRecord;
+          if (op === 'replace') {
+            // RFC 7644 §3.5.2.3: the matching values are replaced by the given one.
+            updated = withoutNulls(value ?? {});
+          } else {
+            updated = { ...(element as JsonRecord) };
+            for (const [key, item] of Object.entries(value ?? {}))
+              setOrDelete(updated, key, item === null ? undefined : item);
+          }
+          elements[i] = updated;
+          written.push(updated);
+        }
+      } else if (value !== null) {
+        const created = { ...seedFromFilter(filter, attribute, where), ...withoutNulls(value) };
+        elements.push(created);
+        written.push(created);
+      }
+    }
+    const next = elements.filter((element) => !isRecord(element) || Object.keys(element).length > 0);
+    assertMutable(attribute, existing, next, where);
+    setOrDelete(
+      holder,
+      attribute.name,
+      next.length > 0 ? enforceSinglePrimary(attribute, next, written) : undefined,
+    );
+    this.tidy(target);
+  }
+
+  /** Element-relative lookup: `type` inside `emails[…]` is `emails.type` (see ast.ts). */
+  private elementLookup(attribute: AttributeDefinition): AttributeLookup {
+    return (path) =>
+      path.subAttribute === undefined && path.schema === undefined
+        ? findSubAttribute(attribute, path.attribute)
+        : undefined;
+  }
+}
+
+// --- helpers -------------------------------------------------------------------------------
+
+function isServerOwned(target: Target): boolean {
+  // `schemas` is recomputed from the attributes present; `id` and `meta` belong to the server.
+  return target.extension === undefined && target.sub === undefined && target.attribute.name === 'schemas';
+}
+
+function printName(path: AttributePath): string {
+  const base = path.schema === undefined ? path.attribute : `${path.schema}:${path.attribute}`;
+  return path.subAttribute === undefined ? base : `${base}.${path.subAttribute}`;
+}
+
+function splitDotted(text: string): { attribute: string; subAttribute?: string } {
+  const dot = text.indexOf('.');
+  return dot < 0 ? { attribute: text } : { attribute: text.slice(0, dot), subAttribute: text.slice(dot + 1) };
+}
+
+function setOrDelete(holder: JsonRecord, key: string, value: Json | undefined): void {
+  if (value === undefined || value === null) delete holder[key];
+  else holder[key] = value;
+}
+
+function withoutNulls(value: JsonRecord): JsonRecord {
+  const out: JsonRecord = {};
+  for (const [key, item] of Object.entries(value)) if (item !== null) out[key] = item;
+  return out;
+}
+
+/** A complex value as an object (nulls kept as unassign markers), or null to unassign it all. */
+function canonicalValueObject(
+  attribute: AttributeDefinition,
+  value: unknown,
+  where: string,
+): JsonRecord | null {
+  if (value === null || value === undefined || value === '') return null;
+  if (isRecord(value)) return canonicalComplex(attribute, value, where, true);
+  const single = canonicalSingle(attribute, value, where);
+  if (single !== null && !isRecord(single)) throw badRequest('invalidValue', `${where} must be an object`);
+  return single;
+}
+
+/** A copy of `element` with `sub` set to `value` (null unassigns), checking immutability. */
+function withSub(element: JsonRecord, sub: AttributeDefinition, value: Json, where: string): JsonRecord {
+  const updated = { ...element };
+  assertMutable(sub, element[sub.name], value ?? undefined, where);
+  setOrDelete(updated, sub.name, value);
+  return updated;
+}
+
+/** RFC 7643 §2.2: an immutable attribute may be set once, when it has no value yet. */
+function assertMutable(
+  definition: AttributeDefinition,
+  before: unknown,
+  after: unknown,
+  where: string,
+): void {
+  if (definition.mutability !== 'immutable' || before === undefined) return;
+  if (!deepEqual(before, after)) {
+    throw badRequest('mutability', `${where}: "${definition.name}" is immutable and already has a value`);
+  }
+}
+
+/** Does `element` match a listed element: every sub-attribute given is equal? */
+function sameAsListed(element: Json, spec: Json, attribute: AttributeDefinition): boolean {
+  if (!isRecord(spec) || !isRecord(element)) return deepEqual(element, spec);
+  return Object.entries(spec).every(([key, value]) => {
+    const sub = findSubAttribute(attribute, key);
+    const present = element[key];
+    if (sub && !sub.caseExact && typeof value === 'string' && typeof present === 'string') {
+      return value.toLowerCase() === present.toLowerCase();
+    }
+    return deepEqual(present, value);
+  });
+}
+
+/**
+ * RFC 7643 §2.4: "primary" is true for at most one value. The value this operation wrote wins;
+ * the others are set to false.
+ */
+function enforceSinglePrimary(
+  attribute: AttributeDefinition,
+  list: Json[],
+  written: readonly Json[],
+): Json[] {
+  if (!findSubAttribute(attribute, 'primary')) return list;
+  const primaries = list.filter((item) => isRecord(item) && item.primary === true);
+  if (primaries.length <= 1) return list;
+  const winner =
+    [...written].reverse().find((item) => isRecord(item) && item.primary === true) ?? primaries[0];
+  return list.map((item) =>
+    isRecord(item) && item.primary === true && item !== winner ? { ...item, primary: false } : item,
+  );
+}
+
+/** Rejects filters naming sub-attributes the element does not have (rather than never matching). */
+function checkFilterNames(node: FilterNode, lookup: AttributeLookup, where: string): void {
+  switch (node.kind) {
+    case 'compare':
+    case 'present':
+      if (!lookup(node.path)) {
+        throw badRequest(
+          'invalidPath',
+          `${where}: the filter names an unknown sub-attribute "${printName(node.path)}"`,
+        );
+      }
+      return;
+    case 'and':
+    case 'or':
+      checkFilterNames(node.left, lookup, where);
+      checkFilterNames(node.right, lookup, where);
+      return;
+    case 'not':
+      checkFilterNames(node.operand, lookup, where);
+      return;
+    case 'valuePath':
+      throw badRequest('invalidPath', `${where}: value filters cannot be nested`);
+  }
+}
+
+/** The filter as a predicate; a filter that does not fit the element's types is a bad path. */
+function compileElementFilter(
+  filter: FilterNode,
+  lookup: AttributeLookup,
+  where: string,
+): (element: Readonly<Record<string, unknown>>) => boolean {
+  try {
+    return compileFilter(filter, lookup);
+  } catch (error) {
+    if (isScimError(error)) throw badRequest('invalidPath', `${where}: ${error.detail}`);
+    throw error;
+  }
+}
+
+/**
+ * The element a filter describes when nothing matches: the `eq` terms of an `and` chain
+ * (`type eq "work"` → {type: "work"}). Anything else cannot name one element → noTarget
+ * (RFC 7644 §3.5.2.3).
+ */
+function seedFromFilter(filter: FilterNode, attribute: AttributeDefinition, where: string): JsonRecord {
+  const seed: JsonRecord = {};
+  const collect = (node: FilterNode): boolean => {
+    if (node.kind === 'and') return collect(node.left) && collect(node.right);
+    if (node.kind !== 'compare' || node.op !== 'eq' || node.value === null) return false;
+    const sub = findSubAttribute(attribute, node.path.attribute);
+    if (!sub || sub.multiValued || sub.type === 'complex') return false;
+    const value = canonicalSingle(sub, node.value, where);
+    if (value === null) return false;
+    if (Object.hasOwn(seed, sub.name) && !deepEqual(seed[sub.name], value)) return false;
+    seed[sub.name] = value;
+    return true;
+  };
+  if (!collect(filter)) {
+    throw badRequest(
+      'noTarget',
+      `${where}: no value matches the filter, and the filter does not describe a value to create`,
+    );
+  }
+  return seed;
+}
+
+/** Lists the top-level attributes (extension attributes URN-qualified) that differ. */
+function changedAttributes(before: JsonRecord, after: JsonRecord, extensions: readonly string[]): string[] {
+  const changed: string[] = [];
+  const isExtension = (key: string) => extensions.some((e) => e.toLowerCase() === key.toLowerCase());
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+  for (const key of keys) {
+    if (deepEqual(before[key], after[key])) continue;
+    const b = before[key];
+    const a = after[key];
+    if (isExtension(key) && (isRecord(b) || isRecord(a))) {
+      const inner = isRecord(b) ? b : {};
+      const outer = isRecord(a) ? a : {};
+      for (const name of new Set([...Object.keys(inner), ...Object.keys(outer)])) {
+        if (!deepEqual(inner[name], outer[name])) changed.push(`${key}:${name}`);
+      }
+    } else {
+      changed.push(key);
+    }
+  }
+  return changed;
+}
+
+/**
+ * Applies `operations` in order to a deep copy of `resource`. Throws ScimError 400 (invalidPath,
+ * mutability, noTarget, invalidValue) on the first operation that cannot be applied; the input
+ * is never modified.
+ */
+export function applyPatch(
+  resource: Readonly<Record<string, unknown>>,
+  operations: readonly PatchOperation[],
+  lookup: AttributeLookup,
+  options: ApplyPatchOptions = {},
+): PatchResult {
+  const before = cloneJson(resource);
+  if (!isRecord(before)) throw new TypeError('applyPatch: resource must be an object');
+  const working = cloneJson(before) as JsonRecord;
+  const engine = new Engine(working, lookup, options.schemas);
+  for (const operation of operations) engine.apply(operation);
+  const extensions = options.schemas?.extensions ?? [ENTERPRISE_USER_SCHEMA];
+  return {
+    resource: working as JsonObject,
+    changedAttributes: changedAttributes(before as JsonRecord, working, extensions),
+  };
+}
