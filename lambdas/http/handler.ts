@@ -12,6 +12,8 @@ import type { HttpMethod, Operation, RouteTarget } from '../routes';
 import { matchRoute, ROUTES } from '../routes';
 import type { Runtime } from '../runtime';
 import { isScimError, ScimError } from '../scim/errors';
+import { recordActivity } from '../store/activity-store';
+import { activityOf, isMutating } from './activity';
 import { type ScimRequest, toScimRequest } from './request';
 import { errorResponse, internalErrorResponse } from './response';
 
@@ -35,12 +37,15 @@ export function createHttpHandler(
     let result: APIGatewayProxyResult;
     let tenant: string | undefined;
     let operation: Operation | undefined;
+    let rt: Runtime | undefined;
+    let request: ScimRequest | undefined;
+    let principal: Principal | undefined;
     try {
       const resolved = resolveOperation(event, target, operations);
       operation = resolved.operation;
-      const rt = runtime();
-      const request = toScimRequest({ ...event, pathParameters: resolved.pathParameters }, rt.baseUrl);
-      const principal = await rt.authenticate(request.headers.authorization);
+      rt = runtime();
+      request = toScimRequest({ ...event, pathParameters: resolved.pathParameters }, rt.baseUrl);
+      principal = await rt.authenticate(request.headers.authorization);
       tenant = principal.tenant;
       result = await resolved.handle({ request, principal, runtime: rt });
     } catch (error) {
@@ -64,7 +69,22 @@ export function createHttpHandler(
       durationMs: Date.now() - started,
     });
     // DynamoDB cost of this request: EMF metrics in Lambda, a header only if SCIM_COST_HEADER=1.
-    return reportRequestCost(operation && operationName(target, operation), currentCost(), result);
+    // Measured before the activity record below, which docs/BENCHMARKS.md lists separately.
+    const reported = reportRequestCost(operation && operationName(target, operation), currentCost(), result);
+    if (rt && request && principal && operation && isMutating(operation) && rt.activityRetentionDays !== 0) {
+      try {
+        await recordActivity(
+          rt.db,
+          rt.tableName,
+          activityOf(target, operation, request, principal, result),
+          rt.activityRetentionDays,
+        );
+      } catch (error) {
+        // The SCIM write already happened; losing its audit line must not turn it into an error.
+        logger.warn('Could not record provisioning activity', { error: describe(error), operation, tenant });
+      }
+    }
+    return reported;
   };
   // One cost scope per request, so concurrent requests in one process never share a meter.
   return (event) => withCostScope(() => handle(event));

@@ -11,6 +11,7 @@
  * |             | T#<t>#GNAME#<lower displayName> | #         |
  * | counter     | T#<t>#COUNT#<USERS|GROUPS>      | <shard>   |
  * | checkpoint  | T#<t>#PAGE#<query hash>         | <offset>  |
+ * | activity    | T#<t>#ACT#<yyyy-mm-dd>          | <time>#<n>|
  */
 
 const enc = (value: string): string => value.replace(/#/g, '%23');
@@ -55,3 +56,9 @@ export const counterPk = (tenant: string, resource: 'USERS' | 'GROUPS'): string 
   `${tenantPrefix(tenant)}#COUNT#${resource}`;
 export const checkpointPk = (tenant: string, queryHash: string): string =>
   `${tenantPrefix(tenant)}#PAGE#${queryHash}`;
+
+/** Provisioning activity, one partition per tenant and UTC day, newest last in sort order. */
+export const activityPk = (tenant: string, day: string): string => `${tenantPrefix(tenant)}#ACT#${day}`;
+/** GSI2 partition of one resource's activity ("did Okta's deactivate of this user arrive?"). */
+export const activityResourcePk = (tenant: string, resourceId: string): string =>
+  `${tenantPrefix(tenant)}#ACTRES#${resourceId}`;

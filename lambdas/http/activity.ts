@@ -1,0 +1,109 @@
+/**
+ * What a mutating request did, as a provisioning-activity record: who (token id and label),
+ * what (method, path, resource id, attribute names) and the outcome status. Derived from the
+ * request and the response alone, so every operation is covered the same way, including the
+ * ones that failed validation (a 400 is exactly what an administrator troubleshooting Okta
+ * needs to see).
+ *
+ * "Changed attributes" are the attribute names the request set or removed: the keys of a
+ * POST/PUT body and the attribute of each PATCH operation's path or value keys. Names only,
+ * never values.
+ */
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { Principal } from '../auth/authenticator';
+import type { Operation, RouteTarget } from '../routes';
+import type { ActivityRecord } from '../store/activity-store';
+import type { ScimRequest } from './request';
+
+const MUTATING: ReadonlySet<Operation> = new Set(['create', 'replace', 'patch', 'delete']);
+const RESOURCE_TYPE: Record<RouteTarget, string> = { users: 'User', groups: 'Group', discovery: 'Discovery' };
+const IGNORED_KEYS = new Set(['schemas', 'id', 'meta']);
+const MAX_NAMES = 100;
+
+export function isMutating(operation: Operation): boolean {
+  return MUTATING.has(operation);
+}
+
+export function activityOf(
+  target: RouteTarget,
+  operation: Operation,
+  request: ScimRequest,
+  principal: Principal,
+  result: APIGatewayProxyResult,
+  now: Date = new Date(),
+): ActivityRecord {
+  const resourceId = request.pathParameters.id ?? createdId(result);
+  return {
+    tenant: principal.tenant,
+    time: now.toISOString(),
+    tokenId: principal.tokenId,
+    tokenLabel: principal.label,
+    method: request.method,
+    path: request.path.slice(0, 512),
+    operation,
+    resourceType: RESOURCE_TYPE[target],
+    ...(resourceId ? { resourceId: resourceId.slice(0, 256) } : {}),
+    status: result.statusCode,
+    changedAttributes: operation === 'delete' ? [] : attributeNames(operation, request.rawBody),
+  };
+}
+
+function createdId(result: APIGatewayProxyResult): string | undefined {
+  if (result.statusCode !== 201) return undefined;
+  try {
+    const body = JSON.parse(result.body) as { id?: unknown };
+    return typeof body.id === 'string' ? body.id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function attributeNames(operation: Operation, rawBody: string | undefined): string[] {
+  if (rawBody === undefined) return [];
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    return [];
+  }
+  if (!isObject(body)) return [];
+  const names = new Set<string>();
+  if (operation === 'patch') {
+    const operations = Array.isArray(body.Operations) ? body.Operations : [];
+    for (const op of operations) {
+      if (!isObject(op)) continue;
+      if (typeof op.path === 'string' && op.path.trim() !== '') names.add(attributeOfPath(op.path));
+      else if (isObject(op.value)) keyNames(op.value, names);
+    }
+  } else {
+    keyNames(body, names);
+  }
+  return [...names].slice(0, MAX_NAMES).sort();
+}
+
+function keyNames(value: Record<string, unknown>, names: Set<string>): void {
+  for (const [key, inner] of Object.entries(value)) {
+    if (IGNORED_KEYS.has(key)) continue;
+    if (key.toLowerCase().startsWith('urn:') && isObject(inner)) {
+      for (const sub of Object.keys(inner)) names.add(`${key}:${sub}`);
+    } else {
+      names.add(attributeOfPath(key));
+    }
+  }
+}
+
+/**
+ * `emails[type eq "work"].value` → `emails`; `name.familyName` → `name`;
+ * `urn:…:enterprise:2.0:User:manager.value` → `urn:…:enterprise:2.0:User:manager`.
+ */
+export function attributeOfPath(path: string): string {
+  const beforeFilter = (path.split('[')[0] ?? '').trim();
+  const colon = beforeFilter.lastIndexOf(':');
+  const prefix = colon >= 0 ? beforeFilter.slice(0, colon + 1) : '';
+  const attribute = (colon >= 0 ? beforeFilter.slice(colon + 1) : beforeFilter).split('.')[0] ?? '';
+  return `${prefix}${attribute}`.slice(0, 200);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
