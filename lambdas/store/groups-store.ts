@@ -1,0 +1,433 @@
+/**
+ * Group items in the single table (DESIGN.md §4, keys from keys.ts).
+ *
+ * - The group item holds the canonical SCIM attributes in `resource` (displayName, externalId,
+ *   extension attributes) and NEVER a member list: members are items of their own
+ *   (memberships-store.ts), so the group item stays small and membership changes never
+ *   rewrite it.
+ * - Index keys: GSI1 listing (creation order), GSI2 externalId (sparse), GSI3 lower-cased
+ *   displayName (for `sw` and sorting).
+ * - displayName is unique per tenant, case-insensitively (RFC 7643 §4.2 says nothing of
+ *   uniqueness; Okta and Entra both look groups up by displayName, so two groups with one name
+ *   would make their look-ups ambiguous). A guard item keyed by the lower-cased name is written
+ *   in the SAME transaction as the group, so concurrent creates cannot both win, and a rename
+ *   moves the guard atomically.
+ * - `version` counts every change, membership changes included (touchGroup), so ETags
+ *   (RFC 7644 §3.14) change whenever the group as a client sees it changes. Attribute writes
+ *   are conditional on the version read; membership touches are an atomic ADD and never
+ *   conflict with each other.
+ *
+ * Requests: create = 1 TransactWriteItems; get = 1 GetItem; by displayName = 2 GetItem (guard
+ * strongly consistent, then the group); by externalId = 1 Query (GSI2); attribute update
+ * without rename = 1 PutItem, with rename = 1 TransactWriteItems; touch = 1 UpdateItem;
+ * delete = 1 TransactWriteItems (+ the memberships, see memberships-store.ts).
+ */
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { badRequest } from '../scim/errors';
+import type { JsonObject } from '../scim/schema/json';
+import {
+  guardRead,
+  type ItemRole,
+  isConditionalCheckFailed,
+  translateWriteError,
+  VersionConflictError,
+} from './errors';
+import { uuidv7 } from './ids';
+import { groupExternalIdPk, groupKey, groupListingPk, groupNameKey, groupNamesPk } from './keys';
+import { collectMatching, type ListingSource, type StoredItem } from './listing';
+import { batches } from './memberships-store';
+import { LOOKUP_INDEX } from './table-definition';
+
+export const GROUP_ITEM_TYPE = 'Group';
+export const GROUP_NAME_GUARD_TYPE = 'GroupName';
+
+/** Key attribute limits: 2048 bytes for a partition key, 1024 for a sort key (GSI3SK). */
+export const MAX_DISPLAY_NAME_BYTES = 1000;
+export const MAX_EXTERNAL_ID_BYTES = 1500;
+
+const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface StoredGroup {
+  readonly id: string;
+  readonly version: number;
+  readonly created: string;
+  readonly lastModified: string;
+  /** Canonical SCIM attributes without id, meta and members. */
+  readonly resource: JsonObject;
+}
+
+export interface GroupStoreContext {
+  readonly db: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly tenant: string;
+}
+
+export const isGroupId = (id: string): boolean => ID_PATTERN.test(id);
+
+const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+function displayNameOf(resource: JsonObject): string {
+  const displayName = resource.displayName;
+  if (typeof displayName !== 'string' || displayName.trim() === '') {
+    throw badRequest('invalidValue', 'displayName is required');
+  }
+  if (byteLength(displayName.toLowerCase()) > MAX_DISPLAY_NAME_BYTES) {
+    throw badRequest('invalidValue', `displayName must be at most ${MAX_DISPLAY_NAME_BYTES} bytes long`);
+  }
+  return displayName;
+}
+
+function externalIdOf(resource: JsonObject): string | undefined {
+  const externalId = resource.externalId;
+  if (typeof externalId !== 'string' || externalId === '') return undefined;
+  if (byteLength(externalId) > MAX_EXTERNAL_ID_BYTES) {
+    throw badRequest('invalidValue', `externalId must be at most ${MAX_EXTERNAL_ID_BYTES} bytes long`);
+  }
+  return externalId;
+}
+
+/** The stored resource never carries members, whatever the caller passed. */
+function withoutMembers(resource: JsonObject): JsonObject {
+  const { members: _members, ...rest } = resource;
+  return rest;
+}
+
+function groupItem(tenant: string, group: StoredGroup): StoredItem {
+  const displayName = displayNameOf(group.resource);
+  const externalId = externalIdOf(group.resource);
+  return {
+    ...groupKey(tenant, group.id),
+    type: GROUP_ITEM_TYPE,
+    tenant,
+    id: group.id,
+    version: group.version,
+    created: group.created,
+    lastModified: group.lastModified,
+    resource: group.resource,
+    GSI1PK: groupListingPk(tenant),
+    GSI1SK: group.id,
+    ...(externalId !== undefined ? { GSI2PK: groupExternalIdPk(tenant, externalId), GSI2SK: group.id } : {}),
+    GSI3PK: groupNamesPk(tenant),
+    GSI3SK: displayName.toLowerCase(),
+  };
+}
+
+function guardItem(tenant: string, displayName: string, groupId: string): StoredItem {
+  return { ...groupNameKey(tenant, displayName), type: GROUP_NAME_GUARD_TYPE, tenant, groupId };
+}
+
+export function groupFromItem(item: StoredItem | undefined): StoredGroup | undefined {
+  if (!item || item.type !== GROUP_ITEM_TYPE) return undefined;
+  const { id, version, created, lastModified, resource } = item;
+  if (typeof id !== 'string' || typeof version !== 'number') return undefined;
+  if (typeof created !== 'string' || typeof lastModified !== 'string') return undefined;
+  if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) return undefined;
+  return { id, version, created, lastModified, resource: resource as JsonObject };
+}
+
+const duplicate = (displayName: string): ItemRole => ({
+  kind: 'unique',
+  detail: `A group with displayName "${displayName.length > 200 ? `${displayName.slice(0, 200)}…` : displayName}" already exists`,
+});
+
+const CREATE_ATTEMPTS = 4;
+
+function pause(attempt: number): Promise<void> {
+  const ms = Math.floor(Math.random() * 20 * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function createGroup(
+  ctx: GroupStoreContext,
+  input: JsonObject,
+  now: Date = new Date(),
+): Promise<StoredGroup> {
+  const resource = withoutMembers(input);
+  const timestamp = now.toISOString();
+  const group: StoredGroup = {
+    id: uuidv7(now.getTime()),
+    version: 1,
+    created: timestamp,
+    lastModified: timestamp,
+    resource,
+  };
+  const item = groupItem(ctx.tenant, group);
+  const displayName = displayNameOf(resource);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: { TableName: ctx.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' },
+            },
+            {
+              Put: {
+                TableName: ctx.tableName,
+                Item: guardItem(ctx.tenant, displayName, group.id),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+          ],
+        }),
+      );
+      return group;
+    } catch (error) {
+      try {
+        translateWriteError(error, [{ kind: 'other' }, duplicate(displayName)]);
+      } catch (translated) {
+        // Parallel creates of one name collide as TransactionConflict; a retry after the winner
+        // committed meets its guard and answers 409 uniqueness.
+        if (translated instanceof VersionConflictError && attempt < CREATE_ATTEMPTS) {
+          await pause(attempt);
+          continue;
+        }
+        throw translated;
+      }
+    }
+  }
+}
+
+export async function getGroup(
+  ctx: GroupStoreContext,
+  id: string,
+  options: { consistent?: boolean } = {},
+): Promise<StoredGroup | undefined> {
+  if (!isGroupId(id)) return undefined;
+  const result = await guardRead(() =>
+    ctx.db.send(
+      new GetCommand({
+        TableName: ctx.tableName,
+        Key: groupKey(ctx.tenant, id),
+        ConsistentRead: options.consistent ?? true,
+      }),
+    ),
+  );
+  return groupFromItem(result.Item);
+}
+
+/**
+ * `displayName eq "x"`: the guard is read strongly consistently, so Okta's look-up right after
+ * a create (or a retried create) finds the group; then the group it points to.
+ */
+export async function getGroupByDisplayName(
+  ctx: GroupStoreContext,
+  displayName: string,
+): Promise<StoredGroup | undefined> {
+  if (displayName === '' || byteLength(displayName.toLowerCase()) > MAX_DISPLAY_NAME_BYTES) return undefined;
+  const guard = await guardRead(() =>
+    ctx.db.send(
+      new GetCommand({
+        TableName: ctx.tableName,
+        Key: groupNameKey(ctx.tenant, displayName),
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  const groupId = guard.Item?.groupId;
+  if (typeof groupId !== 'string') return undefined;
+  const group = await getGroup(ctx, groupId);
+  return group && String(group.resource.displayName).toLowerCase() === displayName.toLowerCase()
+    ? group
+    : undefined;
+}
+
+/** `externalId eq "x"`: a Query of the sparse GSI2 partition. */
+export async function findGroupsByExternalId(
+  ctx: GroupStoreContext,
+  externalId: string,
+): Promise<StoredGroup[]> {
+  if (externalId === '' || byteLength(externalId) > MAX_EXTERNAL_ID_BYTES) return [];
+  const groups: StoredGroup[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const result = await guardRead(() =>
+      ctx.db.send(
+        new QueryCommand({
+          TableName: ctx.tableName,
+          IndexName: LOOKUP_INDEX.indexName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': LOOKUP_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':pk': groupExternalIdPk(ctx.tenant, externalId) },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      ),
+    );
+    for (const item of result.Items ?? []) {
+      const group = groupFromItem(item);
+      // The index is eventually consistent: re-check against the item itself.
+      if (group && group.resource.externalId === externalId) groups.push(group);
+    }
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return groups;
+}
+
+/** Groups by id (BatchGetItem, ≤100 keys per request), in the order of `ids`; missing ones skipped. */
+export async function getGroupsByIds(ctx: GroupStoreContext, ids: readonly string[]): Promise<StoredGroup[]> {
+  const unique = [...new Set(ids)].filter(isGroupId);
+  if (unique.length === 0) return [];
+  const items = await batches.batchGet(
+    ctx,
+    unique.map((id) => groupKey(ctx.tenant, id)),
+  );
+  const byId = new Map<string, StoredGroup>();
+  for (const item of items) {
+    const group = groupFromItem(item);
+    if (group) byId.set(group.id, group);
+  }
+  return unique.flatMap((id) => byId.get(id) ?? []);
+}
+
+export function groupListing(ctx: GroupStoreContext): ListingSource {
+  return { db: ctx.db, tableName: ctx.tableName, partition: groupListingPk(ctx.tenant) };
+}
+
+/** Groups of the tenant's listing that satisfy `keep` (bounded: tooMany past the limit). */
+export async function collectGroups(
+  ctx: GroupStoreContext,
+  keep: (group: StoredGroup) => boolean,
+  maxExamined?: number,
+): Promise<StoredGroup[]> {
+  const items = await collectMatching(
+    groupListing(ctx),
+    (item) => {
+      const group = groupFromItem(item);
+      return group !== undefined && keep(group);
+    },
+    maxExamined,
+  );
+  return items.map((item) => groupFromItem(item) as StoredGroup);
+}
+
+/**
+ * Writes `input` (members ignored) as the next version of `current`, conditional on
+ * `current.version`; a displayName change other than case moves the guard in the same
+ * transaction (409 uniqueness if the new name is taken).
+ */
+export async function replaceGroup(
+  ctx: GroupStoreContext,
+  current: StoredGroup,
+  input: JsonObject,
+  now: Date = new Date(),
+): Promise<StoredGroup> {
+  const resource = withoutMembers(input);
+  const next: StoredGroup = {
+    id: current.id,
+    version: current.version + 1,
+    created: current.created,
+    lastModified: now.toISOString(),
+    resource,
+  };
+  const item = groupItem(ctx.tenant, next);
+  const oldName = String(current.resource.displayName ?? '');
+  const newName = displayNameOf(resource);
+  const versionCondition = {
+    ConditionExpression: 'version = :v',
+    ExpressionAttributeValues: { ':v': current.version },
+  };
+  try {
+    if (oldName.toLowerCase() === newName.toLowerCase()) {
+      await ctx.db.send(new PutCommand({ TableName: ctx.tableName, Item: item, ...versionCondition }));
+    } else {
+      await ctx.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: ctx.tableName, Item: item, ...versionCondition } },
+            {
+              Put: {
+                TableName: ctx.tableName,
+                Item: guardItem(ctx.tenant, newName, current.id),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            {
+              Delete: {
+                TableName: ctx.tableName,
+                Key: groupNameKey(ctx.tenant, oldName),
+                ConditionExpression: 'attribute_not_exists(PK) OR groupId = :id',
+                ExpressionAttributeValues: { ':id': current.id },
+              },
+            },
+          ],
+        }),
+      );
+    }
+  } catch (error) {
+    translateWriteError(error, [{ kind: 'version' }, duplicate(newName), { kind: 'other' }]);
+  }
+  return next;
+}
+
+/**
+ * Records a membership change on the group item: version + 1 and lastModified, as one atomic
+ * UpdateItem (parallel member PATCHes never conflict). Conditional on the group existing, so
+ * it doubles as the check that the group was not deleted while members were written: returns
+ * undefined then, and the caller removes what it wrote.
+ */
+export async function touchGroup(
+  ctx: GroupStoreContext,
+  id: string,
+  now: Date = new Date(),
+): Promise<StoredGroup | undefined> {
+  try {
+    const result = await ctx.db.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: groupKey(ctx.tenant, id),
+        UpdateExpression: 'ADD #v :one SET #lm = :now',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: { '#v': 'version', '#lm': 'lastModified' },
+        ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return groupFromItem(result.Attributes);
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return undefined;
+    translateWriteError(error);
+  }
+}
+
+/**
+ * Deletes the group item and its name guard in one transaction, conditional on the version
+ * read (a concurrent rename must not leave a guard behind; the caller re-reads and retries on
+ * VersionConflictError). Memberships are removed separately, AFTER this, so a membership write
+ * racing with the delete finds the group gone (touchGroup) and cleans up after itself.
+ */
+export async function deleteGroupItem(ctx: GroupStoreContext, current: StoredGroup): Promise<void> {
+  const displayName = String(current.resource.displayName ?? '');
+  try {
+    await ctx.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: ctx.tableName,
+              Key: groupKey(ctx.tenant, current.id),
+              ConditionExpression: 'version = :v',
+              ExpressionAttributeValues: { ':v': current.version },
+            },
+          },
+          {
+            Delete: {
+              TableName: ctx.tableName,
+              Key: groupNameKey(ctx.tenant, displayName),
+              ConditionExpression: 'attribute_not_exists(PK) OR groupId = :id',
+              ExpressionAttributeValues: { ':id': current.id },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    translateWriteError(error, [{ kind: 'version' }, { kind: 'other' }]);
+  }
+}
