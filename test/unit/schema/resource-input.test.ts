@@ -196,6 +196,19 @@ describe('parseResourceInput: what Okta and Entra send', () => {
     });
   });
 
+  it('Entra: an unqualified enterprise attribute (department) is folded under the extension URN', () => {
+    const result = parseResourceInput(
+      'User',
+      { userName: 'u', department: 'Retail', Manager: { value: 'm' } },
+      registry,
+    );
+    expect(result).toEqual({
+      schemas: [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+      userName: 'u',
+      [ENTERPRISE_USER_SCHEMA]: { department: 'Retail', manager: { value: 'm' } },
+    });
+  });
+
   it('drops unknown attributes, unknown URN keys and read-only sub-attributes (manager.displayName)', () => {
     const result = parseResourceInput(
       'User',
