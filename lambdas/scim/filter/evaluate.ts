@@ -221,9 +221,9 @@ function valueTest(
   }
   switch (definition.type) {
     case 'boolean': {
+      if (op !== 'eq' && op !== 'ne') invalid(path, `is a boolean; "${op}" is not defined for booleans`);
       const want = toBoolean(literal);
       if (want === undefined) invalid(path, 'is a boolean; compare it with true or false');
-      if (op !== 'eq' && op !== 'ne') invalid(path, `is a boolean; "${op}" is not defined for booleans`);
       return (value) => {
         const b = toBoolean(value);
         return b !== undefined && (b === want) === (op === 'eq');
