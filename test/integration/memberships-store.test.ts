@@ -1,0 +1,249 @@
+/**
+ * The groups and memberships stores against DynamoDB Local: one item per membership, the
+ * inverted index, the displayName guard, and the request counts the design promises.
+ */
+import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { measureCost } from '../../lambdas/observability/dynamo-cost';
+import {
+  createGroup,
+  deleteGroupItem,
+  findGroupsByExternalId,
+  getGroup,
+  getGroupByDisplayName,
+  replaceGroup,
+  touchGroup,
+} from '../../lambdas/store/groups-store';
+import { uuidv7 } from '../../lambdas/store/ids';
+import { groupKey, userKey, userListingPk } from '../../lambdas/store/keys';
+import {
+  assertUsersExist,
+  deleteMemberships,
+  findUnknownUsers,
+  groupsOfUser,
+  listMemberIds,
+  memberDetails,
+  putMemberships,
+  removeAllMembershipsOfGroup,
+  removeAllMembershipsOfUser,
+  setMemberships,
+} from '../../lambdas/store/memberships-store';
+import { createTestTable, type TestTable } from '../support/dynamo';
+
+let table: TestTable;
+const ctxOf = (tenant: string) => ({ db: table.db, tableName: table.tableName, tenant });
+const acme = () => ctxOf('acme');
+
+/** User items written directly with the key builders (the stores only need key, id and names). */
+async function seedUsers(
+  tenant: string,
+  count: number,
+  resource: (i: number) => Record<string, unknown> = (i) => ({ userName: `user${i}@example.com` }),
+): Promise<string[]> {
+  const now = new Date().toISOString();
+  const ids = Array.from({ length: count }, () => uuidv7());
+  for (let i = 0; i < ids.length; i += 25) {
+    const batch = ids.slice(i, i + 25).map((id, j) => ({
+      PutRequest: {
+        Item: {
+          ...userKey(tenant, id),
+          type: 'User',
+          tenant,
+          id,
+          version: 1,
+          created: now,
+          lastModified: now,
+          resource: resource(i + j),
+          GSI1PK: userListingPk(tenant),
+          GSI1SK: id,
+        },
+      },
+    }));
+    await table.db.send(new BatchWriteCommand({ RequestItems: { [table.tableName]: batch } }));
+  }
+  return ids;
+}
+
+async function rawMembershipCount(tenant: string, groupId: string): Promise<number> {
+  const result = await table.db.send(
+    new QueryCommand({
+      TableName: table.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :m)',
+      ExpressionAttributeValues: { ':pk': groupKey(tenant, groupId).PK, ':m': 'M#' },
+      Select: 'COUNT',
+      ConsistentRead: true,
+    }),
+  );
+  return result.Count ?? 0;
+}
+
+beforeAll(async () => {
+  table = await createTestTable('memberships');
+});
+afterAll(() => table.drop());
+
+describe('memberships store', () => {
+  it('stores one item per member, and a repeated add leaves exactly one membership', async () => {
+    const group = await createGroup(acme(), { displayName: 'Idempotent adds' });
+    const [a, b] = await seedUsers('acme', 2);
+    await putMemberships(acme(), group.id, [a as string, b as string]);
+    await putMemberships(acme(), group.id, [a as string, a as string]);
+    expect(await rawMembershipCount('acme', group.id)).toBe(2);
+    expect((await listMemberIds(acme(), group.id)).ids.sort()).toEqual([a, b].sort());
+  });
+
+  it('names ids that are not users of this tenant: another tenant’s user, a random uuid, garbage', async () => {
+    const [mine] = await seedUsers('acme', 1);
+    const [theirs] = await seedUsers('globex', 1);
+    const random = uuidv7();
+    const unknown = await findUnknownUsers(acme(), [mine as string, theirs as string, random, 'not-an-id']);
+    expect(unknown.sort()).toEqual([theirs, random, 'not-an-id'].sort());
+    await expect(assertUsersExist(acme(), [mine as string, theirs as string])).rejects.toMatchObject({
+      status: 400,
+      scimType: 'invalidValue',
+      message: expect.stringContaining(theirs as string),
+    });
+  });
+
+  it('removing one member is a single DeleteItem whatever the group size', async () => {
+    const group = await createGroup(acme(), { displayName: 'Remove one' });
+    const ids = await seedUsers('acme', 60);
+    await putMemberships(acme(), group.id, ids);
+    const { cost } = await measureCost(() => deleteMemberships(acme(), group.id, [ids[5] as string]));
+    expect(cost.byCommand).toEqual({ DeleteItem: 1 });
+    expect(await rawMembershipCount('acme', group.id)).toBe(59);
+  });
+
+  it('verifying k users costs ⌈k/100⌉ BatchGetItem and writing them ⌈k/25⌉ BatchWriteItem', async () => {
+    const group = await createGroup(acme(), { displayName: 'Batch costs' });
+    const ids = await seedUsers('acme', 230);
+    const check = await measureCost(() => assertUsersExist(acme(), ids));
+    expect(check.cost.byCommand).toEqual({ BatchGetItem: 3 });
+    const write = await measureCost(() => putMemberships(acme(), group.id, ids));
+    expect(write.cost.byCommand).toEqual({ BatchWriteItem: 10 });
+  });
+
+  it('setMemberships writes only the difference between the stored set and the wanted list', async () => {
+    const group = await createGroup(acme(), { displayName: 'Diff' });
+    const ids = await seedUsers('acme', 30);
+    await putMemberships(acme(), group.id, ids.slice(0, 20));
+    const wanted = ids.slice(10, 30); // keeps 10, removes 10, adds 10
+    const { result, cost } = await measureCost(() => setMemberships(acme(), group.id, wanted));
+    expect(result).toEqual({ added: 10, removed: 10 });
+    expect(cost.byCommand).toEqual({ Query: 1, BatchWriteItem: 2 });
+    expect((await listMemberIds(acme(), group.id)).ids.sort()).toEqual([...wanted].sort());
+  });
+
+  it('lists member ids with a limit and says when more exist', async () => {
+    const group = await createGroup(acme(), { displayName: 'Limited' });
+    const ids = await seedUsers('acme', 12);
+    await putMemberships(acme(), group.id, ids);
+    const page = await listMemberIds(acme(), group.id, 10);
+    expect(page.ids).toHaveLength(10);
+    expect(page.truncated).toBe(true);
+    expect((await listMemberIds(acme(), group.id, 12)).truncated).toBe(false);
+  });
+
+  it('member display is the user’s displayName, else its userName', async () => {
+    const [named, plain] = await seedUsers('acme', 2, (i) =>
+      i === 0 ? { userName: 'bjensen', displayName: 'Babs Jensen' } : { userName: 'jsmith' },
+    );
+    const details = await memberDetails(acme(), [named as string, plain as string]);
+    expect(details.get(named as string)?.display).toBe('Babs Jensen');
+    expect(details.get(plain as string)?.display).toBe('jsmith');
+  });
+
+  it('groupsOfUser reads the inverted index; removeAllMembershipsOfUser empties it', async () => {
+    const [user] = await seedUsers('acme', 1);
+    const g1 = await createGroup(acme(), { displayName: 'Engineering' });
+    const g2 = await createGroup(acme(), { displayName: 'Admins' });
+    await putMemberships(acme(), g1.id, [user as string]);
+    await putMemberships(acme(), g2.id, [user as string]);
+    const groups = await groupsOfUser(table.db, table.tableName, 'acme', user as string, 'https://x/scim/v2');
+    expect(groups.map((g) => g.display).sort()).toEqual(['Admins', 'Engineering']);
+    expect(groups.find((g) => g.value === g1.id)?.$ref).toBe(`https://x/scim/v2/Groups/${g1.id}`);
+    // Without a base URL there is no $ref (the service adds it).
+    expect((await groupsOfUser(table.db, table.tableName, 'acme', user as string))[0]).not.toHaveProperty(
+      '$ref',
+    );
+    // Another tenant sees nothing of it.
+    expect(await groupsOfUser(table.db, table.tableName, 'globex', user as string)).toEqual([]);
+
+    expect(await removeAllMembershipsOfUser(table.db, table.tableName, 'acme', user as string)).toBe(2);
+    expect(await rawMembershipCount('acme', g1.id)).toBe(0);
+    expect(await rawMembershipCount('acme', g2.id)).toBe(0);
+    expect(await groupsOfUser(table.db, table.tableName, 'acme', user as string)).toEqual([]);
+  });
+
+  it('removeAllMembershipsOfGroup deletes every membership item of the group and no other', async () => {
+    const group = await createGroup(acme(), { displayName: 'Doomed' });
+    const other = await createGroup(acme(), { displayName: 'Survivor' });
+    const ids = await seedUsers('acme', 40);
+    await putMemberships(acme(), group.id, ids);
+    await putMemberships(acme(), other.id, ids.slice(0, 3));
+    expect(await removeAllMembershipsOfGroup(acme(), group.id)).toBe(40);
+    expect(await rawMembershipCount('acme', group.id)).toBe(0);
+    expect(await rawMembershipCount('acme', other.id)).toBe(3);
+  });
+});
+
+describe('groups store', () => {
+  it('never stores a member list on the group item', async () => {
+    const group = await createGroup(acme(), { displayName: 'No array', members: [{ value: 'x' }] });
+    expect((await getGroup(acme(), group.id))?.resource).toEqual({ displayName: 'No array' });
+  });
+
+  it('displayName is unique per tenant, case-insensitively, and free in another tenant', async () => {
+    await createGroup(acme(), { displayName: 'Sales' });
+    await expect(createGroup(acme(), { displayName: 'SALES' })).rejects.toMatchObject({
+      status: 409,
+      scimType: 'uniqueness',
+    });
+    await expect(createGroup(ctxOf('globex'), { displayName: 'Sales' })).resolves.toMatchObject({
+      version: 1,
+    });
+    expect((await getGroupByDisplayName(acme(), 'sALes'))?.resource.displayName).toBe('Sales');
+  });
+
+  it('10 parallel creates of one displayName: exactly one wins, the rest get 409', async () => {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, () => createGroup(acme(), { displayName: 'Race' })),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    for (const o of outcomes.filter((o) => o.status === 'rejected')) {
+      expect((o as PromiseRejectedResult).reason).toMatchObject({ status: 409 });
+    }
+  });
+
+  it('a rename moves the guard: the old name is free, the new one taken', async () => {
+    const group = await createGroup(acme(), { displayName: 'Old name' });
+    const renamed = await replaceGroup(acme(), group, { displayName: 'New name' });
+    expect(renamed.version).toBe(2);
+    expect(await getGroupByDisplayName(acme(), 'Old name')).toBeUndefined();
+    expect((await getGroupByDisplayName(acme(), 'new NAME'))?.id).toBe(group.id);
+    await expect(createGroup(acme(), { displayName: 'Old name' })).resolves.toBeDefined();
+    await expect(replaceGroup(acme(), renamed, { displayName: 'Old name' })).rejects.toMatchObject({
+      status: 409,
+    });
+    // A stale version loses.
+    await expect(replaceGroup(acme(), group, { displayName: 'Other' })).rejects.toMatchObject({
+      status: 409,
+    });
+  });
+
+  it('finds groups by externalId through the lookup index', async () => {
+    const group = await createGroup(acme(), { displayName: 'With external id', externalId: 'ext-1' });
+    expect((await findGroupsByExternalId(acme(), 'ext-1')).map((g) => g.id)).toEqual([group.id]);
+    expect(await findGroupsByExternalId(ctxOf('globex'), 'ext-1')).toEqual([]);
+  });
+
+  it('touchGroup bumps the version; on a deleted group it reports the group gone', async () => {
+    const group = await createGroup(acme(), { displayName: 'Touched' });
+    expect((await touchGroup(acme(), group.id))?.version).toBe(2);
+    const current = await getGroup(acme(), group.id);
+    await deleteGroupItem(acme(), current as NonNullable<typeof current>);
+    expect(await touchGroup(acme(), group.id)).toBeUndefined();
+    expect(await getGroup(acme(), group.id)).toBeUndefined();
+    // Neither the item nor a phantom was created by the failed touch.
+    expect(await getGroupByDisplayName(acme(), 'Touched')).toBeUndefined();
+  });
+});
