@@ -79,7 +79,7 @@ describe('no token in logs', () => {
 
   it('logs a request whose token arrives under a wrong scheme without it', async () => {
     const token = generateToken();
-    const res = await client.request('GET', '/Groups', {
+    const res = await client.request('GET', '/ServiceProviderConfig', {
       token: null,
       headers: { Authorization: `Token ${token}` },
     });
