@@ -1,12 +1,114 @@
 /**
  * /Users endpoints. Thin: parse the request, call the service, shape the response.
  */
-import { createHttpHandler, type OperationTable } from '../http/handler';
+import { createHttpHandler, type OperationContext, type OperationTable } from '../http/handler';
+import { jsonBody } from '../http/request';
+import { emptyResponse, jsonResponse } from '../http/response';
 import { lazyRuntime, type Runtime } from '../runtime';
+import { badRequest } from '../scim/errors';
+import { parseListParameters, parseProjection } from '../scim/list';
+import { defaultSchemaRegistry, type SchemaRegistry } from '../scim/schema/registry';
+import {
+  createUserResource,
+  deleteUserResource,
+  getUserResource,
+  listUserResources,
+  NO_MEMBERSHIPS,
+  patchUserResource,
+  replaceUserResource,
+  type UserMemberships,
+  type UserResult,
+  type UsersContext,
+} from '../service/users-service';
 
-export const usersOperations: OperationTable = {};
+/**
+ * Memberships of a user, from the Groups store.
+ * TODO(groups): wire lambdas/store/memberships-store.ts (groupsOfUser, removeAllMembershipsOfUser)
+ * here once it lands; until then users belong to no group.
+ */
+function membershipsFor(_context: OperationContext): UserMemberships {
+  return NO_MEMBERSHIPS;
+}
 
-export const createUsersHandler = (runtime: () => Runtime) =>
-  createHttpHandler('users', usersOperations, runtime);
+function usersContext(context: OperationContext, registry: SchemaRegistry): UsersContext {
+  const { runtime, principal, request } = context;
+  return {
+    store: { db: runtime.db, tableName: runtime.tableName, tenant: principal.tenant },
+    registry,
+    baseUrl: request.baseUrl,
+    memberships: membershipsFor(context),
+  };
+}
+
+function userResponse(status: number, result: UserResult, withLocation = false) {
+  return jsonResponse(status, result.resource, {
+    ETag: result.etag,
+    ...(withLocation ? { Location: result.location } : {}),
+  });
+}
+
+const idOf = (context: OperationContext): string => context.request.pathParameters.id ?? '';
+
+export function createUsersOperations(registry: SchemaRegistry): OperationTable {
+  return {
+    create: async (context) => {
+      const result = await createUserResource(
+        usersContext(context, registry),
+        jsonBody(context.request),
+        parseProjection(context.request.query),
+      );
+      return userResponse(201, result, true);
+    },
+    get: async (context) => {
+      const result = await getUserResource(
+        usersContext(context, registry),
+        idOf(context),
+        parseProjection(context.request.query),
+      );
+      return userResponse(200, result);
+    },
+    list: async (context) => {
+      const params = parseListParameters(context.request.query);
+      return jsonResponse(200, await listUserResources(usersContext(context, registry), params));
+    },
+    search: async (context) => {
+      const body = jsonBody(context.request);
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw badRequest('invalidSyntax', 'The body of /.search must be a SearchRequest object');
+      }
+      // RFC 7644 §3.4.3: the SearchRequest carries the same parameters as the query string.
+      const params = parseListParameters(body as Record<string, unknown>);
+      return jsonResponse(200, await listUserResources(usersContext(context, registry), params));
+    },
+    replace: async (context) => {
+      const result = await replaceUserResource(
+        usersContext(context, registry),
+        idOf(context),
+        jsonBody(context.request),
+        parseProjection(context.request.query),
+      );
+      return userResponse(200, result);
+    },
+    patch: async (context) => {
+      const result = await patchUserResource(
+        usersContext(context, registry),
+        idOf(context),
+        jsonBody(context.request),
+        parseProjection(context.request.query),
+      );
+      return userResponse(200, result);
+    },
+    delete: async (context) => {
+      await deleteUserResource(usersContext(context, registry), idOf(context));
+      return emptyResponse(204);
+    },
+  };
+}
+
+/** `registry` defaults to the process registry (SCIM_SCHEMA_EXTENSIONS). */
+export const createUsersHandler = (
+  runtime: () => Runtime,
+  registry: SchemaRegistry = defaultSchemaRegistry(),
+) => createHttpHandler('users', createUsersOperations(registry), runtime);
 
 export const handler = createUsersHandler(lazyRuntime());

@@ -1,0 +1,89 @@
+/**
+ * Plans a Users filter onto the store (DESIGN.md §5): one top-level `eq` term on `id`,
+ * `userName` or `externalId` (in that order of preference) becomes a key look-up; anything else
+ * is a bounded walk of the tenant's listing. Either way the WHOLE filter is then evaluated in
+ * memory on the candidates, so `userName eq "a" and active eq true` is exact, and the look-up
+ * is only an accelerator.
+ *
+ * Candidates are evaluated in their SCIM representation (with `id` and `meta`), so filters on
+ * `id` or `meta.lastModified` work like any other attribute. `groups` is not materialised here
+ * (one more Query per candidate); a filter on it matches nothing.
+ */
+import type { AttributePath, FilterNode, FilterValue } from '../scim/filter/ast';
+import { compileFilter, indexableEquality } from '../scim/filter/evaluate';
+import type { SchemaRegistry } from '../scim/schema/registry';
+import {
+  collectUsers,
+  findUsersByExternalId,
+  getUser,
+  getUserByUserName,
+  type StoreContext,
+  type StoredUser,
+} from '../store/users-store';
+import { userRepresentation } from './users-representation';
+
+export type UserLookup = 'id' | 'userName' | 'externalId';
+
+/** Preference when a filter offers several indexed terms: the cheapest, most selective first. */
+const LOOKUP_PRIORITY: readonly UserLookup[] = ['id', 'userName', 'externalId'];
+
+export interface UserQueryPlan {
+  readonly lookup?: { readonly attribute: UserLookup; readonly value: string };
+}
+
+function indexedAttribute(path: AttributePath, registry: SchemaRegistry): UserLookup | undefined {
+  if (path.subAttribute !== undefined) return undefined;
+  const resolved = registry.resolve('User', path);
+  if (!resolved || resolved.subAttribute || resolved.extension) return undefined;
+  const name = resolved.attribute.name;
+  return (LOOKUP_PRIORITY as readonly string[]).includes(name) ? (name as UserLookup) : undefined;
+}
+
+export function planUserQuery(filter: FilterNode, registry: SchemaRegistry): UserQueryPlan {
+  const terms = indexableEquality(filter)
+    .map((term: { path: AttributePath; value: FilterValue }) => ({
+      attribute: indexedAttribute(term.path, registry),
+      value: term.value,
+    }))
+    .filter(
+      (term): term is { attribute: UserLookup; value: string } =>
+        term.attribute !== undefined && typeof term.value === 'string',
+    );
+  for (const attribute of LOOKUP_PRIORITY) {
+    const term = terms.find((t) => t.attribute === attribute);
+    if (term) return { lookup: term };
+  }
+  return {};
+}
+
+/** Users of the tenant matching `filter`, in id (creation) order. */
+export async function findUsers(
+  store: StoreContext,
+  filter: FilterNode,
+  registry: SchemaRegistry,
+  baseUrl: string,
+): Promise<StoredUser[]> {
+  // Compiling first turns a type mismatch into 400 invalidFilter before any read.
+  const predicate = compileFilter(filter, registry.lookup('User'));
+  const matches = (user: StoredUser): boolean => predicate(userRepresentation(user, baseUrl));
+  const plan = planUserQuery(filter, registry);
+  let candidates: StoredUser[];
+  switch (plan.lookup?.attribute) {
+    case 'id': {
+      const user = await getUser(store, plan.lookup.value);
+      candidates = user ? [user] : [];
+      break;
+    }
+    case 'userName': {
+      const user = await getUserByUserName(store, plan.lookup.value);
+      candidates = user ? [user] : [];
+      break;
+    }
+    case 'externalId':
+      candidates = await findUsersByExternalId(store, plan.lookup.value);
+      break;
+    default:
+      return collectUsers(store, matches);
+  }
+  return candidates.filter(matches).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

@@ -1,0 +1,45 @@
+/**
+ * A stored user → the SCIM User a client sees (RFC 7643 §4.1): `id` and `meta` are rebuilt
+ * from the item's own fields rather than stored inside the resource, so they can never drift
+ * from the key, the version or the request's base URL; `groups` (readOnly) comes from the
+ * membership index, not from anything the client wrote.
+ */
+import { buildMeta, etagOf, type ResourceMeta } from '../scim/meta';
+import type { JsonObject, JsonValue } from '../scim/schema/json';
+import type { StoredUser } from '../store/users-store';
+
+/** An entry of User.groups (RFC 7643 §4.1.2). */
+export interface UserGroupRef {
+  readonly value: string;
+  readonly display?: string;
+  readonly $ref?: string;
+  readonly type?: string;
+}
+
+export function userRepresentation(
+  stored: StoredUser,
+  baseUrl: string,
+  groups?: readonly UserGroupRef[],
+): JsonObject {
+  const { schemas, userName, externalId, ...attributes } = stored.resource;
+  const meta: ResourceMeta = buildMeta(
+    baseUrl,
+    'User',
+    stored.id,
+    stored.created,
+    stored.lastModified,
+    stored.version,
+  );
+  return {
+    ...(schemas !== undefined ? { schemas } : {}),
+    id: stored.id,
+    // DynamoDB maps come back in no particular order; lead with the identifying attributes.
+    ...(externalId !== undefined ? { externalId } : {}),
+    ...(userName !== undefined ? { userName } : {}),
+    ...attributes,
+    ...(groups && groups.length > 0 ? { groups: groups.map((g) => ({ ...g })) as JsonValue[] } : {}),
+    meta: { ...meta },
+  };
+}
+
+export const userEtag = (stored: StoredUser): string => etagOf(stored.version);

@@ -1,0 +1,213 @@
+/**
+ * The Users resource (RFC 7643 §4.1, RFC 7644 §3): validation through the schema module,
+ * look-ups and writes through the store, representation and projection on the way out. No HTTP
+ * here: the handler turns requests into these calls and results into responses.
+ *
+ * Concurrency: every write is conditional on the version read. Without If-Match (ETag
+ * preconditions are not advertised yet), PUT and PATCH re-run their read-modify-write when they
+ * lose a race, so two PATCHes of different attributes both land; after a few attempts the
+ * client gets a 409 it can retry.
+ *
+ * DynamoDB requests per operation: create = 1 TransactWriteItems; get = 1 GetItem (+ 1 Query of
+ * the user's groups); userName eq = 2 GetItems; externalId eq = 1 Query; PUT/PATCH = 1 GetItem +
+ * 1 PutItem (1 TransactWriteItems on a rename); delete = 1 GetItem + 1 TransactWriteItems +
+ * membership clean-up; an unfiltered list = COUNT Query pages + the page (and the items skipped
+ * before it).
+ */
+import { notFound } from '../scim/errors';
+import type { FilterNode } from '../scim/filter/ast';
+import { parseFilter } from '../scim/filter/parser';
+import { type ListParameters, type ListResponse, listResponse } from '../scim/list';
+import { applyPatch, parsePatchRequest } from '../scim/patch';
+import type { JsonObject } from '../scim/schema/json';
+import { type Projection, projectResource } from '../scim/schema/projection';
+import type { SchemaRegistry } from '../scim/schema/registry';
+import { parseResourceInput } from '../scim/schema/resource-input';
+import { VersionConflictError } from '../store/errors';
+import { countListing, readListingPage } from '../store/listing';
+import {
+  createUser,
+  deleteUser,
+  getUser,
+  replaceUser,
+  type StoreContext,
+  type StoredUser,
+  userFromItem,
+  userListing,
+} from '../store/users-store';
+import { findUsers } from './users-query';
+import { type UserGroupRef, userEtag, userRepresentation } from './users-representation';
+
+/**
+ * What the Users service needs from group memberships. The Groups store provides it
+ * (memberships-store.ts: groupsOfUser, removeAllMembershipsOfUser); kept as an interface so the
+ * Users service does not depend on how memberships are stored.
+ */
+export interface UserMemberships {
+  groupsOfUser(userId: string): Promise<readonly UserGroupRef[]>;
+  removeAllMembershipsOfUser(userId: string): Promise<void>;
+}
+
+/** Stand-in until the Groups store lands: no user belongs to any group. */
+export const NO_MEMBERSHIPS: UserMemberships = {
+  groupsOfUser: async () => [],
+  removeAllMembershipsOfUser: async () => undefined,
+};
+
+export interface UsersContext {
+  readonly store: StoreContext;
+  readonly registry: SchemaRegistry;
+  /** Absolute base URL for meta.location, e.g. https://host/scim/v2 */
+  readonly baseUrl: string;
+  readonly memberships: UserMemberships;
+}
+
+/** A user as returned to the client, with the values of its Location and ETag headers. */
+export interface UserResult {
+  readonly resource: JsonObject;
+  readonly location: string;
+  readonly etag: string;
+}
+
+/** Read-modify-write attempts of PUT and PATCH before a lost race is reported as 409. */
+export const WRITE_ATTEMPTS = 6;
+
+async function present(
+  ctx: UsersContext,
+  stored: StoredUser,
+  projection: Projection,
+  withGroups = true,
+): Promise<UserResult> {
+  const groups = withGroups ? await ctx.memberships.groupsOfUser(stored.id) : [];
+  const full = userRepresentation(stored, ctx.baseUrl, groups);
+  const meta = full.meta as { location: string };
+  return {
+    resource: projectResource(full, 'User', projection, ctx.registry),
+    location: meta.location,
+    etag: userEtag(stored),
+  };
+}
+
+/** POST /Users (RFC 7644 §3.3). */
+export async function createUserResource(
+  ctx: UsersContext,
+  body: unknown,
+  projection: Projection = {},
+): Promise<UserResult> {
+  const resource = parseResourceInput('User', body, ctx.registry);
+  const stored = await createUser(ctx.store, resource);
+  // A new user belongs to no group: `groups` in the body is readOnly and ignored (RFC 7643 §4.1.2).
+  return present(ctx, stored, projection, false);
+}
+
+async function mustGetUser(ctx: UsersContext, id: string): Promise<StoredUser> {
+  const stored = await getUser(ctx.store, id);
+  if (!stored) throw notFound(`User ${truncate(id)} not found`);
+  return stored;
+}
+
+/** GET /Users/{id} (RFC 7644 §3.4.1). */
+export async function getUserResource(
+  ctx: UsersContext,
+  id: string,
+  projection: Projection = {},
+): Promise<UserResult> {
+  return present(ctx, await mustGetUser(ctx, id), projection);
+}
+
+/** GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3). */
+export async function listUserResources(
+  ctx: UsersContext,
+  params: ListParameters,
+): Promise<ListResponse<JsonObject>> {
+  const projection: Projection = {
+    ...(params.attributes ? { attributes: params.attributes } : {}),
+    ...(params.excludedAttributes ? { excludedAttributes: params.excludedAttributes } : {}),
+  };
+  let total: number;
+  let page: StoredUser[];
+  if (params.filter !== undefined) {
+    const filter: FilterNode = parseFilter(params.filter);
+    const matches = await findUsers(ctx.store, filter, ctx.registry, ctx.baseUrl);
+    total = matches.length;
+    page = matches.slice(params.startIndex - 1, params.startIndex - 1 + params.count);
+  } else {
+    const source = userListing(ctx.store);
+    const [count, items] = await Promise.all([
+      countListing(source),
+      readListingPage(source, { startIndex: params.startIndex, count: params.count }),
+    ]);
+    total = count;
+    page = items.map(userFromItem).filter((u): u is StoredUser => u !== undefined);
+  }
+  // groups are not listed: one Query per listed user would multiply the cost of every import
+  // page; clients read them from GET /Users/{id} or from the groups themselves.
+  const resources = await Promise.all(
+    page.map(async (u) => (await present(ctx, u, projection, false)).resource),
+  );
+  return listResponse(resources, total, params.startIndex);
+}
+
+/**
+ * Re-runs `attempt` (a read-modify-write) while it loses races to concurrent writers.
+ * A user deleted meanwhile surfaces as 404 from the re-read.
+ */
+async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof VersionConflictError) || i >= WRITE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 10 * 2 ** i)));
+    }
+  }
+}
+
+/** PUT /Users/{id} (RFC 7644 §3.5.1): full replace; echoed id/meta/schemas are ignored. */
+export async function replaceUserResource(
+  ctx: UsersContext,
+  id: string,
+  body: unknown,
+  projection: Projection = {},
+): Promise<UserResult> {
+  const resource = parseResourceInput('User', body, ctx.registry);
+  const stored = await withRetries(async () => {
+    const current = await mustGetUser(ctx, id);
+    return replaceUser(ctx.store, current, resource);
+  });
+  return present(ctx, stored, projection);
+}
+
+/** PATCH /Users/{id} (RFC 7644 §3.5.2): 200 with the resource. */
+export async function patchUserResource(
+  ctx: UsersContext,
+  id: string,
+  body: unknown,
+  projection: Projection = {},
+): Promise<UserResult> {
+  const { core, extensions } = ctx.registry.resourceSchemas('User');
+  const schemas = { core: core.id, extensions: extensions.map((e) => e.schema.id) };
+  // Parsed before any read: a malformed PATCH costs no DynamoDB request.
+  const operations = parsePatchRequest(body, { schemas: [schemas.core, ...schemas.extensions] });
+  const lookup = ctx.registry.lookup('User');
+  const stored = await withRetries(async () => {
+    const current = await mustGetUser(ctx, id);
+    if (operations.length === 0) return current; // Entra's empty Operations: nothing to write
+    const patched = applyPatch(current.resource, operations, lookup, { schemas });
+    if (patched.changedAttributes.length === 0) return current;
+    // The patched resource must still be a valid User (e.g. userName cannot be removed).
+    const resource = parseResourceInput('User', patched.resource, ctx.registry);
+    return replaceUser(ctx.store, current, resource);
+  });
+  return present(ctx, stored, projection);
+}
+
+/** DELETE /Users/{id} (RFC 7644 §3.6): the user, its userName guard, then its memberships. */
+export async function deleteUserResource(ctx: UsersContext, id: string): Promise<void> {
+  await withRetries(async () => deleteUser(ctx.store, await mustGetUser(ctx, id)));
+  await ctx.memberships.removeAllMembershipsOfUser(id);
+}
+
+function truncate(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}
