@@ -2,7 +2,7 @@
  * Turns a POST/PUT body (or a PATCHed resource the services re-validate) into the canonical
  * resource the store keeps. Two passes:
  *
- * 1. Canonicalise, tolerating what real clients send (docs/reference: Okta echoes `id`/`meta`
+ * 1. Canonicalise, tolerating what real clients send (Okta echoes `id`/`meta`
  *    with non-ISO dates and sends `password` and `groups: []`; Entra sends `meta`, `roles: []`,
  *    string booleans, Microsoft schema URNs, nulls, and URN-qualified or dotted keys): names
  *    are matched case-insensitively and rewritten to the definitions' spelling; read-only,
@@ -117,10 +117,15 @@ function canonicalSingle(attribute: AttributeDefinition, value: unknown): Loose 
   if (value === null || value === undefined) return undefined;
   if (attribute.type === 'complex') return canonicalComplex(attribute.subAttributes ?? [], value);
   if (attribute.type === 'boolean' && typeof value === 'string') {
-    // Entra sends "True"/"False" (docs/reference §2.2).
+    // Entra sends "True"/"False" for booleans (its default, non-flagged provisioning mode).
     const lower = value.toLowerCase();
     if (lower === 'true') return true;
     if (lower === 'false') return false;
+  }
+  if ((attribute.type === 'integer' || attribute.type === 'decimal') && typeof value === 'string') {
+    // The same clients send numbers of custom attributes as text; accept exact numerals only.
+    const numeral = attribute.type === 'integer' ? /^-?\d{1,15}$/ : /^-?\d{1,15}(\.\d{1,15})?$/;
+    if (numeral.test(value.trim())) return Number(value);
   }
   return value;
 }

@@ -418,6 +418,11 @@ describe('parseResourceInput: configured extensions', () => {
       userName: 'u',
       [ACME]: { badgeNumber: 12, hiredAt: '2026-01-31T09:00:00Z' },
     });
+    const fromText = parseResourceInput('User', { userName: 'u', [`${ACME}:badgeNumber`]: ' 7 ' }, custom);
+    expect(fromText[ACME]).toEqual({ badgeNumber: 7 });
+    expect(() =>
+      parseResourceInput('User', { userName: 'u', [ACME]: { badgeNumber: '7 apples' } }, custom),
+    ).toThrow(`${ACME}:badgeNumber must be an integer`);
     expect(() => parseResourceInput('User', { userName: 'u', [ACME]: { badgeNumber: 1.5 } }, custom)).toThrow(
       `${ACME}:badgeNumber must be an integer`,
     );
