@@ -23,8 +23,9 @@ import { runLargeGroupSection } from './sections/large-group';
 import { runLatencySection } from './sections/latency';
 
 const ROOT = resolve(__dirname, '..');
-const RESULTS_FILE = join(ROOT, 'bench', 'results', 'latest.json');
-const DOC_FILE = join(ROOT, 'docs', 'BENCHMARKS.md');
+// Overridable so a trial run does not overwrite the published numbers.
+const RESULTS_FILE = resolve(process.env.BENCH_RESULTS_FILE ?? join(ROOT, 'bench', 'results', 'latest.json'));
+const DOC_FILE = resolve(process.env.BENCH_DOC_FILE ?? join(ROOT, 'docs', 'BENCHMARKS.md'));
 
 interface Options {
   readonly large: boolean;
@@ -65,7 +66,6 @@ async function main(): Promise<void> {
   const sections: BenchResults['sections'] = options.only ? { ...previous?.sections } : {};
 
   let env: BenchEnv | undefined;
-  const needsServer = wanted.some((s) => s !== 'cold-start');
   const stop = async () => {
     await env?.stop().catch(() => undefined);
   };
@@ -73,12 +73,12 @@ async function main(): Promise<void> {
     void stop().then(() => process.exit(130));
   });
   try {
-    if (needsServer) {
-      note('Starting DynamoDB Local and the local SCIM server…');
-      env = await startBenchEnv();
-      note(`  ${env.baseUrl} on ${env.endpoint}`);
-    }
     for (const name of wanted) {
+      if (name !== 'cold-start' && !env) {
+        note('Starting DynamoDB Local and the local SCIM server…');
+        env = await startBenchEnv();
+        note(`  ${env.baseUrl} on ${env.endpoint}`);
+      }
       note(`[${name}]`);
       const sectionStart = Date.now();
       try {

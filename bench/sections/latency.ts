@@ -35,7 +35,7 @@ interface Workload {
 
 export async function runLatencySection(env: BenchEnv, options: { large: boolean }): Promise<LatencySection> {
   const started = Date.now();
-  const requestsAt = (c: number) => (c === 1 ? 400 : 2000) * (options.large ? 2 : 1);
+  const requestsAt = (c: number) => (c === 1 ? 400 : 1000) * (options.large ? 2 : 1);
   const base = { measuredAt: new Date().toISOString(), large: options.large, targetRatio: TARGET_RATIO };
   let pool: string[];
   try {
