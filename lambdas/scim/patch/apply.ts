@@ -21,6 +21,7 @@ import { compileFilter } from '../filter/evaluate';
 import { ENTERPRISE_USER_SCHEMA } from '../schema/enterprise-user-schema';
 import { GROUP_SCHEMA } from '../schema/group-schema';
 import type { JsonObject } from '../schema/json';
+import type { ResourceSchemas } from '../schema/registry';
 import type { AttributeDefinition } from '../schema/types';
 import { USER_SCHEMA } from '../schema/user-schema';
 import type { PatchOperation, PatchOpName } from './types';
@@ -57,6 +58,11 @@ export interface PatchResult {
    * attributes are URN-qualified (`urn:…:enterprise:2.0:User:manager`).
    */
   readonly changedAttributes: string[];
+}
+
+/** The PatchSchemas of a resource type, from the registry's `resourceSchemas(type)`. */
+export function patchSchemasOf(schemas: ResourceSchemas): PatchSchemas {
+  return { core: schemas.core.id, extensions: schemas.extensions.map((e) => e.schema.id) };
 }
 
 /** Attributes a path-less value may carry but that the server owns (Okta sends `id`). */

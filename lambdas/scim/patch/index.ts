@@ -2,7 +2,13 @@
  * The PATCH module's public surface: parse a body, split group membership changes off, apply
  * the rest to a resource.
  */
-export { type ApplyPatchOptions, applyPatch, type PatchResult, type PatchSchemas } from './apply';
+export {
+  type ApplyPatchOptions,
+  applyPatch,
+  type PatchResult,
+  type PatchSchemas,
+  patchSchemasOf,
+} from './apply';
 export { type SplitOperations, splitMemberOperations } from './members';
 export { MAX_PATCH_OPERATIONS, PATCH_OP_SCHEMA, type ParsePatchOptions, parsePatchRequest } from './request';
 export type { MemberChange, PatchOperation, PatchOpName } from './types';
