@@ -3,7 +3,7 @@
  * functions the Lambdas run. See README "Run it locally" for the environment it honours.
  */
 import '../local/log-defaults';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -43,7 +43,10 @@ async function main(): Promise<void> {
     endpoint = dynamo.endpoint;
   }
   let follower: StreamFollower | undefined;
+  // Where `scim-activity --local` finds this server's DynamoDB and table while it runs.
+  const serverInfo = join(resolve('.scim-local'), 'server.json');
   const stop = async (code: number): Promise<never> => {
+    rmSync(serverInfo, { force: true });
     await follower?.stop().catch(() => undefined);
     await dynamo?.stop();
     if (inMemory) rmSync(stateDir, { recursive: true, force: true });
@@ -104,6 +107,10 @@ async function main(): Promise<void> {
     const bound = await listen(server, port);
 
     const baseUrl = `http://127.0.0.1:${bound}/scim/v2`;
+    mkdirSync(resolve('.scim-local'), { recursive: true });
+    writeFileSync(serverInfo, JSON.stringify({ baseUrl, endpoint, tableName, pid: process.pid }, null, 2), {
+      mode: 0o600,
+    });
     const lines = [
       '',
       `SCIM server ready: ${baseUrl}`,
