@@ -349,6 +349,56 @@ describe('parseResourceInput: rejections name the attribute', () => {
     );
   });
 
+  it('never throws anything but a 400 ScimError for bodies made of known names with arbitrary values (property)', () => {
+    const names = fc.constantFrom(
+      'userName',
+      'USERNAME',
+      'name',
+      'name.givenName',
+      'emails',
+      'active',
+      'members',
+      'displayName',
+      'externalId',
+      'meta',
+      'groups',
+      'schemas',
+      '__proto__',
+      'constructor',
+      ENTERPRISE_USER_SCHEMA,
+      `${ENTERPRISE_USER_SCHEMA}:manager`,
+      `${ENTERPRISE_USER_SCHEMA}:manager.value`,
+      'manager',
+    );
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.dictionary(
+        fc.constantFrom('value', 'VALUE', 'type', 'primary', 'givenName', 'display', '$ref', '__proto__'),
+        fc.jsonValue({ maxDepth: 2 }),
+      ),
+      fc.array(
+        fc.dictionary(fc.constantFrom('value', 'type', 'primary', 'display'), fc.jsonValue({ maxDepth: 1 })),
+      ),
+    );
+    fc.assert(
+      fc.property(
+        fc.dictionary(names, value),
+        fc.constantFrom('User' as const, 'Group' as const),
+        (body, rt) => {
+          try {
+            const result = parseResourceInput(rt, body, registry);
+            // Whatever is accepted validates again unchanged (the output is canonical).
+            expect(parseResourceInput(rt, result, registry)).toEqual(result);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ScimError);
+            expect((error as ScimError).status).toBe(400);
+          }
+        },
+      ),
+      { seed: 3, numRuns: 1000 },
+    );
+  });
+
   it('accepts any well-typed User and returns what it was given, minus the dropped attributes (property)', () => {
     const email = fc.record(
       { value: fc.string(), type: fc.constantFrom('work', 'home'), primary: fc.boolean() },
