@@ -238,7 +238,7 @@ const casing = (text: string) =>
     .array(fc.boolean(), { minLength: text.length, maxLength: text.length })
     .map((flags) => [...text].map((c, i) => (flags[i] ? c.toUpperCase() : c)).join(''));
 
-function pathOf(attr: Attr): fc.Arbitrary<AttributePath> {
+function pathOf(attr: Attr | 'emails' | 'type' | 'value'): fc.Arbitrary<AttributePath> {
   const [a, sub] = attr.split('.') as [string, string | undefined];
   return fc
     .tuple(casing(a), sub === undefined ? fc.constant(undefined) : casing(sub))
