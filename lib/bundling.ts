@@ -1,0 +1,78 @@
+/**
+ * The one description of how a handler is bundled. The stack hands it to NodejsFunction and
+ * test/infra/bundles.test.ts (and the benchmarks) hand it to esbuild's own API, so the artifact
+ * a test loads is built exactly like the one CloudFormation uploads; the two cannot drift.
+ *
+ * Choices, and why:
+ *  - Everything is bundled, the AWS SDK and Powertools included (no externals, no layers): the
+ *    runtime's preinstalled SDK version changes under us, and a bundle is one tested artifact.
+ *  - `mainFields: module,main` lets esbuild take the SDK's ES module builds, which tree-shake
+ *    far better than the CommonJS ones (see the cold-start section of docs/BENCHMARKS.md).
+ *  - Source maps without sources content: stack traces point at TypeScript lines while the
+ *    upload stays small; NODE_OPTIONS=--enable-source-maps (set by the function construct)
+ *    turns them on.
+ *  - Target follows the Lambda runtime, so esbuild never lowers syntax the runtime supports.
+ */
+import { join, resolve } from 'node:path';
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RouteTarget } from '../lambdas/routes';
+
+/** Repository root (this file lives in lib/). */
+export const PROJECT_ROOT = resolve(__dirname, '..');
+
+/** Node.js major version of the Lambda runtime; lib/constructs/scim-function.ts maps it. */
+export const NODE_MAJOR = 24;
+
+export const HANDLER_BUNDLE = {
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  target: `node${NODE_MAJOR}`,
+  format: 'cjs',
+  platform: 'node',
+  mainFields: ['module', 'main'] as string[],
+  /** Nothing is left to the runtime: see the header. */
+  externalModules: [] as string[],
+  legalComments: 'none',
+} as const;
+
+/** The handler module of each API function. */
+export function handlerEntry(target: RouteTarget): string {
+  return join(PROJECT_ROOT, 'lambdas', 'handlers', `${target}.ts`);
+}
+
+/** Options for NodejsFunction: local esbuild from npm, never Docker. */
+export function nodejsBundlingOptions(): BundlingOptions {
+  return {
+    minify: HANDLER_BUNDLE.minify,
+    sourceMap: HANDLER_BUNDLE.sourceMap,
+    sourcesContent: HANDLER_BUNDLE.sourcesContent,
+    target: HANDLER_BUNDLE.target,
+    mainFields: [...HANDLER_BUNDLE.mainFields],
+    externalModules: [...HANDLER_BUNDLE.externalModules],
+    forceDockerBundling: false,
+    esbuildArgs: { '--legal-comments': HANDLER_BUNDLE.legalComments },
+  };
+}
+
+/**
+ * The same options in esbuild's API shape (typed structurally, so lib/ does not need esbuild's
+ * types at synth time). `outfile` receives the bundle and `outfile.map` its source map.
+ */
+export function esbuildBuildOptions(entry: string, outfile: string) {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    minify: HANDLER_BUNDLE.minify,
+    sourcemap: HANDLER_BUNDLE.sourceMap,
+    sourcesContent: HANDLER_BUNDLE.sourcesContent,
+    target: HANDLER_BUNDLE.target,
+    format: HANDLER_BUNDLE.format,
+    platform: HANDLER_BUNDLE.platform,
+    mainFields: [...HANDLER_BUNDLE.mainFields],
+    external: [...HANDLER_BUNDLE.externalModules],
+    legalComments: HANDLER_BUNDLE.legalComments,
+    logLevel: 'silent',
+  } as const;
+}

@@ -1,0 +1,204 @@
+/**
+ * The regional REST API. Resources and methods are generated from the shared route table
+ * (lambdas/routes.ts), the one the local server and the handlers route with, so a route cannot
+ * exist in one place and not the other.
+ *
+ * Every answer a client can see is SCIM error JSON (RFC 7644 §3.12), including the ones API
+ * Gateway produces itself: throttling (429 with an integer Retry-After, which Okta honours),
+ * unknown paths (404 instead of REST API's 403 "Missing Authentication Token"), payload limits and
+ * integration failures. Unknown methods on a known path reach the function through an ANY
+ * method, and the handler answers 405 with Allow.
+ *
+ * Authentication is the bearer token checked inside the function (hashed tokens in Secrets
+ * Manager decide the tenant), so no API Gateway authorizer or API key is configured.
+ */
+
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ROUTES, type RouteTarget, SCIM_PREFIX } from '../../lambdas/routes';
+
+export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+export const SCIM_CONTENT_TYPE = 'application/scim+json';
+
+/** Seconds a throttled client is told to wait (API Gateway's token bucket refills every second). */
+export const THROTTLE_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * API Gateway's own responses, with the status each is sent with. The fixed statuses are the
+ * ones API Gateway uses for the type; MISSING_AUTHENTICATION_TOKEN is what REST APIs answer
+ * for a path that does not exist, so it becomes the 404 a SCIM client expects. DEFAULT_4XX
+ * and DEFAULT_5XX catch types not listed; their status is pinned so body and status agree.
+ */
+export const GATEWAY_RESPONSES: readonly { type: apigw.ResponseType; status: number }[] = [
+  { type: apigw.ResponseType.THROTTLED, status: 429 },
+  { type: apigw.ResponseType.QUOTA_EXCEEDED, status: 429 },
+  { type: apigw.ResponseType.UNAUTHORIZED, status: 401 },
+  { type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, status: 404 },
+  { type: apigw.ResponseType.RESOURCE_NOT_FOUND, status: 404 },
+  { type: apigw.ResponseType.ACCESS_DENIED, status: 403 },
+  { type: apigw.ResponseType.WAF_FILTERED, status: 403 },
+  { type: apigw.ResponseType.EXPIRED_TOKEN, status: 403 },
+  { type: apigw.ResponseType.INVALID_SIGNATURE, status: 403 },
+  { type: apigw.ResponseType.INVALID_API_KEY, status: 403 },
+  { type: apigw.ResponseType.BAD_REQUEST_BODY, status: 400 },
+  { type: apigw.ResponseType.BAD_REQUEST_PARAMETERS, status: 400 },
+  { type: apigw.ResponseType.REQUEST_TOO_LARGE, status: 413 },
+  { type: apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE, status: 415 },
+  { type: apigw.ResponseType.INTEGRATION_FAILURE, status: 504 },
+  { type: apigw.ResponseType.INTEGRATION_TIMEOUT, status: 504 },
+  { type: apigw.ResponseType.API_CONFIGURATION_ERROR, status: 500 },
+  { type: apigw.ResponseType.DEFAULT_4XX, status: 400 },
+  { type: apigw.ResponseType.DEFAULT_5XX, status: 500 },
+];
+
+/**
+ * The SCIM error body as a gateway response template. `status` is a string (RFC 7644 §3.12);
+ * $context.error.messageString is already a quoted JSON string, so it is not quoted again.
+ */
+export function scimErrorTemplate(status: number): string {
+  return `{"schemas":["${SCIM_ERROR_SCHEMA}"],"status":"${status}","detail":$context.error.messageString}`;
+}
+
+export interface ScimApiProps {
+  readonly functions: Readonly<Record<RouteTarget, lambda.IFunction>>;
+  readonly stageName: string;
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
+  readonly tracing: boolean;
+  readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+}
+
+export class ScimApi extends Construct {
+  readonly api: apigw.RestApi;
+  readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ScimApiProps) {
+    super(scope, id);
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: 'scim',
+      description: 'SCIM 2.0 service provider (RFC 7643/7644)',
+      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      // The account-level role API Gateway needs to write execution logs (set once per region).
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: props.stageName,
+        throttlingRateLimit: props.throttlingRateLimit,
+        throttlingBurstLimit: props.throttlingBurstLimit,
+        tracingEnabled: props.tracing,
+        metricsEnabled: true,
+        // Execution logs for errors only, and never request/response data: bodies carry
+        // personal data and the Authorization header carries the token.
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: accessLogFormat(),
+      },
+    });
+
+    for (const route of ROUTES) {
+      const resource = this.api.root.resourceForPath(route.path);
+      const integration = new apigw.LambdaIntegration(props.functions[route.target], {
+        proxy: true,
+        allowTestInvoke: false,
+      });
+      for (const method of Object.keys(route.methods)) resource.addMethod(method, integration);
+      // Fallback for every other method: the handler answers 405 with Allow (RFC 7231 §6.5.5).
+      resource.addMethod('ANY', integration);
+    }
+
+    for (const { type, status } of GATEWAY_RESPONSES) {
+      const template = scimErrorTemplate(status);
+      this.api.addGatewayResponse(`Gw${type.responseType}`, {
+        type,
+        statusCode: String(status),
+        responseHeaders: {
+          'Content-Type': `'${SCIM_CONTENT_TYPE}'`,
+          ...(status === 429 ? { 'Retry-After': `'${THROTTLE_RETRY_AFTER_SECONDS}'` } : {}),
+        },
+        // API Gateway picks the template by the request's Accept type; both SCIM media types get one.
+        templates: { 'application/json': template, [SCIM_CONTENT_TYPE]: template },
+      });
+    }
+
+    this.acknowledgeFindings();
+    if (!props.tracing) {
+      Validations.of(this.api.deploymentStage).acknowledge({
+        id: 'Serverless-APIGWXrayEnabled',
+        reason: 'X-Ray tracing is an opt-in stack prop (tracing: true): it adds cost per request.',
+      });
+    }
+  }
+
+  /** Base URL of the SCIM endpoints on the execute-api domain. */
+  get scimBaseUrl(): string {
+    return `${this.api.url.replace(/\/$/, '')}${SCIM_PREFIX}`;
+  }
+
+  /** Called by the stack when the optional WAF is off. */
+  acknowledgeNoWaf(): void {
+    Validations.of(this.api.deploymentStage).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'WAF is an opt-in stack prop (waf: true): it costs per web ACL and rule. Without it the stage throttle, per-request bearer authentication and SCIM input validation remain.',
+    });
+  }
+
+  private acknowledgeFindings(): void {
+    const api = Validations.of(this.api);
+    const bearer =
+      'Every SCIM request is authenticated in the function by a bearer token (SHA-256 hashed, constant-time compared, tenant-scoped) as RFC 7644 §2 and Okta/Entra require; an API Gateway authorizer would add a second token check and a cache that delays revocation.';
+    api.acknowledge({ id: 'AwsSolutions-APIG4', reason: bearer });
+    api.acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: `Identity providers (Okta, Entra) call with a static bearer token, not a Cognito user. ${bearer}`,
+    });
+    api.acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason:
+        'Bodies are validated in the function against the SCIM schemas (case-insensitive attribute names, extension URNs, Okta/Entra quirks) with SCIM error responses; an API Gateway JSON-schema model cannot express those rules.',
+    });
+    const role = this.api.node.tryFindChild('CloudWatchRole');
+    if (role) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'The account-level API Gateway logging role needs exactly this AWS-maintained policy; it is assumable only by apigateway.amazonaws.com.',
+      });
+    }
+  }
+}
+
+/** JSON access log line: who, what, outcome and where the time went; never headers or bodies. */
+function accessLogFormat(): apigw.AccessLogFormat {
+  const f = apigw.AccessLogField;
+  return apigw.AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: f.contextRequestId(),
+      requestTime: f.contextRequestTime(),
+      ip: f.contextIdentitySourceIp(),
+      userAgent: f.contextIdentityUserAgent(),
+      method: f.contextHttpMethod(),
+      resource: f.contextResourcePath(),
+      path: f.contextPath(),
+      protocol: f.contextProtocol(),
+      status: f.contextStatus(),
+      responseLength: f.contextResponseLength(),
+      responseLatency: f.contextResponseLatency(),
+      integrationLatency: f.contextIntegrationLatency(),
+      integrationStatus: f.contextIntegrationStatus(),
+      errorType: f.contextErrorResponseType(),
+      errorMessage: f.contextErrorMessage(),
+      wafResponse: f.contextWafResponseCode(),
+      xrayTraceId: f.contextXrayTraceId(),
+    }),
+  );
+}

@@ -1,0 +1,195 @@
+/**
+ * One API function: the NodejsFunction, its environment and its permissions, made in one place
+ * from one description of what the function may touch. The environment variable that names a
+ * resource and the IAM statement that allows it are written side by side here, so a function
+ * can never be told about a resource it may not use, nor be allowed one it is not told about.
+ *
+ * What each function may do (and nothing else):
+ *  - users, groups: item reads and writes on the table and its indexes (no Scan, no table
+ *    management), encrypt/decrypt with the table key when it is customer-managed;
+ *  - discovery: no table access at all;
+ *  - all: secretsmanager:GetSecretValue on the token secret only; write to their own log group.
+ * The role is built here instead of taking the Lambda default, which would attach the AWS
+ * managed AWSLambdaBasicExecutionRole (logs on every log group of the account).
+ */
+import { type Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { METRIC_NAMESPACE } from '../../lambdas/observability/dynamo-cost-report';
+import type { RouteTarget } from '../../lambdas/routes';
+import { ENV } from '../../lambdas/runtime';
+import { SCHEMA_EXTENSIONS_ENV } from '../../lambdas/scim/schema/registry';
+import { handlerEntry, NODE_MAJOR, nodejsBundlingOptions } from '../bundling';
+
+export type TableAccess = 'readWrite' | 'none';
+
+/** Which functions touch the table. The only place this is decided. */
+export const TABLE_ACCESS: Readonly<Record<RouteTarget, TableAccess>> = {
+  users: 'readWrite',
+  groups: 'readWrite',
+  discovery: 'none',
+};
+
+/**
+ * Item-level actions the store uses (Get, BatchGet, Query, Put, Update, Delete, BatchWrite and
+ * TransactWrite, whose parts are authorised as Put/Update/Delete/ConditionCheck). Scan is left
+ * out on purpose: the store never scans, and a bug that tries should fail, not cost money.
+ */
+export const TABLE_DATA_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const;
+
+/** What DynamoDB needs from the caller for a customer-managed table key (no wildcard actions). */
+export const TABLE_KEY_ACTIONS = [
+  'kms:Decrypt',
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+  'kms:DescribeKey',
+] as const;
+
+/**
+ * The runtime's TABLE_NAME is required even by discovery (lambdas/runtime.ts builds one Runtime
+ * for every handler). Discovery gets this marker instead of the real name: it has no grant, and
+ * a name that is not a table makes any accidental use fail loudly.
+ */
+export const NO_TABLE = 'no-table-access';
+
+export interface ScimFunctionSettings {
+  readonly tokenCacheTtlSeconds: number;
+  /** JSON array for SCIM_SCHEMA_EXTENSIONS, already validated by the stack. */
+  readonly schemaExtensionsJson?: string;
+  readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+  readonly tracing: boolean;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly logLevel: string;
+}
+
+export interface ScimFunctionProps {
+  readonly target: RouteTarget;
+  readonly table: dynamodb.ITable;
+  readonly tableKey?: kms.IKey;
+  readonly tokenSecret: secretsmanager.ISecret;
+  readonly settings: ScimFunctionSettings;
+}
+
+const RUNTIMES: Readonly<Record<number, lambda.Runtime>> = {
+  22: lambda.Runtime.NODEJS_22_X,
+  24: lambda.Runtime.NODEJS_24_X,
+};
+
+export class ScimFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ScimFunctionProps) {
+    super(scope, id);
+    const { target, settings } = props;
+    const access = TABLE_ACCESS[target];
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: settings.logRetention,
+      removalPolicy: settings.logRemovalPolicy,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `SCIM ${target} function: least privilege, see lib/constructs/scim-function.ts`,
+    });
+    // The log group ARN attribute already ends in `:*`, which covers its streams.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    const environment: Record<string, string> = {
+      [ENV.tokenSecretId]: props.tokenSecret.secretArn,
+      [ENV.tokenCacheTtl]: String(settings.tokenCacheTtlSeconds),
+      [ENV.tableName]: access === 'none' ? NO_TABLE : props.table.tableName,
+      POWERTOOLS_SERVICE_NAME: 'scim',
+      POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+      POWERTOOLS_LOG_LEVEL: settings.logLevel,
+      NODE_OPTIONS: '--enable-source-maps',
+      ...(settings.schemaExtensionsJson ? { [SCHEMA_EXTENSIONS_ENV]: settings.schemaExtensionsJson } : {}),
+    };
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [props.tokenSecret.secretArn],
+      }),
+    );
+    if (access === 'readWrite') {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [...TABLE_DATA_ACTIONS],
+          resources: [props.table.tableArn, `${props.table.tableArn}/index/*`],
+        }),
+      );
+      if (props.tableKey) {
+        this.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ actions: [...TABLE_KEY_ACTIONS], resources: [props.tableKey.keyArn] }),
+        );
+      }
+      const tableLogicalId = Stack.of(this).resolve(
+        (props.table.node.defaultChild as dynamodb.CfnTable).logicalId,
+      ) as string;
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
+        reason:
+          'Queries on the table indexes (listing, lookup, byName) need index ARNs; the wildcard is limited to the indexes of this one table, with item-level actions only.',
+      });
+    }
+
+    const runtime = RUNTIMES[NODE_MAJOR];
+    if (!runtime) throw new Error(`No Lambda runtime mapped for Node.js ${NODE_MAJOR}`);
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: handlerEntry(target),
+      handler: 'handler',
+      runtime,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: settings.memorySize,
+      timeout: settings.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment,
+      bundling: nodejsBundlingOptions(),
+      tracing: settings.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      description: `SCIM 2.0 ${target} endpoints`,
+    });
+
+    if (settings.tracing) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.',
+      });
+    } else {
+      Validations.of(this.function).acknowledge({
+        id: 'Serverless-LambdaTracing',
+        reason: 'X-Ray tracing is an opt-in stack prop (tracing: true): it adds cost per request.',
+      });
+    }
+    for (const id of ['Serverless-LambdaDLQ', 'Serverless-LambdaAsyncFailureDestination']) {
+      Validations.of(this.function).acknowledge({
+        id,
+        reason:
+          'Invoked only synchronously by API Gateway: the caller gets the error and retries, so there is no asynchronous event to dead-letter.',
+      });
+    }
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The whole service in one stack, so `cdk deploy` is the only step: table, token secret, the
+ * three API functions, the REST API, alarms, and the optional WAF and custom domain.
+ * Defaults are the safe ones (data retained, deletion protection on, throttled, logged);
+ * every knob is a prop documented in docs/DEPLOY.md.
+ */
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { RouteTarget } from '../lambdas/routes';
+import { defaultSchemaRegistry, SCHEMA_EXTENSIONS_ENV } from '../lambdas/scim/schema/registry';
+import { ScimAlarms } from './constructs/scim-alarms';
+import { ScimApi } from './constructs/scim-api';
+import { ScimFunction, type ScimFunctionSettings } from './constructs/scim-function';
+import { ScimTable } from './constructs/scim-table';
+import { ScimWaf } from './constructs/scim-waf';
+import { TokenSecret } from './constructs/token-secret';
+
+/** CloudFormation output keys; the token CLI reads TokenSecretArn. */
+export const OUTPUTS = {
+  baseUrl: 'ScimBaseUrl',
+  tokenSecretArn: 'TokenSecretArn',
+  tableName: 'TableName',
+  customDomainTarget: 'CustomDomainTarget',
+  alarmTopicArn: 'AlarmTopicArn',
+} as const;
+
+export const API_TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery'];
+
+export interface ScimStackProps extends StackProps {
+  /** Stage-wide steady request rate (requests/second); default 50. */
+  readonly throttlingRateLimit?: number;
+  /** Stage-wide burst; default 100. */
+  readonly throttlingBurstLimit?: number;
+  /** X-Ray on the stage and functions; default false. */
+  readonly tracing?: boolean;
+  /** Table, token secret and log groups; default RETAIN. DESTROY also lifts deletion protection. */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Retention of function and access logs; default 3 months. */
+  readonly logRetention?: logs.RetentionDays;
+  /** How long functions cache the token document; default 60 s. */
+  readonly tokenCacheTtlSeconds?: number;
+  /** Extra SCIM schema extensions (lambdas/scim/schema/extension-config.ts); validated at synth. */
+  readonly schemaExtensions?: readonly unknown[];
+  /** Encrypt the table with a customer-managed key: 'create' makes one, or pass a key ARN. Default: AWS-owned key. */
+  readonly tableKey?: 'create' | { readonly keyArn: string };
+  /** Attach a WAF web ACL (managed rules + per-IP rate rule); default false. */
+  readonly waf?: boolean | { readonly rateLimitPer5Minutes?: number };
+  /** Serve the API on your domain (regional ACM certificate in this region). */
+  readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
+  /** Subscribe this address to the alarm topic. */
+  readonly alarmEmail?: string;
+  /** API Gateway stage name; default 'prod'. */
+  readonly stageName?: string;
+  /** Function memory (MB); default 1024 (more memory is more CPU: faster cold starts). */
+  readonly memorySize?: number;
+  /** Powertools log level; default INFO. */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+export class ScimStack extends Stack {
+  readonly table: ScimTable;
+  readonly tokenSecret: TokenSecret;
+  readonly functions: Readonly<Record<RouteTarget, ScimFunction>>;
+  readonly api: ScimApi;
+  readonly alarms: ScimAlarms;
+  readonly waf?: ScimWaf;
+
+  constructor(scope: Construct, id: string, props: ScimStackProps = {}) {
+    super(scope, id, props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const tracing = props.tracing ?? false;
+
+    const tableKey =
+      props.tableKey === 'create'
+        ? new kms.Key(this, 'TableKey', {
+            description: 'Encrypts the SCIM table',
+            enableKeyRotation: true,
+            removalPolicy,
+          })
+        : props.tableKey
+          ? kms.Key.fromKeyArn(this, 'TableKey', props.tableKey.keyArn)
+          : undefined;
+    this.table = new ScimTable(this, 'Data', {
+      removalPolicy,
+      ...(tableKey ? { encryptionKey: tableKey } : {}),
+    });
+    this.tokenSecret = new TokenSecret(this, 'Tokens', { removalPolicy });
+
+    const settings: ScimFunctionSettings = {
+      tokenCacheTtlSeconds: props.tokenCacheTtlSeconds ?? 60,
+      ...(props.schemaExtensions?.length
+        ? { schemaExtensionsJson: validatedExtensions(props.schemaExtensions) }
+        : {}),
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+      tracing,
+      memorySize: props.memorySize ?? 1024,
+      // Below API Gateway's 29 s integration limit, so a slow request ends as our error, not a 504.
+      timeout: Duration.seconds(25),
+      logLevel: props.logLevel ?? 'INFO',
+    };
+    const make = (target: RouteTarget) =>
+      new ScimFunction(this, `${target[0]?.toUpperCase()}${target.slice(1)}`, {
+        target,
+        table: this.table.table,
+        ...(tableKey ? { tableKey } : {}),
+        tokenSecret: this.tokenSecret.secret,
+        settings,
+      });
+    this.functions = { users: make('users'), groups: make('groups'), discovery: make('discovery') };
+    const fns: Record<RouteTarget, lambda.IFunction> = {
+      users: this.functions.users.function,
+      groups: this.functions.groups.function,
+      discovery: this.functions.discovery.function,
+    };
+
+    this.api = new ScimApi(this, 'Scim', {
+      functions: fns,
+      stageName: props.stageName ?? 'prod',
+      throttlingRateLimit: props.throttlingRateLimit ?? 50,
+      throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
+      tracing,
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+    });
+    this.api.api.deploymentStage.node.addDependency(this.table);
+
+    if (props.waf) {
+      this.waf = new ScimWaf(this, 'Waf', {
+        stageArn: this.api.api.deploymentStage.stageArn,
+        ...(typeof props.waf === 'object' && props.waf.rateLimitPer5Minutes !== undefined
+          ? { rateLimitPer5Minutes: props.waf.rateLimitPer5Minutes }
+          : {}),
+      });
+    } else {
+      this.api.acknowledgeNoWaf();
+    }
+
+    let baseUrl = this.api.scimBaseUrl;
+    if (props.customDomain) {
+      const domain = new apigw.DomainName(this, 'Domain', {
+        domainName: props.customDomain.domainName,
+        certificate: acm.Certificate.fromCertificateArn(
+          this,
+          'Certificate',
+          props.customDomain.certificateArn,
+        ),
+        endpointType: apigw.EndpointType.REGIONAL,
+        securityPolicy: apigw.SecurityPolicy.TLS_1_2,
+      });
+      // No base path: the custom domain serves /scim/v2 exactly as the stage does.
+      domain.addBasePathMapping(this.api.api, { stage: this.api.api.deploymentStage });
+      baseUrl = `https://${props.customDomain.domainName}/scim/v2`;
+      new CfnOutput(this, OUTPUTS.customDomainTarget, {
+        value: domain.domainNameAliasDomainName,
+        description: `CNAME (or alias) target for ${props.customDomain.domainName}`,
+      });
+    }
+
+    this.alarms = new ScimAlarms(this, 'Alarms', {
+      api: this.api.api,
+      functions: fns,
+      table: this.table.table,
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+    });
+
+    new CfnOutput(this, OUTPUTS.baseUrl, { value: baseUrl, description: 'SCIM base URL for Okta/Entra' });
+    new CfnOutput(this, OUTPUTS.tokenSecretArn, {
+      value: this.tokenSecret.secret.secretArn,
+      description: 'Token hashes; npm run token -- create --stack <name> --tenant <t> --label <l>',
+    });
+    new CfnOutput(this, OUTPUTS.tableName, { value: this.table.table.tableName });
+    new CfnOutput(this, OUTPUTS.alarmTopicArn, { value: this.alarms.topic.topicArn });
+  }
+}
+
+/** Builds the registry from the extensions the way a function will at start-up: a bad config fails synth. */
+function validatedExtensions(extensions: readonly unknown[]): string {
+  const json = JSON.stringify(extensions);
+  defaultSchemaRegistry({ [SCHEMA_EXTENSIONS_ENV]: json });
+  return json;
+}
