@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
+import { esbuildBuildOptions, HANDLER_BUNDLE } from '../../lib/bundling';
 import type { BundleRow, ColdStartSection } from '../lib/results';
 import { median, note, progress, round } from '../lib/util';
 
@@ -17,17 +18,43 @@ const MAX_BYTES = 300 * 1024;
 const MAX_RATIO = 1.3;
 const HELLO_NAME = 'hello-world (1 DynamoDBClient)';
 
-/** The settings issue 7's stack is expected to use; kept here until lib/ exports its own. */
-export const BUNDLE_OPTIONS: BuildOptions = {
-  bundle: true,
-  minify: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'cjs',
-  sourcemap: false,
-  legalComments: 'none',
-  logLevel: 'silent',
+/**
+ * How each variant is bundled and started. The first is exactly what `cdk deploy` uploads
+ * (lib/bundling.ts, shared with the stack) started as Lambda starts it (NODE_OPTIONS from the
+ * function construct); the targets apply to it. The others show what a setting costs or saves.
+ */
+interface Variant {
+  readonly label: string;
+  readonly options: (entry: string, outfile: string) => BuildOptions;
+  readonly nodeOptions?: string;
+}
+
+/** lib/bundling.ts returns readonly arrays (as const); esbuild's type wants mutable ones. */
+const deployOptions = (entry: string, outfile: string): BuildOptions => {
+  const options = esbuildBuildOptions(entry, outfile);
+  return {
+    ...options,
+    entryPoints: [...options.entryPoints],
+    mainFields: [...options.mainFields],
+    external: [...options.external],
+  };
 };
+
+export const VARIANTS: readonly Variant[] = [
+  {
+    label: `deploy (lib/bundling.ts, ${HANDLER_BUNDLE.target}, --enable-source-maps)`,
+    options: deployOptions,
+    nodeOptions: '--enable-source-maps',
+  },
+  { label: 'deploy, source maps off', options: (e, o) => ({ ...deployOptions(e, o), sourcemap: false }) },
+  {
+    label: "esbuild's default mainFields (main first), no source maps",
+    options: (e, o) => {
+      const { mainFields: _default, ...rest } = deployOptions(e, o);
+      return { ...rest, sourcemap: false };
+    },
+  },
+];
 
 const HELLO_WORLD = `
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -44,19 +71,10 @@ require(process.argv[1]);
 process.stdout.write(String(Number(process.hrtime.bigint() - started) / 1e6));
 `;
 
-/**
- * The variants measured. The first is the deploy setting; the second resolves packages' ES
- * module builds first, which lets esbuild drop more of the AWS SDK (a known large saving), and
- * is there to show what switching would buy.
- */
-export const VARIANTS: readonly { readonly label: string; readonly options: BuildOptions }[] = [
-  { label: 'deploy settings', options: BUNDLE_OPTIONS },
-  { label: 'mainFields module,main', options: { ...BUNDLE_OPTIONS, mainFields: ['module', 'main'] } },
-];
-
 interface Bundle {
   readonly name: string;
   readonly variant: string;
+  readonly nodeOptions?: string;
   readonly file: string;
   readonly bytes: number;
   readonly error?: string;
@@ -88,13 +106,17 @@ export async function runColdStartSection(options: {
         const file = join(out, `${v}-${entry.name.split(' ')[0]}.js`);
         try {
           await build({
-            ...variant.options,
-            entryPoints: [entry.source],
-            outfile: file,
+            ...variant.options(entry.source, file),
             absWorkingDir: root,
             nodePaths: [join(root, 'node_modules')],
           });
-          bundles.push({ name: entry.name, variant: variant.label, file, bytes: statSync(file).size });
+          bundles.push({
+            name: entry.name,
+            variant: variant.label,
+            file,
+            bytes: statSync(file).size,
+            ...(variant.nodeOptions ? { nodeOptions: variant.nodeOptions } : {}),
+          });
         } catch (error) {
           const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
           bundles.push({ name: entry.name, variant: variant.label, file, bytes: 0, error: message });
@@ -106,7 +128,7 @@ export async function runColdStartSection(options: {
     for (let pass = 0; pass < spawns; pass += 1) {
       progress(`  cold start: spawn round ${pass + 1}/${spawns}`, true);
       for (const bundle of bundles) {
-        if (!bundle.error) samples.get(bundle)?.push(initTime(bundle.file));
+        if (!bundle.error) samples.get(bundle)?.push(initTime(bundle.file, bundle.nodeOptions));
       }
     }
     const rows: BundleRow[] = bundles.map((bundle) => {
@@ -150,7 +172,7 @@ export async function runColdStartSection(options: {
       measuredAt: new Date().toISOString(),
       large: options.large,
       durationSeconds: Math.round((Date.now() - started) / 1000),
-      bundling: describeOptions(BUNDLE_OPTIONS),
+      bundling: describeOptions(VARIANTS[0]?.options('handler.ts', 'handler.js') ?? {}),
       spawns,
       rows,
     };
@@ -159,7 +181,7 @@ export async function runColdStartSection(options: {
   }
 }
 
-function initTime(file: string): number {
+function initTime(file: string, nodeOptions: string | undefined): number {
   const output = execFileSync(process.execPath, ['-e', MEASURE, file], {
     encoding: 'utf8',
     // What Lambda sets before INIT; no credentials are needed to load a module.
@@ -169,6 +191,7 @@ function initTime(file: string): number {
       AWS_LAMBDA_FUNCTION_NAME: 'scim-bench-cold-start',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       NODE_ENV: 'production',
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
     },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -176,5 +199,6 @@ function initTime(file: string): number {
 }
 
 function describeOptions(options: BuildOptions): string {
-  return `esbuild ${['bundle', 'minify'].filter((k) => options[k as keyof BuildOptions]).join(', ')}, platform ${options.platform}, target ${options.target}, format ${options.format}`;
+  const flags = (['bundle', 'minify', 'sourcemap'] as const).filter((k) => options[k]).join(', ');
+  return `esbuild ${flags}, platform ${options.platform}, target ${String(options.target)}, format ${options.format}, mainFields ${options.mainFields?.join(',') ?? 'default'}`;
 }
