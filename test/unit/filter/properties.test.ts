@@ -248,19 +248,17 @@ function pathOf(attr: Attr | 'emails' | 'type' | 'value'): fc.Arbitrary<Attribut
 }
 
 const leaf: fc.Arbitrary<FilterNode> = fc.oneof(
-  fc
-    .constantFrom<Attr>('userName', 'externalId', 'title', 'emails.value', 'emails.type')
-    .chain((attr) =>
-      fc.oneof(
-        fc.record({
-          kind: fc.constant('compare' as const),
-          path: pathOf(attr),
-          op: fc.constantFrom(...STRING_OPS),
-          value: word,
-        }),
-        fc.record({ kind: fc.constant('present' as const), path: pathOf(attr) }),
-      ),
+  fc.constantFrom<Attr>('userName', 'externalId', 'title', 'emails.value', 'emails.type').chain((attr) =>
+    fc.oneof(
+      fc.record({
+        kind: fc.constant('compare' as const),
+        path: pathOf(attr),
+        op: fc.constantFrom(...STRING_OPS),
+        value: word,
+      }),
+      fc.record({ kind: fc.constant('present' as const), path: pathOf(attr) }),
     ),
+  ),
   fc.record({
     kind: fc.constant('compare' as const),
     path: pathOf('active'),
