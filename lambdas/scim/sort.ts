@@ -1,0 +1,113 @@
+/**
+ * `sortBy` / `sortOrder` (RFC 7644 §3.4.2.3). Sorting applies to result sets that are already
+ * bounded in memory (a filtered walk is capped; see lambdas/store/listing.ts), so it is a
+ * comparator over SCIM representations, not a DynamoDB feature.
+ *
+ * The attribute's schema decides how values compare: strings case-insensitively unless
+ * caseExact, dateTime as instants, numbers and booleans by value. A multi-valued attribute
+ * sorts by its primary value, else its first (§3.4.2.3). Resources without a value sort last
+ * in both orders, so "who has no email" never hides the first page; ties keep id order, so the
+ * order is total and paging through it is stable.
+ */
+import { badRequest } from './errors';
+import type { ResourceTypeName, SchemaRegistry } from './schema/registry';
+
+type Json = Readonly<Record<string, unknown>>;
+export type ResourceComparator = (a: Json, b: Json) => number;
+
+export function compileSort(
+  resourceType: ResourceTypeName,
+  sortBy: string,
+  sortOrder: 'ascending' | 'descending' | undefined,
+  registry: SchemaRegistry,
+): ResourceComparator {
+  let path: ReturnType<SchemaRegistry['parsePath']>;
+  try {
+    path = registry.parsePath(resourceType, sortBy);
+  } catch {
+    throw badRequest('invalidValue', `sortBy "${clip(sortBy)}" is not an attribute path`);
+  }
+  const resolved = registry.resolve(resourceType, path);
+  if (!resolved || (path.subAttribute !== undefined && !resolved.subAttribute)) {
+    throw badRequest('invalidValue', `sortBy "${clip(sortBy)}" names no ${resourceType} attribute`);
+  }
+  const leaf = resolved.subAttribute ?? resolved.attribute;
+  if (leaf.type === 'complex' && !leaf.subAttributes?.some((s) => s.name === 'value')) {
+    throw badRequest(
+      'invalidValue',
+      `sortBy "${clip(sortBy)}" names a complex attribute; name a sub-attribute`,
+    );
+  }
+  const direction = sortOrder === 'descending' ? -1 : 1;
+  const keyOf = (resource: Json): SortKey | undefined => {
+    const container = resolved.extension ? objectAt(resource, resolved.schema) : resource;
+    if (!container) return undefined;
+    let value = pick(getCi(container, resolved.attribute.name));
+    if (resolved.subAttribute) value = isObject(value) ? getCi(value, resolved.subAttribute.name) : undefined;
+    else if (isObject(value)) value = getCi(value, 'value');
+    return sortKey(value, leaf.type, leaf.caseExact === true);
+  };
+  return (a, b) => {
+    const ka = keyOf(a);
+    const kb = keyOf(b);
+    if (ka === undefined || kb === undefined) {
+      if (ka !== kb) return ka === undefined ? 1 : -1;
+    } else {
+      const order = ka < kb ? -1 : ka > kb ? 1 : 0;
+      if (order !== 0) return order * direction;
+    }
+    return byId(a, b);
+  };
+}
+
+type SortKey = string | number;
+
+function sortKey(value: unknown, type: string, caseExact: boolean): SortKey | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  switch (type) {
+    case 'dateTime': {
+      const instant = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+      return Number.isNaN(instant) ? undefined : instant;
+    }
+    case 'integer':
+    case 'decimal':
+      return typeof value === 'number' ? value : undefined;
+    case 'boolean':
+      return typeof value === 'boolean' ? Number(value) : undefined;
+    default:
+      if (typeof value !== 'string') return undefined;
+      return caseExact ? value : value.toLowerCase();
+  }
+}
+
+/** The element a multi-valued attribute sorts by: the primary one, else the first. */
+function pick(value: unknown): unknown {
+  if (!Array.isArray(value)) return value;
+  return value.find((element) => isObject(element) && element.primary === true) ?? value[0];
+}
+
+function byId(a: Json, b: Json): number {
+  const ia = String(a.id ?? '');
+  const ib = String(b.id ?? '');
+  return ia < ib ? -1 : ia > ib ? 1 : 0;
+}
+
+function objectAt(resource: Json, key: string): Json | undefined {
+  const value = getCi(resource, key);
+  return isObject(value) ? value : undefined;
+}
+
+function getCi(object: Json, name: string): unknown {
+  if (Object.hasOwn(object, name)) return object[name];
+  const lower = name.toLowerCase();
+  const key = Object.keys(object).find((k) => k.toLowerCase() === lower);
+  return key === undefined ? undefined : object[key];
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function clip(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}
