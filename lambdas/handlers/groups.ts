@@ -1,12 +1,109 @@
 /**
  * /Groups endpoints. Thin: parse the request, call the service, shape the response.
+ *
+ * PATCH answers 204 No Content by default: Entra's documentation asks for 204 on group PATCH
+ * ("returning a body with a list of all the members isn't advisable") and Okta accepts 204 or
+ * 200. A client that wants the group back asks for it with `attributes` or
+ * `excludedAttributes` and gets 200 with the group (members only if requested), RFC 7644
+ * §3.5.2's "200 with the resource" option. See docs/GROUPS.md.
  */
-import { createHttpHandler, type OperationTable } from '../http/handler';
+import { createHttpHandler, type OperationContext, type OperationTable } from '../http/handler';
+import { jsonBody } from '../http/request';
+import { emptyResponse, jsonResponse } from '../http/response';
 import { lazyRuntime, type Runtime } from '../runtime';
+import { badRequest } from '../scim/errors';
+import { parseListParameters, parseProjection } from '../scim/list';
+import { defaultSchemaRegistry, type SchemaRegistry } from '../scim/schema/registry';
+import { groupEtag } from '../service/groups-representation';
+import {
+  createGroupResource,
+  deleteGroupResource,
+  type GroupResult,
+  type GroupsContext,
+  getGroupResource,
+  listGroupResources,
+  patchGroupResource,
+  presentPatchedGroup,
+  replaceGroupResource,
+} from '../service/groups-service';
 
-export const groupsOperations: OperationTable = {};
+function groupsContext(context: OperationContext, registry: SchemaRegistry): GroupsContext {
+  const { runtime, principal, request } = context;
+  return {
+    store: { db: runtime.db, tableName: runtime.tableName, tenant: principal.tenant },
+    registry,
+    baseUrl: request.baseUrl,
+  };
+}
 
-export const createGroupsHandler = (runtime: () => Runtime) =>
-  createHttpHandler('groups', groupsOperations, runtime);
+function groupResponse(status: number, result: GroupResult, withLocation = false) {
+  return jsonResponse(status, result.resource, {
+    ETag: result.etag,
+    ...(withLocation ? { Location: result.location } : {}),
+  });
+}
+
+const idOf = (context: OperationContext): string => context.request.pathParameters.id ?? '';
+
+export function createGroupsOperations(registry: SchemaRegistry): OperationTable {
+  return {
+    create: async (context) => {
+      const result = await createGroupResource(
+        groupsContext(context, registry),
+        jsonBody(context.request),
+        parseProjection(context.request.query),
+      );
+      return groupResponse(201, result, true);
+    },
+    get: async (context) => {
+      const result = await getGroupResource(
+        groupsContext(context, registry),
+        idOf(context),
+        parseProjection(context.request.query),
+      );
+      return groupResponse(200, result);
+    },
+    list: async (context) => {
+      const params = parseListParameters(context.request.query);
+      return jsonResponse(200, await listGroupResources(groupsContext(context, registry), params));
+    },
+    search: async (context) => {
+      const body = jsonBody(context.request);
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw badRequest('invalidSyntax', 'The body of /.search must be a SearchRequest object');
+      }
+      // RFC 7644 §3.4.3: the SearchRequest carries the same parameters as the query string.
+      const params = parseListParameters(body as Record<string, unknown>);
+      return jsonResponse(200, await listGroupResources(groupsContext(context, registry), params));
+    },
+    replace: async (context) => {
+      const result = await replaceGroupResource(
+        groupsContext(context, registry),
+        idOf(context),
+        jsonBody(context.request),
+        parseProjection(context.request.query),
+      );
+      return groupResponse(200, result);
+    },
+    patch: async (context) => {
+      const ctx = groupsContext(context, registry);
+      const projection = parseProjection(context.request.query);
+      const stored = await patchGroupResource(ctx, idOf(context), jsonBody(context.request));
+      const wantsBody = projection.attributes !== undefined || projection.excludedAttributes !== undefined;
+      if (!wantsBody) return emptyResponse(204, { ETag: groupEtag(stored) });
+      return groupResponse(200, await presentPatchedGroup(ctx, stored, projection));
+    },
+    delete: async (context) => {
+      await deleteGroupResource(groupsContext(context, registry), idOf(context));
+      return emptyResponse(204);
+    },
+  };
+}
+
+/** `registry` defaults to the process registry (SCIM_SCHEMA_EXTENSIONS). */
+export const createGroupsHandler = (
+  runtime: () => Runtime,
+  registry: SchemaRegistry = defaultSchemaRegistry(),
+) => createHttpHandler('groups', createGroupsOperations(registry), runtime);
 
 export const handler = createGroupsHandler(lazyRuntime());

@@ -190,11 +190,31 @@ export async function findUnknownUsers(
 /** Throws 400 invalidValue naming (up to 10 of) the ids that are not users of this tenant. */
 export async function assertUsersExist(ctx: MembershipContext, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) return;
-  const unknown = await findUnknownUsers(ctx, userIds);
+  throwIfUnknown(await findUnknownUsers(ctx, userIds));
+}
+
+function throwIfUnknown(unknown: readonly string[]): void {
   if (unknown.length === 0) return;
   const shown = unknown.slice(0, 10).map((id) => `"${id.length > 64 ? `${id.slice(0, 64)}…` : id}"`);
   const more = unknown.length > 10 ? ` and ${unknown.length - 10} more` : '';
-  throw badRequest('invalidValue', `members: no User with id ${shown.join(', ')}${more} exists`);
+  throw badRequest(
+    'invalidValue',
+    `members: no User with id ${shown.join(', ')}${more} exists in this tenant`,
+  );
+}
+
+/**
+ * Verifies that every id is a user of this tenant AND returns the members' display names, in
+ * one pass of BatchGetItem (for responses that show the members anyway). 400 invalidValue
+ * naming the unknown ids otherwise.
+ */
+export async function requireUsers(
+  ctx: MembershipContext,
+  userIds: readonly string[],
+): Promise<Map<string, MemberDetail>> {
+  const details = await memberDetails(ctx, userIds);
+  throwIfUnknown([...new Set(userIds)].filter((id) => !details.has(id)));
+  return details;
 }
 
 export interface MemberDetail {
@@ -210,7 +230,7 @@ export async function memberDetails(
 ): Promise<Map<string, MemberDetail>> {
   const items = await batchGet(
     ctx,
-    [...new Set(userIds)].map((id) => userKey(ctx.tenant, id)),
+    [...new Set(userIds)].filter((id) => ID_PATTERN.test(id)).map((id) => userKey(ctx.tenant, id)),
     DISPLAY_FIELDS,
   );
   const details = new Map<string, MemberDetail>();

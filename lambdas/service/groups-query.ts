@@ -1,0 +1,170 @@
+/**
+ * Plans a Groups filter onto the store (DESIGN.md §5). A top-level `eq` term (joined by `and`)
+ * on `id`, `displayName`, `externalId` or `members.value` becomes a key look-up, in that order
+ * of preference; anything else is a bounded walk of the tenant's listing (400 tooMany past the
+ * limit). The WHOLE filter is then evaluated in memory on the candidates, so the look-up only
+ * narrows.
+ *
+ * `members` is special: a group's members are items of their own, so evaluating an arbitrary
+ * member filter would mean reading every candidate's membership. The supported form is the one
+ * clients use — `members.value eq "<userId>"` (also `members[value eq "<userId>"]`), possibly
+ * several, joined to the rest by `and` — answered from the inverted index (groups of a user).
+ * Any other reference to `members` is a 400 invalidFilter that says so, rather than a silently
+ * wrong answer.
+ */
+import { badRequest } from '../scim/errors';
+import type { AttributePath, FilterNode, FilterValue } from '../scim/filter/ast';
+import { compileFilter, indexableEquality } from '../scim/filter/evaluate';
+import type { JsonObject } from '../scim/schema/json';
+import type { SchemaRegistry } from '../scim/schema/registry';
+import {
+  collectGroups,
+  findGroupsByExternalId,
+  type GroupStoreContext,
+  getGroup,
+  getGroupByDisplayName,
+  getGroupsByIds,
+  type StoredGroup,
+} from '../store/groups-store';
+import { groupIdsOfMember } from '../store/memberships-store';
+import { groupRepresentation } from './groups-representation';
+
+type GroupLookup = 'id' | 'displayName' | 'externalId';
+const LOOKUP_PRIORITY: readonly GroupLookup[] = ['id', 'displayName', 'externalId'];
+
+function resolvesTo(
+  path: AttributePath,
+  registry: SchemaRegistry,
+): { attribute: string; sub?: string } | undefined {
+  const resolved = registry.resolve('Group', path);
+  if (!resolved || resolved.extension) return undefined;
+  return {
+    attribute: resolved.attribute.name,
+    ...(resolved.subAttribute ? { sub: resolved.subAttribute.name } : {}),
+  };
+}
+
+const isMembersPath = (path: AttributePath, registry: SchemaRegistry): boolean =>
+  resolvesTo({ ...path, subAttribute: undefined }, registry)?.attribute === 'members';
+
+/** Every node of the filter that names `members`, in any position. */
+function memberReferences(node: FilterNode, registry: SchemaRegistry): FilterNode[] {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return [...memberReferences(node.left, registry), ...memberReferences(node.right, registry)];
+    case 'not':
+      return memberReferences(node.operand, registry);
+    default:
+      return isMembersPath(node.path, registry) ? [node] : [];
+  }
+}
+
+/** `members[value eq "x"]` at the top level, the bracket form of `members.value eq "x"`. */
+function bracketMemberTerms(node: FilterNode, registry: SchemaRegistry): string[] | undefined {
+  if (node.kind === 'and') {
+    const left = bracketMemberTerms(node.left, registry);
+    const right = bracketMemberTerms(node.right, registry);
+    return [...(left ?? []), ...(right ?? [])];
+  }
+  if (
+    node.kind === 'valuePath' &&
+    isMembersPath(node.path, registry) &&
+    node.filter.kind === 'compare' &&
+    node.filter.op === 'eq' &&
+    node.filter.path.attribute.toLowerCase() === 'value' &&
+    node.filter.path.subAttribute === undefined &&
+    typeof node.filter.value === 'string'
+  ) {
+    return [node.filter.value];
+  }
+  return [];
+}
+
+export interface GroupQueryPlan {
+  readonly lookup?: { readonly attribute: GroupLookup; readonly value: string };
+  /** User ids the groups must all contain (`members.value eq` terms). */
+  readonly memberIds: readonly string[];
+}
+
+export function planGroupQuery(filter: FilterNode, registry: SchemaRegistry): GroupQueryPlan {
+  const terms = indexableEquality(filter).map((term: { path: AttributePath; value: FilterValue }) => ({
+    target: resolvesTo(term.path, registry),
+    value: term.value,
+  }));
+  const memberIds = [
+    ...terms
+      .filter(
+        (t) => t.target?.attribute === 'members' && t.target.sub === 'value' && typeof t.value === 'string',
+      )
+      .map((t) => t.value as string),
+    ...(bracketMemberTerms(filter, registry) ?? []),
+  ];
+  if (memberReferences(filter, registry).length !== memberIds.length) {
+    throw badRequest(
+      'invalidFilter',
+      'Filters on members support only members.value eq "<user id>" joined with and; read a group with GET /Groups/{id} to see all its members',
+    );
+  }
+  for (const attribute of LOOKUP_PRIORITY) {
+    const term = terms.find(
+      (t) => t.target?.attribute === attribute && !t.target.sub && typeof t.value === 'string',
+    );
+    if (term) return { lookup: { attribute, value: term.value as string }, memberIds };
+  }
+  return { memberIds };
+}
+
+const byId = (a: StoredGroup, b: StoredGroup): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Groups of the tenant matching `filter`, in id (creation) order. */
+export async function findGroups(
+  store: GroupStoreContext,
+  filter: FilterNode,
+  registry: SchemaRegistry,
+  baseUrl: string,
+): Promise<StoredGroup[]> {
+  // Compiled (and planned) first: a bad filter is a 400 before any read.
+  const predicate = compileFilter(filter, registry.lookup('Group'));
+  const plan = planGroupQuery(filter, registry);
+  // Group ids containing each filtered member (GSI2 Query per distinct member id).
+  const distinctMembers = [...new Set(plan.memberIds)];
+  const groupsOf = new Map<string, Set<string>>(
+    await Promise.all(
+      distinctMembers.map(async (uid) => [uid, new Set(await groupIdsOfMember(store, uid))] as const),
+    ),
+  );
+  // The only member facts the filter can ask about are those ids, so a candidate is
+  // represented with exactly the filtered members it has.
+  const matches = (group: StoredGroup): boolean => {
+    const members: JsonObject[] = distinctMembers
+      .filter((uid) => groupsOf.get(uid)?.has(group.id))
+      .map((uid) => ({ value: uid }));
+    return predicate(groupRepresentation(group, baseUrl, members));
+  };
+
+  let candidates: StoredGroup[];
+  switch (plan.lookup?.attribute) {
+    case 'id': {
+      const group = await getGroup(store, plan.lookup.value);
+      candidates = group ? [group] : [];
+      break;
+    }
+    case 'displayName': {
+      const group = await getGroupByDisplayName(store, plan.lookup.value);
+      candidates = group ? [group] : [];
+      break;
+    }
+    case 'externalId':
+      candidates = await findGroupsByExternalId(store, plan.lookup.value);
+      break;
+    default: {
+      if (distinctMembers.length === 0) return collectGroups(store, matches);
+      // Intersect the member terms' group sets; read only those groups.
+      const [first, ...rest] = distinctMembers.map((uid) => groupsOf.get(uid) ?? new Set<string>());
+      const ids = [...(first ?? [])].filter((id) => rest.every((set) => set.has(id)));
+      candidates = await getGroupsByIds(store, ids);
+    }
+  }
+  return candidates.filter(matches).sort(byId);
+}

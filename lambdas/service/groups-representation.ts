@@ -1,0 +1,43 @@
+/**
+ * A stored group → the SCIM Group a client sees (RFC 7643 §4.2). `id` and `meta` are rebuilt
+ * from the item's own fields (never stored in the resource), and `members` comes from the
+ * membership items, not from the group item, which never holds a member list.
+ */
+import { buildMeta, etagOf, resourceLocation } from '../scim/meta';
+import type { JsonObject, JsonValue } from '../scim/schema/json';
+import type { StoredGroup } from '../store/groups-store';
+import type { MemberDetail } from '../store/memberships-store';
+
+/** A member as returned: `value` (the user id), `display`, `$ref` and `type` (RFC 7643 §4.2). */
+export function memberReference(baseUrl: string, id: string, detail: MemberDetail | undefined): JsonObject {
+  return {
+    value: id,
+    ...(detail?.display !== undefined ? { display: detail.display } : {}),
+    $ref: resourceLocation(baseUrl, 'User', id),
+    type: 'User',
+  };
+}
+
+/**
+ * `members` is included only when given: undefined means "not read" (excluded by the client),
+ * which is different from [] (read, and empty — Entra and Okta expect `members: []` then).
+ */
+export function groupRepresentation(
+  stored: StoredGroup,
+  baseUrl: string,
+  members?: readonly JsonObject[],
+): JsonObject {
+  const { schemas, displayName, externalId, ...attributes } = stored.resource;
+  const meta = buildMeta(baseUrl, 'Group', stored.id, stored.created, stored.lastModified, stored.version);
+  return {
+    ...(schemas !== undefined ? { schemas } : {}),
+    id: stored.id,
+    ...(externalId !== undefined ? { externalId } : {}),
+    ...(displayName !== undefined ? { displayName } : {}),
+    ...attributes,
+    ...(members !== undefined ? { members: members as JsonValue[] } : {}),
+    meta: { ...meta },
+  };
+}
+
+export const groupEtag = (stored: StoredGroup): string => etagOf(stored.version);

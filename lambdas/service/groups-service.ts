@@ -1,0 +1,391 @@
+/**
+ * The Groups resource (RFC 7643 §4.2, RFC 7644 §3) over one item per membership. No HTTP here:
+ * the handler turns requests into these calls and results into responses.
+ *
+ * Membership changes are membership writes, never an edited `members` array (DESIGN.md §4):
+ * PATCH add/remove cost O(changed members), whatever the group's size, and parallel PATCHes of
+ * one group cannot lose each other's members. Every member id added is first checked to be a
+ * user of THIS tenant (400 invalidValue naming the unknown ids, and nothing stored).
+ *
+ * Order of a write, and why:
+ *  1. everything that can be rejected is checked first (body, filter, member ids), so a 4xx
+ *     leaves nothing half-written;
+ *  2. attribute changes (displayName, externalId) are a version-conditional write of the group
+ *     item (re-read and retried on a lost race; a taken displayName is 409 uniqueness);
+ *  3. membership writes;
+ *  4. touchGroup: version + 1 (ETags change with membership), conditional on the group still
+ *     existing. If a DELETE won meanwhile, the memberships just written are removed again and
+ *     the client gets 404, so a membership write cannot resurrect a deleted group's members.
+ *
+ * Large groups: a response carries at most MAX_MEMBERS_PER_RESPONSE members (a Lambda
+ * response is limited to 6 MB; ~150 bytes per member). Reading a larger group — or a page of
+ * groups with more members in total — with members is a 400 tooMany naming the alternatives
+ * (`excludedAttributes=members`, `filter=members.value eq "<id>"`); see docs/GROUPS.md.
+ *
+ * DynamoDB requests per operation (n = members in the request, m = members of the group):
+ *  - create: 1 TransactWriteItems (+ ⌈n/100⌉ BatchGetItem + ⌈n/25⌉ BatchWriteItem with members)
+ *  - get without members: 1 GetItem; with members: + ⌈m/~1MB⌉ Query + ⌈m/100⌉ BatchGetItem
+ *  - PATCH add n: 1 GetItem + ⌈n/100⌉ BatchGetItem + ⌈n/25⌉ BatchWriteItem + 1 UpdateItem
+ *  - PATCH remove 1 (`members[value eq "id"]` or Entra's value list of 1): 1 GetItem +
+ *    1 DeleteItem + 1 UpdateItem
+ *  - PATCH rename: 1 GetItem + 1 TransactWriteItems (guard swap)
+ *  - PUT: 1 GetItem + 1 PutItem/TransactWriteItems + ⌈n/100⌉ BatchGetItem + 1 Query (member
+ *    keys) + writes of the difference only + 1 UpdateItem when members changed
+ *  - delete: 1 GetItem + 1 TransactWriteItems + Query of member keys + ⌈m/25⌉ BatchWriteItem
+ */
+import { badRequest, notFound } from '../scim/errors';
+import type { AttributeLookup, FilterNode } from '../scim/filter/ast';
+import { compileFilter } from '../scim/filter/evaluate';
+import { parseFilter } from '../scim/filter/parser';
+import { type ListParameters, type ListResponse, listResponse } from '../scim/list';
+import {
+  applyPatch,
+  type MemberChange,
+  parsePatchRequest,
+  patchSchemasOf,
+  splitMemberOperations,
+} from '../scim/patch';
+import type { JsonObject } from '../scim/schema/json';
+import { isAttributeRequested, type Projection, projectResource } from '../scim/schema/projection';
+import type { SchemaRegistry } from '../scim/schema/registry';
+import { parseResourceInput } from '../scim/schema/resource-input';
+import { VersionConflictError } from '../store/errors';
+import {
+  createGroup,
+  deleteGroupItem,
+  type GroupStoreContext,
+  getGroup,
+  groupFromItem,
+  groupListing,
+  replaceGroup,
+  type StoredGroup,
+  touchGroup,
+} from '../store/groups-store';
+import { countListing, readListingPage } from '../store/listing';
+import {
+  assertUsersExist,
+  deleteMemberships,
+  listMemberIds,
+  type MemberDetail,
+  memberDetails,
+  putMemberships,
+  removeAllMembershipsOfGroup,
+  requireUsers,
+  setMemberships,
+} from '../store/memberships-store';
+import { findGroups } from './groups-query';
+import { groupEtag, groupRepresentation, memberReference } from './groups-representation';
+
+/**
+ * Most members one response carries. 10,000 members of ~150 bytes (value, display, $ref, type)
+ * are ~1.5 MB, well inside Lambda's 6 MB response limit even with long display names, and
+ * ⌈10,000/100⌉ = 100 BatchGetItem for display names stay within API Gateway's 29 s.
+ */
+export const MAX_MEMBERS_PER_RESPONSE = 10_000;
+
+/** Read-modify-write attempts of attribute writes before a lost race is reported as 409. */
+export const WRITE_ATTEMPTS = 6;
+
+export interface GroupsContext {
+  readonly store: GroupStoreContext;
+  readonly registry: SchemaRegistry;
+  /** Absolute base URL for meta.location and member $ref, e.g. https://host/scim/v2 */
+  readonly baseUrl: string;
+}
+
+/** A group as returned to the client, with the values of its Location and ETag headers. */
+export interface GroupResult {
+  readonly resource: JsonObject;
+  readonly location: string;
+  readonly etag: string;
+}
+
+function truncate(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}
+
+async function mustGetGroup(ctx: GroupsContext, id: string): Promise<StoredGroup> {
+  const stored = await getGroup(ctx.store, id);
+  if (!stored) throw notFound(`Group ${truncate(id)} not found`);
+  return stored;
+}
+
+const membersRequested = (ctx: GroupsContext, projection: Projection): boolean =>
+  isAttributeRequested('members', 'Group', projection, ctx.registry);
+
+function tooManyMembers(what: string): never {
+  throw badRequest(
+    'tooMany',
+    `${what} more than ${MAX_MEMBERS_PER_RESPONSE} members, more than one response carries; read it with excludedAttributes=members, and test a membership with GET /Groups?filter=members.value eq "<user id>"`,
+  );
+}
+
+/**
+ * Member ids of each group, sharing one budget of MAX_MEMBERS_PER_RESPONSE across a response.
+ * Reads keys only (Query), then display names for the distinct ids in one batched pass.
+ */
+async function readMembers(
+  ctx: GroupsContext,
+  groups: readonly StoredGroup[],
+): Promise<Map<string, JsonObject[]>> {
+  const idsByGroup = new Map<string, string[]>();
+  let budget = MAX_MEMBERS_PER_RESPONSE;
+  for (const group of groups) {
+    const { ids, truncated } = await listMemberIds(ctx.store, group.id, budget);
+    if (truncated) {
+      tooManyMembers(groups.length === 1 ? `Group ${group.id} has` : 'The groups of this page have');
+    }
+    budget -= ids.length;
+    idsByGroup.set(group.id, ids);
+  }
+  const details = await memberDetails(ctx.store, [...idsByGroup.values()].flat());
+  return new Map(
+    [...idsByGroup].map(([groupId, ids]) => [
+      groupId,
+      // A membership whose user is gone (deleted concurrently, clean-up pending) is not shown.
+      ids.filter((id) => details.has(id)).map((id) => memberReference(ctx.baseUrl, id, details.get(id))),
+    ]),
+  );
+}
+
+function present(
+  ctx: GroupsContext,
+  stored: StoredGroup,
+  projection: Projection,
+  members: readonly JsonObject[] | undefined,
+): GroupResult {
+  const full = groupRepresentation(stored, ctx.baseUrl, members);
+  const meta = full.meta as { location: string };
+  return {
+    resource: projectResource(full, 'Group', projection, ctx.registry),
+    location: meta.location,
+    etag: groupEtag(stored),
+  };
+}
+
+/** Reads members only when the projection asks for them (Entra's excludedAttributes=members costs 1 GetItem). */
+async function presentWithMembers(
+  ctx: GroupsContext,
+  stored: StoredGroup,
+  projection: Projection,
+): Promise<GroupResult> {
+  if (!membersRequested(ctx, projection)) return present(ctx, stored, projection, undefined);
+  const members = await readMembers(ctx, [stored]);
+  return present(ctx, stored, projection, members.get(stored.id) ?? []);
+}
+
+/** The member ids of a POST/PUT body; every element needs a string `value`. */
+function memberIdsOf(resource: JsonObject): string[] {
+  const members = resource.members;
+  if (members === undefined) return [];
+  if (!Array.isArray(members)) throw badRequest('invalidValue', 'members must be an array');
+  const ids: string[] = [];
+  for (const [i, member] of members.entries()) {
+    const value =
+      typeof member === 'object' && member !== null && !Array.isArray(member) ? member.value : undefined;
+    if (typeof value !== 'string' || value === '') {
+      throw badRequest('invalidValue', `members[${i}].value must be the id of a User`);
+    }
+    if (typeof member === 'object' && member !== null && !Array.isArray(member)) {
+      const type = member.type;
+      if (typeof type === 'string' && type.toLowerCase() !== 'user') {
+        throw badRequest(
+          'invalidValue',
+          `members[${i}].type "${truncate(type)}" is not supported; members are Users`,
+        );
+      }
+    }
+    ids.push(value);
+  }
+  if (ids.length > MAX_MEMBERS_PER_RESPONSE) {
+    throw badRequest(
+      'tooMany',
+      `A request may set at most ${MAX_MEMBERS_PER_RESPONSE} members; add more with PATCH in batches`,
+    );
+  }
+  return [...new Set(ids)];
+}
+
+/** POST /Groups (RFC 7644 §3.3): 201 with the group as GET returns it. */
+export async function createGroupResource(
+  ctx: GroupsContext,
+  body: unknown,
+  projection: Projection = {},
+): Promise<GroupResult> {
+  const resource = parseResourceInput('Group', body, ctx.registry);
+  const ids = memberIdsOf(resource);
+  // Unknown members are refused before anything is stored.
+  const details: Map<string, MemberDetail> = ids.length > 0 ? await requireUsers(ctx.store, ids) : new Map();
+  const stored = await createGroup(ctx.store, resource);
+  await putMemberships(ctx.store, stored.id, ids);
+  const members = ids.map((id) => memberReference(ctx.baseUrl, id, details.get(id)));
+  return present(ctx, stored, projection, membersRequested(ctx, projection) ? members : undefined);
+}
+
+/** GET /Groups/{id} (RFC 7644 §3.4.1). */
+export async function getGroupResource(
+  ctx: GroupsContext,
+  id: string,
+  projection: Projection = {},
+): Promise<GroupResult> {
+  return presentWithMembers(ctx, await mustGetGroup(ctx, id), projection);
+}
+
+/** GET /Groups and POST /Groups/.search (RFC 7644 §3.4.2, §3.4.3). */
+export async function listGroupResources(
+  ctx: GroupsContext,
+  params: ListParameters,
+): Promise<ListResponse<JsonObject>> {
+  const projection: Projection = {
+    ...(params.attributes ? { attributes: params.attributes } : {}),
+    ...(params.excludedAttributes ? { excludedAttributes: params.excludedAttributes } : {}),
+  };
+  let total: number;
+  let page: StoredGroup[];
+  if (params.filter !== undefined) {
+    const filter: FilterNode = parseFilter(params.filter);
+    const matches = await findGroups(ctx.store, filter, ctx.registry, ctx.baseUrl);
+    total = matches.length;
+    page = matches.slice(params.startIndex - 1, params.startIndex - 1 + params.count);
+  } else {
+    const source = groupListing(ctx.store);
+    const [count, items] = await Promise.all([
+      countListing(source),
+      readListingPage(source, { startIndex: params.startIndex, count: params.count }),
+    ]);
+    total = count;
+    page = items.map(groupFromItem).filter((g): g is StoredGroup => g !== undefined);
+  }
+  const members = membersRequested(ctx, projection) ? await readMembers(ctx, page) : undefined;
+  const resources = page.map(
+    (g) => present(ctx, g, projection, members ? (members.get(g.id) ?? []) : undefined).resource,
+  );
+  return listResponse(resources, total, params.startIndex);
+}
+
+async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof VersionConflictError) || i >= WRITE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 10 * 2 ** i)));
+    }
+  }
+}
+
+/**
+ * After membership writes: bump the group's version; if the group was deleted while we wrote,
+ * remove its memberships again (the DELETE may have listed them before our writes landed) and
+ * answer 404 as if the group had been gone from the start.
+ */
+async function recordMembershipChange(ctx: GroupsContext, id: string): Promise<StoredGroup> {
+  const touched = await touchGroup(ctx.store, id);
+  if (touched) return touched;
+  await removeAllMembershipsOfGroup(ctx.store, id);
+  throw notFound(`Group ${truncate(id)} not found`);
+}
+
+/** PUT /Groups/{id} (RFC 7644 §3.5.1): attributes replaced, members become exactly the list given. */
+export async function replaceGroupResource(
+  ctx: GroupsContext,
+  id: string,
+  body: unknown,
+  projection: Projection = {},
+): Promise<GroupResult> {
+  const resource = parseResourceInput('Group', body, ctx.registry);
+  const ids = memberIdsOf(resource);
+  await mustGetGroup(ctx, id); // 404 before member look-ups
+  const details: Map<string, MemberDetail> = ids.length > 0 ? await requireUsers(ctx.store, ids) : new Map();
+  let stored = await withRetries(async () => replaceGroup(ctx.store, await mustGetGroup(ctx, id), resource));
+  const { added, removed } = await setMemberships(ctx.store, id, ids);
+  if (added + removed > 0) stored = await recordMembershipChange(ctx, id);
+  const members = ids.map((uid) => memberReference(ctx.baseUrl, uid, details.get(uid)));
+  return present(ctx, stored, projection, membersRequested(ctx, projection) ? members : undefined);
+}
+
+/** Element-relative lookup for `members[<filter>]`: `display` means members.display. */
+function memberElementLookup(groupLookup: AttributeLookup): AttributeLookup {
+  return (path) => groupLookup({ attribute: 'members', subAttribute: path.attribute });
+}
+
+/** Ids of current members matching a `members[<filter>]` that is not a plain `value eq` list. */
+async function membersMatching(ctx: GroupsContext, groupId: string, filter: FilterNode): Promise<string[]> {
+  const predicate = compileFilter(filter, memberElementLookup(ctx.registry.lookup('Group')));
+  const { ids } = await listMemberIds(ctx.store, groupId);
+  const details = await memberDetails(ctx.store, ids);
+  return ids.filter((id) => predicate(memberReference(ctx.baseUrl, id, details.get(id))));
+}
+
+async function applyMemberChange(ctx: GroupsContext, groupId: string, change: MemberChange): Promise<void> {
+  switch (change.kind) {
+    case 'add':
+      return putMemberships(ctx.store, groupId, change.ids);
+    case 'remove':
+      return deleteMemberships(ctx.store, groupId, change.ids);
+    case 'removeAll':
+      await removeAllMembershipsOfGroup(ctx.store, groupId);
+      return;
+    case 'replace':
+      await setMemberships(ctx.store, groupId, change.ids);
+      return;
+    case 'removeWhere':
+      return deleteMemberships(ctx.store, groupId, await membersMatching(ctx, groupId, change.filter));
+  }
+}
+
+/**
+ * PATCH /Groups/{id} (RFC 7644 §3.5.2). Returns the stored group after the change; the handler
+ * answers 204 unless the client asked for attributes (see docs/GROUPS.md).
+ */
+export async function patchGroupResource(
+  ctx: GroupsContext,
+  id: string,
+  body: unknown,
+): Promise<StoredGroup> {
+  const schemas = patchSchemasOf(ctx.registry.resourceSchemas('Group'));
+  // Parsed and split before any read: a malformed PATCH costs no DynamoDB request.
+  const operations = parsePatchRequest(body, { schemas: [schemas.core, ...schemas.extensions] });
+  const { memberChanges, attributeOperations } = splitMemberOperations(operations);
+  const lookup = ctx.registry.lookup('Group');
+  for (const change of memberChanges) {
+    if (change.kind === 'removeWhere') compileFilter(change.filter, memberElementLookup(lookup)); // 400 early
+  }
+  let stored = await mustGetGroup(ctx, id);
+  const added = memberChanges.flatMap((c) => (c.kind === 'add' || c.kind === 'replace' ? c.ids : []));
+  if (added.length > 0) await assertUsersExist(ctx.store, added);
+  if (attributeOperations.length > 0) {
+    let first = true;
+    stored = await withRetries(async () => {
+      const current = first ? stored : await mustGetGroup(ctx, id);
+      first = false;
+      const patched = applyPatch(current.resource, attributeOperations, lookup, { schemas });
+      if (patched.changedAttributes.length === 0) return current;
+      // The patched group must still be valid (displayName cannot be removed).
+      const resource = parseResourceInput('Group', patched.resource, ctx.registry);
+      return replaceGroup(ctx.store, current, resource);
+    });
+  }
+  if (memberChanges.length === 0) return stored;
+  for (const change of memberChanges) await applyMemberChange(ctx, id, change);
+  return recordMembershipChange(ctx, id);
+}
+
+/** The group after a PATCH, for a 200 response when the client asked for attributes. */
+export async function presentPatchedGroup(
+  ctx: GroupsContext,
+  stored: StoredGroup,
+  projection: Projection,
+): Promise<GroupResult> {
+  return presentWithMembers(ctx, stored, projection);
+}
+
+/**
+ * DELETE /Groups/{id} (RFC 7644 §3.6): the group item and its name guard first (one
+ * transaction), then every membership in batches. Deleting the group first means a concurrent
+ * membership write finds it gone (touchGroup) and cleans up after itself.
+ */
+export async function deleteGroupResource(ctx: GroupsContext, id: string): Promise<void> {
+  await withRetries(async () => deleteGroupItem(ctx.store, await mustGetGroup(ctx, id)));
+  await removeAllMembershipsOfGroup(ctx.store, id);
+}
