@@ -2,11 +2,13 @@
  * Parses SCIM filters (RFC 7644 §3.4.2.2) and PATCH paths (RFC 7644 §3.5.2) into the AST of
  * ast.ts, and prints an AST back as canonical filter text.
  *
- * Why hand-written rather than the `scim2-parse-filter` package: its AST is a different shape
- * (string attribute paths that every consumer would have to split again, no URN/schema split),
- * it has no PATCH path entry point, it does not accept Entra's `emails[type eq "work"].value eq
- * "x"` form or `+` as a space, and its errors do not say where the problem is. A recursive-
- * descent parser over ~40 lines of grammar is smaller than an adapter around it.
+ * Why hand-written rather than the `scim2-parse-filter` package: its documented AST is a
+ * different shape (`{op, attrPath: "name.familyName", compValue}` with the path as one string
+ * that every consumer would have to split again, URN included), it documents no PATCH path
+ * entry point, and we need behaviours it does not document: Entra's `emails[type eq
+ * "work"].value eq "x"` form, `+` as a space, a nesting bound, and errors that name the
+ * position. A recursive-descent parser over this small grammar is less code than an adapter
+ * plus patches around it.
  *
  * Robustness: recursion only happens per nesting level (parentheses, `not`, value paths), which
  * is capped at MAX_FILTER_DEPTH; `and`/`or` chains are parsed with loops. The number of
