@@ -81,3 +81,20 @@ export async function saveCheckpoint(
     }),
   );
 }
+
+/**
+ * The checkpoint cache the listing reads through (listing.ts CheckpointCache), for one tenant
+ * and one query. A failed checkpoint write only costs the next page its shortcut, so it never
+ * fails the page that is being answered.
+ */
+export function dynamoCheckpointCache(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  tenant: string,
+  queryHash: string,
+): { nearest(startIndex: number): Promise<Checkpoint>; save(checkpoint: Required<Checkpoint>): Promise<void> } {
+  return {
+    nearest: (startIndex) => nearestCheckpoint(db, tableName, tenant, queryHash, startIndex),
+    save: (checkpoint) => saveCheckpoint(db, tableName, tenant, queryHash, checkpoint).catch(() => undefined),
+  };
+}
