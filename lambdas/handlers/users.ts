@@ -13,21 +13,24 @@ import {
   deleteUserResource,
   getUserResource,
   listUserResources,
-  NO_MEMBERSHIPS,
   patchUserResource,
   replaceUserResource,
   type UserMemberships,
   type UserResult,
   type UsersContext,
 } from '../service/users-service';
+import { groupsOfUser, removeAllMembershipsOfUser } from '../store/memberships-store';
 
-/**
- * Memberships of a user, from the Groups store.
- * TODO(groups): wire lambdas/store/memberships-store.ts (groupsOfUser, removeAllMembershipsOfUser)
- * here once it lands; until then users belong to no group.
- */
-function membershipsFor(_context: OperationContext): UserMemberships {
-  return NO_MEMBERSHIPS;
+/** Memberships of a user, from the Groups store's inverted index (User.groups is readOnly). */
+function membershipsFor(context: OperationContext): UserMemberships {
+  const { db, tableName } = context.runtime;
+  const { tenant } = context.principal;
+  return {
+    groupsOfUser: (userId) => groupsOfUser(db, tableName, tenant, userId, context.request.baseUrl),
+    removeAllMembershipsOfUser: async (userId) => {
+      await removeAllMembershipsOfUser(db, tableName, tenant, userId);
+    },
+  };
 }
 
 function usersContext(context: OperationContext, registry: SchemaRegistry): UsersContext {

@@ -8,11 +8,13 @@
  * lose a race, so two PATCHes of different attributes both land; after a few attempts the
  * client gets a 409 it can retry.
  *
- * DynamoDB requests per operation: create = 1 TransactWriteItems; get = 1 GetItem (+ 1 Query of
- * the user's groups); userName eq = 2 GetItems; externalId eq = 1 Query; PUT/PATCH = 1 GetItem +
- * 1 PutItem (1 TransactWriteItems on a rename); delete = 1 GetItem + 1 TransactWriteItems +
- * membership clean-up; an unfiltered list = COUNT Query pages + the page (and the items skipped
- * before it).
+ * DynamoDB requests per operation (groups = 1 GSI2 Query of the user's memberships, plus a
+ * BatchGetItem of the group names when there are any): create = 1 TransactWriteItems;
+ * get = 1 GetItem + groups; userName eq = 2 GetItems; externalId eq = 1 Query; id eq = 1 GetItem;
+ * PUT/PATCH = 1 GetItem + 1 PutItem (1 TransactWriteItems on a rename) + groups; delete =
+ * 1 GetItem + 1 TransactWriteItems + 1 Query (+ BatchWriteItem per 25 memberships); an
+ * unfiltered list = COUNT Query pages + the Query of the page (and of the items skipped before
+ * it). Listed users carry no `groups`.
  */
 import { notFound } from '../scim/errors';
 import type { FilterNode } from '../scim/filter/ast';
@@ -47,12 +49,6 @@ export interface UserMemberships {
   groupsOfUser(userId: string): Promise<readonly UserGroupRef[]>;
   removeAllMembershipsOfUser(userId: string): Promise<void>;
 }
-
-/** Stand-in until the Groups store lands: no user belongs to any group. */
-export const NO_MEMBERSHIPS: UserMemberships = {
-  groupsOfUser: async () => [],
-  removeAllMembershipsOfUser: async () => undefined,
-};
 
 export interface UsersContext {
   readonly store: StoreContext;

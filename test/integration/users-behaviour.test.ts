@@ -4,6 +4,9 @@
  */
 import fc from 'fast-check';
 import { parseCost } from '../../lambdas/observability/dynamo-cost';
+import { GROUP_SCHEMA } from '../../lambdas/scim/schema/group-schema';
+import { createGroup } from '../../lambdas/store/groups-store';
+import { groupIdsOfMember, putMemberships } from '../../lambdas/store/memberships-store';
 import { createScimTestClient, type ScimResponse, type ScimTestClient } from '../support/scim-client';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -255,6 +258,30 @@ describe('lifecycle and reads', () => {
   });
 });
 
+describe('User.groups from the membership index', () => {
+  it('GET shows the groups a user belongs to; DELETE removes the memberships', async () => {
+    const user = await create('member.user@example.com');
+    const store = { db: client.table.db, tableName: client.table.tableName, tenant: 'acme' };
+    const group = await createGroup(store, { schemas: [GROUP_SCHEMA], displayName: 'Engineering' });
+    await putMemberships(store, group.id, [user.id]);
+    const got = await client.request('GET', `/Users/${user.id}`);
+    expect(got.body.groups).toEqual([
+      expect.objectContaining({
+        value: group.id,
+        display: 'Engineering',
+        $ref: `http://scim.test/scim/v2/Groups/${group.id}`,
+      }),
+    ]);
+    // groups is readOnly: a PUT that sends other groups changes nothing about membership.
+    const put = await client.request('PUT', `/Users/${user.id}`, {
+      body: { userName: 'member.user@example.com', groups: [{ value: 'someone-else' }] },
+    });
+    expect(put.body.groups.map((g: { value: string }) => g.value)).toEqual([group.id]);
+    expect((await client.request('DELETE', `/Users/${user.id}`)).status).toBe(204);
+    expect(await groupIdsOfMember(store, user.id)).toEqual([]);
+  });
+});
+
 describe('DynamoDB requests per operation', () => {
   // The handler reports the operation's own cost in a header (the provisioning-activity record
   // it writes afterwards for mutating requests is accounted separately).
@@ -270,13 +297,14 @@ describe('DynamoDB requests per operation', () => {
   const cost = async (method: string, path: string, body?: unknown) =>
     costOf(await client.request(method, path, body === undefined ? {} : { body }));
 
-  it('create = 1 TransactWriteItems; get = 1 GetItem; userName eq = 2 GetItems; externalId eq = 1 Query', async () => {
+  it('create = 1 TransactWriteItems; get = 1 GetItem + 1 groups Query; userName eq = 2 GetItems; externalId eq = 1 Query', async () => {
     const created = await client.request('POST', '/Users', {
       body: { userName: 'costed@example.com', externalId: 'costed-ext' },
     });
     expect(costOf(created)).toEqual({ TransactWriteItems: 1 });
     const id = created.body.id;
-    expect(await cost('GET', `/Users/${id}`)).toEqual({ GetItem: 1 });
+    // + 1 Query of the user's groups (GSI2); none here, so no BatchGetItem of group names.
+    expect(await cost('GET', `/Users/${id}`)).toEqual({ GetItem: 1, Query: 1 });
     expect(
       await cost('GET', `/Users?filter=${encodeURIComponent('userName eq "COSTED@example.com"')}`),
     ).toEqual({
@@ -288,24 +316,26 @@ describe('DynamoDB requests per operation', () => {
     expect(await cost('GET', `/Users?filter=${encodeURIComponent(`id eq "${id}"`)}`)).toEqual({ GetItem: 1 });
   });
 
-  it('PUT/PATCH = 1 GetItem + 1 PutItem (TransactWriteItems on rename); delete = 1 GetItem + 1 TransactWriteItems', async () => {
+  it('PUT/PATCH = 1 GetItem + 1 PutItem (TransactWriteItems on rename) + groups Query; delete = 1 GetItem + 1 TransactWriteItems + memberships Query', async () => {
     const user = await create('costed.write@example.com');
     expect(
       await cost('PUT', `/Users/${user.id}`, { userName: 'costed.write@example.com', title: 'x' }),
-    ).toEqual({
-      GetItem: 1,
-      PutItem: 1,
-    });
+    ).toEqual({ GetItem: 1, PutItem: 1, Query: 1 });
     expect(
       await cost('PATCH', `/Users/${user.id}`, {
         schemas: [PATCH_SCHEMA],
         Operations: [{ op: 'replace', path: 'userName', value: 'costed.renamed@example.com' }],
       }),
-    ).toEqual({ GetItem: 1, TransactWriteItems: 1 });
+    ).toEqual({ GetItem: 1, TransactWriteItems: 1, Query: 1 });
     expect(await cost('PATCH', `/Users/${user.id}`, { schemas: [PATCH_SCHEMA], Operations: [] })).toEqual({
       GetItem: 1,
+      Query: 1,
     });
-    expect(await cost('DELETE', `/Users/${user.id}`)).toEqual({ GetItem: 1, TransactWriteItems: 1 });
+    expect(await cost('DELETE', `/Users/${user.id}`)).toEqual({
+      GetItem: 1,
+      TransactWriteItems: 1,
+      Query: 1,
+    });
   });
 
   it('a GET of an id that cannot be ours, and a malformed PATCH, cost no request', async () => {
