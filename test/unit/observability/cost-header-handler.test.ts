@@ -39,4 +39,31 @@ describe('x-scim-dynamodb-cost', () => {
     expect(response.status).toBe(405);
     expect(response.headers[COST_HEADER]).toBeUndefined();
   });
+
+  it('concurrent requests each report only their own DynamoDB work (same as when run alone)', async () => {
+    process.env.SCIM_COST_HEADER = '1';
+    const users: string[] = [];
+    for (const name of ['cost.a@example.com', 'cost.b@example.com', 'cost.c@example.com']) {
+      const created = await client.request('POST', '/Users', {
+        body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: name },
+      });
+      expect(created.status).toBe(201);
+      users.push(created.body.id as string);
+    }
+    const calls: [string, string][] = [
+      ...users.map((id): [string, string] => ['GET', `/Users/${id}`]),
+      ['GET', `/Users?filter=${encodeURIComponent('userName eq "cost.b@example.com"')}`],
+      ['GET', '/Users?startIndex=1&count=2'],
+      ['GET', '/ServiceProviderConfig'],
+    ];
+    const alone: string[] = [];
+    for (const [method, path] of calls) {
+      alone.push((await client.request(method, path)).headers[COST_HEADER] as string);
+    }
+    expect(alone.every((header) => /^requests=\d+;/.test(header))).toBe(true);
+    for (let round = 0; round < 5; round += 1) {
+      const together = await Promise.all(calls.map(([method, path]) => client.request(method, path)));
+      expect(together.map((r) => r.headers[COST_HEADER])).toEqual(alone);
+    }
+  });
 });
