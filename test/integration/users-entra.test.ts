@@ -79,6 +79,21 @@ describe('Microsoft Entra ID user provisioning', () => {
     expect(res.body[ENTERPRISE]).toBeUndefined();
   });
 
+  it('Entra: unknown schema URNs in schemas (Microsoft ADSCIM, a malformed enterprise URN) are tolerated', async () => {
+    const res = await client.request('POST', '/Users', {
+      body: entraCreateBody({
+        schemas: [
+          USER_SCHEMA,
+          'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/User',
+          'urn:ietf:params:scim:schemas:extension:enterprise:2.0User',
+        ],
+        'urn:ietf:params:scim:schemas:extension:enterprise:2.0User': { department: 'Typo' },
+      }),
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.schemas).toEqual([USER_SCHEMA]);
+  });
+
   it('Entra: filter externalId eq finds the user with a GSI look-up', async () => {
     const created = await create();
     const res = await list(`filter=${encodeURIComponent(`externalId eq "${created.externalId}"`)}`);
