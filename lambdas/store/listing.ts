@@ -146,3 +146,37 @@ export async function collectMatching(
   } while (startKey);
   return matches;
 }
+
+/**
+ * Up to `limit` items that follow `startKey` (or the partition's beginning) in id order: RFC 9865
+ * cursor pages resume right after the last item a client saw, with no offset to walk.
+ */
+export async function readListingFrom(
+  source: ListingSource,
+  startKey: StartKey | undefined,
+  limit: number,
+): Promise<StoredItem[]> {
+  const items: StoredItem[] = [];
+  let next = startKey;
+  while (items.length < limit) {
+    const result = await query(source, Math.min(QUERY_PAGE, limit - items.length), next);
+    items.push(...(result.Items ?? []));
+    next = result.LastEvaluatedKey;
+    if (!next) break;
+  }
+  return items;
+}
+
+/** The GSI1 key that resumes a listing right after the resource whose table key is given. */
+export function listingResumeKey(
+  source: ListingSource,
+  tableKey: { readonly PK: string; readonly SK: string },
+  id: string,
+): StartKey {
+  return {
+    [TABLE_KEYS.partitionKey]: tableKey.PK,
+    [TABLE_KEYS.sortKey]: tableKey.SK,
+    [LISTING_INDEX.partitionKey]: source.partition,
+    [LISTING_INDEX.sortKey]: id,
+  };
+}
