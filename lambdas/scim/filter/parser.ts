@@ -413,3 +413,12 @@ export function printFilter(node: FilterNode): string {
     }
   }
 }
+
+/** Canonical PATCH path text; `parsePatchPath(printPatchPath(p))` equals `p`. */
+export function printPatchPath(patchPath: PatchPath): string {
+  const { path, valueFilter, subAttribute } = patchPath;
+  const base = path.attribute === '' && path.schema !== undefined ? path.schema : printPath(path);
+  if (valueFilter === undefined) return base;
+  const filtered = `${base}[${printFilter(valueFilter)}]`;
+  return subAttribute === undefined ? filtered : `${filtered}.${subAttribute}`;
+}
