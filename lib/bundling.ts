@@ -15,6 +15,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
 import type { RouteTarget } from '../lambdas/routes';
 
 /** Repository root (this file lives in lib/). */
@@ -56,10 +57,10 @@ export function nodejsBundlingOptions(): BundlingOptions {
 }
 
 /**
- * The same options in esbuild's API shape (typed structurally, so lib/ does not need esbuild's
- * types at synth time). `outfile` receives the bundle and `outfile.map` its source map.
+ * The same options in esbuild's API shape (a type-only import: synth does not load esbuild
+ * through this module). `outfile` receives the bundle and `outfile.map` its source map.
  */
-export function esbuildBuildOptions(entry: string, outfile: string) {
+export function esbuildBuildOptions(entry: string, outfile: string): BuildOptions {
   return {
     entryPoints: [entry],
     outfile,
@@ -74,5 +75,5 @@ export function esbuildBuildOptions(entry: string, outfile: string) {
     external: [...HANDLER_BUNDLE.externalModules],
     legalComments: HANDLER_BUNDLE.legalComments,
     logLevel: 'silent',
-  } as const;
+  };
 }
