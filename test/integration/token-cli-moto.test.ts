@@ -8,6 +8,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
@@ -159,6 +160,39 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
       const ids = await tokenIds();
       for (const r of runs) expect(ids).toContain(JSON.parse(r.stdout).id);
       expect(ids).toHaveLength(before.length + 4);
+    });
+
+    it('finds the secret through the stack output TokenSecretArn (--stack)', async () => {
+      const created = await client.send(
+        new CreateSecretCommand({ Name: 'by-stack', SecretString: '{"tokens":[]}' }),
+      );
+      const cfn = new CloudFormationClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      });
+      // moto cannot create a secret from a template; the output carries the ARN as a literal.
+      await cfn.send(
+        new CreateStackCommand({
+          StackName: 'Scim',
+          TemplateBody: JSON.stringify({
+            Resources: { Placeholder: { Type: 'AWS::SNS::Topic' } },
+            Outputs: { TokenSecretArn: { Value: created.ARN } },
+          }),
+        }),
+      );
+      cfn.destroy();
+      const res = await cli('create', '--stack', 'Scim', '--tenant', 'globex', '--label', 'entra', '--json');
+      expect(res).toMatchObject({ code: 0, stderr: '' });
+      const stored = await client.send(
+        new GetSecretValueCommand({ SecretId: 'by-stack', VersionStage: 'AWSCURRENT' }),
+      );
+      expect(parseTokenDocument(stored.SecretString ?? '').tokens.map((t) => t.id)).toEqual([
+        JSON.parse(res.stdout).id,
+      ]);
+      const missing = await cli('list', '--stack', 'NoSuchStack');
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('stack NoSuchStack was not found');
     });
 
     it('names a missing secret clearly', async () => {
