@@ -103,6 +103,15 @@ class Engine {
       return;
     }
     const where = operation.pathText ?? 'path';
+    if (path.path.schema !== undefined && path.path.attribute === '' && this.isCore(path.path.schema)) {
+      // The core schema URN alone names the resource itself: like a path-less operation.
+      if (op === 'remove' || path.valueFilter)
+        throw badRequest('invalidPath', `${where}: names the whole resource`);
+      if (!isRecord(operation.value))
+        throw badRequest('invalidValue', `${where}: the value must be an object`);
+      this.applyValueObject(op, operation.value, undefined);
+      return;
+    }
     const extension = this.wholeExtension(path.path);
     if (extension !== undefined) {
       if (path.valueFilter) throw badRequest('invalidPath', `${where}: a schema URN takes no value filter`);
@@ -123,7 +132,12 @@ class Engine {
   /** The canonical extension URN when `path` names a whole extension, else undefined. */
   private wholeExtension(path: AttributePath): string | undefined {
     if (path.schema === undefined) return undefined;
-    if (path.attribute === '') return this.canonicalExtension(path.schema) ?? path.schema;
+    if (path.attribute === '') {
+      const urn = this.canonicalExtension(path.schema);
+      if (urn === undefined)
+        throw badRequest('invalidPath', `"${path.schema}" is not a schema of this resource`);
+      return urn;
+    }
     if (path.subAttribute !== undefined) return undefined;
     // Parsed without the schema list, `urn:…:enterprise:2.0:User` splits at the last colon.
     return this.canonicalExtension(`${path.schema}:${path.attribute}`);
@@ -288,6 +302,7 @@ class Engine {
     const existing = holder[name];
     if (attribute.multiValued) {
       const items = canonicalMulti(attribute, value, where);
+      if (op === 'add' && items === null && !isUnassign(value)) return; // nothing usable to add
       let next: Json[] | undefined;
       let written: Json[] = [];
       if (op === 'replace' || items === null) {
@@ -345,21 +360,24 @@ class Engine {
         : sub.multiValued
           ? canonicalMulti(sub, value, where)
           : canonicalSingle(sub, value, where);
+    let updated: Json | undefined;
     if (attribute.multiValued) {
       const elements = Array.isArray(existing) ? (existing.filter(isRecord) as JsonRecord[]) : [];
-      if (elements.length === 0) {
-        if (next !== null) holder[attribute.name] = [{ [sub.name]: next }];
-      } else {
-        const updated = elements
-          .map((element) => withSub(element, sub, next, where))
-          .filter((element) => Object.keys(element).length > 0);
-        setOrDelete(holder, attribute.name, updated.length > 0 ? updated : undefined);
-      }
+      const list =
+        elements.length === 0
+          ? next === null
+            ? []
+            : [{ [sub.name]: next }]
+          : elements
+              .map((element) => withSub(element, sub, next, where))
+              .filter((element) => Object.keys(element).length > 0);
+      updated = list.length > 0 ? enforceSinglePrimary(attribute, list, []) : undefined;
     } else {
-      const parent = isRecord(existing) ? existing : {};
-      const updated = withSub(parent, sub, next, where);
-      setOrDelete(holder, attribute.name, Object.keys(updated).length > 0 ? updated : undefined);
+      const parent = withSub(isRecord(existing) ? existing : {}, sub, next, where);
+      updated = Object.keys(parent).length > 0 ? parent : undefined;
     }
+    assertMutable(attribute, existing, updated, where);
+    setOrDelete(holder, attribute.name, updated);
     this.tidy(target);
   }
 
@@ -452,6 +470,8 @@ class Engine {
       }
     } else {
       const value = canonicalValueObject({ ...attribute, multiValued: false }, operation.value, where);
+      if (value !== null && Object.keys(value).length === 0) return; // nothing known to write
+      // A null value unassigns the matching elements (they end up empty and are dropped).
       if (matched.some(Boolean)) {
         for (const [i, element] of elements.entries()) {
           if (!matched[i]) continue;
@@ -509,6 +529,11 @@ function splitDotted(text: string): { attribute: string; subAttribute?: string }
   return dot < 0 ? { attribute: text } : { attribute: text.slice(0, dot), subAttribute: text.slice(dot + 1) };
 }
 
+/** RFC 7643 §2.5: null (and "", which Entra uses to clear) means "no value". */
+function isUnassign(value: unknown): boolean {
+  return value === null || value === undefined || value === '';
+}
+
 function setOrDelete(holder: JsonRecord, key: string, value: Json | undefined): void {
   if (value === undefined || value === null) delete holder[key];
   else holder[key] = value;
@@ -526,8 +551,9 @@ function canonicalValueObject(
   value: unknown,
   where: string,
 ): JsonRecord | null {
-  if (value === null || value === undefined || value === '') return null;
-  if (isRecord(value)) return canonicalComplex(attribute, value, where, true);
+  if (isUnassign(value)) return null;
+  // An object without known sub-attributes changes nothing (unknown ones are dropped).
+  if (isRecord(value)) return canonicalComplex(attribute, value, where, true) ?? {};
   const single = canonicalSingle(attribute, value, where);
   if (single !== null && !isRecord(single)) throw badRequest('invalidValue', `${where} must be an object`);
   return single;

@@ -16,6 +16,7 @@ import {
   registry,
   storedGroup,
   storedUser,
+  USER,
 } from './support';
 
 const withEmails = (emails: unknown[]) => ({ ...storedUser(), emails });
@@ -107,6 +108,22 @@ describe('single-valued and complex attributes', () => {
     expectScimError(() => parseResourceInput('User', resource, registry), 400, 'invalidValue');
   });
 
+  it('add of a complex value without known sub-attributes changes nothing', () => {
+    const { resource } = patchUser(storedUser(), ops({ op: 'add', path: 'name', value: { colour: 'red' } }));
+    expect(resource.name).toEqual(storedUser().name);
+  });
+
+  it('the core schema URN as the path acts like a path-less operation', () => {
+    const { resource } = patchUser(
+      storedUser(),
+      ops({ op: 'replace', path: USER, value: { nickName: 'N', id: 'x' } }),
+    );
+    expect(resource.nickName).toBe('N');
+    expect(resource.id).toBe(storedUser().id);
+    expect(resource).not.toHaveProperty(USER);
+    expectScimError(() => patchUser(storedUser(), ops({ op: 'remove', path: USER })), 400, 'invalidPath');
+  });
+
   it('a whole extension URN path with an object value merges its attributes; remove drops it', () => {
     const added = patchUser(
       storedUser(),
@@ -137,6 +154,34 @@ describe('single-valued and complex attributes', () => {
 });
 
 describe('multi-valued attributes', () => {
+  it('add of elements with no known sub-attribute changes nothing (does not unassign)', () => {
+    const { resource, changedAttributes } = patchUser(
+      storedUser(),
+      ops({ op: 'add', path: 'emails', value: [{ colour: 'red' }] }),
+    );
+    expect(resource.emails).toEqual(storedUser().emails);
+    expect(changedAttributes).toEqual([]);
+  });
+
+  it('add with value null unassigns (Entra clears with Add)', () => {
+    const { resource } = patchUser(storedUser(), ops({ op: 'add', path: 'emails', value: null }));
+    expect(resource).not.toHaveProperty('emails');
+  });
+
+  it('setting primary on every element through emails.primary keeps a single primary', () => {
+    const { resource } = patchUser(
+      withEmails([
+        { type: 'work', value: 'a@x' },
+        { type: 'home', value: 'b@x' },
+      ]),
+      ops({ op: 'replace', path: 'emails.primary', value: true }),
+    );
+    expect(resource.emails).toEqual([
+      { type: 'work', value: 'a@x', primary: true },
+      { type: 'home', value: 'b@x', primary: false },
+    ]);
+  });
+
   it('add appends and skips exact duplicates (retries are harmless)', () => {
     const body = ops({ op: 'add', path: 'emails', value: [{ type: 'home', value: 'h@x' }] });
     const once = patchUser(storedUser(), body).resource;
@@ -218,6 +263,22 @@ describe('value filters in paths', () => {
       { type: 'work', value: 'a@x', primary: true },
       { type: 'home', value: 'b@x' },
     ]);
+
+  it('replace with a filter and value null removes the matching elements', () => {
+    const { resource } = patchUser(
+      two(),
+      ops({ op: 'replace', path: 'emails[type eq "work"]', value: null }),
+    );
+    expect(resource.emails).toEqual([{ type: 'home', value: 'b@x' }]);
+  });
+
+  it('replace with a filter and a value without known sub-attributes changes nothing', () => {
+    const result = patchUser(
+      two(),
+      ops({ op: 'replace', path: 'emails[type eq "work"]', value: { colour: 'red' } }),
+    );
+    expect(result.resource).toEqual(two());
+  });
 
   it('remove with a filter removes the matching elements', () => {
     const { resource } = patchUser(two(), ops({ op: 'remove', path: 'emails[type eq "work"]' }));
