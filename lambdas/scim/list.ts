@@ -73,7 +73,8 @@ export function parseProjection(
 export interface ListResponse<T> {
   schemas: [typeof LIST_RESPONSE_SCHEMA];
   totalResults: number;
-  startIndex: number;
+  /** Absent on RFC 9865 cursor pages, which have no index. */
+  startIndex?: number;
   itemsPerPage: number;
   Resources: T[];
   nextCursor?: string;
@@ -83,13 +84,13 @@ export interface ListResponse<T> {
 export function listResponse<T>(
   resources: T[],
   totalResults: number,
-  startIndex: number,
+  startIndex: number | undefined,
   cursors: { nextCursor?: string; previousCursor?: string } = {},
 ): ListResponse<T> {
   return {
     schemas: [LIST_RESPONSE_SCHEMA],
     totalResults,
-    startIndex,
+    ...(startIndex !== undefined ? { startIndex } : {}),
     itemsPerPage: resources.length,
     Resources: resources,
     ...cursors,

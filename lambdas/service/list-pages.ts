@@ -1,0 +1,148 @@
+/**
+ * One paging engine for Users and Groups (RFC 7644 §3.4.2.4 index paging, RFC 9865 cursor
+ * paging, §3.4.2.3 sorting), so both resources page, sort and count the same way.
+ *
+ * Cost by construction (DESIGN.md §4):
+ *  - unfiltered, unsorted, by index: totalResults from the sharded counter (1 Query), the page
+ *    from the nearest page checkpoint (1 Query) — a sequential import reads each item once;
+ *  - unfiltered, unsorted, by cursor: the page resumes after the cursor's id (no offset walk);
+ *  - filtered: the service's planner (key look-up or bounded walk) yields all matches in id
+ *    order, which index and cursor pages slice;
+ *  - sorted: the bounded match set is sorted in memory; cursors then carry an offset.
+ */
+import { decodeCursor, encodeCursor, queryHash } from '../scim/cursor';
+import type { FilterNode } from '../scim/filter/ast';
+import { printFilter } from '../scim/filter/parser';
+import type { ListParameters } from '../scim/list';
+import type { JsonObject } from '../scim/schema/json';
+import type { ResourceTypeName, SchemaRegistry } from '../scim/schema/registry';
+import { compileSort } from '../scim/sort';
+import {
+  type CheckpointCache,
+  type ListingSource,
+  readListingFrom,
+  readListingPage,
+  type StoredItem,
+} from '../store/listing';
+
+export interface ListingAccess<T> {
+  readonly resourceType: ResourceTypeName;
+  readonly registry: SchemaRegistry;
+  readonly source: ListingSource;
+  readonly fromItem: (item: StoredItem) => T | undefined;
+  readonly idOf: (resource: T) => string;
+  /** GSI1 start key that resumes the listing right after this id. */
+  readonly resumeKeyAfter: (id: string) => Record<string, unknown>;
+  /** totalResults of the unfiltered listing. */
+  readonly count: () => Promise<number>;
+  readonly checkpoints: (queryHash: string) => CheckpointCache;
+  /** Every match of a filter (or every resource when undefined), id order, bounded (400 tooMany). */
+  readonly findAll: (filter: FilterNode | undefined) => Promise<T[]>;
+  /** The SCIM representation sorting compares. */
+  readonly represent: (resource: T) => JsonObject;
+}
+
+export interface ResultPage<T> {
+  readonly resources: T[];
+  readonly totalResults: number;
+  /** Index paging only: RFC 9865 cursor pages have no index. */
+  readonly startIndex?: number;
+  readonly nextCursor?: string;
+}
+
+export async function listPage<T>(
+  access: ListingAccess<T>,
+  params: ListParameters,
+  filter: FilterNode | undefined,
+): Promise<ResultPage<T>> {
+  const hash = queryHash({
+    resourceType: access.resourceType,
+    ...(filter ? { filter: printFilter(filter) } : {}),
+    ...(params.sortBy ? { sortBy: params.sortBy } : {}),
+    ...(params.sortOrder ? { sortOrder: params.sortOrder } : {}),
+  });
+  const cursorMode = params.cursor !== undefined;
+  const position = cursorMode ? decodeCursor(params.cursor ?? '', hash) : undefined;
+
+  if (params.sortBy !== undefined) {
+    // Compiled before any read: a bad sortBy costs nothing.
+    const compare = compileSort(access.resourceType, params.sortBy, params.sortOrder, access.registry);
+    const all = await access.findAll(filter);
+    const keyed = all.map((resource) => ({ resource, view: access.represent(resource) }));
+    keyed.sort((a, b) => compare(a.view, b.view));
+    const sorted = keyed.map((k) => k.resource);
+    const offset = position && 'offset' in position ? position.offset : cursorMode ? 1 : params.startIndex;
+    return slice(sorted, offset, params.count, cursorMode, (next) => encodeCursor(hash, { offset: next }));
+  }
+
+  if (filter !== undefined) {
+    const all = await access.findAll(filter);
+    if (position && 'afterId' in position) {
+      const after = position.afterId;
+      const rest = all.filter((resource) => access.idOf(resource) > after);
+      const resources = rest.slice(0, params.count);
+      const last = resources[resources.length - 1];
+      return {
+        resources,
+        totalResults: all.length,
+        ...(last && rest.length > resources.length
+          ? { nextCursor: encodeCursor(hash, { afterId: access.idOf(last) }) }
+          : {}),
+      };
+    }
+    const offset = cursorMode ? 1 : params.startIndex;
+    return slice(all, offset, params.count, cursorMode, (_next, last) =>
+      encodeCursor(hash, { afterId: access.idOf(last) }),
+    );
+  }
+
+  if (cursorMode) {
+    const startKey = position && 'afterId' in position ? access.resumeKeyAfter(position.afterId) : undefined;
+    const [total, items] = await Promise.all([
+      access.count(),
+      params.count > 0 ? readListingFrom(access.source, startKey, params.count + 1) : Promise.resolve([]),
+    ]);
+    const page = toResources(access, items);
+    const resources = page.slice(0, params.count);
+    const last = resources[resources.length - 1];
+    return {
+      resources,
+      totalResults: total,
+      ...(last && page.length > resources.length
+        ? { nextCursor: encodeCursor(hash, { afterId: access.idOf(last) }) }
+        : {}),
+    };
+  }
+
+  const [total, items] = await Promise.all([
+    access.count(),
+    readListingPage(
+      access.source,
+      { startIndex: params.startIndex, count: params.count },
+      access.checkpoints(hash),
+    ),
+  ]);
+  return { resources: toResources(access, items), totalResults: total, startIndex: params.startIndex };
+}
+
+function toResources<T>(access: ListingAccess<T>, items: readonly StoredItem[]): T[] {
+  return items.map(access.fromItem).filter((r): r is T => r !== undefined);
+}
+
+function slice<T>(
+  all: readonly T[],
+  offset: number,
+  count: number,
+  cursorMode: boolean,
+  cursorFor: (nextOffset: number, last: T) => string,
+): ResultPage<T> {
+  const resources = all.slice(offset - 1, offset - 1 + count);
+  const next = offset + resources.length;
+  const last = resources[resources.length - 1];
+  return {
+    resources,
+    totalResults: all.length,
+    ...(cursorMode ? {} : { startIndex: offset }),
+    ...(cursorMode && last && next <= all.length ? { nextCursor: cursorFor(next, last) } : {}),
+  };
+}
