@@ -52,6 +52,11 @@ const NUMBER_LIKE = /^-?\d+(\.\d*)?([eE][+-]?\d*)?$/;
 
 type Scope = 'top' | 'element';
 
+function isOperatorWord(text: string): boolean {
+  const lower = text.toLowerCase();
+  return lower === 'pr' || COMPARE_OPERATORS.has(lower);
+}
+
 class Parser {
   private index = 0;
   private terms = 0;
@@ -136,6 +141,15 @@ class Parser {
       const operand = this.parseOr(this.enter(depth, open.pos), scope);
       this.expect(')', open.pos);
       return { kind: 'not', operand };
+    }
+    const after = this.peek(1);
+    if (
+      this.isKeyword(token, 'not') &&
+      after !== undefined &&
+      !(after.kind === 'word' && isOperatorWord(after.text)) &&
+      after.kind !== '['
+    ) {
+      this.fail('Expected "(" after "not" (RFC 7644 writes not (filter))', after.pos);
     }
     if (token.kind === '(') {
       this.index++;

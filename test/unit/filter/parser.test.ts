@@ -275,6 +275,12 @@ describe('parseFilter: RFC 7644 §3.4.2.2 grammar', () => {
 
   test('an attribute may be named like a keyword when the grammar says it is an attribute', () => {
     expect(parseFilter('not eq "x"')).toEqual(eq('not', 'x'));
+    expect(parseFilter('NOT pr')).toEqual({ kind: 'present', path: { attribute: 'NOT' } });
+    expect(parseFilter('not[type eq "x"]')).toEqual({
+      kind: 'valuePath',
+      path: { attribute: 'not' },
+      filter: eq('type', 'x'),
+    });
   });
 });
 
@@ -320,7 +326,11 @@ describe('parseFilter: errors say where and what', () => {
     ['loginCount gt 1e999', 'Number is out of range at position 14 near "1e999"'],
     ['title eq and', 'Expected a value (string, number, true, false or null) at position 9 near "and"'],
     ['and', 'Expected a comparison operator or "pr" at the end of the text'],
-    ['not title pr', 'Expected a comparison operator or "pr" at position 4 near "title pr"'],
+    ['not title pr', 'Expected "(" after "not" (RFC 7644 writes not (filter)) at position 4 near "title pr"'],
+    [
+      'title pr and not "x"',
+      'Expected "(" after "not" (RFC 7644 writes not (filter)) at position 17 near "\\"x\\""',
+    ],
     [') or x pr', 'Expected an attribute expression, "not" or "(" at position 0 near ") or x pr"'],
     ['title pr or', 'Expected an attribute expression, "not" or "(" at the end of the text'],
     [
