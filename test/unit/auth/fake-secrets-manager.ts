@@ -180,7 +180,7 @@ export class FakeSecretsManager {
     }
     if (input.RemoveFromVersionId !== undefined) {
       const from = secret.versions.get(input.RemoveFromVersionId);
-      if (!from || !from.stages.has(stage)) {
+      if (!from?.stages.has(stage)) {
         throw new InvalidParameterException({
           $metadata: {},
           message: `Version stage ${stage} not found in version ${input.RemoveFromVersionId}`,
