@@ -279,6 +279,21 @@ describe('Microsoft Entra ID user provisioning', () => {
     expect(byEmployeeNumber.body.Resources.map((u: { id: string }) => u.id)).toEqual([created.id]);
   });
 
+  it("Entra: manager as a bare id string by URN path, and as the tutorial's one-element array", async () => {
+    const manager = await create();
+    const created = await create();
+    const byString = await patch(created.id, [
+      { op: 'Add', path: `${ENTERPRISE}:manager`, value: manager.id },
+    ]);
+    expect(byString.status).toBe(200);
+    expect(byString.body[ENTERPRISE].manager.value).toBe(manager.id);
+    const byArray = await patch(created.id, [
+      { op: 'Add', path: 'manager', value: [{ $ref: null, value: created.id }] },
+    ]);
+    expect(byArray.status).toBe(200);
+    expect(byArray.body[ENTERPRISE].manager.value).toBe(created.id);
+  });
+
   it('Entra: PATCH with an empty Operations list is a 200 no-op', async () => {
     const created = await create();
     const res = await patch(created.id, []);
