@@ -14,16 +14,23 @@ import { staticTokenSource } from '../../lambdas/auth/token-source';
 import { createDiscoveryHandler } from '../../lambdas/handlers/discovery';
 import { createGroupsHandler } from '../../lambdas/handlers/groups';
 import { createUsersHandler } from '../../lambdas/handlers/users';
+import { parseCost } from '../../lambdas/observability/dynamo-cost';
+import { COST_HEADER } from '../../lambdas/observability/dynamo-cost-report';
+import { matchRoute } from '../../lambdas/routes';
 import type { Runtime } from '../../lambdas/runtime';
 import { createDocumentClient } from '../../lambdas/store/client';
 import { ensureTable } from '../../lambdas/store/ensure-table';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
-import { createLocalServer, listen } from '../../local/http-server';
-import { ScimHttpClient } from './http-client';
+import { buildProxyEvent, createLocalServer, type HandlerTable, listen } from '../../local/http-server';
+import { type BenchResponse, ScimHttpClient } from './http-client';
 
 /** Tenants by purpose. `bulk` holds the imported users, reused as group members. */
 export const TENANTS = ['cost', 'bulk', 'latency', 'group'] as const;
 export type BenchTenant = (typeof TENANTS)[number];
+
+export interface ScimClient {
+  request(method: string, path: string, body?: unknown): Promise<BenchResponse>;
+}
 
 export interface BenchEnv {
   readonly endpoint: string;
@@ -31,6 +38,11 @@ export interface BenchEnv {
   readonly baseUrl: string;
   readonly dynamo: DynamoDbLocal;
   client(tenant: BenchTenant): ScimHttpClient;
+  /**
+   * The same handlers called in-process, without sockets: for seeding data, where only the
+   * result matters and the HTTP round trip would only make set-up slower.
+   */
+  direct(tenant: BenchTenant): ScimClient;
   stop(): Promise<void>;
 }
 
@@ -66,11 +78,12 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     db,
     tableName,
   };
-  const server: Server = createLocalServer({
+  const handlers: HandlerTable = {
     users: createUsersHandler(() => runtime),
     groups: createGroupsHandler(() => runtime),
     discovery: createDiscoveryHandler(() => runtime),
-  });
+  };
+  const server: Server = createLocalServer(handlers);
   server.keepAliveTimeout = 60_000;
   const port = await listen(server, 0);
   const baseUrl = `http://127.0.0.1:${port}/scim/v2`;
@@ -88,12 +101,54 @@ export async function startBenchEnv(): Promise<BenchEnv> {
       }
       return client;
     },
+    direct(tenant) {
+      return inProcessClient(handlers, baseUrl, tokens.get(tenant) as string);
+    },
     async stop() {
       for (const client of clients.values()) client.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       db.destroy();
       await dynamo.stop();
+    },
+  };
+}
+
+function inProcessClient(handlers: HandlerTable, baseUrl: string, token: string): ScimClient {
+  const base = new URL(baseUrl);
+  return {
+    async request(method, path, body) {
+      const url = new URL(`${base.pathname}${path}`, base);
+      const match = matchRoute(url.pathname);
+      if (!match) throw new Error(`no route for ${url.pathname}`);
+      const rawBody = body === undefined ? '' : JSON.stringify(body);
+      const event = buildProxyEvent({
+        method,
+        url,
+        rawHeaders: [
+          'Host',
+          base.host,
+          'Authorization',
+          `Bearer ${token}`,
+          ...(rawBody ? ['Content-Type', 'application/scim+json'] : []),
+        ],
+        body: rawBody,
+        resource: match.route.path,
+        pathParameters: match.pathParameters,
+      });
+      const started = process.hrtime.bigint();
+      const result = await handlers[match.route.target](event);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(result.headers ?? {}))
+        headers[name.toLowerCase()] = String(value);
+      let parsed: unknown;
+      try {
+        parsed = result.body ? JSON.parse(result.body) : undefined;
+      } catch {
+        parsed = result.body;
+      }
+      return { status: result.statusCode, headers, body: parsed, cost: parseCost(headers[COST_HEADER]), ms };
     },
   };
 }

@@ -85,7 +85,7 @@ export function renderTables(results: BenchResults): string {
         continue;
       }
       out.push(
-        `| ${run.mode} | ${run.pages} | ${run.resourcesSeen} (${run.distinctIds}) | ${run.totalRequests} | ${run.totalReads} | ${num(run.totalRcu, 1)} | ${page(run.first)} | ${page(run.middle)} | ${page(run.last)} | ${num(run.seconds, 1)} s | ${mark(run.verdict)} |`,
+        `| ${run.mode}${run.note ? ` (${cell(run.note)})` : ''} | ${run.pages} | ${run.resourcesSeen} (${run.distinctIds}) | ${run.totalRequests} | ${run.totalReads} | ${num(run.totalRcu, 1)} | ${page(run.first)} | ${page(run.middle)} | ${page(run.last)} | ${num(run.seconds, 1)} s | ${mark(run.verdict)} |`,
       );
     }
     out.push('');

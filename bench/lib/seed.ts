@@ -6,7 +6,7 @@ import type { BenchEnv, BenchTenant } from './env';
 import { expectStatus } from './http-client';
 import { progress, runPool, userBody } from './util';
 
-export const SEED_CONCURRENCY = 16;
+export const SEED_CONCURRENCY = 24;
 
 const pools = new Map<BenchTenant, string[]>();
 
@@ -16,7 +16,7 @@ export async function ensureUsers(env: BenchEnv, tenant: BenchTenant, count: num
   pools.set(tenant, pool);
   const missing = count - pool.length;
   if (missing <= 0) return pool.slice(0, count);
-  const client = env.client(tenant);
+  const client = env.direct(tenant);
   const start = pool.length;
   const started = Date.now();
   let done = 0;

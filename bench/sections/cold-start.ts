@@ -29,16 +29,7 @@ interface Variant {
   readonly nodeOptions?: string;
 }
 
-/** lib/bundling.ts returns readonly arrays (as const); esbuild's type wants mutable ones. */
-const deployOptions = (entry: string, outfile: string): BuildOptions => {
-  const options = esbuildBuildOptions(entry, outfile);
-  return {
-    ...options,
-    entryPoints: [...options.entryPoints],
-    mainFields: [...options.mainFields],
-    external: [...options.external],
-  };
-};
+const deployOptions = (entry: string, outfile: string): BuildOptions => esbuildBuildOptions(entry, outfile);
 
 export const VARIANTS: readonly Variant[] = [
   {
