@@ -13,6 +13,7 @@ import { matchRoute, ROUTES } from '../routes';
 import type { Runtime } from '../runtime';
 import { isScimError, ScimError } from '../scim/errors';
 import { recordActivity } from '../store/activity-store';
+import { translateCommonError } from '../store/errors';
 import { activityOf, isMutating } from './activity';
 import { type ScimRequest, toScimRequest } from './request';
 import { errorResponse, internalErrorResponse } from './response';
@@ -48,7 +49,10 @@ export function createHttpHandler(
       principal = await rt.authenticate(request.headers.authorization);
       tenant = principal.tenant;
       result = await resolved.handle({ request, principal, runtime: rt });
-    } catch (error) {
+    } catch (caught) {
+      // A DynamoDB timeout, outage or throttle that escaped a store module untranslated is still
+      // the client's cue to retry (503 + Retry-After), not an internal fault.
+      const error = isScimError(caught) ? caught : translateCommonError(caught);
       if (isScimError(error)) {
         result = errorResponse(error);
       } else {

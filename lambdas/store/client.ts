@@ -10,7 +10,21 @@ import { attachCostMeter } from '../observability/dynamo-cost';
 export interface DynamoConfig {
   readonly endpoint?: string;
   readonly region?: string;
+  /** Overrides of the time budget below (tests use short ones to stay fast). */
+  readonly connectionTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly maxAttempts?: number;
 }
+
+/**
+ * Time budget of one DynamoDB call. API Gateway gives a request 29 s; without timeouts a hung
+ * socket would hold the Lambda until then and the client would see a gateway 504 instead of
+ * our 503 + Retry-After. Worst case: 4 attempts × (1 s connect + 3 s response) + the SDK's
+ * capped backoff stays well inside it, and DynamoDB answers in milliseconds when healthy.
+ */
+export const DYNAMO_CONNECTION_TIMEOUT_MS = 1_000;
+export const DYNAMO_REQUEST_TIMEOUT_MS = 3_000;
+export const DYNAMO_MAX_ATTEMPTS = 4;
 
 export function createDocumentClient(config: DynamoConfig = {}): DynamoDBDocumentClient {
   const local = config.endpoint !== undefined;
@@ -23,7 +37,15 @@ export function createDocumentClient(config: DynamoConfig = {}): DynamoDBDocumen
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
         }
       : {}),
-    maxAttempts: 4,
+    maxAttempts: config.maxAttempts ?? DYNAMO_MAX_ATTEMPTS,
+    // Plain options: the SDK builds its default Node handler with them (no extra dependency).
+    requestHandler: {
+      connectionTimeout: config.connectionTimeoutMs ?? DYNAMO_CONNECTION_TIMEOUT_MS,
+      requestTimeout: config.requestTimeoutMs ?? DYNAMO_REQUEST_TIMEOUT_MS,
+      // Without it the handler only logs a warning and keeps waiting (found by the hung-socket
+      // test in test/hardening/faults.test.ts): the timeout must end the attempt.
+      throwOnRequestTimeout: true,
+    },
   });
   // Counts requests and capacity per SCIM request (inactive outside a cost scope).
   attachCostMeter(client);

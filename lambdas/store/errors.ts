@@ -7,9 +7,10 @@
  * of the failed item says WHICH condition failed (the resource's version, a uniqueness guard…).
  * Callers name each transaction item's meaning; this module reads the reasons against them.
  *
- * Errors the client can act on become ScimErrors (rendered by the HTTP layer); capacity and
- * throttling become 503 with Retry-After; anything else is rethrown untouched and ends as a
- * generic 500, because it is a fault of ours, not of the request.
+ * Errors the client can act on become ScimErrors (rendered by the HTTP layer); capacity,
+ * throttling, timeouts and DynamoDB/network outages become 503 with Retry-After; anything
+ * else is rethrown untouched and ends as a generic 500, because it is a fault of ours, not of
+ * the request.
  */
 import { conflict, ScimError, serviceUnavailable } from '../scim/errors';
 
@@ -39,7 +40,41 @@ const THROTTLING = new Set([
   'ThrottlingException',
   'RequestLimitExceeded',
   'LimitExceededException',
+  // The per-item codes of a cancelled transaction's CancellationReasons.
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
 ]);
+
+/**
+ * Failures of DynamoDB itself or of the way to it, left after the SDK's own retries: the
+ * request was fine, so the client should retry later (503), not be told we broke (500).
+ * Names are the SDK's (TimeoutError from the request handler's timeouts) and DynamoDB's
+ * server-side errors; codes are Node's socket errors.
+ */
+const UNAVAILABLE_NAMES = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+]);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return UNAVAILABLE_NAMES.has(error.name) || (typeof code === 'string' && UNAVAILABLE_CODES.has(code));
+}
 
 interface CancellationReason {
   readonly Code?: string;
@@ -99,6 +134,7 @@ export function translateWriteError(
 export function translateCommonError(error: unknown): unknown {
   const name = errorName(error);
   if (name !== undefined && THROTTLING.has(name)) return throttled();
+  if (isUnavailable(error)) return unavailable();
   if (name === 'TransactionConflictException') return new VersionConflictError();
   if (name === 'ValidationException' && ITEM_TOO_LARGE.test((error as Error).message)) return tooLarge();
   return error;
@@ -111,6 +147,13 @@ function roleError(role: ItemRole): ScimError {
 
 function throttled(): ScimError {
   return serviceUnavailable('The directory is busy; retry after the indicated time', 2);
+}
+
+function unavailable(): ScimError {
+  return serviceUnavailable(
+    'The directory store is temporarily unavailable; retry after the indicated time',
+    2,
+  );
 }
 
 function tooLarge(): ScimError {
