@@ -36,7 +36,8 @@ function isMembersKey(key: string): boolean {
 function memberIds(value: unknown, where: string): string[] {
   if (value === null || value === undefined) return [];
   const items = Array.isArray(value) ? value : [value];
-  const ids: string[] = [];
+  // A Set, not includes(): Okta's "Push Now" sends the whole list, which can be very long.
+  const ids = new Set<string>();
   for (const [i, item] of items.entries()) {
     const id = isRecord(item) ? memberValue(item) : undefined;
     if (typeof id !== 'string' || id.trim() === '') {
@@ -45,9 +46,9 @@ function memberIds(value: unknown, where: string): string[] {
         `${where}[${i}] must be an object with a non-empty string "value" (the member id)`,
       );
     }
-    if (!ids.includes(id)) ids.push(id);
+    ids.add(id);
   }
-  return ids;
+  return [...ids];
 }
 
 /** Case-insensitive `value` member (structural leniency asked for by Entra). */

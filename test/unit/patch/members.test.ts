@@ -75,6 +75,20 @@ describe('splitMemberOperations', () => {
     ]);
   });
 
+  it('Okta Push Now of a very large group keeps every id, in order, once', () => {
+    // 100k members with one duplicate: a quadratic de-duplication would take minutes here.
+    const members = Array.from({ length: 100_000 }, (_, i) => ({ value: `user-${i}`, display: `u${i}` }));
+    const { memberChanges } = split({
+      op: 'replace',
+      path: 'members',
+      value: [...members, { value: 'user-7' }],
+    });
+    const ids = memberChanges[0]?.kind === 'replace' ? memberChanges[0].ids : [];
+    expect(ids).toHaveLength(100_000);
+    expect(ids[0]).toBe('user-0');
+    expect(ids[99_999]).toBe('user-99999');
+  });
+
   it('keeps request order across member and attribute operations', () => {
     const { memberChanges, attributeOperations } = split(
       { op: 'add', path: 'members', value: [{ value: '1' }] },
