@@ -30,10 +30,16 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
   readonly now?: () => Date;
-  readonly secretsManager?: (region: string | undefined) => SecretsManagerClient;
-  readonly cloudFormation?: (region: string | undefined) => CloudFormationClient;
+  readonly secretsManager?: (config: AwsClientOptions) => SecretsManagerClient;
+  readonly cloudFormation?: (config: AwsClientOptions) => CloudFormationClient;
   /** Pause between write attempts after losing a race; tests pass () => 0. */
   readonly backoffMs?: (attempt: number) => number;
+}
+
+/** What the command line may tell the AWS clients; everything else comes from the SDK's own chain. */
+export interface AwsClientOptions {
+  readonly region?: string;
+  readonly profile?: string;
 }
 
 const DEFAULT_GRACE = '24h';
@@ -49,13 +55,23 @@ const OPTIONS = {
   'secret-id': { type: 'string' },
   stack: { type: 'string' },
   region: { type: 'string' },
+  profile: { type: 'string' },
   local: { type: 'boolean' },
   dir: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
-const STORE_OPTIONS: OptionName[] = ['json', 'secret-id', 'stack', 'region', 'local', 'dir', 'help'];
+const STORE_OPTIONS: OptionName[] = [
+  'json',
+  'secret-id',
+  'stack',
+  'region',
+  'profile',
+  'local',
+  'dir',
+  'help',
+];
 const COMMAND_OPTIONS: Record<string, OptionName[]> = {
   create: ['tenant', 'label', 'expires-in'],
   list: ['tenant'],
@@ -76,7 +92,7 @@ Where the tokens are (first that applies)
   --secret-id <arn|name>         a Secrets Manager secret
   --stack <name>                 the ${STACK_OUTPUT_KEY} output of the deployed stack
   ${SECRET_ID_ENV}           environment variable
-  AWS_PROFILE, AWS_REGION (or --region) and AWS_ENDPOINT_URL are honoured.
+  AWS_PROFILE (or --profile), AWS_REGION (or --region) and AWS_ENDPOINT_URL are honoured.
 
 Other
   --json        machine-readable output
@@ -122,8 +138,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
     }
   }
   if (values.dir !== undefined && !values.local) throw usageError('--dir only applies with --local');
-  if (values.local && (values['secret-id'] !== undefined || values.stack !== undefined)) {
-    throw usageError('--local cannot be combined with --secret-id or --stack');
+  if (values.local && ['secret-id', 'stack', 'region', 'profile'].some((option) => option in values)) {
+    throw usageError('--local cannot be combined with --secret-id, --stack, --region or --profile');
   }
 
   const now = io.now ?? (() => new Date());
@@ -204,32 +220,40 @@ function requireId(id: string | undefined): string {
 }
 
 async function openStore(
-  values: { local?: boolean; dir?: string; 'secret-id'?: string; stack?: string; region?: string },
+  values: {
+    local?: boolean;
+    dir?: string;
+    'secret-id'?: string;
+    stack?: string;
+    region?: string;
+    profile?: string;
+  },
   io: CliIo,
 ): Promise<TokenStore> {
   if (values.local) {
     const { resolve } = await import('node:path');
     return localTokenStore({ dir: resolve(io.cwd, values.dir ?? DEFAULT_LOCAL_DIR) });
   }
-  const region = values.region;
+  const aws: AwsClientOptions = {
+    ...(values.region !== undefined ? { region: values.region } : {}),
+    ...(values.profile !== undefined ? { profile: values.profile } : {}),
+  };
   const secretId = await resolveSecretId({
     ...(values['secret-id'] !== undefined ? { secretId: values['secret-id'] } : {}),
     ...(values.stack !== undefined ? { stack: values.stack } : {}),
     env: io.env,
-    cloudFormation: () => (io.cloudFormation ?? defaultCloudFormation)(region),
+    cloudFormation: () => (io.cloudFormation ?? defaultCloudFormation)(aws),
   });
   return secretsManagerTokenStore({
-    client: (io.secretsManager ?? defaultSecretsManager)(region),
+    client: (io.secretsManager ?? defaultSecretsManager)(aws),
     secretId,
     ...(io.backoffMs ? { backoffMs: io.backoffMs } : {}),
   });
 }
 
-// The SDK reads AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL itself; only --region is passed.
-const defaultSecretsManager = (region: string | undefined) =>
-  new SecretsManagerClient(region ? { region } : {});
-const defaultCloudFormation = (region: string | undefined) =>
-  new CloudFormationClient(region ? { region } : {});
+// The SDK reads AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL itself; only the options are passed.
+const defaultSecretsManager = (config: AwsClientOptions) => new SecretsManagerClient({ ...config });
+const defaultCloudFormation = (config: AwsClientOptions) => new CloudFormationClient({ ...config });
 
 function describeIssued(verb: string, { token, record }: IssuedToken): string {
   const expiry = record.expiresAt ? `expires ${record.expiresAt}` : 'does not expire';

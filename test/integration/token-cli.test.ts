@@ -356,6 +356,22 @@ describe('scim-token against Secrets Manager (aws-sdk-client-mock)', () => {
     expect(res.stdout).toBe('');
   });
 
+  it('passes --region and --profile to the AWS clients', async () => {
+    const seen: unknown[] = [];
+    const res = await runCli(['list', '--secret-id', SECRET, '--region', 'eu-west-1', '--profile', 'ops'], {
+      stdout: () => {},
+      stderr: () => {},
+      env: {},
+      cwd: tmpdir(),
+      secretsManager: (config) => {
+        seen.push(config);
+        return sm.client;
+      },
+    });
+    expect(res).toBe(0);
+    expect(seen).toEqual([{ region: 'eu-west-1', profile: 'ops' }]);
+  });
+
   it('reports missing permissions clearly and leaves the secret unchanged', async () => {
     const before = sm.currentText(SECRET);
     sm.failNext(
