@@ -22,7 +22,7 @@ import { parseFilter } from '../scim/filter/parser';
 import { type ListParameters, type ListResponse, listResponse } from '../scim/list';
 import { applyPatch, parsePatchRequest } from '../scim/patch';
 import type { JsonObject } from '../scim/schema/json';
-import { type Projection, projectResource } from '../scim/schema/projection';
+import { isAttributeRequested, type Projection, projectResource } from '../scim/schema/projection';
 import type { SchemaRegistry } from '../scim/schema/registry';
 import { parseResourceInput } from '../scim/schema/resource-input';
 import { VersionConflictError } from '../store/errors';
@@ -74,7 +74,9 @@ async function present(
   projection: Projection,
   withGroups = true,
 ): Promise<UserResult> {
-  const groups = withGroups ? await ctx.memberships.groupsOfUser(stored.id) : [];
+  // Skip the membership Query when the projection would drop `groups` anyway.
+  const wanted = withGroups && isAttributeRequested('groups', 'User', projection, ctx.registry);
+  const groups = wanted ? await ctx.memberships.groupsOfUser(stored.id) : [];
   const full = userRepresentation(stored, ctx.baseUrl, groups);
   const meta = full.meta as { location: string };
   return {

@@ -314,6 +314,9 @@ describe('DynamoDB requests per operation', () => {
       Query: 1,
     });
     expect(await cost('GET', `/Users?filter=${encodeURIComponent(`id eq "${id}"`)}`)).toEqual({ GetItem: 1 });
+    // Excluding groups (or asking only for other attributes) skips the membership Query.
+    expect(await cost('GET', `/Users/${id}?excludedAttributes=groups`)).toEqual({ GetItem: 1 });
+    expect(await cost('GET', `/Users/${id}?attributes=userName`)).toEqual({ GetItem: 1 });
   });
 
   it('PUT/PATCH = 1 GetItem + 1 PutItem (TransactWriteItems on rename) + groups Query; delete = 1 GetItem + 1 TransactWriteItems + memberships Query', async () => {
