@@ -12,20 +12,23 @@
  *   would make their look-ups ambiguous). A guard item keyed by the lower-cased name is written
  *   in the SAME transaction as the group, so concurrent creates cannot both win, and a rename
  *   moves the guard atomically.
- * - `version` counts every change, membership changes included (touchGroup), so ETags
- *   (RFC 7644 §3.14) change whenever the group as a client sees it changes. Attribute writes
- *   are conditional on the version read; membership touches are an atomic ADD and never
- *   conflict with each other.
+ * - Two counters: `version` counts every change, membership changes included (touchGroup), so
+ *   ETags (RFC 7644 §3.14) change whenever the group as a client sees it changes;
+ *   `resourceVersion` counts attribute writes only, and is what attribute writes are
+ *   conditional on. Membership touches are an atomic ADD of `version` alone, so a burst of
+ *   member PATCHes (Okta sends a rename with each one) never makes a concurrent rename lose its
+ *   read-modify-write race over and over. Attribute writes are UpdateItems that ADD to
+ *   `version` too, never a Put of a stale number, so the ETag only ever grows.
  *
  * Requests: create = 1 TransactWriteItems; get = 1 GetItem; by displayName = 2 GetItem (guard
  * strongly consistent, then the group); by externalId = 1 Query (GSI2); attribute update
- * without rename = 1 PutItem, with rename = 1 TransactWriteItems; touch = 1 UpdateItem;
+ * without rename = 1 UpdateItem, with rename = 1 TransactWriteItems + 1 GetItem (a transaction
+ * cannot return the new version); touch = 1 UpdateItem;
  * delete = 1 TransactWriteItems (+ the memberships, see memberships-store.ts).
  */
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -43,7 +46,7 @@ import { uuidv7 } from './ids';
 import { groupExternalIdPk, groupKey, groupListingPk, groupNameKey, groupNamesPk } from './keys';
 import { collectMatching, type ListingSource, type StoredItem } from './listing';
 import { batches } from './memberships-store';
-import { LOOKUP_INDEX } from './table-definition';
+import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
 
 export const GROUP_ITEM_TYPE = 'Group';
 export const GROUP_NAME_GUARD_TYPE = 'GroupName';
@@ -57,6 +60,8 @@ const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 export interface StoredGroup {
   readonly id: string;
   readonly version: number;
+  /** Attribute writes so far (1 at creation); the condition of the next attribute write. */
+  readonly resourceVersion: number;
   readonly created: string;
   readonly lastModified: string;
   /** Canonical SCIM attributes without id, meta and members. */
@@ -108,6 +113,7 @@ function groupItem(tenant: string, group: StoredGroup): StoredItem {
     tenant,
     id: group.id,
     version: group.version,
+    resourceVersion: group.resourceVersion,
     created: group.created,
     lastModified: group.lastModified,
     resource: group.resource,
@@ -125,11 +131,12 @@ function guardItem(tenant: string, displayName: string, groupId: string): Stored
 
 export function groupFromItem(item: StoredItem | undefined): StoredGroup | undefined {
   if (!item || item.type !== GROUP_ITEM_TYPE) return undefined;
-  const { id, version, created, lastModified, resource } = item;
-  if (typeof id !== 'string' || typeof version !== 'number') return undefined;
+  const { id, version, resourceVersion, created, lastModified, resource } = item;
+  if (typeof id !== 'string' || typeof version !== 'number' || typeof resourceVersion !== 'number')
+    return undefined;
   if (typeof created !== 'string' || typeof lastModified !== 'string') return undefined;
   if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) return undefined;
-  return { id, version, created, lastModified, resource: resource as JsonObject };
+  return { id, version, resourceVersion, created, lastModified, resource: resource as JsonObject };
 }
 
 const duplicate = (displayName: string): ItemRole => ({
@@ -154,6 +161,7 @@ export async function createGroup(
   const group: StoredGroup = {
     id: uuidv7(now.getTime()),
     version: 1,
+    resourceVersion: 1,
     created: timestamp,
     lastModified: timestamp,
     resource,
@@ -308,9 +316,10 @@ export async function collectGroups(
 }
 
 /**
- * Writes `input` (members ignored) as the next version of `current`, conditional on
- * `current.version`; a displayName change other than case moves the guard in the same
- * transaction (409 uniqueness if the new name is taken).
+ * Writes `input` (members ignored) as the group's attributes, conditional on
+ * `current.resourceVersion` (a lost race is VersionConflictError: re-read and retry); a
+ * displayName change other than case moves the guard in the same transaction (409 uniqueness
+ * if the new name is taken).
  */
 export async function replaceGroup(
   ctx: GroupStoreContext,
@@ -319,33 +328,58 @@ export async function replaceGroup(
   now: Date = new Date(),
 ): Promise<StoredGroup> {
   const resource = withoutMembers(input);
-  const next: StoredGroup = {
-    id: current.id,
-    version: current.version + 1,
-    created: current.created,
-    lastModified: now.toISOString(),
-    resource,
-  };
-  const item = groupItem(ctx.tenant, next);
   const oldName = String(current.resource.displayName ?? '');
   const newName = displayNameOf(resource);
-  const versionCondition = {
-    ConditionExpression: 'version = :v',
-    ExpressionAttributeValues: { ':v': current.version },
+  const externalId = externalIdOf(resource);
+  const update = {
+    TableName: ctx.tableName,
+    Key: groupKey(ctx.tenant, current.id),
+    UpdateExpression: [
+      'SET #r = :r, #lm = :lm, #n = :n',
+      externalId !== undefined ? ', #xpk = :xpk, #xsk = :id' : '',
+      ' ADD #v :one, #rv :one',
+      externalId === undefined ? ' REMOVE #xpk, #xsk' : '',
+    ].join(''),
+    ConditionExpression: '#rv = :rv',
+    ExpressionAttributeNames: {
+      '#r': 'resource',
+      '#lm': 'lastModified',
+      '#n': NAME_INDEX.sortKey,
+      '#xpk': LOOKUP_INDEX.partitionKey,
+      '#xsk': LOOKUP_INDEX.sortKey,
+      '#v': 'version',
+      '#rv': 'resourceVersion',
+    },
+    ExpressionAttributeValues: {
+      ':r': resource,
+      ':lm': now.toISOString(),
+      ':n': newName.toLowerCase(),
+      ':one': 1,
+      ':rv': current.resourceVersion,
+      ...(externalId !== undefined
+        ? { ':xpk': groupExternalIdPk(ctx.tenant, externalId), ':id': current.id }
+        : {}),
+    },
   };
   try {
     if (oldName.toLowerCase() === newName.toLowerCase()) {
-      await ctx.db.send(new PutCommand({ TableName: ctx.tableName, Item: item, ...versionCondition }));
+      const result = await ctx.db.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
+      const next = groupFromItem(result.Attributes);
+      if (next) return next;
     } else {
       await ctx.db.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: ctx.tableName, Item: item, ...versionCondition } },
+            { Update: update },
             {
               Put: {
                 TableName: ctx.tableName,
                 Item: guardItem(ctx.tenant, newName, current.id),
-                ConditionExpression: 'attribute_not_exists(PK)',
+                // The guard may already be ours: when our read was stale and a concurrent
+                // request renamed the group to this name, only the version condition must fail
+                // (a retryable race), not this one (a false 409 uniqueness).
+                ConditionExpression: 'attribute_not_exists(PK) OR groupId = :id',
+                ExpressionAttributeValues: { ':id': current.id },
               },
             },
             {
@@ -363,6 +397,10 @@ export async function replaceGroup(
   } catch (error) {
     translateWriteError(error, [{ kind: 'version' }, duplicate(newName), { kind: 'other' }]);
   }
+  // A transaction returns no attributes: read the version it produced (concurrent membership
+  // touches may have added to it too).
+  const next = await getGroup(ctx, current.id);
+  if (!next) throw new VersionConflictError();
   return next;
 }
 
@@ -397,8 +435,8 @@ export async function touchGroup(
 }
 
 /**
- * Deletes the group item and its name guard in one transaction, conditional on the version
- * read (a concurrent rename must not leave a guard behind; the caller re-reads and retries on
+ * Deletes the group item and its name guard in one transaction, conditional on the
+ * resourceVersion read (a concurrent rename must not leave a guard behind; the caller re-reads and retries on
  * VersionConflictError). Memberships are removed separately, AFTER this, so a membership write
  * racing with the delete finds the group gone (touchGroup) and cleans up after itself.
  */
@@ -412,8 +450,9 @@ export async function deleteGroupItem(ctx: GroupStoreContext, current: StoredGro
             Delete: {
               TableName: ctx.tableName,
               Key: groupKey(ctx.tenant, current.id),
-              ConditionExpression: 'version = :v',
-              ExpressionAttributeValues: { ':v': current.version },
+              // resourceVersion, not version: membership touches must not block a delete.
+              ConditionExpression: 'resourceVersion = :rv',
+              ExpressionAttributeValues: { ':rv': current.resourceVersion },
             },
           },
           {
