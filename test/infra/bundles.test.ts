@@ -34,6 +34,9 @@ function nodeRequire(): (file: string) => unknown {
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
+// esbuild of three handlers takes ~10 s on a loaded machine.
+jest.setTimeout(120_000);
+
 const TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery'];
 const TOKEN = `bundle-test-${randomBytes(24).toString('hex')}`;
 const BASE = 'https://scim.example.test';

@@ -1,0 +1,462 @@
+/**
+ * The stack as a security reviewer reads it: every route reaches the right function, each
+ * function holds exactly the permissions it needs, the data is protected, API Gateway's own
+ * answers are SCIM errors, cdk-nag has nothing unacknowledged, and cfn-lint finds no errors.
+ *
+ * One synth with real bundling (the default deployment) and one with bundling skipped (every
+ * optional prop switched on), so the file stays within a minute on a busy machine.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, type CfnElement, RemovalPolicy, type Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { ROUTES, type RouteTarget } from '../../lambdas/routes';
+import { ENV } from '../../lambdas/runtime';
+import { GLOBAL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/store/table-definition';
+import { GATEWAY_RESPONSES, SCIM_ERROR_SCHEMA } from '../../lib/constructs/scim-api';
+import { NO_TABLE, TABLE_DATA_ACTIONS, TABLE_KEY_ACTIONS } from '../../lib/constructs/scim-function';
+import { EMPTY_TOKEN_DOCUMENT } from '../../lib/constructs/token-secret';
+import { OUTPUTS, ScimStack } from '../../lib/scim-stack';
+import {
+  actionsOf,
+  resources,
+  resourcesOf,
+  roleStatements,
+  routeMethods,
+  type Statement,
+} from './template-queries';
+
+// Synth with bundling and cfn-lint take tens of seconds each on a loaded machine.
+jest.setTimeout(240_000);
+
+const TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery'];
+const logicalId = (stack: Stack, construct: IConstruct): string =>
+  stack.getLogicalId(construct.node.defaultChild as CfnElement);
+
+/** Findings of both packs, as `rule at path` lines, so a failure says what to fix. */
+function nagFindings(scope: IConstruct): string[] {
+  return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
+    pack
+      .validateScope(scope)
+      .violations.flatMap((v) =>
+        v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`),
+      ),
+  );
+}
+
+/** Every acknowledgement recorded in the tree, with its reason. */
+function acknowledgements(scope: IConstruct): { id: string; reason: string }[] {
+  return scope.node
+    .findAll()
+    .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+    .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id, reason })));
+}
+
+describe('ScimStack, default deployment (real esbuild bundling)', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'scim-cdk-'));
+  let app: App;
+  let stack: ScimStack;
+  let template: Template;
+  let synthMs = 0;
+  const fnId = {} as Record<RouteTarget, string>;
+  const roleId = {} as Record<RouteTarget, string>;
+  let tableId = '';
+  let secretId = '';
+
+  beforeAll(() => {
+    const started = Date.now();
+    app = new App({ outdir });
+    stack = new ScimStack(app, 'ScimTest');
+    template = Template.fromStack(stack);
+    synthMs = Date.now() - started;
+    process.stdout.write(`synth with bundling: ${synthMs} ms\n`);
+    for (const target of TARGETS) {
+      fnId[target] = logicalId(stack, stack.functions[target].function);
+      roleId[target] = logicalId(stack, stack.functions[target].role);
+    }
+    tableId = logicalId(stack, stack.table.table);
+    secretId = logicalId(stack, stack.tokenSecret.secret);
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('routes every method of the shared route table to its function, plus an ANY fallback (405 from the handler)', () => {
+    const methods = routeMethods(template);
+    for (const route of ROUTES) {
+      for (const httpMethod of [...Object.keys(route.methods), 'ANY']) {
+        const found = methods.filter((m) => m.path === route.path && m.httpMethod === httpMethod);
+        expect({ route: route.path, httpMethod, count: found.length }).toEqual({
+          route: route.path,
+          httpMethod,
+          count: 1,
+        });
+        expect(found[0]?.functionId).toBe(fnId[route.target]);
+        expect(found[0]?.integrationType).toBe('AWS_PROXY');
+      }
+    }
+    const expected = ROUTES.reduce((n, r) => n + Object.keys(r.methods).length + 1, 0);
+    expect(methods).toHaveLength(expected);
+  });
+
+  it.each(['users', 'groups'] as const)(
+    '%s function: item actions on the table and its indexes, GetSecretValue on the one secret, its own logs, nothing else',
+    (target) => {
+      const statements = roleStatements(template, roleId[target]);
+      const table = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+      expect(table).toHaveLength(1);
+      expect([...actionsOf(table[0] as Statement)].sort()).toEqual([...TABLE_DATA_ACTIONS].sort());
+      expect(resourcesOf(table[0] as Statement)).toEqual([
+        { 'Fn::GetAtt': [tableId, 'Arn'] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/*']] },
+      ]);
+      expect(actionsOf(table[0] as Statement)).not.toContain('dynamodb:Scan');
+      expectSecretAndLogsOnly(
+        statements.filter((s) => s !== table[0]),
+        target,
+      );
+    },
+  );
+
+  it('discovery function: no DynamoDB statement at all, and no real table name in its environment', () => {
+    const statements = roleStatements(template, roleId.discovery);
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    expectSecretAndLogsOnly(statements, 'discovery');
+    const fn = template.toJSON().Resources[fnId.discovery];
+    expect(fn.Properties.Environment.Variables[ENV.tableName]).toBe(NO_TABLE);
+  });
+
+  function expectSecretAndLogsOnly(statements: Statement[], target: RouteTarget): void {
+    const secret = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+    expect(secret.map((s) => ({ actions: actionsOf(s), resources: resourcesOf(s) }))).toEqual([
+      { actions: ['secretsmanager:GetSecretValue'], resources: [{ Ref: secretId }] },
+    ]);
+    const logGroupId = logicalId(stack, stack.functions[target].logGroup);
+    const rest = statements.filter((s) => !secret.includes(s));
+    expect(rest.map((s) => ({ actions: actionsOf(s), resources: resourcesOf(s) }))).toEqual([
+      {
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [{ 'Fn::GetAtt': [logGroupId, 'Arn'] }],
+      },
+    ]);
+  }
+
+  it('no role in the stack allows a wildcard action or a wildcard resource on data', () => {
+    const all = resources(template, 'AWS::IAM::Policy').flatMap(
+      ([, p]) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement,
+    );
+    expect(all.length).toBeGreaterThan(0);
+    for (const statement of all) {
+      for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
+      expect(resourcesOf(statement)).not.toContain('*');
+    }
+    // No function role carries a managed policy (e.g. AWSLambdaBasicExecutionRole on all log groups).
+    for (const target of TARGETS) {
+      expect(template.toJSON().Resources[roleId[target]].Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('functions: Node.js 24 on arm64, explicit memory/timeout, environment from lambdas/runtime ENV', () => {
+    for (const target of TARGETS) {
+      const fn = template.toJSON().Resources[fnId[target]];
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: 1024,
+        Timeout: 25,
+        Handler: 'index.handler',
+      });
+      const env = fn.Properties.Environment.Variables;
+      expect(env[ENV.tokenSecretId]).toEqual({ Ref: secretId });
+      expect(env[ENV.tokenCacheTtl]).toBe('60');
+      expect(env[ENV.tokenFile]).toBeUndefined();
+      expect(env[ENV.dynamoEndpoint]).toBeUndefined();
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe('scim');
+      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      if (target !== 'discovery') expect(env[ENV.tableName]).toEqual({ Ref: tableId });
+    }
+  });
+
+  it('table: keys and indexes from the shared definition, on demand, PITR, deletion protection, TTL, stream, AWS-owned encryption, retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        KeySchema: [
+          { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        GlobalSecondaryIndexes: GLOBAL_INDEXES.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      }),
+    });
+    // Always encrypted at rest; the default is the AWS-owned key, so no SSE block and no KMS key.
+    const table = template.toJSON().Resources[tableId];
+    expect(table.Properties.SSESpecification?.SSEEnabled ?? false).toBe(false);
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+  });
+
+  it('token secret: created with an empty token list, not a generated value, retained', () => {
+    template.hasResource('AWS::SecretsManager::Secret', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        SecretString: EMPTY_TOKEN_DOCUMENT,
+        GenerateSecretString: Match.absent(),
+      }),
+    });
+  });
+
+  it('stage: throttled, JSON access logs, error-only execution logs without request data', () => {
+    const stages = resources(template, 'AWS::ApiGateway::Stage');
+    expect(stages).toHaveLength(1);
+    const stage = { Properties: stages[0]?.[1].Properties ?? {} };
+    expect(stage.Properties.MethodSettings).toEqual([
+      expect.objectContaining({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        ThrottlingRateLimit: 50,
+        ThrottlingBurstLimit: 100,
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+      }),
+    ]);
+    const access = stage.Properties.AccessLogSetting as { DestinationArn: unknown; Format: string };
+    expect(access.DestinationArn).toBeDefined();
+    const format = JSON.parse(access.Format) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+    expect(access.Format).not.toMatch(/authorization|requestBody/i);
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+  });
+
+  it('gateway responses: API Gateway errors are SCIM error JSON with a string status; 429 carries an integer Retry-After', () => {
+    const byType = new Map(
+      resources(template, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => [
+        String(r.Properties?.ResponseType),
+        r.Properties as Record<string, Record<string, string>>,
+      ]),
+    );
+    for (const type of [
+      'DEFAULT_4XX',
+      'DEFAULT_5XX',
+      'THROTTLED',
+      'UNAUTHORIZED',
+      'MISSING_AUTHENTICATION_TOKEN',
+    ]) {
+      expect(byType.has(type)).toBe(true);
+    }
+    for (const { type, status } of GATEWAY_RESPONSES) {
+      const response = byType.get(type.responseType);
+      expect(response?.StatusCode).toBe(String(status));
+      expect(response?.ResponseParameters?.['gatewayresponse.header.Content-Type']).toBe(
+        "'application/scim+json'",
+      );
+      for (const mediaType of ['application/json', 'application/scim+json']) {
+        // API Gateway substitutes messageString as a quoted JSON string.
+        const rendered = String(response?.ResponseTemplates?.[mediaType]).replace(
+          '$context.error.messageString',
+          JSON.stringify('Too Many "Requests"'),
+        );
+        expect(JSON.parse(rendered)).toEqual({
+          schemas: [SCIM_ERROR_SCHEMA],
+          status: String(status),
+          detail: 'Too Many "Requests"',
+        });
+      }
+      const retryAfter = response?.ResponseParameters?.['gatewayresponse.header.Retry-After'];
+      if (status === 429) expect(retryAfter).toMatch(/^'\d+'$/);
+      else expect(retryAfter).toBeUndefined();
+    }
+    expect(byType.get('MISSING_AUTHENTICATION_TOKEN')?.StatusCode).toBe('404');
+  });
+
+  it('alarms: API 5xx, p99 latency, errors and throttles per function, DynamoDB throttles, all to the encrypted topic', () => {
+    const topicId = logicalId(stack, stack.alarms.topic);
+    const alarms = resources(template, 'AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(2 + 2 * TARGETS.length + 1);
+    for (const [, alarm] of alarms) expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: topicId }]);
+    const metrics = alarms.map(([, a]) => String(a.Properties?.MetricName ?? 'expression'));
+    expect(metrics).toEqual(
+      expect.arrayContaining(['5XXError', 'Latency', 'Errors', 'Throttles', 'expression']),
+    );
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('outputs: ScimBaseUrl ends in /scim/v2, TokenSecretArn and TableName for the token CLI', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs[OUTPUTS.baseUrl]?.Value)).toMatch(/\/scim\/v2"/);
+    expect(outputs[OUTPUTS.tokenSecretArn]?.Value).toEqual({ Ref: secretId });
+    expect(outputs[OUTPUTS.tableName]?.Value).toEqual({ Ref: tableId });
+  });
+
+  it('cdk-nag (AwsSolutions and Serverless packs): no unacknowledged finding, each acknowledgement with a reason', () => {
+    expect(nagFindings(stack)).toEqual([]);
+    const acks = acknowledgements(stack);
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) expect(ack.reason.length).toBeGreaterThan(40);
+  });
+
+  it('cfn-lint: no errors or warnings on the synthesized template', () => {
+    const version = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+    if (version.error || version.status !== 0) {
+      process.stdout.write('cfn-lint is not on the PATH: template lint skipped\n');
+      return;
+    }
+    const file = join(outdir, stack.templateFile);
+    // W3005 (a DependsOn the GetAtt already implies) is how CDK orders a function after its
+    // role's policy; it is redundant, not wrong.
+    const lint = spawnSync('cfn-lint', ['--format', 'parseable', '--ignore-checks', 'W3005', '--', file], {
+      encoding: 'utf8',
+    });
+    expect({ status: lint.status, findings: lint.stdout.trim() }).toEqual({ status: 0, findings: '' });
+  });
+});
+
+describe('ScimStack, every option on (bundling skipped: the shape is under test, not the code)', () => {
+  let stack: ScimStack;
+  let template: Template;
+  const extensions = [
+    {
+      resourceType: 'User',
+      schema: {
+        id: 'urn:example:params:scim:schemas:extension:acme:2.0:User',
+        attributes: [{ name: 'badgeNumber', type: 'integer' }],
+      },
+    },
+  ];
+
+  beforeAll(() => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    stack = new ScimStack(app, 'ScimOptions', {
+      tableKey: 'create',
+      waf: { rateLimitPer5Minutes: 2000 },
+      customDomain: {
+        domainName: 'scim.example.com',
+        certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+      },
+      tracing: true,
+      alarmEmail: 'ops@example.com',
+      schemaExtensions: extensions,
+      throttlingRateLimit: 20,
+      throttlingBurstLimit: 40,
+      tokenCacheTtlSeconds: 30,
+      removalPolicy: RemovalPolicy.DESTROY,
+      env: { account: '123456789012', region: 'eu-west-1' },
+    });
+    template = Template.fromStack(stack);
+  });
+
+  it('customer-managed table key: table SSE uses it, only users/groups may use it, with no wildcard actions', () => {
+    const keyId = logicalId(stack, stack.node.findChild('TableKey'));
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    for (const target of TARGETS) {
+      const kms = roleStatements(template, logicalId(stack, stack.functions[target].role)).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('kms:')),
+      );
+      if (target === 'discovery') expect(kms).toEqual([]);
+      else {
+        expect(kms.map((s) => ({ actions: actionsOf(s), resources: resourcesOf(s) }))).toEqual([
+          { actions: [...TABLE_KEY_ACTIONS], resources: [{ 'Fn::GetAtt': [keyId, 'Arn'] }] },
+        ]);
+      }
+    }
+  });
+
+  it('WAF: managed rule groups and a per-IP rate rule, associated with the stage; large group PUTs are not blocked by size', () => {
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      Rules: Match.arrayWith([
+        Match.objectLike({
+          Statement: {
+            ManagedRuleGroupStatement: Match.objectLike({
+              Name: 'AWSManagedRulesCommonRuleSet',
+              RuleActionOverrides: [{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }],
+            }),
+          },
+        }),
+        Match.objectLike({ Statement: { RateBasedStatement: { Limit: 2000, AggregateKeyType: 'IP' } } }),
+      ]),
+    });
+    template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+  });
+
+  it('custom domain: regional, TLS 1.2, mapped without a base path; ScimBaseUrl uses the domain', () => {
+    template.hasResourceProperties('AWS::ApiGateway::DomainName', {
+      DomainName: 'scim.example.com',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+      SecurityPolicy: 'TLS_1_2',
+    });
+    template.hasResourceProperties('AWS::ApiGateway::BasePathMapping', { BasePath: Match.absent() });
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs[OUTPUTS.baseUrl]?.Value).toBe('https://scim.example.com/scim/v2');
+    expect(outputs[OUTPUTS.customDomainTarget]).toBeDefined();
+  });
+
+  it('tracing, throttling, token cache, extensions and e-mail alarms follow the props', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      TracingEnabled: true,
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 })],
+    });
+    for (const target of TARGETS) {
+      const fn = template.toJSON().Resources[logicalId(stack, stack.functions[target].function)];
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.Environment.Variables[ENV.tokenCacheTtl]).toBe('30');
+      expect(JSON.parse(fn.Properties.Environment.Variables.SCIM_SCHEMA_EXTENSIONS)).toEqual(extensions);
+    }
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+  });
+
+  it('removalPolicy DESTROY lifts deletion protection so the stack can really be deleted', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
+  });
+
+  it('cdk-nag: still no unacknowledged finding with WAF, tracing, CMK and custom domain on', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  it('an invalid schema extension fails synth, not the first request', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(
+      () =>
+        new ScimStack(app, 'BadExtension', {
+          schemaExtensions: [
+            { resourceType: 'User', schema: { id: 'acme', attributes: [{ name: 'a', type: 'string' }] } },
+          ],
+        }),
+    ).toThrow(/URN/);
+  });
+});
