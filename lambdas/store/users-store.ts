@@ -26,7 +26,7 @@ import type { JsonObject } from '../scim/schema/json';
 import { guardRead, type ItemRole, translateWriteError, VersionConflictError } from './errors';
 import { uuidv7 } from './ids';
 import { userExternalIdPk, userKey, userListingPk, userNameKey, userNamesPk } from './keys';
-import { collectMatching, type ListingSource, type StoredItem } from './listing';
+import { collectMatching, type ListingSource, MAX_EXAMINED_ITEMS, type StoredItem } from './listing';
 import { LOOKUP_INDEX } from './table-definition';
 
 export const USER_ITEM_TYPE = 'User';
@@ -226,6 +226,7 @@ export async function getUserByUserName(
 export async function findUsersByExternalId(ctx: StoreContext, externalId: string): Promise<StoredUser[]> {
   if (externalId === '' || byteLength(externalId) > MAX_EXTERNAL_ID_BYTES) return [];
   const users: StoredUser[] = [];
+  let examined = 0;
   let startKey: Record<string, unknown> | undefined;
   do {
     const result = await guardRead(() =>
@@ -240,6 +241,11 @@ export async function findUsersByExternalId(ctx: StoreContext, externalId: strin
         }),
       ),
     );
+    examined += result.Items?.length ?? 0;
+    if (examined > MAX_EXAMINED_ITEMS) {
+      // externalId is not unique; a client that gave thousands of users one value gets tooMany.
+      throw badRequest('tooMany', `More than ${MAX_EXAMINED_ITEMS} users share this externalId`);
+    }
     for (const item of result.Items ?? []) {
       const user = userFromItem(item);
       // The index is eventually consistent: re-check the value against the item itself.
