@@ -102,7 +102,7 @@ class Engine {
       this.applyValueObject(op, operation.value, undefined);
       return;
     }
-    const where = operation.pathText ?? 'path';
+    const where = shorten(operation.pathText ?? 'path');
     if (path.path.schema !== undefined && path.path.attribute === '' && this.isCore(path.path.schema)) {
       // The core schema URN alone names the resource itself: like a path-less operation.
       if (op === 'remove' || path.valueFilter)
@@ -135,7 +135,7 @@ class Engine {
     if (path.attribute === '') {
       const urn = this.canonicalExtension(path.schema);
       if (urn === undefined)
-        throw badRequest('invalidPath', `"${path.schema}" is not a schema of this resource`);
+        throw badRequest('invalidPath', `"${shorten(path.schema)}" is not a schema of this resource`);
       return urn;
     }
     if (path.subAttribute !== undefined) return undefined;
@@ -232,18 +232,20 @@ class Engine {
       if (path.schema !== undefined && path.attribute === '') {
         if (this.isCore(path.schema)) {
           // {"urn:…:core:2.0:User": {...}}: the core attributes themselves.
-          if (!isRecord(item)) throw badRequest('invalidValue', `"${key}" must be an object of attributes`);
+          if (!isRecord(item))
+            throw badRequest('invalidValue', `"${shorten(key)}" must be an object of attributes`);
           this.applyValueObject(op, item, undefined);
           continue;
         }
         const urn = this.canonicalExtension(path.schema);
-        if (urn === undefined) throw badRequest('invalidPath', `"${key}" is not a schema of this resource`);
-        this.applyExtensionObject(op, urn, { hasValue: true, value: item }, key);
+        if (urn === undefined)
+          throw badRequest('invalidPath', `"${shorten(key)}" is not a schema of this resource`);
+        this.applyExtensionObject(op, urn, { hasValue: true, value: item }, shorten(key));
         continue;
       }
       const wholeExtension = extension === undefined ? this.wholeExtension(path) : undefined;
       if (wholeExtension !== undefined) {
-        this.applyExtensionObject(op, wholeExtension, { hasValue: true, value: item }, key);
+        this.applyExtensionObject(op, wholeExtension, { hasValue: true, value: item }, shorten(key));
         continue;
       }
       const attribute = this.lookup({
@@ -252,7 +254,7 @@ class Engine {
       });
       // Okta echoes the group's `id` when renaming; read-only fields of the value are ignored.
       if (attribute && IGNORED_IN_VALUE.has(attribute.name) && path.subAttribute === undefined) continue;
-      const target = this.resolve(path, key);
+      const target = this.resolve(path, shorten(key));
       if (isServerOwned(target)) continue;
       this.applyPlain(op, target, item, true);
     }
@@ -519,9 +521,14 @@ function isServerOwned(target: Target): boolean {
   return target.extension === undefined && target.sub === undefined && target.attribute.name === 'schemas';
 }
 
+/** Error details quote the client's path; a hostile one could be as long as the body. */
+function shorten(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
+}
+
 function printName(path: AttributePath): string {
   const base = path.schema === undefined ? path.attribute : `${path.schema}:${path.attribute}`;
-  return path.subAttribute === undefined ? base : `${base}.${path.subAttribute}`;
+  return shorten(path.subAttribute === undefined ? base : `${base}.${path.subAttribute}`);
 }
 
 function splitDotted(text: string): { attribute: string; subAttribute?: string } {

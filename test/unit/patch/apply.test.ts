@@ -446,6 +446,22 @@ describe('errors', () => {
     expect(changedAttributes).toEqual(['nickName']);
   });
 
+  it('error details quote at most a bounded part of a hostile path or key', () => {
+    const long = `a${'b'.repeat(50_000)}`;
+    const byPath = expectScimError(
+      () => patchUser(storedUser(), ops({ op: 'replace', path: long, value: 'x' })),
+      400,
+      'invalidPath',
+    );
+    const byKey = expectScimError(
+      () => patchUser(storedUser(), ops({ op: 'replace', value: { [long]: 'x' } })),
+      400,
+      'invalidPath',
+    );
+    expect(byPath.detail.length).toBeLessThan(400);
+    expect(byKey.detail.length).toBeLessThan(400);
+  });
+
   it('remove without a path is 400 noTarget', () => {
     expectScimError(() => patchUser(storedUser(), ops({ op: 'remove' })), 400, 'noTarget');
   });
