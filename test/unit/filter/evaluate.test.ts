@@ -132,6 +132,13 @@ describe('matchesFilter: RFC 7644 §3.4.2.2 semantics', () => {
     );
   });
 
+  test('a date without a time is midnight UTC, a time without an offset is UTC', () => {
+    expect(matches('meta.created gt "2024-05-01"')).toBe(true);
+    expect(matches('meta.created lt "2024-05-02"')).toBe(true);
+    expect(matches('meta.created eq "2024-05-01T10:00:00"')).toBe(true);
+    expect(matches('meta.created eq "2024-05-01t10:00:00.000z"')).toBe(true);
+  });
+
   test('dateTime sw compares the stored text', () => {
     expect(matches('meta.created sw "2024-05"')).toBe(true);
   });
@@ -262,6 +269,8 @@ describe('type errors are 400 invalidFilter before any resource is read', () => 
       'meta.created gt "yesterday"',
       'meta.created: is a dateTime; compare it with an RFC 3339 timestamp string',
     ],
+    ['meta.created gt "1"', 'meta.created: is a dateTime; compare it with an RFC 3339 timestamp string'],
+    ['meta.created gt 20240501', 'meta.created: is a dateTime; compare it with an RFC 3339 timestamp string'],
     ['title gt null', 'title: null can only be compared with "eq" or "ne"'],
     ['emails[primary lt true]', 'primary: is a boolean; "lt" is not defined for booleans'],
   ])('%s', (filter, detail) => {
