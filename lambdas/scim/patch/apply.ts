@@ -7,10 +7,12 @@
  * lets every Okta and Entra request shape be unit-tested and fuzzed here.
  *
  * Hand-written rather than the `scim-patch` package: that package applies group `members`
- * edits to an array (the store keeps one item per member), treats Entra's `Remove members`
- * with a value list as "remove all", does not create elements for `emails[type eq "work"]`
- * targets that do not exist yet, and knows nothing of our registry's mutability or extension
- * layout.
+ * edits to an array (the store keeps one item per member), has had Entra's `Remove members`
+ * with a value list reported as removing everyone (its issue #959), answers a `Replace` of
+ * `emails[type eq "work"].value` with no matching element with noTarget (its issue #74; Entra
+ * sends exactly that for a work email that does not exist yet), and knows nothing of our
+ * registry's mutability, case rules or extension layout, which would need an adapter on each
+ * side of it.
  *
  * Layout assumed (the schema module's canonical form): core attributes at the top level,
  * extension attributes in an object under the extension's URN (RFC 7643 §3.3).
