@@ -195,6 +195,26 @@ describe('members and tenants', () => {
     expect(byId.get(plain)).toBe('jsmith');
   });
 
+  it('User.groups lists the groups from the inverted index; deleting the user removes its memberships', async () => {
+    const member = await createUser('groups-of-user');
+    const other = await createUser('groups-of-user-other');
+    const g1 = await createGroup('User groups one', [member, other]);
+    const g2 = await createGroup('User groups two', [member]);
+    const user = await client.request('GET', `/Users/${member}`);
+    expect(user.status).toBe(200);
+    const groups = user.body.groups as { value: string; display: string; $ref: string }[];
+    expect(groups.map((g) => g.value).sort()).toEqual([g1, g2].sort());
+    expect(groups.find((g) => g.value === g1)).toMatchObject({
+      display: 'User groups one',
+      $ref: `http://scim.test/scim/v2/Groups/${g1}`,
+    });
+    expect((await client.request('DELETE', `/Users/${member}`)).status).toBe(204);
+    expect(await storedMembers(g1)).toEqual([other]);
+    expect(await storedMembers(g2)).toEqual([]);
+    const group = await client.request('GET', `/Groups/${g1}`);
+    expect(group.body.members.map((m: { value: string }) => m.value)).toEqual([other]);
+  });
+
   it('members[display eq "…"] removes the matching members only', async () => {
     const a = await createUser('display-a', undefined, { displayName: 'Remove Me' });
     const b = await createUser('display-b');
