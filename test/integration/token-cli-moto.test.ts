@@ -28,6 +28,8 @@ function onPath(command: string): boolean {
 }
 
 const MOTO = onPath('moto_server');
+// Each test starts real CLI processes (tsx compiles on start); a loaded CI machine needs room.
+jest.setTimeout(180_000);
 if (!MOTO) {
   // The skip must be visible in the test output, not only as a skipped count.
   console.warn(
@@ -88,7 +90,7 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
         credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
       });
       await client.send(new CreateSecretCommand({ Name: secretId, SecretString: '{"tokens":[]}' }));
-    }, 60_000);
+    }, 120_000);
 
     afterAll(() => {
       client?.destroy();
