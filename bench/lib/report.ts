@@ -97,7 +97,7 @@ export function renderTables(results: BenchResults): string {
   else if (lat.unavailable) out.push(`_Not available: ${cell(lat.unavailable)}_`, '');
   else {
     out.push(
-      `Closed loop over keep-alive HTTP, after 50 warm-up requests; the floor is a raw GetItem of the same items from the same process. Target: get by id p50 ≤ ${lat.targetRatio}× the floor (concurrency 1): ${mark(lat.verdict)}. Measured ${lat.measuredAt}.`,
+      `Closed loop over keep-alive HTTP, after 30 warm-up requests; the floor is a raw GetItem of the same items from the same process. Target: get by id p50 ≤ ${lat.targetRatio}× the floor (concurrency 1): ${mark(lat.verdict)}. Measured ${lat.measuredAt}.`,
       '',
       '| operation | concurrency | requests | p50 | p95 | p99 | req/s | p50 ÷ floor p50 | errors |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---|',

@@ -6,7 +6,7 @@ import type { BenchEnv, BenchTenant } from './env';
 import { expectStatus } from './http-client';
 import { progress, runPool, userBody } from './util';
 
-export const SEED_CONCURRENCY = 24;
+export const SEED_CONCURRENCY = Number(process.env.BENCH_SEED_CONCURRENCY) || 16;
 
 const pools = new Map<BenchTenant, string[]>();
 

@@ -24,7 +24,7 @@ import {
 } from '../lib/util';
 
 const CONCURRENCIES = [1, 16] as const;
-const WARMUP = 50;
+const WARMUP = 30;
 const TARGET_RATIO = 1.5;
 
 interface Workload {
@@ -35,7 +35,7 @@ interface Workload {
 
 export async function runLatencySection(env: BenchEnv, options: { large: boolean }): Promise<LatencySection> {
   const started = Date.now();
-  const requestsAt = (c: number) => (c === 1 ? 400 : 1000) * (options.large ? 2 : 1);
+  const requestsAt = (c: number) => (c === 1 ? 200 : 640) * (options.large ? 2 : 1);
   const base = { measuredAt: new Date().toISOString(), large: options.large, targetRatio: TARGET_RATIO };
   let pool: string[];
   try {
