@@ -97,6 +97,7 @@ export function createSchemaRegistry(
 
   const resourceTypes = new Map<ResourceTypeName, ResourceTypeDefinition>();
   const indexes = new Map<ResourceTypeName, TypeIndex>();
+  const lookups = new Map<ResourceTypeName, AttributeLookup>();
   for (const name of ['User', 'Group'] as const) {
     const { core, extensions } = perType[name];
     resourceTypes.set(name, {
@@ -131,14 +132,21 @@ export function createSchemaRegistry(
     },
     extension: (rt, urn) => index(rt).extensions.get(urn.toLowerCase())?.schema,
     resolve: (rt, path) => resolveIn(index(rt), path),
+    // One lookup function per resource type: compileFilter caches compiled filters per lookup,
+    // so handing out the same function is what makes that cache hit.
     lookup(rt) {
-      const idx = index(rt);
-      return (path) => {
-        const resolved = resolveIn(idx, path);
-        if (!resolved) return undefined;
-        if (path.subAttribute !== undefined) return resolved.subAttribute;
-        return resolved.attribute;
-      };
+      let lookup = lookups.get(rt);
+      if (!lookup) {
+        const idx = index(rt);
+        lookup = (path) => {
+          const resolved = resolveIn(idx, path);
+          if (!resolved) return undefined;
+          if (path.subAttribute !== undefined) return resolved.subAttribute;
+          return resolved.attribute;
+        };
+        lookups.set(rt, lookup);
+      }
+      return lookup;
     },
     parsePath: (rt, name) => parsePathIn(index(rt), name),
   };
