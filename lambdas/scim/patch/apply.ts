@@ -121,7 +121,7 @@ class Engine {
       return;
     }
     const target = this.resolve(path.path, where);
-    if (isServerOwned(target)) return;
+    if (isIgnoredTarget(target)) return;
     if (path.valueFilter) {
       this.applyFiltered(op, target, path, operation, where);
     } else {
@@ -257,7 +257,7 @@ class Engine {
       // Okta echoes the group's `id` when renaming; read-only fields of the value are ignored.
       if (attribute && IGNORED_IN_VALUE.has(attribute.name) && path.subAttribute === undefined) continue;
       const target = this.resolve(path, shorten(key));
-      if (isServerOwned(target)) continue;
+      if (isIgnoredTarget(target)) continue;
       this.applyPlain(op, target, item, true);
     }
   }
@@ -518,8 +518,13 @@ class Engine {
 
 // --- helpers -------------------------------------------------------------------------------
 
-function isServerOwned(target: Target): boolean {
-  // `schemas` is recomputed from the attributes present; `id` and `meta` belong to the server.
+/**
+ * Targets accepted but not written: `schemas` is recomputed from the attributes present, and
+ * attributes that are never returned (password) are never stored (DESIGN.md §5), so Okta's
+ * password sync succeeds without keeping the secret or reporting a change.
+ */
+function isIgnoredTarget(target: Target): boolean {
+  if (target.attribute.returned === 'never' || target.sub?.returned === 'never') return true;
   return target.extension === undefined && target.sub === undefined && target.attribute.name === 'schemas';
 }
 

@@ -28,6 +28,20 @@ describe('Okta user PATCH (OIN flavour)', () => {
   });
 });
 
+describe('Okta password sync', () => {
+  it('Okta password sync (body shape not shown in Okta docs): accepted, nothing stored or reported as changed', () => {
+    const user = storedUser();
+    for (const body of [
+      ops({ op: 'replace', value: { password: 'n3wP@ss' } }),
+      ops({ op: 'replace', path: 'password', value: 'n3wP@ss' }),
+    ]) {
+      const { resource, changedAttributes } = patchUser(user, body);
+      expect(resource).not.toHaveProperty('password');
+      expect(changedAttributes).toEqual([]);
+    }
+  });
+});
+
 describe('Okta group push', () => {
   it('Okta: rename with the group id inside the value ignores the id', () => {
     const group = storedGroup();
