@@ -30,14 +30,18 @@ const DOC_FILE = resolve(process.env.BENCH_DOC_FILE ?? join(ROOT, 'docs', 'BENCH
 interface Options {
   readonly large: boolean;
   readonly only: SectionName | undefined;
+  /** Regenerate docs/BENCHMARKS.md from the saved results without measuring anything. */
+  readonly reportOnly: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
   let large = false;
+  let reportOnly = false;
   let only: SectionName | undefined;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     if (arg === '--large') large = true;
+    else if (arg === '--report-only') reportOnly = true;
     else if (arg === '--only' || arg.startsWith('--only=')) {
       let value = arg.slice('--only='.length);
       if (!arg.includes('=')) {
@@ -50,16 +54,23 @@ function parseArgs(argv: readonly string[]): Options {
       only = value as SectionName;
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'npm run bench [-- --large] [-- --only <cost|import|latency|cold-start|large-group>]\n',
+        'npm run bench [-- --large] [-- --only <cold-start|import|cost|large-group|latency>] [-- --report-only]\n',
       );
       process.exit(0);
     } else throw new Error(`Unknown argument ${arg}`);
   }
-  return { large, only };
+  return { large, only, reportOnly };
 }
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  if (options.reportOnly) {
+    const saved = loadPrevious();
+    if (!saved) throw new Error(`No results in ${RESULTS_FILE} yet: run npm run bench first`);
+    updateDocument(DOC_FILE, renderTables(saved));
+    note(`Regenerated ${DOC_FILE} from ${RESULTS_FILE}.`);
+    return;
+  }
   const wanted = SECTION_NAMES.filter((s) => !options.only || s === options.only);
   const started = Date.now();
   const previous = loadPrevious();
