@@ -76,7 +76,7 @@ export async function runColdStartSection(options: {
   spawns?: number;
 }): Promise<ColdStartSection> {
   const started = Date.now();
-  const spawns = options.spawns ?? (options.large ? 20 : 10);
+  const spawns = options.spawns ?? (options.large ? 15 : 8);
   const root = resolve(__dirname, '..', '..');
   const out = mkdtempSync(join(tmpdir(), 'scim-bench-bundles-'));
   try {
