@@ -295,14 +295,36 @@ export async function replaceGroupResource(
 ): Promise<GroupResult> {
   const resource = parseResourceInput('Group', body, ctx.registry);
   const ids = memberIdsOf(resource);
-  await mustGetGroup(ctx, id); // 404 before member look-ups
+  const first = await mustGetGroup(ctx, id); // 404 before member look-ups
   const details: Map<string, MemberDetail> = ids.length > 0 ? await requireUsers(ctx.store, ids) : new Map();
-  let stored = await withRetries(async () => replaceGroup(ctx.store, await mustGetGroup(ctx, id), resource));
+  let read: StoredGroup | undefined = first;
+  let stored = await withRetries(async () => {
+    const current = read ?? (await mustGetGroup(ctx, id));
+    read = undefined; // a retry re-reads
+    // Okta (AIW) sends a PUT for every membership change: unchanged attributes are not rewritten.
+    if (sameAttributes(current.resource, resource)) return current;
+    return replaceGroup(ctx.store, current, resource);
+  });
   const { added, removed } = await setMemberships(ctx.store, id, ids);
   if (added + removed > 0) stored = await recordMembershipChange(ctx, id);
   const members = ids.map((uid) => memberReference(ctx.baseUrl, uid, details.get(uid)));
   return present(ctx, stored, projection, membersRequested(ctx, projection) ? members : undefined);
 }
+
+/** Canonical JSON (keys sorted) of the stored attributes, members aside. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([key, v]) => key !== 'members' && v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, v]) => `${JSON.stringify(key)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const sameAttributes = (stored: JsonObject, input: JsonObject): boolean =>
+  canonicalJson(stored) === canonicalJson(input);
 
 /** Element-relative lookup for `members[<filter>]`: `display` means members.display. */
 function memberElementLookup(groupLookup: AttributeLookup): AttributeLookup {
