@@ -35,6 +35,14 @@ const props: ScimStackProps = {
     ? { tableKey: context('tableKey') === 'create' ? 'create' : { keyArn: String(context('tableKey')) } }
     : {}),
   ...(context('alarmEmail') ? { alarmEmail: context('alarmEmail') } : {}),
+  ...(context('changeEvents') === 'false'
+    ? { changeEvents: false as const }
+    : context('eventsIncludeResource') === 'true'
+      ? { changeEvents: { includeResource: true } }
+      : {}),
+  ...(context('activityRetentionDays') !== undefined
+    ? { activityRetentionDays: Number(context('activityRetentionDays')) }
+    : {}),
   ...(context('domainName') && context('certificateArn')
     ? {
         customDomain: {

@@ -37,9 +37,11 @@ export const HANDLER_BUNDLE = {
   legalComments: 'none',
 } as const;
 
-/** The handler module of each API function. */
-export function handlerEntry(target: RouteTarget): string {
-  return join(PROJECT_ROOT, 'lambdas', 'handlers', `${target}.ts`);
+/** Handler modules that become functions: the API targets and the stream publisher. */
+export type HandlerName = RouteTarget | 'events';
+
+export function handlerEntry(name: HandlerName): string {
+  return join(PROJECT_ROOT, 'lambdas', 'handlers', `${name}.ts`);
 }
 
 /** Options for NodejsFunction: local esbuild from npm, never Docker. */

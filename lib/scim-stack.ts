@@ -13,6 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RouteTarget } from '../lambdas/routes';
 import { defaultSchemaRegistry, SCHEMA_EXTENSIONS_ENV } from '../lambdas/scim/schema/registry';
+import { ChangeEvents } from './constructs/change-events';
 import { ScimAlarms } from './constructs/scim-alarms';
 import { ScimApi } from './constructs/scim-api';
 import { ScimFunction, type ScimFunctionSettings } from './constructs/scim-function';
@@ -27,6 +28,7 @@ export const OUTPUTS = {
   tableName: 'TableName',
   customDomainTarget: 'CustomDomainTarget',
   alarmTopicArn: 'AlarmTopicArn',
+  eventBusName: 'EventBusName',
 } as const;
 
 export const API_TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery'];
@@ -58,6 +60,13 @@ export interface ScimStackProps extends StackProps {
   readonly stageName?: string;
   /** Function memory (MB); default 1024 (more memory is more CPU: faster cold starts). */
   readonly memorySize?: number;
+  /**
+   * Change events on the stack's EventBridge bus (docs/EVENTS.md); default on. `includeResource`
+   * adds the stored SCIM resource (personal data) to each event.
+   */
+  readonly changeEvents?: false | { readonly includeResource?: boolean };
+  /** Days provisioning activity is kept (docs/EVENTS.md); default 90, 0 turns it off. */
+  readonly activityRetentionDays?: number;
   /** Powertools log level; default INFO. */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
@@ -69,6 +78,7 @@ export class ScimStack extends Stack {
   readonly api: ScimApi;
   readonly alarms: ScimAlarms;
   readonly waf?: ScimWaf;
+  readonly changeEvents?: ChangeEvents;
 
   constructor(scope: Construct, id: string, props: ScimStackProps = {}) {
     super(scope, id, props);
@@ -104,6 +114,9 @@ export class ScimStack extends Stack {
       // Below API Gateway's 29 s integration limit, so a slow request ends as our error, not a 504.
       timeout: Duration.seconds(25),
       logLevel: props.logLevel ?? 'INFO',
+      ...(props.activityRetentionDays !== undefined
+        ? { activityRetentionDays: wholeDays(props.activityRetentionDays) }
+        : {}),
     };
     const make = (target: RouteTarget) =>
       new ScimFunction(this, `${target[0]?.toUpperCase()}${target.slice(1)}`, {
@@ -163,11 +176,26 @@ export class ScimStack extends Stack {
       });
     }
 
+    if (props.changeEvents !== false) {
+      this.changeEvents = new ChangeEvents(this, 'Events', {
+        table: this.table.table,
+        includeResource: props.changeEvents?.includeResource ?? false,
+        logRetention,
+        logRemovalPolicy: removalPolicy,
+        tracing,
+        logLevel: settings.logLevel,
+      });
+    }
+
     this.alarms = new ScimAlarms(this, 'Alarms', {
       api: this.api.api,
-      functions: fns,
+      functions: {
+        ...fns,
+        ...(this.changeEvents ? { events: this.changeEvents.function } : {}),
+      },
       table: this.table.table,
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+      ...(this.changeEvents ? { deadLetterMetric: this.changeEvents.deadLetterMetric } : {}),
     });
 
     new CfnOutput(this, OUTPUTS.baseUrl, { value: baseUrl, description: 'SCIM base URL for Okta/Entra' });
@@ -177,7 +205,19 @@ export class ScimStack extends Stack {
     });
     new CfnOutput(this, OUTPUTS.tableName, { value: this.table.table.tableName });
     new CfnOutput(this, OUTPUTS.alarmTopicArn, { value: this.alarms.topic.topicArn });
+    if (this.changeEvents) {
+      new CfnOutput(this, OUTPUTS.eventBusName, {
+        value: this.changeEvents.bus.eventBusName,
+        description: 'EventBridge bus with the directory change events (source scim.directory)',
+      });
+    }
   }
+}
+
+function wholeDays(days: number): number {
+  if (!Number.isInteger(days) || days < 0)
+    throw new Error('activityRetentionDays must be a whole number ≥ 0');
+  return days;
 }
 
 /** Builds the registry from the extensions the way a function will at start-up: a bad config fails synth. */

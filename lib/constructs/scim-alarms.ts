@@ -24,6 +24,8 @@ export interface ScimAlarmsProps {
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   readonly table: dynamodb.ITable;
   readonly alarmEmail?: string;
+  /** Change-event batches that exhausted their retries (dead-letter queue depth). */
+  readonly deadLetterMetric?: cloudwatch.IMetric;
   /** p99 latency threshold; default 5 s. */
   readonly latencyP99Threshold?: Duration;
 }
@@ -90,6 +92,14 @@ export class ScimAlarms extends Construct {
         threshold: 1,
         evaluationPeriods: 1,
         alarmDescription: `The ${name} function was throttled (account or reserved concurrency).`,
+      });
+    }
+    if (props.deadLetterMetric) {
+      this.add('ChangeEventsDeadLetters', {
+        metric: props.deadLetterMetric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        alarmDescription: 'Change events could not be published after retries; see the dead-letter queue.',
       });
     }
     this.add('TableThrottles', {

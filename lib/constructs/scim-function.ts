@@ -77,6 +77,8 @@ export interface ScimFunctionSettings {
   readonly memorySize: number;
   readonly timeout: Duration;
   readonly logLevel: string;
+  /** ACTIVITY_RETENTION_DAYS for the functions that record activity (users, groups). */
+  readonly activityRetentionDays?: number;
 }
 
 export interface ScimFunctionProps {
@@ -91,6 +93,13 @@ const RUNTIMES: Readonly<Record<number, lambda.Runtime>> = {
   22: lambda.Runtime.NODEJS_22_X,
   24: lambda.Runtime.NODEJS_24_X,
 };
+
+/** The Lambda runtime matching the bundling target. */
+export function lambdaRuntime(): lambda.Runtime {
+  const runtime = RUNTIMES[NODE_MAJOR];
+  if (!runtime) throw new Error(`No Lambda runtime mapped for Node.js ${NODE_MAJOR}`);
+  return runtime;
+}
 
 export class ScimFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
@@ -127,6 +136,10 @@ export class ScimFunction extends Construct {
       POWERTOOLS_LOG_LEVEL: settings.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
       ...(settings.schemaExtensionsJson ? { [SCHEMA_EXTENSIONS_ENV]: settings.schemaExtensionsJson } : {}),
+      // Activity items are table writes: only functions with table access record them.
+      ...(access === 'readWrite' && settings.activityRetentionDays !== undefined
+        ? { [ENV.activityRetentionDays]: String(settings.activityRetentionDays) }
+        : {}),
     };
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -156,12 +169,10 @@ export class ScimFunction extends Construct {
       });
     }
 
-    const runtime = RUNTIMES[NODE_MAJOR];
-    if (!runtime) throw new Error(`No Lambda runtime mapped for Node.js ${NODE_MAJOR}`);
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: handlerEntry(target),
       handler: 'handler',
-      runtime,
+      runtime: lambdaRuntime(),
       architecture: lambda.Architecture.ARM_64,
       memorySize: settings.memorySize,
       timeout: settings.timeout,

@@ -10,11 +10,16 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  DynamoDBBatchResponse,
+  DynamoDBStreamEvent,
+} from 'aws-lambda';
 import { build } from 'esbuild';
 import type { RouteTarget } from '../../lambdas/routes';
 import { ENV } from '../../lambdas/runtime';
-import { esbuildBuildOptions, handlerEntry } from '../../lib/bundling';
+import { esbuildBuildOptions, type HandlerName, handlerEntry } from '../../lib/bundling';
 import { writeDevTokens } from '../../local/dev-tokens';
 import { buildProxyEvent } from '../../local/http-server';
 import { createTestTable, type TestTable } from '../support/dynamo';
@@ -34,10 +39,11 @@ function nodeRequire(): (file: string) => unknown {
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
-// esbuild of three handlers takes ~10 s on a loaded machine.
+// esbuild of the four handlers takes ~10 s on a loaded machine.
 jest.setTimeout(120_000);
 
 const TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery'];
+const BUNDLED: readonly HandlerName[] = [...TARGETS, 'events'];
 const TOKEN = `bundle-test-${randomBytes(24).toString('hex')}`;
 const BASE = 'https://scim.example.test';
 
@@ -45,6 +51,7 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
   const outDir = mkdtempSync(join(tmpdir(), 'scim-bundles-'));
   const nativeRequire = nodeRequire();
   const handlers = new Map<RouteTarget, Handler>();
+  let publisher: ((event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>) | undefined;
   const sizes: Record<string, number> = {};
   // The bundles run in Node's realm and read its `process.env`, not jest's sandbox copy.
   let hostEnv: NodeJS.ProcessEnv = {};
@@ -66,24 +73,24 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
       [ENV.tokenSecretId]: undefined,
       AWS_REGION: 'us-east-1',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+      EVENT_BUS_NAME: 'bundle-test-bus',
     });
 
     const started = Date.now();
     await Promise.all(
-      TARGETS.map((target) =>
-        build(esbuildBuildOptions(handlerEntry(target), join(outDir, target, 'index.js'))),
-      ),
+      BUNDLED.map((name) => build(esbuildBuildOptions(handlerEntry(name), join(outDir, name, 'index.js')))),
     );
     const buildMs = Date.now() - started;
-    for (const target of TARGETS) {
-      const file = join(outDir, target, 'index.js');
-      sizes[target] = statSync(file).size;
+    for (const name of BUNDLED) {
+      const file = join(outDir, name, 'index.js');
+      sizes[name] = statSync(file).size;
       const loaded = nativeRequire(file) as { handler?: unknown };
-      if (typeof loaded.handler !== 'function') throw new Error(`${target} bundle exports no handler`);
-      handlers.set(target, loaded.handler as Handler);
+      if (typeof loaded.handler !== 'function') throw new Error(`${name} bundle exports no handler`);
+      if (name === 'events') publisher = loaded.handler as typeof publisher;
+      else handlers.set(name, loaded.handler as Handler);
     }
     process.stdout.write(
-      `bundle sizes (minified bytes): ${JSON.stringify(sizes)}; esbuild of 3 handlers ${buildMs} ms\n`,
+      `bundle sizes (minified bytes): ${JSON.stringify(sizes)}; esbuild of ${BUNDLED.length} handlers ${buildMs} ms\n`,
     );
   });
 
@@ -136,7 +143,7 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
   const json = (result: APIGatewayProxyResult) => JSON.parse(result.body) as Record<string, unknown>;
 
   it('every bundle is self-contained and within Lambda limits (no external SDK, < 5 MB)', () => {
-    for (const target of TARGETS) {
+    for (const target of BUNDLED) {
       expect(sizes[target]).toBeGreaterThan(10_000);
       expect(sizes[target]).toBeLessThan(5 * 1024 * 1024);
       expect(statSync(join(outDir, target, 'index.js.map')).size).toBeGreaterThan(0);
@@ -215,6 +222,11 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
     const page = json(listed);
     expect(page).toMatchObject({ totalResults: 1, startIndex: 1 });
     expect((page.Resources as { id: string }[])[0]?.id).toBe(id);
+  });
+
+  it('events bundle: loads and answers a stream batch without changes with no failures', async () => {
+    if (!publisher) throw new Error('no events handler');
+    await expect(publisher({ Records: [] })).resolves.toEqual({ batchItemFailures: [] });
   });
 
   it('groups bundle: loads and answers a request with SCIM JSON (404 for an unknown group)', async () => {

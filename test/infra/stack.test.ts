@@ -150,6 +150,8 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
     expect(all.length).toBeGreaterThan(0);
     for (const statement of all) {
       for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
+      // The one exception: ListStreams has no resource-level permission (event source mapping).
+      if (actionsOf(statement).join() === 'dynamodb:ListStreams') continue;
       expect(resourcesOf(statement)).not.toContain('*');
     }
     // No function role carries a managed policy (e.g. AWSLambdaBasicExecutionRole on all log groups).
@@ -287,7 +289,9 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
   it('alarms: API 5xx, p99 latency, errors and throttles per function, DynamoDB throttles, all to the encrypted topic', () => {
     const topicId = logicalId(stack, stack.alarms.topic);
     const alarms = resources(template, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(2 + 2 * TARGETS.length + 1);
+    // API 5xx + p99, errors + throttles of the 3 API functions and the events publisher,
+    // change-event dead letters, DynamoDB throttles.
+    expect(alarms).toHaveLength(2 + 2 * (TARGETS.length + 1) + 1 + 1);
     for (const [, alarm] of alarms) expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: topicId }]);
     const metrics = alarms.map(([, a]) => String(a.Properties?.MetricName ?? 'expression'));
     expect(metrics).toEqual(
@@ -301,6 +305,49 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
         ]),
       },
     });
+  });
+
+  it('change events: the stream feeds the publisher with partial-failure retries and a DLQ; it may only read this stream, put on this bus, send to this queue', () => {
+    const events = stack.changeEvents;
+    if (!events) throw new Error('change events are on by default');
+    const busId = logicalId(stack, events.bus);
+    const queueId = logicalId(stack, events.deadLetters);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [tableId, 'StreamArn'] },
+      FunctionName: { Ref: logicalId(stack, events.function) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      StartingPosition: 'TRIM_HORIZON',
+      MaximumRetryAttempts: 10,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+    });
+    const statements = roleStatements(template, logicalId(stack, events.role));
+    const byAction = statements.map((st) => ({ actions: actionsOf(st).sort(), resources: resourcesOf(st) }));
+    expect(byAction).toEqual(
+      expect.arrayContaining([
+        { actions: ['events:PutEvents'], resources: [{ 'Fn::GetAtt': [busId, 'Arn'] }] },
+        {
+          actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+          resources: [{ 'Fn::GetAtt': [tableId, 'StreamArn'] }],
+        },
+      ]),
+    );
+    const all = statements.flatMap(actionsOf);
+    expect(all.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+    ]);
+    expect(all.filter((a) => !/^(dynamodb|events|sqs|logs):/.test(a))).toEqual([]);
+    for (const st of statements.filter((x) => actionsOf(x).some((a) => a.startsWith('sqs:')))) {
+      expect(resourcesOf(st)).toEqual([{ 'Fn::GetAtt': [queueId, 'Arn'] }]);
+    }
+    const fn = template.toJSON().Resources[logicalId(stack, events.function)];
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      EVENT_BUS_NAME: { Ref: busId },
+      EVENTS_INCLUDE_RESOURCE: 'false',
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
   });
 
   it('outputs: ScimBaseUrl ends in /scim/v2, TokenSecretArn and TableName for the token CLI', () => {
@@ -361,6 +408,8 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
       throttlingRateLimit: 20,
       throttlingBurstLimit: 40,
       tokenCacheTtlSeconds: 30,
+      changeEvents: { includeResource: true },
+      activityRetentionDays: 30,
       removalPolicy: RemovalPolicy.DESTROY,
       env: { account: '123456789012', region: 'eu-west-1' },
     });
@@ -430,11 +479,26 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
       expect(fn.Properties.Environment.Variables[ENV.tokenCacheTtl]).toBe('30');
       expect(JSON.parse(fn.Properties.Environment.Variables.SCIM_SCHEMA_EXTENSIONS)).toEqual(extensions);
+      // Activity is a table write: only functions with table access get the setting.
+      expect(fn.Properties.Environment.Variables[ENV.activityRetentionDays]).toBe(
+        target === 'discovery' ? undefined : '30',
+      );
     }
+    const publisher = template.toJSON().Resources[logicalId(stack, stack.changeEvents?.function ?? stack)];
+    expect(publisher.Properties.Environment.Variables.EVENTS_INCLUDE_RESOURCE).toBe('true');
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'ops@example.com',
     });
+  });
+
+  it('changeEvents: false leaves out the bus, the publisher and its queue', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const bare = Template.fromStack(new ScimStack(app, 'NoEvents', { changeEvents: false }));
+    bare.resourceCountIs('AWS::Events::EventBus', 0);
+    bare.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    bare.resourceCountIs('AWS::SQS::Queue', 0);
+    bare.resourceCountIs('AWS::Lambda::Function', 3);
   });
 
   it('removalPolicy DESTROY lifts deletion protection so the stack can really be deleted', () => {

@@ -1,0 +1,140 @@
+/**
+ * Change events (docs/EVENTS.md): the table's stream → a publisher function → the stack's own
+ * EventBridge bus. Events are derived from committed writes, so a failed request emits nothing
+ * and a crash after a write misses nothing.
+ *
+ * Failure handling follows the handler's contract: it reports the first record it could not
+ * publish (ReportBatchItemFailures), Lambda retries from there a bounded number of times, then
+ * the batch's stream coordinates go to an encrypted dead-letter queue, whose depth is an alarm.
+ * Permissions: read this table's stream, put events on this bus, send to this queue; nothing else.
+ */
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EVENTS_ENV } from '../../lambdas/handlers/events';
+import { handlerEntry, nodejsBundlingOptions } from '../bundling';
+import { lambdaRuntime } from './scim-function';
+
+export interface ChangeEventsProps {
+  readonly table: dynamodb.ITable;
+  /** Put the stored SCIM resource in `detail.resource` (personal data); default false. */
+  readonly includeResource: boolean;
+  readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+  readonly tracing: boolean;
+  readonly logLevel: string;
+}
+
+export class ChangeEvents extends Construct {
+  readonly bus: events.EventBus;
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly deadLetters: sqs.Queue;
+  readonly logGroup: logs.LogGroup;
+  /** Alarm-worthy metric: batches that exhausted their retries. */
+  readonly deadLetterMetric: cloudwatch.IMetric;
+
+  constructor(scope: Construct, id: string, props: ChangeEventsProps) {
+    super(scope, id);
+    if (!props.table.tableStreamArn) throw new Error('Change events need the table stream');
+
+    this.bus = new events.EventBus(this, 'Bus', { description: 'SCIM directory change events' });
+    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    for (const id of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
+      Validations.of(this.deadLetters).acknowledge({
+        id,
+        reason:
+          'This queue is itself the dead-letter destination of the stream publisher (stream coordinates of failed batches); a dead-letter queue of a dead-letter queue has no reader.',
+      });
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'SCIM change-event publisher: read the table stream, put events on the bus',
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    // Stream read (DescribeStream, GetRecords, GetShardIterator on this stream; ListStreams) and
+    // SendMessage on the queue are granted by the event source mapping below.
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: `dynamodb:ListStreams has no resource-level permission (the Lambda event source mapping needs it); the stream itself is only readable through the statement on this table stream ARN.${
+        props.tracing
+          ? ' X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions either.'
+          : ''
+      }`,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [this.bus.eventBusArn] }),
+    );
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: handlerEntry('events'),
+      handler: 'handler',
+      runtime: lambdaRuntime(),
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.seconds(60),
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        [EVENTS_ENV.busName]: this.bus.eventBusName,
+        [EVENTS_ENV.includeResource]: String(props.includeResource),
+        POWERTOOLS_SERVICE_NAME: 'scim-events',
+        POWERTOOLS_LOG_LEVEL: props.logLevel,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: nodejsBundlingOptions(),
+      tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      description: 'SCIM change events: table stream to EventBridge',
+    });
+    this.function.addEventSource(
+      new sources.DynamoEventSource(props.table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+        retryAttempts: 10,
+        onFailure: new sources.SqsDlq(this.deadLetters),
+      }),
+    );
+    // Only the stream invokes it; the event source mapping handles failures (DLQ above).
+    for (const id of ['Serverless-LambdaDLQ', 'Serverless-LambdaAsyncFailureDestination']) {
+      Validations.of(this.function).acknowledge({
+        id,
+        reason:
+          'Invoked only by the DynamoDB stream event source mapping, whose on-failure destination is the dead-letter queue of this construct; there are no asynchronous invocations.',
+      });
+    }
+    if (!props.tracing) {
+      Validations.of(this.function).acknowledge({
+        id: 'Serverless-LambdaTracing',
+        reason: 'X-Ray tracing is an opt-in stack prop (tracing: true): it adds cost per request.',
+      });
+    }
+    this.deadLetterMetric = this.deadLetters.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(5),
+      statistic: 'Maximum',
+    });
+  }
+}
