@@ -23,7 +23,7 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { logger } from '../observability/logger';
-import { parseTokenDocument, type TokenDocument } from './token-document';
+import { parseTokenDocumentReport, type TokenDocument } from './token-document';
 import { type TokenSource, TokenStoreUnavailableError } from './token-source';
 
 export interface SecretsManagerTokenSourceOptions {
@@ -92,12 +92,20 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
       throw unavailable(awsErrorName(error), { httpStatus: httpStatusOf(error) });
     }
     if (text === undefined) throw unavailable('secret has no SecretString');
+    let parsed: ReturnType<typeof parseTokenDocumentReport>;
     try {
-      return parseTokenDocument(text);
+      parsed = parseTokenDocumentReport(text);
     } catch {
       // Deliberately not the parse error: its message quotes the secret's text.
       throw unavailable('secret is not a valid token document');
     }
+    if (parsed.dropped > 0) {
+      logger.warn('Token records ignored as invalid', {
+        dropped: parsed.dropped,
+        secretId: options.secretId,
+      });
+    }
+    return parsed.document;
   };
 
   const unavailable = (reason: string, extra: Record<string, unknown> = {}): TokenStoreUnavailableError => {

@@ -33,6 +33,11 @@ export function isValidTenant(tenant: string): boolean {
  * than trusted; a document that is not JSON at all is an error (the caller fails closed).
  */
 export function parseTokenDocument(text: string): TokenDocument {
+  return parseTokenDocumentReport(text).document;
+}
+
+/** Same, also counting the records that were dropped, so callers can warn (without contents). */
+export function parseTokenDocumentReport(text: string): { document: TokenDocument; dropped: number } {
   const raw: unknown = JSON.parse(text);
   if (typeof raw !== 'object' || raw === null || !Array.isArray((raw as { tokens?: unknown }).tokens)) {
     throw new Error('token document must be an object with a "tokens" array');
@@ -59,5 +64,6 @@ export function parseTokenDocument(text: string): TokenDocument {
       });
     }
   }
-  return { tokens };
+  const total = (raw as { tokens: unknown[] }).tokens.length;
+  return { document: { tokens }, dropped: total - tokens.length };
 }

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EMPTY_TOKEN_DOCUMENT, parseTokenDocument, type TokenDocument } from '../auth/token-document';
+import { EMPTY_TOKEN_DOCUMENT, parseTokenDocumentReport, type TokenDocument } from '../auth/token-document';
 import { CliError } from './errors';
 import { serialize } from './secrets-manager-token-store';
 import type { Change } from './token-operations';
@@ -24,6 +24,8 @@ export interface LocalTokenStoreOptions {
   readonly dir: string;
   readonly staleLockMs?: number;
   readonly lockTimeoutMs?: number;
+  /** Told about stored records that do not validate (they are dropped on the next write). */
+  readonly onWarning?: (message: string) => void;
 }
 
 export function localTokenStore(options: LocalTokenStoreOptions): TokenStore {
@@ -40,11 +42,18 @@ export function localTokenStore(options: LocalTokenStoreOptions): TokenStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY_TOKEN_DOCUMENT;
       throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
     }
+    let parsed: ReturnType<typeof parseTokenDocumentReport>;
     try {
-      return parseTokenDocument(text);
+      parsed = parseTokenDocumentReport(text);
     } catch {
       throw new CliError(`${file} is not a token document ({"tokens": [...]}); fix or delete it`);
     }
+    if (parsed.dropped > 0) {
+      options.onWarning?.(
+        `${file} has ${parsed.dropped} invalid token record(s); the server ignores them and a write drops them`,
+      );
+    }
+    return parsed.document;
   };
 
   const acquire = async (): Promise<() => Promise<void>> => {

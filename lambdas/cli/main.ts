@@ -230,9 +230,10 @@ async function openStore(
   },
   io: CliIo,
 ): Promise<TokenStore> {
+  const onWarning = (message: string) => io.stderr(`scim-token: warning: ${message}\n`);
   if (values.local) {
     const { resolve } = await import('node:path');
-    return localTokenStore({ dir: resolve(io.cwd, values.dir ?? DEFAULT_LOCAL_DIR) });
+    return localTokenStore({ dir: resolve(io.cwd, values.dir ?? DEFAULT_LOCAL_DIR), onWarning });
   }
   const aws: AwsClientOptions = {
     ...(values.region !== undefined ? { region: values.region } : {}),
@@ -247,6 +248,7 @@ async function openStore(
   return secretsManagerTokenStore({
     client: (io.secretsManager ?? defaultSecretsManager)(aws),
     secretId,
+    onWarning,
     ...(io.backoffMs ? { backoffMs: io.backoffMs } : {}),
   });
 }

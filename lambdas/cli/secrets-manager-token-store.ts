@@ -25,7 +25,7 @@ import {
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { EMPTY_TOKEN_DOCUMENT, parseTokenDocument, type TokenDocument } from '../auth/token-document';
+import { EMPTY_TOKEN_DOCUMENT, parseTokenDocumentReport, type TokenDocument } from '../auth/token-document';
 import { CliError, describeAwsError } from './errors';
 import type { Change } from './token-operations';
 import type { TokenStore } from './token-store';
@@ -44,6 +44,8 @@ export interface SecretsManagerTokenStoreOptions {
   readonly secretId: string;
   /** Pause between attempts after losing a race (tests pass 0). */
   readonly backoffMs?: (attempt: number) => number;
+  /** Told about stored records that do not validate (they are dropped on the next write). */
+  readonly onWarning?: (message: string) => void;
 }
 
 export function secretsManagerTokenStore(options: SecretsManagerTokenStoreOptions): TokenStore {
@@ -71,7 +73,10 @@ export function secretsManagerTokenStore(options: SecretsManagerTokenStoreOption
       }
       throw describeAwsError(error, what);
     }
-    return { versionId: output.VersionId, document: parseStored(output.SecretString, what) };
+    return {
+      versionId: output.VersionId,
+      document: parseStored(output.SecretString, what, options.onWarning),
+    };
   };
 
   const stagesOf = async (versionId: string): Promise<string[]> => {
@@ -145,18 +150,29 @@ export function secretsManagerTokenStore(options: SecretsManagerTokenStoreOption
  * A fresh secret may hold nothing or `{}` (placeholder); anything else must be a token document,
  * or the CLI refuses to overwrite it.
  */
-function parseStored(text: string | undefined, what: string): TokenDocument {
+export function parseStored(
+  text: string | undefined,
+  what: string,
+  onWarning: ((message: string) => void) | undefined,
+): TokenDocument {
   if (text === undefined)
     throw new CliError(`${what} holds binary data, not a token document; refusing to touch it`);
   if (text.trim() === '' || text.trim() === '{}') return EMPTY_TOKEN_DOCUMENT;
+  let parsed: ReturnType<typeof parseTokenDocumentReport>;
   try {
-    return parseTokenDocument(text);
+    parsed = parseTokenDocumentReport(text);
   } catch {
     // Not the parse error's message: it would quote the secret.
     throw new CliError(
       `${what} does not hold a token document ({"tokens": [...]}); refusing to overwrite it`,
     );
   }
+  if (parsed.dropped > 0) {
+    onWarning?.(
+      `${what} has ${parsed.dropped} invalid token record(s); the service ignores them and this write drops them`,
+    );
+  }
+  return parsed.document;
 }
 
 export function serialize(document: TokenDocument): string {

@@ -384,6 +384,17 @@ describe('scim-token against Secrets Manager (aws-sdk-client-mock)', () => {
     expect(sm.currentText(SECRET)).toBe(before);
   });
 
+  it('warns about invalid records in the secret without printing them', async () => {
+    sm.createSecret(
+      'mixed',
+      JSON.stringify({ tokens: [{ id: 'broken', tenant: 'acme', sha256: 'not-a-hash-secretish' }] }),
+    );
+    const res = await run('create', '--secret-id', 'mixed', '--tenant', 'acme', '--label', 'x');
+    expect(res.code).toBe(0);
+    expect(res.stderr).toContain('1 invalid token record(s)');
+    expect(res.stderr).not.toContain('secretish');
+  });
+
   it('refuses to overwrite a secret that holds something other than a token document', async () => {
     sm.createSecret('other', '{"password":"hunter2"}');
     const res = await run('create', '--secret-id', 'other', '--tenant', 'acme', '--label', 'x');
