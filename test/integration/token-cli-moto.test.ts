@@ -11,6 +11,7 @@ import { delimiter, join } from 'node:path';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import {
   CreateSecretCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
@@ -162,6 +163,11 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
       const ids = await tokenIds();
       for (const r of runs) expect(ids).toContain(JSON.parse(r.stdout).id);
       expect(ids).toHaveLength(before.length + 4);
+      // The per-write staging labels were all removed again: only AWS's own labels remain.
+      const described = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
+      const labels = Object.values(described.VersionIdsToStages ?? {}).flat();
+      expect(labels.filter((l) => !l.startsWith('AWS'))).toEqual([]);
+      expect(labels.filter((l) => l === 'AWSCURRENT')).toHaveLength(1);
     });
 
     it('finds the secret through the stack output TokenSecretArn (--stack)', async () => {
