@@ -268,12 +268,15 @@ class Engine {
     operation: Pick<PatchOperation, 'hasValue' | 'value'>,
     where: string,
   ): void {
-    if (op === 'remove') {
+    if (op === 'remove' || isUnassign(operation.value)) {
+      const existing = this.resource[urn];
+      if (isRecord(existing)) {
+        for (const [name, value] of Object.entries(existing)) {
+          const definition = this.lookup({ schema: urn, attribute: name });
+          if (definition) assertMutable(definition, value, undefined, where);
+        }
+      }
       delete this.resource[urn];
-      return;
-    }
-    if (operation.value === null) {
-      if (op === 'replace' || op === 'add') delete this.resource[urn];
       return;
     }
     if (!isRecord(operation.value))

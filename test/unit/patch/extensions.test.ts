@@ -90,6 +90,13 @@ describe('configured extensions', () => {
     );
   });
 
+  it('removing the whole extension is refused while it holds an immutable value', () => {
+    const user = { ...storedUser(), [ACME]: { employeeSince: '2020-01-01T00:00:00Z', clearance: 'low' } };
+    expectScimError(() => patch(user, ops({ op: 'remove', path: ACME })), 400, 'mutability');
+    const removable = { ...storedUser(), [ACME]: { clearance: 'low' } };
+    expect(patch(removable, ops({ op: 'remove', path: ACME })).resource).not.toHaveProperty(ACME);
+  });
+
   it('an extension URN that is not configured is 400 invalidPath', () => {
     expectScimError(
       () =>
