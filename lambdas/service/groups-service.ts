@@ -83,6 +83,9 @@ import { groupEtag, groupRepresentation, memberReference } from './groups-repres
  */
 export const MAX_MEMBERS_PER_RESPONSE = 10_000;
 
+/** Most member ids one PATCH may name (add/remove/replace), the same bound as POST/PUT. */
+export const MAX_MEMBERS_PER_REQUEST = MAX_MEMBERS_PER_RESPONSE;
+
 /** Read-modify-write attempts of attribute writes before a lost race is reported as 409. */
 export const WRITE_ATTEMPTS = 6;
 
@@ -369,6 +372,15 @@ export async function patchGroupResource(
   // Parsed and split before any read: a malformed PATCH costs no DynamoDB request.
   const operations = parsePatchRequest(body, { schemas: [schemas.core, ...schemas.extensions] });
   const { memberChanges, attributeOperations } = splitMemberOperations(operations);
+  // Bounded like POST/PUT (memberIdsOf): one request's member ids cost ⌈n/100⌉ reads and
+  // ⌈n/25⌉ writes, so a 1 MB body of ids must not become minutes of work (added by hardening).
+  const requested = memberChanges.reduce((sum, c) => sum + ('ids' in c ? c.ids.length : 0), 0);
+  if (requested > MAX_MEMBERS_PER_REQUEST) {
+    throw badRequest(
+      'tooMany',
+      `A PATCH may add, remove or replace at most ${MAX_MEMBERS_PER_REQUEST} members; got ${requested}. Send them in batches`,
+    );
+  }
   const lookup = ctx.registry.lookup('Group');
   for (const change of memberChanges) {
     if (change.kind === 'removeWhere') compileFilter(change.filter, memberElementLookup(lookup)); // 400 early
