@@ -41,6 +41,7 @@ export async function runImportSection(env: BenchEnv, options: { large: boolean 
 }
 
 async function byStartIndex(client: ScimHttpClient, users: number, budget: number): Promise<PagingRun> {
+  let reported: number | undefined;
   const samples: PageSample[] = [];
   const ids = new Set<string>();
   let seen = 0;
@@ -53,6 +54,7 @@ async function byStartIndex(client: ScimHttpClient, users: number, budget: numbe
         'list users by startIndex',
       );
       const resources = (response.body?.Resources ?? []) as { id: string }[];
+      if (page === 1) reported = response.body?.totalResults as number | undefined;
       for (const r of resources) ids.add(r.id);
       seen += resources.length;
       samples.push(sample(page, response, resources.length, startIndex));
@@ -65,7 +67,11 @@ async function byStartIndex(client: ScimHttpClient, users: number, budget: numbe
   } catch (error) {
     return { mode: 'startIndex', supported: !(error instanceof NotAvailable), note: describeError(error) };
   }
-  return summarise('startIndex', samples, seen, ids.size, started);
+  const run = summarise('startIndex', samples, seen, ids.size, started);
+  // Okta stops paging at totalResults, so a wrong total loses users even when pages are right.
+  return reported === users
+    ? run
+    : { ...run, note: `totalResults was ${String(reported)}, expected ${users}` };
 }
 
 async function byCursor(client: ScimHttpClient, users: number, budget: number): Promise<PagingRun> {
