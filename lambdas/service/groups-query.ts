@@ -61,11 +61,9 @@ function memberReferences(node: FilterNode, registry: SchemaRegistry): FilterNod
 }
 
 /** `members[value eq "x"]` at the top level, the bracket form of `members.value eq "x"`. */
-function bracketMemberTerms(node: FilterNode, registry: SchemaRegistry): string[] | undefined {
+function bracketMemberTerms(node: FilterNode, registry: SchemaRegistry): string[] {
   if (node.kind === 'and') {
-    const left = bracketMemberTerms(node.left, registry);
-    const right = bracketMemberTerms(node.right, registry);
-    return [...(left ?? []), ...(right ?? [])];
+    return [...bracketMemberTerms(node.left, registry), ...bracketMemberTerms(node.right, registry)];
   }
   if (
     node.kind === 'valuePath' &&
@@ -98,7 +96,7 @@ export function planGroupQuery(filter: FilterNode, registry: SchemaRegistry): Gr
         (t) => t.target?.attribute === 'members' && t.target.sub === 'value' && typeof t.value === 'string',
       )
       .map((t) => t.value as string),
-    ...(bracketMemberTerms(filter, registry) ?? []),
+    ...bracketMemberTerms(filter, registry),
   ];
   if (memberReferences(filter, registry).length !== memberIds.length) {
     throw badRequest(

@@ -168,8 +168,9 @@ const DISPLAY_FIELDS: Projection = {
 
 /**
  * The ids among `userIds` that are NOT users of this tenant. Keys carry the tenant, so an id of
- * another tenant's user is simply not found. Only the keys are projected: the check costs one
- * read unit per 100 users… rounded per item (4 KB), never the whole user documents.
+ * another tenant's user is simply not found, and ids that are not UUIDv7 are never looked up.
+ * Only the key is projected: DynamoDB still bills each item read (per 4 KB), but the response
+ * carries no user documents.
  */
 export async function findUnknownUsers(
   ctx: MembershipContext,

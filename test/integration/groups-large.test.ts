@@ -8,6 +8,7 @@ import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type DynamoCost, parseCost } from '../../lambdas/observability/dynamo-cost';
 import { COST_HEADER } from '../../lambdas/observability/dynamo-cost-report';
 import { MAX_MEMBERS_PER_RESPONSE } from '../../lambdas/service/groups-service';
+import { createDocumentClient } from '../../lambdas/store/client';
 import { uuidv7 } from '../../lambdas/store/ids';
 import { groupKey, userKey, userListingPk } from '../../lambdas/store/keys';
 import { createScimTestClient, type ScimResponse, type ScimTestClient } from '../support/scim-client';
@@ -104,6 +105,14 @@ const removePatch = (id: string) => ({
 beforeAll(async () => {
   process.env.SCIM_COST_HEADER = '1';
   client = await createScimTestClient();
+  // The production client gives up on a DynamoDB call after 3 s (lambdas/store/client.ts), right
+  // for DynamoDB, but a DynamoDB Local shared by parallel jest workers can take longer to write
+  // a 25-item batch. This suite measures our request pattern, not that timeout, so it runs the
+  // same handlers over a client with a generous one.
+  const patient = createDocumentClient({ endpoint: client.table.endpoint, requestTimeoutMs: 120_000 });
+  client.table.db.destroy(); // drop() destroys the replacement instead
+  (client.runtime as { db: unknown }).db = patient;
+  (client.table as { db: unknown }).db = patient;
   const seedStart = performance.now();
   users = await seedUsers(MEMBERS + 4);
   timings['seed 10,004 users (direct BatchWrite)'] = Math.round(performance.now() - seedStart);
