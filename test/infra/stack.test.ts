@@ -7,7 +7,7 @@
  * optional prop switched on), so the file stays within a minute on a busy machine.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type CfnElement, RemovalPolicy, type Stack, Validations } from 'aws-cdk-lib';
@@ -46,6 +46,23 @@ function nagFindings(scope: IConstruct): string[] {
         v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`),
       ),
   );
+}
+
+/**
+ * cfn-lint's findings on a template file; `{status: 0, findings: ''}` when it is not installed
+ * (with a message saying so). W3005 (a DependsOn the GetAtt already implies) is how CDK orders
+ * a function after its role's policy; it is redundant, not wrong.
+ */
+function cfnLint(file: string): { status: number | null; findings: string } {
+  const version = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+  if (version.error || version.status !== 0) {
+    process.stdout.write('cfn-lint is not on the PATH: template lint skipped\n');
+    return { status: 0, findings: '' };
+  }
+  const lint = spawnSync('cfn-lint', ['--format', 'parseable', '--ignore-checks', 'W3005', '--', file], {
+    encoding: 'utf8',
+  });
+  return { status: lint.status, findings: lint.stdout.trim() };
 }
 
 /** Every acknowledgement recorded in the tree, with its reason. */
@@ -365,18 +382,7 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
   });
 
   it('cfn-lint: no errors or warnings on the synthesized template', () => {
-    const version = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
-    if (version.error || version.status !== 0) {
-      process.stdout.write('cfn-lint is not on the PATH: template lint skipped\n');
-      return;
-    }
-    const file = join(outdir, stack.templateFile);
-    // W3005 (a DependsOn the GetAtt already implies) is how CDK orders a function after its
-    // role's policy; it is redundant, not wrong.
-    const lint = spawnSync('cfn-lint', ['--format', 'parseable', '--ignore-checks', 'W3005', '--', file], {
-      encoding: 'utf8',
-    });
-    expect({ status: lint.status, findings: lint.stdout.trim() }).toEqual({ status: 0, findings: '' });
+    expect(cfnLint(join(outdir, stack.templateFile))).toEqual({ status: 0, findings: '' });
   });
 });
 
@@ -510,6 +516,17 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
 
   it('cdk-nag: still no unacknowledged finding with WAF, tracing, CMK and custom domain on', () => {
     expect(nagFindings(stack)).toEqual([]);
+  });
+
+  it('cfn-lint: no errors or warnings with every option on (WAF, domain, CMK, e-mail)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scim-cdk-options-'));
+    try {
+      const file = join(dir, 'options.template.json');
+      writeFileSync(file, JSON.stringify(template.toJSON()));
+      expect(cfnLint(file)).toEqual({ status: 0, findings: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an invalid schema extension fails synth, not the first request', () => {
