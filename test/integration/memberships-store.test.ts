@@ -5,6 +5,7 @@
 import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { measureCost } from '../../lambdas/observability/dynamo-cost';
 import {
+  collectGroups,
   createGroup,
   deleteGroupItem,
   findGroupsByExternalId,
@@ -234,6 +235,20 @@ describe('groups store', () => {
     const group = await createGroup(acme(), { displayName: 'With external id', externalId: 'ext-1' });
     expect((await findGroupsByExternalId(acme(), 'ext-1')).map((g) => g.id)).toEqual([group.id]);
     expect(await findGroupsByExternalId(ctxOf('globex'), 'ext-1')).toEqual([]);
+  });
+
+  it('an unindexed filter walks the listing only up to its budget, then answers 400 tooMany', async () => {
+    const ctx = ctxOf('walk-tenant');
+    for (const name of ['w1', 'w2', 'w3']) await createGroup(ctx, { displayName: name });
+    expect(
+      (await collectGroups(ctx, (g) => g.resource.displayName === 'w2', 3)).map(
+        (g) => g.resource.displayName,
+      ),
+    ).toEqual(['w2']);
+    await expect(collectGroups(ctx, () => true, 2)).rejects.toMatchObject({
+      status: 400,
+      scimType: 'tooMany',
+    });
   });
 
   it('touchGroup bumps the version; on a deleted group it reports the group gone', async () => {
