@@ -7,6 +7,7 @@ import { emptyResponse, jsonResponse } from '../http/response';
 import { lazyRuntime, type Runtime } from '../runtime';
 import { badRequest } from '../scim/errors';
 import { parseListParameters, parseProjection } from '../scim/list';
+import { etagOf, versionFromEtagHeader } from '../scim/meta';
 import { defaultSchemaRegistry, type SchemaRegistry } from '../scim/schema/registry';
 import {
   createUserResource,
@@ -51,6 +52,13 @@ function userResponse(status: number, result: UserResult, withLocation = false) 
 }
 
 const idOf = (context: OperationContext): string => context.request.pathParameters.id ?? '';
+const ifMatchOf = (context: OperationContext) => versionFromEtagHeader(context.request.headers['if-match']);
+
+/** RFC 7232 §3.2 via RFC 7644 §3.14: If-None-Match naming the current version → 304, no body. */
+function notModified(context: OperationContext, result: UserResult): boolean {
+  const wanted = versionFromEtagHeader(context.request.headers['if-none-match']);
+  return wanted === '*' || (typeof wanted === 'number' && result.etag === etagOf(wanted));
+}
 
 export function createUsersOperations(registry: SchemaRegistry): OperationTable {
   return {
@@ -68,6 +76,7 @@ export function createUsersOperations(registry: SchemaRegistry): OperationTable 
         idOf(context),
         parseProjection(context.request.query),
       );
+      if (notModified(context, result)) return emptyResponse(304, { ETag: result.etag });
       return userResponse(200, result);
     },
     list: async (context) => {
@@ -89,6 +98,7 @@ export function createUsersOperations(registry: SchemaRegistry): OperationTable 
         idOf(context),
         jsonBody(context.request),
         parseProjection(context.request.query),
+        ifMatchOf(context),
       );
       return userResponse(200, result);
     },
@@ -98,11 +108,12 @@ export function createUsersOperations(registry: SchemaRegistry): OperationTable 
         idOf(context),
         jsonBody(context.request),
         parseProjection(context.request.query),
+        ifMatchOf(context),
       );
       return userResponse(200, result);
     },
     delete: async (context) => {
-      await deleteUserResource(usersContext(context, registry), idOf(context));
+      await deleteUserResource(usersContext(context, registry), idOf(context), ifMatchOf(context));
       return emptyResponse(204);
     },
   };

@@ -3,10 +3,9 @@
  * look-ups and writes through the store, representation and projection on the way out. No HTTP
  * here: the handler turns requests into these calls and results into responses.
  *
- * Concurrency: every write is conditional on the version read. Without If-Match (ETag
- * preconditions are not advertised yet), PUT and PATCH re-run their read-modify-write when they
- * lose a race, so two PATCHes of different attributes both land; after a few attempts the
- * client gets a 409 it can retry.
+ * Concurrency: every write is conditional on the version read (write-retries.ts). Without
+ * If-Match, PUT and PATCH re-run their read-modify-write when they lose a race, so two PATCHes
+ * of different attributes both land; with If-Match a stale version is a 412.
  *
  * DynamoDB requests per operation (groups = 1 GSI2 Query of the user's memberships, plus a
  * BatchGetItem of the group names when there are any): create = 1 TransactWriteItems;
@@ -16,6 +15,8 @@
  * unfiltered list = COUNT Query pages + the Query of the page (and of the items skipped before
  * it). Listed users carry no `groups`.
  */
+
+import { logger } from '../observability/logger';
 import { notFound } from '../scim/errors';
 import type { FilterNode } from '../scim/filter/ast';
 import { parseFilter } from '../scim/filter/parser';
@@ -25,9 +26,12 @@ import type { JsonObject } from '../scim/schema/json';
 import { isAttributeRequested, type Projection, projectResource } from '../scim/schema/projection';
 import type { SchemaRegistry } from '../scim/schema/registry';
 import { parseResourceInput } from '../scim/schema/resource-input';
-import { VersionConflictError } from '../store/errors';
-import { countListing, readListingPage } from '../store/listing';
+import { adjustResourceCount, readResourceCount } from '../store/counters';
+import { userKey } from '../store/keys';
+import { listingResumeKey } from '../store/listing';
+import { dynamoCheckpointCache } from '../store/page-checkpoints';
 import {
+  collectUsers,
   createUser,
   deleteUser,
   getUser,
@@ -37,8 +41,10 @@ import {
   userFromItem,
   userListing,
 } from '../store/users-store';
+import { type ListingAccess, listPage } from './list-pages';
 import { findUsers } from './users-query';
 import { type UserGroupRef, userEtag, userRepresentation } from './users-representation';
+import { checkIfMatch, type IfMatch, writeWithRetries } from './write-retries';
 
 /**
  * What the Users service needs from group memberships. The Groups store provides it
@@ -65,8 +71,7 @@ export interface UserResult {
   readonly etag: string;
 }
 
-/** Read-modify-write attempts of PUT and PATCH before a lost race is reported as 409. */
-export const WRITE_ATTEMPTS = 6;
+export { WRITE_ATTEMPTS } from './write-retries';
 
 async function present(
   ctx: UsersContext,
@@ -94,6 +99,7 @@ export async function createUserResource(
 ): Promise<UserResult> {
   const resource = parseResourceInput('User', body, ctx.registry);
   const stored = await createUser(ctx.store, resource);
+  await countUsers(ctx, +1);
   // A new user belongs to no group: `groups` in the body is readOnly and ignored (RFC 7643 §4.1.2).
   return present(ctx, stored, projection, false);
 }
@@ -113,7 +119,7 @@ export async function getUserResource(
   return present(ctx, await mustGetUser(ctx, id), projection);
 }
 
-/** GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3). */
+/** GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3; RFC 9865 cursors). */
 export async function listUserResources(
   ctx: UsersContext,
   params: ListParameters,
@@ -122,42 +128,54 @@ export async function listUserResources(
     ...(params.attributes ? { attributes: params.attributes } : {}),
     ...(params.excludedAttributes ? { excludedAttributes: params.excludedAttributes } : {}),
   };
-  let total: number;
-  let page: StoredUser[];
-  if (params.filter !== undefined) {
-    const filter: FilterNode = parseFilter(params.filter);
-    const matches = await findUsers(ctx.store, filter, ctx.registry, ctx.baseUrl);
-    total = matches.length;
-    page = matches.slice(params.startIndex - 1, params.startIndex - 1 + params.count);
-  } else {
-    const source = userListing(ctx.store);
-    const [count, items] = await Promise.all([
-      countListing(source),
-      readListingPage(source, { startIndex: params.startIndex, count: params.count }),
-    ]);
-    total = count;
-    page = items.map(userFromItem).filter((u): u is StoredUser => u !== undefined);
-  }
+  // Parsed before any read: a bad filter costs no DynamoDB request.
+  const filter: FilterNode | undefined = params.filter !== undefined ? parseFilter(params.filter) : undefined;
+  const page = await listPage(userListingAccess(ctx), params, filter);
   // groups are not listed: one Query per listed user would multiply the cost of every import
   // page; clients read them from GET /Users/{id} or from the groups themselves.
   const resources = await Promise.all(
-    page.map(async (u) => (await present(ctx, u, projection, false)).resource),
+    page.resources.map(async (u) => (await present(ctx, u, projection, false)).resource),
   );
-  return listResponse(resources, total, params.startIndex);
+  return listResponse(
+    resources,
+    page.totalResults,
+    page.startIndex,
+    page.nextCursor ? { nextCursor: page.nextCursor } : {},
+  );
+}
+
+function userListingAccess(ctx: UsersContext): ListingAccess<StoredUser> {
+  const { store } = ctx;
+  const source = userListing(store);
+  return {
+    resourceType: 'User',
+    registry: ctx.registry,
+    source,
+    fromItem: userFromItem,
+    idOf: (user) => user.id,
+    resumeKeyAfter: (id) => listingResumeKey(source, userKey(store.tenant, id), id),
+    count: () => readResourceCount(store.db, store.tableName, store.tenant, 'USERS'),
+    checkpoints: (hash) => dynamoCheckpointCache(store.db, store.tableName, store.tenant, hash),
+    findAll: (filter) =>
+      filter ? findUsers(store, filter, ctx.registry, ctx.baseUrl) : collectUsers(store, () => true),
+    represent: (user) => userRepresentation(user, ctx.baseUrl),
+  };
 }
 
 /**
- * Re-runs `attempt` (a read-modify-write) while it loses races to concurrent writers.
- * A user deleted meanwhile surfaces as 404 from the re-read.
+ * The tenant's user count changes after the user's own transaction (counters.ts explains why).
+ * A failed count update must not turn a committed create or delete into an error the client
+ * would retry, so it is logged for the operator instead.
  */
-async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof VersionConflictError) || i >= WRITE_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 10 * 2 ** i)));
-    }
+async function countUsers(ctx: UsersContext, delta: number): Promise<void> {
+  try {
+    await adjustResourceCount(ctx.store.db, ctx.store.tableName, ctx.store.tenant, 'USERS', delta);
+  } catch (error) {
+    logger.warn('User count not updated; totalResults is off until repaired', {
+      tenant: ctx.store.tenant,
+      delta,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }
 
@@ -167,10 +185,12 @@ export async function replaceUserResource(
   id: string,
   body: unknown,
   projection: Projection = {},
+  ifMatch?: IfMatch,
 ): Promise<UserResult> {
   const resource = parseResourceInput('User', body, ctx.registry);
-  const stored = await withRetries(async () => {
+  const stored = await writeWithRetries(ifMatch, async () => {
     const current = await mustGetUser(ctx, id);
+    checkIfMatch(ifMatch, current.version);
     return replaceUser(ctx.store, current, resource);
   });
   return present(ctx, stored, projection);
@@ -182,14 +202,16 @@ export async function patchUserResource(
   id: string,
   body: unknown,
   projection: Projection = {},
+  ifMatch?: IfMatch,
 ): Promise<UserResult> {
   const { core, extensions } = ctx.registry.resourceSchemas('User');
   const schemas = { core: core.id, extensions: extensions.map((e) => e.schema.id) };
   // Parsed before any read: a malformed PATCH costs no DynamoDB request.
   const operations = parsePatchRequest(body, { schemas: [schemas.core, ...schemas.extensions] });
   const lookup = ctx.registry.lookup('User');
-  const stored = await withRetries(async () => {
+  const stored = await writeWithRetries(ifMatch, async () => {
     const current = await mustGetUser(ctx, id);
+    checkIfMatch(ifMatch, current.version);
     if (operations.length === 0) return current; // Entra's empty Operations: nothing to write
     const patched = applyPatch(current.resource, operations, lookup, { schemas });
     if (patched.changedAttributes.length === 0) return current;
@@ -201,8 +223,13 @@ export async function patchUserResource(
 }
 
 /** DELETE /Users/{id} (RFC 7644 §3.6): the user, its userName guard, then its memberships. */
-export async function deleteUserResource(ctx: UsersContext, id: string): Promise<void> {
-  await withRetries(async () => deleteUser(ctx.store, await mustGetUser(ctx, id)));
+export async function deleteUserResource(ctx: UsersContext, id: string, ifMatch?: IfMatch): Promise<void> {
+  await writeWithRetries(ifMatch, async () => {
+    const current = await mustGetUser(ctx, id);
+    checkIfMatch(ifMatch, current.version);
+    await deleteUser(ctx.store, current);
+  });
+  await countUsers(ctx, -1);
   await ctx.memberships.removeAllMembershipsOfUser(id);
 }
 

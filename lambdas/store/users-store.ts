@@ -81,7 +81,8 @@ function externalIdOf(resource: JsonObject): string | undefined {
   return externalId;
 }
 
-function userItem(tenant: string, user: StoredUser): StoredItem {
+/** The stored item of a user (exported for tests and tools that seed tables in bulk). */
+export function userItem(tenant: string, user: StoredUser): StoredItem {
   const userName = userNameOf(user.resource);
   const externalId = externalIdOf(user.resource);
   return {
@@ -102,7 +103,7 @@ function userItem(tenant: string, user: StoredUser): StoredItem {
   };
 }
 
-function guardItem(tenant: string, userName: string, userId: string): StoredItem {
+export function guardItem(tenant: string, userName: string, userId: string): StoredItem {
   return { ...userNameKey(tenant, userName), type: USER_NAME_GUARD_TYPE, tenant, userId };
 }
 

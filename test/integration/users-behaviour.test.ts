@@ -297,11 +297,11 @@ describe('DynamoDB requests per operation', () => {
   const cost = async (method: string, path: string, body?: unknown) =>
     costOf(await client.request(method, path, body === undefined ? {} : { body }));
 
-  it('create = 1 TransactWriteItems; get = 1 GetItem + 1 groups Query; userName eq = 2 GetItems; externalId eq = 1 Query', async () => {
+  it('create = 1 TransactWriteItems + 1 counter UpdateItem; get = 1 GetItem + 1 groups Query; userName eq = 2 GetItems; externalId eq = 1 Query', async () => {
     const created = await client.request('POST', '/Users', {
       body: { userName: 'costed@example.com', externalId: 'costed-ext' },
     });
-    expect(costOf(created)).toEqual({ TransactWriteItems: 1 });
+    expect(costOf(created)).toEqual({ TransactWriteItems: 1, UpdateItem: 1 });
     const id = created.body.id;
     // + 1 Query of the user's groups (GSI2); none here, so no BatchGetItem of group names.
     expect(await cost('GET', `/Users/${id}`)).toEqual({ GetItem: 1, Query: 1 });
@@ -319,7 +319,7 @@ describe('DynamoDB requests per operation', () => {
     expect(await cost('GET', `/Users/${id}?attributes=userName`)).toEqual({ GetItem: 1 });
   });
 
-  it('PUT/PATCH = 1 GetItem + 1 PutItem (TransactWriteItems on rename) + groups Query; delete = 1 GetItem + 1 TransactWriteItems + memberships Query', async () => {
+  it('PUT/PATCH = 1 GetItem + 1 PutItem (TransactWriteItems on rename) + groups Query; delete = 1 GetItem + 1 TransactWriteItems + counter UpdateItem + memberships Query', async () => {
     const user = await create('costed.write@example.com');
     expect(
       await cost('PUT', `/Users/${user.id}`, { userName: 'costed.write@example.com', title: 'x' }),
@@ -337,6 +337,7 @@ describe('DynamoDB requests per operation', () => {
     expect(await cost('DELETE', `/Users/${user.id}`)).toEqual({
       GetItem: 1,
       TransactWriteItems: 1,
+      UpdateItem: 1,
       Query: 1,
     });
   });
