@@ -14,7 +14,7 @@
  */
 
 import type { RemovalPolicy } from 'aws-cdk-lib';
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -84,7 +84,8 @@ export class ScimApi extends Construct {
       removalPolicy: props.logRemovalPolicy,
     });
     this.api = new apigw.RestApi(this, 'Api', {
-      restApiName: 'scim',
+      // The API's CloudWatch metrics (and so the alarms) are keyed by this name: one per stack.
+      restApiName: Stack.of(this).stackName,
       description: 'SCIM 2.0 service provider (RFC 7643/7644)',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       // The account-level role API Gateway needs to write execution logs (set once per region).

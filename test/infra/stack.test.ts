@@ -257,7 +257,9 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
     const format = JSON.parse(access.Format) as Record<string, string>;
     expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
     expect(access.Format).not.toMatch(/authorization|requestBody/i);
+    // Named after the stack: API metrics (and the alarms on them) are keyed by the API name.
     template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      Name: 'ScimTest',
       EndpointConfiguration: { Types: ['REGIONAL'] },
     });
   });
