@@ -103,8 +103,12 @@ export interface BundleRow {
   /** Bundling variant; the first one of a run is the deploy setting the targets apply to. */
   readonly variant: string;
   readonly bytes: number;
+  /** Wall time of the require(), median over the spawns. */
   readonly initMedianMs: number;
+  /** CPU time (user + system) of the require(), median; the ratio to the hello-world uses it. */
+  readonly initCpuMedianMs?: number;
   readonly initSamplesMs: number[];
+  readonly initCpuSamplesMs?: number[];
   readonly ratioToHello?: number;
   readonly sizeVerdict?: Verdict;
   readonly initVerdict?: Verdict;
