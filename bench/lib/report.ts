@@ -72,7 +72,7 @@ export function renderTables(results: BenchResults): string {
   else if (imp.unavailable) out.push(`_Not available: ${cell(imp.unavailable)}_`, '');
   else {
     out.push(
-      `${imp.users.toLocaleString('en-US')} users (seeded through POST /Users in ${num(imp.seedSeconds, 1)} s), count=${imp.pageSize}. Measured ${imp.measuredAt}.`,
+      `${imp.users.toLocaleString('en-US')} users (seeded in ${num(imp.seedSeconds, 1)} s: one through POST /Users, the rest cloned from its items), count=${imp.pageSize}. Measured ${imp.measuredAt}.`,
       '',
       '| paging | pages | users seen (distinct) | DynamoDB requests | reads | RCU | reads/RCU first page | middle page | last full page | time | linear? |',
       '|---|---:|---:|---:|---:|---:|---|---|---|---:|---|',
