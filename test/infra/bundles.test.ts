@@ -229,13 +229,45 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
     await expect(publisher({ Records: [] })).resolves.toEqual({ batchItemFailures: [] });
   });
 
-  it('groups bundle: loads and answers a request with SCIM JSON (404 for an unknown group)', async () => {
-    const id = '00000000-0000-7000-8000-000000000000';
-    const res = await invoke('groups', 'GET', '/scim/v2/Groups/{id}', `/scim/v2/Groups/${id}`, {
-      pathParameters: { id },
+  it('groups bundle: Okta Group Push create, member add by PATCH and read back; unknown id is a 404', async () => {
+    const userName = `push.member.${randomBytes(4).toString('hex')}@example.com`;
+    const user = await invoke('users', 'POST', '/scim/v2/Users', '/scim/v2/Users', {
+      body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, active: true },
     });
-    // 405 while the Groups operations are not implemented yet, 404 once they are.
-    expect([404, 405]).toContain(res.statusCode);
-    expect(json(res).schemas).toEqual(['urn:ietf:params:scim:api:messages:2.0:Error']);
+    expect(user.statusCode).toBe(201);
+    const userId = json(user).id as string;
+
+    const displayName = `Bundle Push ${randomBytes(4).toString('hex')}`;
+    const created = await invoke('groups', 'POST', '/scim/v2/Groups', '/scim/v2/Groups', {
+      body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName, members: [] },
+    });
+    expect(created.statusCode).toBe(201);
+    const groupId = json(created).id as string;
+
+    const patched = await invoke('groups', 'PATCH', '/scim/v2/Groups/{id}', `/scim/v2/Groups/${groupId}`, {
+      pathParameters: { id: groupId },
+      body: {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'add', path: 'members', value: [{ value: userId, display: userName }] }],
+      },
+    });
+    expect([200, 204]).toContain(patched.statusCode);
+
+    const got = await invoke('groups', 'GET', '/scim/v2/Groups/{id}', `/scim/v2/Groups/${groupId}`, {
+      pathParameters: { id: groupId },
+    });
+    expect(got.statusCode).toBe(200);
+    expect(json(got)).toMatchObject({
+      id: groupId,
+      displayName,
+      members: [expect.objectContaining({ value: userId })],
+    });
+
+    const unknown = '00000000-0000-7000-8000-000000000000';
+    const missing = await invoke('groups', 'GET', '/scim/v2/Groups/{id}', `/scim/v2/Groups/${unknown}`, {
+      pathParameters: { id: unknown },
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(json(missing).schemas).toEqual(['urn:ietf:params:scim:api:messages:2.0:Error']);
   });
 });
