@@ -1,7 +1,8 @@
 /**
  * Plans a Users filter onto the store (DESIGN.md §5): one top-level `eq` term on `id`,
- * `userName` or `externalId` (in that order of preference) becomes a key look-up; anything else
- * is a bounded walk of the tenant's listing. Either way the WHOLE filter is then evaluated in
+ * `userName` or `externalId` (in that order of preference) becomes a key look-up; failing
+ * that, a top-level `userName sw` becomes a `begins_with` on the name index; anything else is a
+ * bounded walk of the tenant's listing. Either way the WHOLE filter is then evaluated in
  * memory on the candidates, so `userName eq "a" and active eq true` is exact, and the look-up
  * is only an accelerator.
  *
@@ -10,11 +11,12 @@
  * (one more Query per candidate); a filter on it matches nothing.
  */
 import type { AttributePath, FilterNode, FilterValue } from '../scim/filter/ast';
-import { compileFilter, indexableEquality } from '../scim/filter/evaluate';
+import { compileFilter, indexableEquality, indexablePrefixes } from '../scim/filter/evaluate';
 import type { SchemaRegistry } from '../scim/schema/registry';
 import {
   collectUsers,
   findUsersByExternalId,
+  findUsersByUserNamePrefix,
   getUser,
   getUserByUserName,
   type StoreContext,
@@ -29,6 +31,8 @@ const LOOKUP_PRIORITY: readonly UserLookup[] = ['id', 'userName', 'externalId'];
 
 export interface UserQueryPlan {
   readonly lookup?: { readonly attribute: UserLookup; readonly value: string };
+  /** `userName sw "x"`: a prefix range of the name index. */
+  readonly userNamePrefix?: string;
 }
 
 function indexedAttribute(path: AttributePath, registry: SchemaRegistry): UserLookup | undefined {
@@ -53,7 +57,10 @@ export function planUserQuery(filter: FilterNode, registry: SchemaRegistry): Use
     const term = terms.find((t) => t.attribute === attribute);
     if (term) return { lookup: term };
   }
-  return {};
+  const prefix = indexablePrefixes(filter).find(
+    (term) => indexedAttribute(term.path, registry) === 'userName',
+  );
+  return prefix ? { userNamePrefix: prefix.value } : {};
 }
 
 /** Users of the tenant matching `filter`, in id (creation) order. */
@@ -83,7 +90,8 @@ export async function findUsers(
       candidates = await findUsersByExternalId(store, plan.lookup.value);
       break;
     default:
-      return collectUsers(store, matches);
+      if (plan.userNamePrefix === undefined) return collectUsers(store, matches);
+      candidates = await findUsersByUserNamePrefix(store, plan.userNamePrefix);
   }
   return candidates.filter(matches).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

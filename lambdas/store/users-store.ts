@@ -27,7 +27,7 @@ import { guardRead, type ItemRole, translateWriteError, VersionConflictError } f
 import { uuidv7 } from './ids';
 import { userExternalIdPk, userKey, userListingPk, userNameKey, userNamesPk } from './keys';
 import { collectMatching, type ListingSource, MAX_EXAMINED_ITEMS, type StoredItem } from './listing';
-import { LOOKUP_INDEX } from './table-definition';
+import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
 
 export const USER_ITEM_TYPE = 'User';
 export const USER_NAME_GUARD_TYPE = 'UserName';
@@ -251,6 +251,52 @@ export async function findUsersByExternalId(ctx: StoreContext, externalId: strin
       const user = userFromItem(item);
       // The index is eventually consistent: re-check the value against the item itself.
       if (user && user.resource.externalId === externalId) users.push(user);
+    }
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return users;
+}
+
+/**
+ * `userName sw "x"`: a `begins_with` Query of the tenant's name index (GSI3, lower-cased
+ * userNames in order), bounded like any walk. The index is eventually consistent, so each item
+ * is re-checked against its own userName.
+ */
+export async function findUsersByUserNamePrefix(ctx: StoreContext, prefix: string): Promise<StoredUser[]> {
+  const lower = prefix.toLowerCase();
+  if (lower === '' || byteLength(lower) > MAX_USERNAME_BYTES) return [];
+  const users: StoredUser[] = [];
+  let examined = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const result = await guardRead(() =>
+      ctx.db.send(
+        new QueryCommand({
+          TableName: ctx.tableName,
+          IndexName: NAME_INDEX.indexName,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': NAME_INDEX.partitionKey, '#sk': NAME_INDEX.sortKey },
+          ExpressionAttributeValues: { ':pk': userNamesPk(ctx.tenant), ':prefix': lower },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      ),
+    );
+    examined += result.Items?.length ?? 0;
+    if (examined > MAX_EXAMINED_ITEMS) {
+      throw badRequest(
+        'tooMany',
+        `More than ${MAX_EXAMINED_ITEMS} userNames start with that prefix; narrow it`,
+      );
+    }
+    for (const item of result.Items ?? []) {
+      const user = userFromItem(item);
+      if (
+        user &&
+        String(user.resource.userName ?? '')
+          .toLowerCase()
+          .startsWith(lower)
+      )
+        users.push(user);
     }
     startKey = result.LastEvaluatedKey;
   } while (startKey);

@@ -397,3 +397,20 @@ export function indexableEquality(filter: FilterNode): { path: AttributePath; va
   }
   return out;
 }
+
+/**
+ * The `sw` terms joined by `and` at the top of the filter: a planner can answer one of them with
+ * a `begins_with` on a sorted name index and evaluate the whole filter on what it reads.
+ */
+export function indexablePrefixes(filter: FilterNode): { path: AttributePath; value: string }[] {
+  const out: { path: AttributePath; value: string }[] = [];
+  const pending: FilterNode[] = [filter];
+  while (pending.length > 0) {
+    const node = pending.pop() as FilterNode;
+    if (node.kind === 'and') pending.push(node.right, node.left);
+    else if (node.kind === 'compare' && node.op === 'sw' && typeof node.value === 'string') {
+      out.push({ path: node.path, value: node.value });
+    }
+  }
+  return out;
+}
