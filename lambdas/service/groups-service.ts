@@ -31,9 +31,10 @@
  *  - PATCH rename: 1 GetItem + 1 TransactWriteItems (guard swap)
  *  - PUT: 1 GetItem + 1 PutItem/TransactWriteItems + ⌈n/100⌉ BatchGetItem + 1 Query (member
  *    keys) + writes of the difference only + 1 UpdateItem when members changed
- *  - delete: 1 GetItem + 1 TransactWriteItems + Query of member keys + ⌈m/25⌉ BatchWriteItem
+ *  - delete: 1 GetItem + Query of member keys + ⌈m/25⌉ BatchWriteItem + 1 GetItem +
+ *    1 TransactWriteItems + 1 Query (final sweep); past DELETE_BUDGET_MS, 503 and the retry goes on
  */
-import { badRequest, notFound } from '../scim/errors';
+import { badRequest, notFound, serviceUnavailable } from '../scim/errors';
 import type { AttributeLookup, FilterNode } from '../scim/filter/ast';
 import { compileFilter } from '../scim/filter/evaluate';
 import { parseFilter } from '../scim/filter/parser';
@@ -94,6 +95,8 @@ export interface GroupsContext {
   readonly registry: SchemaRegistry;
   /** Absolute base URL for meta.location and member $ref, e.g. https://host/scim/v2 */
   readonly baseUrl: string;
+  /** Overrides DELETE_BUDGET_MS (tests). */
+  readonly deleteBudgetMs?: number;
 }
 
 /** A group as returned to the client, with the values of its Location and ETag headers. */
@@ -415,11 +418,34 @@ export async function presentPatchedGroup(
 }
 
 /**
- * DELETE /Groups/{id} (RFC 7644 §3.6): the group item and its name guard first (one
- * transaction), then every membership in batches. Deleting the group first means a concurrent
- * membership write finds it gone (touchGroup) and cleans up after itself.
+ * Time a DELETE spends removing memberships before it answers 503 + Retry-After and lets the
+ * client's retry continue: 20 s of API Gateway's 29 s, leaving room for the rest.
+ */
+export const DELETE_BUDGET_MS = 20_000;
+
+/**
+ * DELETE /Groups/{id} (RFC 7644 §3.6).
+ *
+ * 1. The memberships, in batches, for at most DELETE_BUDGET_MS. One group's memberships share a
+ *    partition key, so a very large group (100,000 members) cannot be emptied within one API
+ *    Gateway request on DynamoDB; then the answer is 503 with Retry-After, the group still
+ *    exists (with fewer members) and the retried DELETE continues where this one stopped.
+ *    Nothing is left behind, and no background job is needed.
+ * 2. The group item and its name guard, in one transaction.
+ * 3. A last strongly consistent sweep of membership items (usually one empty Query): a PATCH
+ *    that added members between 1 and 2 is caught here, and one whose writes land after this
+ *    finds the group gone on its touchGroup and removes them itself.
  */
 export async function deleteGroupResource(ctx: GroupsContext, id: string): Promise<void> {
+  await mustGetGroup(ctx, id);
+  const budget = ctx.deleteBudgetMs ?? DELETE_BUDGET_MS;
+  const { complete } = await removeAllMembershipsOfGroup(ctx.store, id, { deadline: Date.now() + budget });
+  if (!complete) {
+    throw serviceUnavailable(
+      `Group ${truncate(id)} has too many members to delete in one request; its deletion has progressed, retry the DELETE`,
+      1,
+    );
+  }
   await withRetries(async () => deleteGroupItem(ctx.store, await mustGetGroup(ctx, id)));
   await removeAllMembershipsOfGroup(ctx.store, id);
 }

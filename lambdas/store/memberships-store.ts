@@ -77,15 +77,21 @@ async function inParallel<T>(
   items: readonly T[],
   limit: number,
   work: (item: T) => Promise<void>,
-): Promise<void> {
+  deadline?: number,
+): Promise<boolean> {
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    // Each worker does at least one item, so a call always makes progress; after the deadline
+    // no new item is started.
+    let first = true;
+    while (next < items.length && (first || deadline === undefined || Date.now() < deadline)) {
+      first = false;
       const item = items[next++] as T;
       await work(item);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return next >= items.length;
 }
 
 function backoff(attempt: number): Promise<void> {
@@ -101,18 +107,24 @@ const throttledBatch = () =>
 async function batchWrite(
   ctx: MembershipContext,
   requests: NonNullable<BatchWriteCommandInput['RequestItems']>[string],
-): Promise<void> {
-  await inParallel(chunks(requests, BATCH_WRITE_LIMIT), BATCH_CONCURRENCY, async (batch) => {
-    let pending = batch;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > MAX_BATCH_ATTEMPTS) throw throttledBatch();
-      const result = await guardRead(() =>
-        ctx.db.send(new BatchWriteCommand({ RequestItems: { [ctx.tableName]: pending } })),
-      );
-      pending = result.UnprocessedItems?.[ctx.tableName] ?? [];
-      if (pending.length > 0) await backoff(attempt);
-    }
-  });
+  deadline?: number,
+): Promise<boolean> {
+  return inParallel(
+    chunks(requests, BATCH_WRITE_LIMIT),
+    BATCH_CONCURRENCY,
+    async (batch) => {
+      let pending = batch;
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        if (attempt > MAX_BATCH_ATTEMPTS) throw throttledBatch();
+        const result = await guardRead(() =>
+          ctx.db.send(new BatchWriteCommand({ RequestItems: { [ctx.tableName]: pending } })),
+        );
+        pending = result.UnprocessedItems?.[ctx.tableName] ?? [];
+        if (pending.length > 0) await backoff(attempt);
+      }
+    },
+    deadline,
+  );
 }
 
 /** BatchGetItem in ≤100-key batches (retrying UnprocessedKeys); returns every item found. */
@@ -330,15 +342,26 @@ export async function listMemberIds(
   return { ids, truncated: false };
 }
 
-/** Deletes every membership of a group (Query keys, then batches of 25). Returns how many. */
-export async function removeAllMembershipsOfGroup(ctx: MembershipContext, groupId: string): Promise<number> {
+/**
+ * Deletes every membership of a group (Query keys, then batches of 25). With a `deadline`
+ * (epoch ms) no new batch starts after it, and `complete` says whether everything was removed:
+ * one group's memberships share a partition key, so on DynamoDB a group of 100,000 members
+ * cannot be emptied within one API Gateway request (~1,000 writes/s per partition before
+ * DynamoDB splits it for heat). `removed` counts the members found.
+ */
+export async function removeAllMembershipsOfGroup(
+  ctx: MembershipContext,
+  groupId: string,
+  options: { deadline?: number } = {},
+): Promise<{ removed: number; complete: boolean }> {
   const { ids } = await listMemberIds(ctx, groupId);
-  if (ids.length === 0) return 0;
-  await batchWrite(
+  if (ids.length === 0) return { removed: 0, complete: true };
+  const complete = await batchWrite(
     ctx,
     ids.map((userId) => ({ DeleteRequest: { Key: membershipKey(ctx.tenant, groupId, userId) } })),
+    options.deadline,
   );
-  return ids.length;
+  return { removed: ids.length, complete };
 }
 
 /**

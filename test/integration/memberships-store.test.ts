@@ -4,6 +4,8 @@
  */
 import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { measureCost } from '../../lambdas/observability/dynamo-cost';
+import { createSchemaRegistry } from '../../lambdas/scim/schema/registry';
+import { deleteGroupResource, type GroupsContext } from '../../lambdas/service/groups-service';
 import {
   collectGroups,
   createGroup,
@@ -181,7 +183,7 @@ describe('memberships store', () => {
     const ids = await seedUsers('acme', 40);
     await putMemberships(acme(), group.id, ids);
     await putMemberships(acme(), other.id, ids.slice(0, 3));
-    expect(await removeAllMembershipsOfGroup(acme(), group.id)).toBe(40);
+    expect(await removeAllMembershipsOfGroup(acme(), group.id)).toEqual({ removed: 40, complete: true });
     expect(await rawMembershipCount('acme', group.id)).toBe(0);
     expect(await rawMembershipCount('acme', other.id)).toBe(3);
   });
@@ -260,5 +262,30 @@ describe('groups store', () => {
     expect(await getGroup(acme(), group.id)).toBeUndefined();
     // Neither the item nor a phantom was created by the failed touch.
     expect(await getGroupByDisplayName(acme(), 'Touched')).toBeUndefined();
+  });
+});
+
+describe('DELETE of a group too large for one request', () => {
+  it('answers 503 + Retry-After after its budget, keeps the group, and a retried DELETE finishes the job', async () => {
+    const ctx: GroupsContext = {
+      store: acme(),
+      registry: createSchemaRegistry(),
+      baseUrl: 'https://x/scim/v2',
+      deleteBudgetMs: 0, // every call does one round of batches (8 × 25 memberships), then stops
+    };
+    const group = await createGroup(acme(), { displayName: 'Too large to delete at once' });
+    const ids = await seedUsers('acme', 300);
+    await putMemberships(acme(), group.id, ids);
+
+    await expect(deleteGroupResource(ctx, group.id)).rejects.toMatchObject({
+      status: 503,
+      headers: { 'Retry-After': '1' },
+    });
+    expect(await rawMembershipCount('acme', group.id)).toBe(100);
+    expect(await getGroup(acme(), group.id)).toBeDefined();
+
+    await deleteGroupResource(ctx, group.id);
+    expect(await rawMembershipCount('acme', group.id)).toBe(0);
+    expect(await getGroup(acme(), group.id)).toBeUndefined();
   });
 });
