@@ -6,7 +6,8 @@
  *
  *   npm run bench                      default sizes, a few minutes
  *   npm run bench -- --large           100,000-user import and 100,000-member group
- *   npm run bench -- --only latency    one section (cost, import, latency, cold-start, large-group)
+ *   npm run bench -- --only latency    some sections, comma-separated (cold-start, import, cost,
+ *                                      large-group, latency); the others keep their saved results
  */
 import '../local/log-defaults';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,7 +30,7 @@ const DOC_FILE = resolve(process.env.BENCH_DOC_FILE ?? join(ROOT, 'docs', 'BENCH
 
 interface Options {
   readonly large: boolean;
-  readonly only: SectionName | undefined;
+  readonly only: readonly SectionName[] | undefined;
   /** Regenerate docs/BENCHMARKS.md from the saved results without measuring anything. */
   readonly reportOnly: boolean;
 }
@@ -37,7 +38,7 @@ interface Options {
 function parseArgs(argv: readonly string[]): Options {
   let large = false;
   let reportOnly = false;
-  let only: SectionName | undefined;
+  let only: SectionName[] | undefined;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     if (arg === '--large') large = true;
@@ -48,13 +49,15 @@ function parseArgs(argv: readonly string[]): Options {
         i += 1;
         value = argv[i] ?? '';
       }
-      if (!SECTION_NAMES.includes(value as SectionName)) {
-        throw new Error(`--only takes one of: ${SECTION_NAMES.join(', ')}`);
+      const names = value.split(',').map((n) => n.trim());
+      const unknown = names.filter((n) => !SECTION_NAMES.includes(n as SectionName));
+      if (names.length === 0 || unknown.length > 0) {
+        throw new Error(`--only takes one or more of: ${SECTION_NAMES.join(', ')} (comma-separated)`);
       }
-      only = value as SectionName;
+      only = names as SectionName[];
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'npm run bench [-- --large] [-- --only <cold-start|import|cost|large-group|latency>] [-- --report-only]\n',
+        'npm run bench [-- --large] [-- --only <cold-start,import,cost,large-group,latency>] [-- --report-only]\n',
       );
       process.exit(0);
     } else throw new Error(`Unknown argument ${arg}`);
@@ -71,7 +74,7 @@ async function main(): Promise<void> {
     note(`Regenerated ${DOC_FILE} from ${RESULTS_FILE}.`);
     return;
   }
-  const wanted = SECTION_NAMES.filter((s) => !options.only || s === options.only);
+  const wanted = SECTION_NAMES.filter((s) => !options.only || options.only.includes(s));
   const started = Date.now();
   const previous = loadPrevious();
   const sections: BenchResults['sections'] = options.only ? { ...previous?.sections } : {};

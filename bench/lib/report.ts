@@ -66,8 +66,11 @@ export function renderTables(results: BenchResults): string {
     out.push('');
   }
 
-  out.push('### 2. Import: reading every user, 100 per page', '');
   const imp = sections.import;
+  out.push(
+    `### 2. Import: reading every user, 100 per page${imp?.large ? ' (measured by `npm run bench -- --large`)' : ''}`,
+    '',
+  );
   if (!imp) out.push('_Not run yet._', '');
   else if (imp.unavailable) out.push(`_Not available: ${cell(imp.unavailable)}_`, '');
   else {
@@ -128,8 +131,11 @@ export function renderTables(results: BenchResults): string {
     out.push('');
   }
 
-  out.push('### 5. Large group: cost must not depend on the member count', '');
   const group = sections['large-group'];
+  out.push(
+    `### 5. Large group: cost must not depend on the member count${group?.large ? ' (measured by `npm run bench -- --large`)' : ''}`,
+    '',
+  );
   if (!group) out.push('_Not run yet._', '');
   else if (group.unavailable) out.push(`_Not available: ${cell(group.unavailable)}_`, '');
   else {
