@@ -203,12 +203,21 @@ it('past the cap, GET with members is 400 tooMany naming the alternatives; witho
   expect(member.body.Resources.map((g: { id: string }) => g.id)).toEqual([largeId]);
 });
 
-it('DELETE removes the group and all 10,001 membership items, well within 29 s', async () => {
-  const res = await timed('delete the 10,001-member group', () =>
-    client.request('DELETE', `/Groups/${largeId}`),
-  );
+it('DELETE removes the group and all 10,001 membership items, each request well within 29 s', async () => {
+  // A DELETE that runs out of its 20 s budget answers 503 + Retry-After and the client retries
+  // (on an idle machine 10,001 memberships take one request).
+  const started = performance.now();
+  let attempts = 0;
+  let res: ScimResponse & { cost: DynamoCost };
+  do {
+    attempts++;
+    res = await timed(`delete the 10,001-member group, attempt ${attempts}`, () =>
+      client.request('DELETE', `/Groups/${largeId}`),
+    );
+    expect(timings[`delete the 10,001-member group, attempt ${attempts}`]).toBeLessThan(29_000);
+  } while (res.status === 503 && attempts < 5);
+  timings['delete the 10,001-member group, total'] = Math.round(performance.now() - started);
   expect(res.status).toBe(204);
-  expect(timings['delete the 10,001-member group']).toBeLessThan(29_000);
   expect(await membershipItemCount(largeId)).toBe(0);
   expect((await client.request('GET', `/Groups/${largeId}`)).status).toBe(404);
 });
