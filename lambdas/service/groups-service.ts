@@ -34,6 +34,8 @@
  *  - delete: 1 GetItem + Query of member keys + ⌈m/25⌉ BatchWriteItem + 1 GetItem +
  *    1 TransactWriteItems + 1 Query (final sweep); past DELETE_BUDGET_MS, 503 and the retry goes on
  */
+
+import { logger } from '../observability/logger';
 import { badRequest, notFound, serviceUnavailable } from '../scim/errors';
 import type { AttributeLookup, FilterNode } from '../scim/filter/ast';
 import { compileFilter } from '../scim/filter/evaluate';
@@ -50,8 +52,10 @@ import type { JsonObject } from '../scim/schema/json';
 import { isAttributeRequested, type Projection, projectResource } from '../scim/schema/projection';
 import type { SchemaRegistry } from '../scim/schema/registry';
 import { parseResourceInput } from '../scim/schema/resource-input';
+import { adjustResourceCount, readResourceCount } from '../store/counters';
 import { VersionConflictError } from '../store/errors';
 import {
+  collectGroups,
   createGroup,
   deleteGroupItem,
   type GroupStoreContext,
@@ -62,7 +66,8 @@ import {
   type StoredGroup,
   touchGroup,
 } from '../store/groups-store';
-import { countListing, readListingPage } from '../store/listing';
+import { groupKey } from '../store/keys';
+import { listingResumeKey } from '../store/listing';
 import {
   assertUsersExist,
   deleteMemberships,
@@ -74,8 +79,10 @@ import {
   requireUsers,
   setMemberships,
 } from '../store/memberships-store';
+import { dynamoCheckpointCache } from '../store/page-checkpoints';
 import { findGroups } from './groups-query';
 import { groupEtag, groupRepresentation, memberReference } from './groups-representation';
+import { type ListingAccess, listPage } from './list-pages';
 
 /**
  * Most members one response carries. 10,000 members of ~150 bytes (value, display, $ref, type)
@@ -223,6 +230,7 @@ export async function createGroupResource(
   // Unknown members are refused before anything is stored.
   const details: Map<string, MemberDetail> = ids.length > 0 ? await requireUsers(ctx.store, ids) : new Map();
   const stored = await createGroup(ctx.store, resource);
+  await countGroups(ctx, +1);
   await putMemberships(ctx.store, stored.id, ids);
   const members = ids.map((id) => memberReference(ctx.baseUrl, id, details.get(id)));
   return present(ctx, stored, projection, membersRequested(ctx, projection) ? members : undefined);
@@ -246,27 +254,56 @@ export async function listGroupResources(
     ...(params.attributes ? { attributes: params.attributes } : {}),
     ...(params.excludedAttributes ? { excludedAttributes: params.excludedAttributes } : {}),
   };
-  let total: number;
-  let page: StoredGroup[];
-  if (params.filter !== undefined) {
-    const filter: FilterNode = parseFilter(params.filter);
-    const matches = await findGroups(ctx.store, filter, ctx.registry, ctx.baseUrl);
-    total = matches.length;
-    page = matches.slice(params.startIndex - 1, params.startIndex - 1 + params.count);
-  } else {
-    const source = groupListing(ctx.store);
-    const [count, items] = await Promise.all([
-      countListing(source),
-      readListingPage(source, { startIndex: params.startIndex, count: params.count }),
-    ]);
-    total = count;
-    page = items.map(groupFromItem).filter((g): g is StoredGroup => g !== undefined);
-  }
+  // Parsed before any read: a bad filter costs no DynamoDB request.
+  const filter: FilterNode | undefined = params.filter !== undefined ? parseFilter(params.filter) : undefined;
+  const result = await listPage(groupListingAccess(ctx), params, filter);
+  const page = result.resources;
   const members = membersRequested(ctx, projection) ? await readMembers(ctx, page) : undefined;
   const resources = page.map(
     (g) => present(ctx, g, projection, members ? (members.get(g.id) ?? []) : undefined).resource,
   );
-  return listResponse(resources, total, params.startIndex);
+  return listResponse(
+    resources,
+    result.totalResults,
+    result.startIndex,
+    result.nextCursor ? { nextCursor: result.nextCursor } : {},
+  );
+}
+
+/** The shared paging engine (index with checkpoints, RFC 9865 cursors, sortBy) over groups. */
+function groupListingAccess(ctx: GroupsContext): ListingAccess<StoredGroup> {
+  const { store } = ctx;
+  const source = groupListing(store);
+  return {
+    resourceType: 'Group',
+    registry: ctx.registry,
+    source,
+    fromItem: groupFromItem,
+    idOf: (group) => group.id,
+    resumeKeyAfter: (id) => listingResumeKey(source, groupKey(store.tenant, id), id),
+    count: () => readResourceCount(store.db, store.tableName, store.tenant, 'GROUPS'),
+    checkpoints: (hash) => dynamoCheckpointCache(store.db, store.tableName, store.tenant, hash),
+    findAll: (filter) =>
+      filter ? findGroups(store, filter, ctx.registry, ctx.baseUrl) : collectGroups(store, () => true),
+    // Sorting compares attributes; members are not read for it (sortBy=members sorts nothing).
+    represent: (group) => groupRepresentation(group, ctx.baseUrl),
+  };
+}
+
+/**
+ * The tenant's group count (totalResults without counting) changes after the group's own
+ * transaction (counters.ts); a failed update must not fail a committed create or delete.
+ */
+async function countGroups(ctx: GroupsContext, delta: number): Promise<void> {
+  try {
+    await adjustResourceCount(ctx.store.db, ctx.store.tableName, ctx.store.tenant, 'GROUPS', delta);
+  } catch (error) {
+    logger.warn('Group count not updated; totalResults is off until repaired', {
+      tenant: ctx.store.tenant,
+      delta,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
@@ -447,5 +484,6 @@ export async function deleteGroupResource(ctx: GroupsContext, id: string): Promi
     );
   }
   await withRetries(async () => deleteGroupItem(ctx.store, await mustGetGroup(ctx, id)));
+  await countGroups(ctx, -1);
   await removeAllMembershipsOfGroup(ctx.store, id);
 }

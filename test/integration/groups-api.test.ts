@@ -357,8 +357,30 @@ describe('listing', () => {
       expect(page.body.Resources[0].members).toEqual([
         expect.objectContaining({ value: user, display: 'milton' }),
       ]);
+      const sorted = await fresh.request(
+        'GET',
+        '/Groups?sortBy=displayName&sortOrder=descending&excludedAttributes=members',
+      );
+      expect(sorted.body.Resources.map((g: { displayName: string }) => g.displayName)).toEqual([
+        'C',
+        'B',
+        'A',
+      ]);
+      // RFC 9865 cursor paging over the same listing.
+      const first = await fresh.request('GET', '/Groups?cursor=&count=2&excludedAttributes=members');
+      expect(first.body.Resources.map((g: { displayName: string }) => g.displayName)).toEqual(['A', 'B']);
+      expect(first.body.totalResults).toBe(3);
+      const second = await fresh.request(
+        'GET',
+        `/Groups?cursor=${encodeURIComponent(first.body.nextCursor)}&count=2&excludedAttributes=members`,
+      );
+      expect(second.body.Resources.map((g: { displayName: string }) => g.displayName)).toEqual(['C']);
+      expect(second.body.nextCursor).toBeUndefined();
+      // totalResults follows creates and deletes (sharded counter).
+      expect((await fresh.request('DELETE', `/Groups/${first.body.Resources[0].id}`)).status).toBe(204);
+      expect((await fresh.request('GET', '/Groups?count=0')).body.totalResults).toBe(2);
       const bare = await fresh.request('GET', '/Groups?attributes=displayName');
-      expect(bare.body.Resources[0]).toEqual({ schemas: [GROUP], id: expect.any(String), displayName: 'A' });
+      expect(bare.body.Resources[0]).toEqual({ schemas: [GROUP], id: expect.any(String), displayName: 'B' });
     } finally {
       await fresh.close();
     }
