@@ -25,6 +25,7 @@
  * DynamoDB requests per operation (n = members in the request, m = members of the group):
  *  - create: 1 TransactWriteItems (+ ⌈n/100⌉ BatchGetItem + ⌈n/25⌉ BatchWriteItem with members)
  *  - get without members: 1 GetItem; with members: + ⌈m/~1MB⌉ Query + ⌈m/100⌉ BatchGetItem
+ *  - list: the shared paging engine (list-pages.ts); members read only when requested
  *  - PATCH add n: 1 GetItem + ⌈n/100⌉ BatchGetItem + ⌈n/25⌉ BatchWriteItem + 1 UpdateItem
  *  - PATCH remove 1 (`members[value eq "id"]` or Entra's value list of 1): 1 GetItem +
  *    1 DeleteItem + 1 UpdateItem
