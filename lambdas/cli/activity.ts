@@ -1,7 +1,8 @@
 /**
  * `scim-activity`: lists provisioning activity newest first, for the question a platform
  * engineer asks when Okta says "pushed" and the application says "nothing happened".
- * Kept apart from bin/ so tests can run it with their own table and output streams.
+ * Kept apart from bin/ so tests can run it with their own table and output streams; shares
+ * duration parsing and error conventions (exit 2 = bad command line) with scim-token.
  */
 
 import { readFileSync } from 'node:fs';
@@ -9,8 +10,10 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type ActivityQuery, type ActivityRecord, listActivity } from '../../lambdas/store/activity-store';
-import { createDocumentClient } from '../../lambdas/store/client';
+import { type ActivityQuery, type ActivityRecord, listActivity } from '../store/activity-store';
+import { createDocumentClient } from '../store/client';
+import { parseDuration } from './duration';
+import { CliError, usageError } from './errors';
 
 export const USAGE = `Usage: scim-activity --tenant <tenant> [options]
 
@@ -36,16 +39,13 @@ export interface CliIo {
   readonly db?: DynamoDBDocumentClient;
 }
 
-export class UsageError extends Error {}
-
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-export function parseSince(value: string, now: Date): Date {
-  const relative = /^(\d{1,6})([smhdw])$/.exec(value.trim());
-  if (relative) return new Date(now.getTime() - Number(relative[1]) * (UNIT_MS[relative[2] ?? 's'] ?? 1000));
+/** `--since 1h` (a duration back from now) or `--since 2026-11-01T00:00:00Z` (a time). */
+export function parseSince(value: string, now: Date, option = '--since'): Date {
+  if (/^\s*\d+[smhdw]/.test(value)) return new Date(now.getTime() - parseDuration(value, option));
   const absolute = Date.parse(value);
-  if (Number.isNaN(absolute))
-    throw new UsageError(`--since "${value}" is neither a duration (15m, 1h, 7d) nor a time`);
+  if (Number.isNaN(absolute)) {
+    throw usageError(`${option} "${value}" is neither a duration (15m, 1h, 7d) nor a time`);
+  }
   return new Date(absolute);
 }
 
@@ -53,7 +53,7 @@ export function parseStatus(value: string): ActivityQuery['status'] {
   const klass = /^([1-5])xx$/i.exec(value.trim());
   if (klass) return { class: Number(klass[1]) };
   if (/^[1-5]\d\d$/.test(value.trim())) return { exact: Number(value) };
-  throw new UsageError(`--status "${value}" must be a class like 4xx or a status like 404`);
+  throw usageError(`--status "${value}" must be a class like 4xx or a status like 404`);
 }
 
 export async function runActivityCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -81,12 +81,11 @@ export async function runActivityCli(argv: readonly string[], io: CliIo): Promis
       io.out(USAGE);
       return 0;
     }
-    if (!values.tenant) throw new UsageError('--tenant is required');
+    if (!values.tenant) throw usageError('--tenant is required');
     const now = io.now ?? new Date();
     const limit = values.limit === undefined ? 100 : Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-      throw new UsageError('--limit must be 1..10000');
-    const until = values.until === undefined ? now : parseSince(values.until, now);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw usageError('--limit must be 1..10000');
+    const until = values.until === undefined ? now : parseSince(values.until, now, '--until');
     const query: ActivityQuery = {
       tenant: values.tenant,
       since: parseSince(values.since ?? '24h', now),
@@ -107,7 +106,7 @@ export async function runActivityCli(argv: readonly string[], io: CliIo): Promis
     return 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const usage = error instanceof UsageError || isParseArgsError(error);
+    const usage = (error instanceof CliError && error.exitCode === 2) || isParseArgsError(error);
     io.err(usage ? `${message}\n\n${USAGE}` : message);
     return usage ? 2 : 1;
   }
@@ -153,7 +152,7 @@ async function locateTable(values: Location): Promise<{ db: DynamoDBDocumentClie
     if (!output) throw new Error(`Stack ${values.stack} has no TableName output`);
     return { db: createDocumentClient(endpoint), tableName: output };
   }
-  throw new UsageError('Say where the table is: --local, --table <name> or --stack <name>');
+  throw usageError('Say where the table is: --local, --table <name> or --stack <name>');
 }
 
 export function formatTable(records: readonly ActivityRecord[]): string {

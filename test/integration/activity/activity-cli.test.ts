@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseSince, parseStatus, runActivityCli } from '../../../lambdas/cli/activity';
 import { recordActivity } from '../../../lambdas/store/activity-store';
-import { parseSince, parseStatus, runActivityCli } from '../../../tools/activity/activity-cli';
 import { createTestTable, type TestTable } from '../../support/dynamo';
 
 let table: TestTable;
