@@ -198,6 +198,8 @@ export function listMisses(results: BenchResults): string[] {
       );
   }
   for (const row of sections['large-group']?.rows ?? []) {
+    if (!row.mustMatch && row.verdict === 'failed')
+      misses.push(`large group: ${row.operation}: ${row.note ?? 'failed'}`);
     if (row.mustMatch && row.verdict !== 'meets') {
       misses.push(
         `large group: ${row.operation}: ${row.verdict}, empty ${ops(row.empty)} vs large ${ops(row.large)}${row.note ? ` (${row.note})` : ''}`,
