@@ -4,8 +4,10 @@
  * /Schemas describes exactly what the validators enforce — configured extensions included —
  * and Entra's schema discovery maps attributes that really exist.
  */
+
+import { CURSOR_TIMEOUT_SECONDS } from './cursor';
 import { notFound, ScimError } from './errors';
-import { type ListResponse, listResponse, MAX_COUNT } from './list';
+import { DEFAULT_COUNT, type ListResponse, listResponse, MAX_COUNT } from './list';
 import type { SchemaRegistry } from './schema/registry';
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from './schema/types';
 
@@ -24,8 +26,17 @@ export const CAPABILITIES = {
   bulk: { supported: false, maxOperations: 0, maxPayloadSize: 1_048_576 },
   filter: { supported: true, maxResults: MAX_COUNT },
   changePassword: { supported: false },
-  sort: { supported: false },
+  sort: { supported: true },
   etag: { supported: false },
+  // RFC 9865 §4: both paging methods; cursors expire after CURSOR_TIMEOUT_SECONDS.
+  pagination: {
+    cursor: true,
+    index: true,
+    defaultPaginationMethod: 'index',
+    defaultPageSize: DEFAULT_COUNT,
+    maxPageSize: MAX_COUNT,
+    cursorTimeout: CURSOR_TIMEOUT_SECONDS,
+  },
   authenticationSchemes: [
     {
       type: 'oauthbearertoken',

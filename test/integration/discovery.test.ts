@@ -25,7 +25,13 @@ describe('discovery endpoints through the real handler (RFC 7644 §4)', () => {
     expect(res.body.bulk.supported).toBe(false);
     expect(res.body.filter).toEqual({ supported: true, maxResults: 1000 });
     expect(res.body.changePassword.supported).toBe(false);
-    expect(res.body.sort.supported).toBe(false);
+    expect(res.body.sort.supported).toBe(true);
+    expect(res.body.pagination).toMatchObject({
+      cursor: true,
+      index: true,
+      maxPageSize: 1000,
+      defaultPageSize: 100,
+    });
     expect(res.body.etag.supported).toBe(false);
     expect(res.body.authenticationSchemes[0].type).toBe('oauthbearertoken');
     expect(res.body.meta).toEqual({
