@@ -426,8 +426,17 @@ export async function patchGroupResource(
   for (const change of memberChanges) {
     if (change.kind === 'removeWhere') compileFilter(change.filter, memberElementLookup(lookup)); // 400 early
   }
-  let stored = await mustGetGroup(ctx, id);
   const added = memberChanges.flatMap((c) => (c.kind === 'add' || c.kind === 'replace' ? c.ids : []));
+  const named = memberChanges.reduce((n, c) => n + ('ids' in c ? c.ids.length : 0), 0);
+  if (named > MAX_MEMBERS_PER_RESPONSE) {
+    // One group's memberships share a partition: a bounded batch per request keeps each PATCH
+    // well inside API Gateway's 29 s (Okta and Entra send far smaller batches).
+    throw badRequest(
+      'tooMany',
+      `A PATCH may name at most ${MAX_MEMBERS_PER_RESPONSE} members; send larger changes in several requests`,
+    );
+  }
+  let stored = await mustGetGroup(ctx, id);
   if (added.length > 0) await assertUsersExist(ctx.store, added);
   if (attributeOperations.length > 0) {
     let first = true;

@@ -480,6 +480,15 @@ describe('PATCH responses and errors', () => {
     expect(res.body.detail).toContain('type');
   });
 
+  it('a PATCH naming more than 10,000 members is 400 tooMany before any read', async () => {
+    const groupId = await createGroup('Too many at once');
+    const ids = Array.from({ length: 10_001 }, () => uuidv7());
+    const { result, cost } = await measured('PATCH', `/Groups/${groupId}`, { body: addPatch(ids) });
+    expect(result.status).toBe(400);
+    expect(result.body.scimType).toBe('tooMany');
+    expect(cost.requests).toBe(0);
+  });
+
   it('unknown ids are 404 for GET, PUT, PATCH and DELETE', async () => {
     for (const id of [uuidv7(), 'not-a-uuid']) {
       expect((await client.request('GET', `/Groups/${id}`)).status).toBe(404);
