@@ -10,15 +10,17 @@
  * Order of a write, and why:
  *  1. everything that can be rejected is checked first (body, filter, member ids), so a 4xx
  *     leaves nothing half-written;
- *  2. attribute changes (displayName, externalId) are a version-conditional write of the group
- *     item (re-read and retried on a lost race; a taken displayName is 409 uniqueness);
+ *  2. attribute changes (displayName, externalId) are a write of the group item conditional on
+ *     its resourceVersion (re-read and retried on a lost race; a taken displayName is 409
+ *     uniqueness);
  *  3. membership writes;
  *  4. touchGroup: version + 1 (ETags change with membership), conditional on the group still
  *     existing. If a DELETE won meanwhile, the memberships just written are removed again and
  *     the client gets 404, so a membership write cannot resurrect a deleted group's members.
+ *  A PATCH names at most MAX_MEMBERS_PER_RESPONSE members (400 tooMany before any read).
  *
  * Large groups: a response carries at most MAX_MEMBERS_PER_RESPONSE members (a Lambda
- * response is limited to 6 MB; ~150 bytes per member). Reading a larger group — or a page of
+ * response is limited to 6 MB; ~200 bytes per member, 2.07 MB measured for 10,000). Reading a larger group — or a page of
  * groups with more members in total — with members is a 400 tooMany naming the alternatives
  * (`excludedAttributes=members`, `filter=members.value eq "<id>"`); see docs/GROUPS.md.
  *
@@ -29,9 +31,11 @@
  *  - PATCH add n: 1 GetItem + ⌈n/100⌉ BatchGetItem + ⌈n/25⌉ BatchWriteItem + 1 UpdateItem
  *  - PATCH remove 1 (`members[value eq "id"]` or Entra's value list of 1): 1 GetItem +
  *    1 DeleteItem + 1 UpdateItem
- *  - PATCH rename: 1 GetItem + 1 TransactWriteItems (guard swap)
- *  - PUT: 1 GetItem + 1 PutItem/TransactWriteItems + ⌈n/100⌉ BatchGetItem + 1 Query (member
- *    keys) + writes of the difference only + 1 UpdateItem when members changed
+ *  - PATCH rename: 1 GetItem + 1 TransactWriteItems (guard swap) + 1 GetItem (new version);
+ *    an unchanged displayName (Okta resends it) writes nothing
+ *  - PUT: 1 GetItem + ⌈n/100⌉ BatchGetItem + 1 Query (member keys); + 1 UpdateItem if the
+ *    attributes changed (TransactWriteItems + GetItem on a rename); + writes of the member
+ *    difference and 1 UpdateItem when members changed
  *  - delete: 1 GetItem + Query of member keys + ⌈m/25⌉ BatchWriteItem + 1 GetItem +
  *    1 TransactWriteItems + 1 Query (final sweep); past DELETE_BUDGET_MS, 503 and the retry goes on
  */
@@ -86,8 +90,8 @@ import { groupEtag, groupRepresentation, memberReference } from './groups-repres
 import { type ListingAccess, listPage } from './list-pages';
 
 /**
- * Most members one response carries. 10,000 members of ~150 bytes (value, display, $ref, type)
- * are ~1.5 MB, well inside Lambda's 6 MB response limit even with long display names, and
+ * Most members one response carries. 10,000 members of ~200 bytes (value, display, $ref, type)
+ * are ~2 MB (2.07 MB measured), well inside Lambda's 6 MB response limit even with long display names, and
  * ⌈10,000/100⌉ = 100 BatchGetItem for display names stay within API Gateway's 29 s.
  */
 export const MAX_MEMBERS_PER_RESPONSE = 10_000;
