@@ -61,10 +61,9 @@ describe('concurrency', () => {
     await expectInvariants();
   });
 
-  // If-Match is being wired by the lead (ETag preconditions, RFC 7644 §3.14). Until it is
-  // honoured, all PUTs succeed and this test fails — marked failing so it documents the gap
-  // and flips to a normal test once preconditions land.
-  test.failing('parallel PUTs with the same If-Match: one 200, the rest 412', async () => {
+  // RFC 7644 §3.14: the version check and the write are one conditional write, so of N
+  // writers holding the same ETag exactly one wins.
+  it('parallel PUTs with the same If-Match: one 200, the rest 412', async () => {
     const userName = `ifmatch.${++n}@example.com`;
     const id = await createUser(userName);
     const etag = (await client.request('GET', `/Users/${id}`)).headers.etag as string;
