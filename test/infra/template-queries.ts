@@ -71,7 +71,13 @@ export function roleStatements(template: Template, roleId: string): Statement[] 
     .filter(([, policy]) =>
       ((policy.Properties?.Roles as { Ref?: string }[] | undefined) ?? []).some((r) => r.Ref === roleId),
     )
-    .flatMap(([, policy]) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    .flatMap(([, policy]) => policyStatements(policy));
+}
+
+/** The statements of one AWS::IAM::Policy resource. */
+export function policyStatements(policy: CfnResource): Statement[] {
+  const document = policy.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined;
+  return document?.Statement ?? [];
 }
 
 export const actionsOf = (statement: Statement): string[] =>
