@@ -24,6 +24,7 @@ import {
   hostileJsonValue,
   hostileString,
   mutatedObject,
+  timeBoxedProperty,
 } from './support/fuzz';
 import { checkInvariants, dataSnapshot, scanTable, snapshotDiff } from './support/table';
 
@@ -148,7 +149,7 @@ const anyFilter = fc.oneof(
 describe('fuzz: filters', () => {
   it('GET /Users and /Groups with random and mutated filters: 2xx/4xx SCIM answers only', async () => {
     await fc.assert(
-      fc.asyncProperty(anyFilter, fc.boolean(), async (filter, groups) => {
+      timeBoxedProperty(anyFilter, fc.boolean(), async (filter, groups) => {
         const res = await probe(
           'GET',
           `/${groups ? 'Groups' : 'Users'}?filter=${encodeURIComponent(filter)}`,
@@ -162,7 +163,7 @@ describe('fuzz: filters', () => {
 
   it('POST /.search with random SearchRequest members: 2xx/4xx only', async () => {
     await fc.assert(
-      fc.asyncProperty(
+      timeBoxedProperty(
         mutatedObject({
           schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
           filter: 'userName pr',
@@ -232,7 +233,7 @@ const patchBody: fc.Arbitrary<string> = fc.oneof(
 describe('fuzz: PATCH bodies', () => {
   it('PATCH /Users/{id} with random operations, paths and values: 2xx/4xx; a 4xx changes nothing', async () => {
     await fc.assert(
-      fc.asyncProperty(patchBody, async (raw) => {
+      timeBoxedProperty(patchBody, async (raw) => {
         await probe('PATCH', `/Users/${userId}`, { rawBody: raw });
       }),
       fuzzParameters(100),
@@ -243,7 +244,7 @@ describe('fuzz: PATCH bodies', () => {
 
   it('PATCH /Groups/{id} with random operations (members paths included): 2xx/4xx; a 4xx changes nothing', async () => {
     await fc.assert(
-      fc.asyncProperty(patchBody, async (raw) => {
+      timeBoxedProperty(patchBody, async (raw) => {
         await probe('PATCH', `/Groups/${groupId}`, { rawBody: raw });
       }),
       fuzzParameters(100),
@@ -256,7 +257,7 @@ describe('fuzz: resource bodies', () => {
   it('POST /Users with mutated Okta/Entra bodies (wrong types, deep nesting, huge strings, __proto__): 2xx/4xx only', async () => {
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(mutatedObject(validUser), async (raw) => {
+      timeBoxedProperty(mutatedObject(validUser), async (raw) => {
         // A distinct userName per run unless the mutation replaced it: creates do not collide.
         const body = raw.replace('fuzz.target@example.com', `fuzz.${++n}@example.com`);
         const res = await probe('POST', '/Users', { rawBody: body });
@@ -271,7 +272,7 @@ describe('fuzz: resource bodies', () => {
 
   it('PUT /Users/{id} with mutated bodies: 2xx/4xx; a 4xx leaves the user as it was', async () => {
     await fc.assert(
-      fc.asyncProperty(mutatedObject(validUser), async (raw) => {
+      timeBoxedProperty(mutatedObject(validUser), async (raw) => {
         await probe('PUT', `/Users/${userId}`, { rawBody: raw });
       }),
       fuzzParameters(100),
@@ -282,7 +283,7 @@ describe('fuzz: resource bodies', () => {
     let n = 0;
     const base = { ...validGroup, members: [{ value: otherUserId, type: 'User' }] };
     await fc.assert(
-      fc.asyncProperty(mutatedObject(base), fc.boolean(), async (raw, put) => {
+      timeBoxedProperty(mutatedObject(base), fc.boolean(), async (raw, put) => {
         const body = raw.replace('Fuzz Group', `Fuzz Group ${++n}`);
         await probe(put ? 'PUT' : 'POST', put ? `/Groups/${groupId}` : '/Groups', { rawBody: body });
       }),
@@ -297,7 +298,7 @@ describe('fuzz: resource bodies', () => {
       fc.string({ unit: 'binary', maxLength: 50 }),
     );
     await fc.assert(
-      fc.asyncProperty(
+      timeBoxedProperty(
         raw,
         fc.constantFrom('POST /Users', 'POST /Groups', `PUT /Users/${userId}`, 'POST /Groups/.search'),
         async (text, target) => {
@@ -345,7 +346,7 @@ describe('fuzz: paths, methods and headers', () => {
     );
     const handlers = client.handlers;
     await fc.assert(
-      fc.asyncProperty(
+      timeBoxedProperty(
         fc.constantFrom(...METHODS),
         fc.array(segment, { minLength: 0, maxLength: 4 }),
         fc.constantFrom('users', 'groups', 'discovery') as fc.Arbitrary<keyof typeof handlers>,
@@ -389,7 +390,7 @@ describe('fuzz: paths, methods and headers', () => {
       fc.string({ unit: 'binary-ascii', maxLength: 30 }),
     );
     await fc.assert(
-      fc.asyncProperty(
+      timeBoxedProperty(
         fc.dictionary(
           fc.constantFrom(
             'Content-Type',
@@ -454,7 +455,7 @@ describe('fuzz: paths, methods and headers', () => {
       hostileString.filter((s) => s.length < 5_000),
     );
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(param, value, { maxKeys: 4 }), fc.boolean(), async (query, groups) => {
+      timeBoxedProperty(fc.dictionary(param, value, { maxKeys: 4 }), fc.boolean(), async (query, groups) => {
         const qs = new URLSearchParams(query).toString();
         const res = await probe('GET', `/${groups ? 'Groups' : 'Users'}?${qs}`);
         if (res.status === 200) expect(res.body.Resources.length).toBeLessThanOrEqual(1000);

@@ -15,7 +15,7 @@
  */
 import fc from 'fast-check';
 import { createScimTestClient, type ScimResponse, type ScimTestClient } from '../support/scim-client';
-import { FUZZ_SEED, FUZZ_TIME_LIMIT_MS } from './support/fuzz';
+import { FUZZ_SEED, FUZZ_TIME_LIMIT_MS, timeBoxed } from './support/fuzz';
 import { checkInvariants, scanTable } from './support/table';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -418,27 +418,25 @@ describe('model-based: sequences of user and group operations match an in-memory
 
   it('every step answers as the model predicts and leaves the same observable state', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 15 }), async (cmds) => {
-        const tenant = TENANTS[nextTenant++];
-        if (!tenant) throw new Error('out of model tenants: raise TENANTS');
-        const token = client.tokenFor(tenant);
-        const real: Real = {
-          token,
-          request: (method, path, body) =>
-            client.request(method, path, { token, ...(body !== undefined ? { body } : {}) }),
-        };
-        const model: Model = { users: new Map(), groups: new Map(), userIds: [], groupIds: [] };
-        await fc.asyncModelRun(() => ({ model, real }), cmds);
-        // Full comparison at the end: every resource ever created, deleted ones as 404.
-        for (const id of model.userIds) await checkUser(model, real, id);
-        for (const id of model.groupIds) await checkGroup(model, real, id);
-      }),
-      {
-        seed: FUZZ_SEED,
-        numRuns: 30,
-        interruptAfterTimeLimit: FUZZ_TIME_LIMIT_MS * 5,
-        markInterruptAsFailure: false,
-      },
+      fc.asyncProperty(
+        fc.commands(commands, { maxCommands: 15 }),
+        timeBoxed(async (cmds: Iterable<fc.AsyncCommand<Model, Real>>) => {
+          const tenant = TENANTS[nextTenant++];
+          if (!tenant) throw new Error('out of model tenants: raise TENANTS');
+          const token = client.tokenFor(tenant);
+          const real: Real = {
+            token,
+            request: (method, path, body) =>
+              client.request(method, path, { token, ...(body !== undefined ? { body } : {}) }),
+          };
+          const model: Model = { users: new Map(), groups: new Map(), userIds: [], groupIds: [] };
+          await fc.asyncModelRun(() => ({ model, real }), cmds);
+          // Full comparison at the end: every resource ever created, deleted ones as 404.
+          for (const id of model.userIds) await checkUser(model, real, id);
+          for (const id of model.groupIds) await checkGroup(model, real, id);
+        }, FUZZ_TIME_LIMIT_MS * 5),
+      ),
+      { seed: FUZZ_SEED, numRuns: 30 },
     );
     const report = checkInvariants(await scanTable(client.table));
     expect(report.broken).toEqual([]);
