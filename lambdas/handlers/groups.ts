@@ -13,6 +13,7 @@ import { emptyResponse, jsonResponse } from '../http/response';
 import { lazyRuntime, type Runtime } from '../runtime';
 import { badRequest } from '../scim/errors';
 import { parseListParameters, parseProjection } from '../scim/list';
+import { etagOf, versionFromEtagHeader } from '../scim/meta';
 import { defaultSchemaRegistry, type SchemaRegistry } from '../scim/schema/registry';
 import { groupEtag } from '../service/groups-representation';
 import {
@@ -44,6 +45,13 @@ function groupResponse(status: number, result: GroupResult, withLocation = false
 }
 
 const idOf = (context: OperationContext): string => context.request.pathParameters.id ?? '';
+const ifMatchOf = (context: OperationContext) => versionFromEtagHeader(context.request.headers['if-match']);
+
+/** If-None-Match naming the current version → 304 without a body (RFC 7644 §3.14). */
+function notModified(context: OperationContext, etag: string): boolean {
+  const wanted = versionFromEtagHeader(context.request.headers['if-none-match']);
+  return wanted === '*' || (typeof wanted === 'number' && etag === etagOf(wanted));
+}
 
 export function createGroupsOperations(registry: SchemaRegistry): OperationTable {
   return {
@@ -61,6 +69,7 @@ export function createGroupsOperations(registry: SchemaRegistry): OperationTable
         idOf(context),
         parseProjection(context.request.query),
       );
+      if (notModified(context, result.etag)) return emptyResponse(304, { ETag: result.etag });
       return groupResponse(200, result);
     },
     list: async (context) => {
@@ -82,19 +91,25 @@ export function createGroupsOperations(registry: SchemaRegistry): OperationTable
         idOf(context),
         jsonBody(context.request),
         parseProjection(context.request.query),
+        ifMatchOf(context),
       );
       return groupResponse(200, result);
     },
     patch: async (context) => {
       const ctx = groupsContext(context, registry);
       const projection = parseProjection(context.request.query);
-      const stored = await patchGroupResource(ctx, idOf(context), jsonBody(context.request));
+      const stored = await patchGroupResource(
+        ctx,
+        idOf(context),
+        jsonBody(context.request),
+        ifMatchOf(context),
+      );
       const wantsBody = projection.attributes !== undefined || projection.excludedAttributes !== undefined;
       if (!wantsBody) return emptyResponse(204, { ETag: groupEtag(stored) });
       return groupResponse(200, await presentPatchedGroup(ctx, stored, projection));
     },
     delete: async (context) => {
-      await deleteGroupResource(groupsContext(context, registry), idOf(context));
+      await deleteGroupResource(groupsContext(context, registry), idOf(context), ifMatchOf(context));
       return emptyResponse(204);
     },
   };

@@ -27,7 +27,7 @@ export const CAPABILITIES = {
   filter: { supported: true, maxResults: MAX_COUNT },
   changePassword: { supported: false },
   sort: { supported: true },
-  etag: { supported: false },
+  etag: { supported: true },
   // RFC 9865 §4: both paging methods; cursors expire after CURSOR_TIMEOUT_SECONDS.
   pagination: {
     cursor: true,

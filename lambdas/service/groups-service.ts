@@ -41,11 +41,12 @@
  */
 
 import { logger } from '../observability/logger';
-import { badRequest, notFound, serviceUnavailable } from '../scim/errors';
+import { badRequest, notFound, preconditionFailed, serviceUnavailable } from '../scim/errors';
 import type { AttributeLookup, FilterNode } from '../scim/filter/ast';
 import { compileFilter } from '../scim/filter/evaluate';
 import { parseFilter } from '../scim/filter/parser';
 import { type ListParameters, type ListResponse, listResponse } from '../scim/list';
+import { etagOf } from '../scim/meta';
 import {
   applyPatch,
   type MemberChange,
@@ -60,6 +61,7 @@ import { parseResourceInput } from '../scim/schema/resource-input';
 import { adjustResourceCount, readResourceCount } from '../store/counters';
 import { VersionConflictError } from '../store/errors';
 import {
+  claimGroupVersion,
   collectGroups,
   createGroup,
   deleteGroupItem,
@@ -88,6 +90,7 @@ import { dynamoCheckpointCache } from '../store/page-checkpoints';
 import { findGroups } from './groups-query';
 import { groupEtag, groupRepresentation, memberReference } from './groups-representation';
 import { type ListingAccess, listPage } from './list-pages';
+import type { IfMatch } from './write-retries';
 
 /**
  * Most members one response carries. 10,000 members of ~200 bytes (value, display, $ref, type)
@@ -334,16 +337,38 @@ async function recordMembershipChange(ctx: GroupsContext, id: string): Promise<S
   throw notFound(`Group ${truncate(id)} not found`);
 }
 
+/**
+ * Enforces If-Match before a PUT, PATCH or DELETE changes anything: the named version is claimed
+ * atomically (claimGroupVersion), so of several writers naming one version only one proceeds.
+ */
+async function claimIfMatch(ctx: GroupsContext, current: StoredGroup, ifMatch: IfMatch): Promise<void> {
+  if (ifMatch === undefined || ifMatch === '*') return;
+  if (
+    ifMatch === null ||
+    ifMatch !== current.version ||
+    !(await claimGroupVersion(ctx.store, current.id, ifMatch))
+  ) {
+    throw preconditionFailed(
+      `If-Match does not match the group's current version ${etagOf(current.version)}`,
+    );
+  }
+}
+
 /** PUT /Groups/{id} (RFC 7644 §3.5.1): attributes replaced, members become exactly the list given. */
 export async function replaceGroupResource(
   ctx: GroupsContext,
   id: string,
   body: unknown,
   projection: Projection = {},
+  ifMatch?: IfMatch,
 ): Promise<GroupResult> {
   const resource = parseResourceInput('Group', body, ctx.registry);
   const ids = memberIdsOf(resource);
-  const first = await mustGetGroup(ctx, id); // 404 before member look-ups
+  let first: StoredGroup | undefined = await mustGetGroup(ctx, id); // 404 before member look-ups
+  if (ifMatch !== undefined && ifMatch !== '*') {
+    await claimIfMatch(ctx, first, ifMatch);
+    first = undefined; // the claim moved the version: read it again
+  }
   const details: Map<string, MemberDetail> = ids.length > 0 ? await requireUsers(ctx.store, ids) : new Map();
   let read: StoredGroup | undefined = first;
   let stored = await withRetries(async () => {
@@ -412,6 +437,7 @@ export async function patchGroupResource(
   ctx: GroupsContext,
   id: string,
   body: unknown,
+  ifMatch?: IfMatch,
 ): Promise<StoredGroup> {
   const schemas = patchSchemasOf(ctx.registry.resourceSchemas('Group'));
   // Parsed and split before any read: a malformed PATCH costs no DynamoDB request.
@@ -433,6 +459,10 @@ export async function patchGroupResource(
   }
   const added = memberChanges.flatMap((c) => (c.kind === 'add' || c.kind === 'replace' ? c.ids : []));
   let stored = await mustGetGroup(ctx, id);
+  if (ifMatch !== undefined && ifMatch !== '*') {
+    await claimIfMatch(ctx, stored, ifMatch);
+    stored = await mustGetGroup(ctx, id);
+  }
   if (added.length > 0) await assertUsersExist(ctx.store, added);
   if (attributeOperations.length > 0) {
     let first = true;
@@ -479,8 +509,8 @@ export const DELETE_BUDGET_MS = 20_000;
  *    that added members between 1 and 2 is caught here, and one whose writes land after this
  *    finds the group gone on its touchGroup and removes them itself.
  */
-export async function deleteGroupResource(ctx: GroupsContext, id: string): Promise<void> {
-  await mustGetGroup(ctx, id);
+export async function deleteGroupResource(ctx: GroupsContext, id: string, ifMatch?: IfMatch): Promise<void> {
+  await claimIfMatch(ctx, await mustGetGroup(ctx, id), ifMatch);
   const budget = ctx.deleteBudgetMs ?? DELETE_BUDGET_MS;
   const { complete } = await removeAllMembershipsOfGroup(ctx.store, id, { deadline: Date.now() + budget });
   if (!complete) {

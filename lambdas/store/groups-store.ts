@@ -405,6 +405,38 @@ export async function replaceGroup(
 }
 
 /**
+ * If-Match for groups (RFC 7644 §3.14). A group's `version` also moves with membership writes,
+ * which are separate items, so the precondition cannot ride on one conditional write of the
+ * change itself. Instead the request first claims the version it names: one UpdateItem that
+ * increments `version` only if it still equals `expected`. Of two requests naming the same
+ * version exactly one claim succeeds; the other sees a changed version. Returns false when the
+ * version (or the group) is not what the client named.
+ */
+export async function claimGroupVersion(
+  ctx: GroupStoreContext,
+  id: string,
+  expected: number,
+  now: Date = new Date(),
+): Promise<boolean> {
+  try {
+    await ctx.db.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: groupKey(ctx.tenant, id),
+        UpdateExpression: 'ADD #v :one SET #lm = :now',
+        ConditionExpression: 'attribute_exists(PK) AND #v = :expected',
+        ExpressionAttributeNames: { '#v': 'version', '#lm': 'lastModified' },
+        ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString(), ':expected': expected },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    translateWriteError(error);
+  }
+}
+
+/**
  * Records a membership change on the group item: version + 1 and lastModified, as one atomic
  * UpdateItem (parallel member PATCHes never conflict). Conditional on the group existing, so
  * it doubles as the check that the group was not deleted while members were written: returns

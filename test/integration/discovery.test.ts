@@ -32,7 +32,7 @@ describe('discovery endpoints through the real handler (RFC 7644 §4)', () => {
       maxPageSize: 1000,
       defaultPageSize: 100,
     });
-    expect(res.body.etag.supported).toBe(false);
+    expect(res.body.etag.supported).toBe(true);
     expect(res.body.authenticationSchemes[0].type).toBe('oauthbearertoken');
     expect(res.body.meta).toEqual({
       resourceType: 'ServiceProviderConfig',
