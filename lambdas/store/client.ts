@@ -25,6 +25,12 @@ export interface DynamoConfig {
 export const DYNAMO_CONNECTION_TIMEOUT_MS = 1_000;
 export const DYNAMO_REQUEST_TIMEOUT_MS = 3_000;
 export const DYNAMO_MAX_ATTEMPTS = 4;
+/**
+ * DynamoDB Local (a JVM sharing the developer's or CI's CPUs) can take seconds under parallel
+ * test suites; 3 s there timed out healthy calls and retried writes (a store test flaked). No
+ * gateway budget applies locally, so a local endpoint gets a patient response timeout.
+ */
+export const DYNAMO_LOCAL_REQUEST_TIMEOUT_MS = 20_000;
 
 export function createDocumentClient(config: DynamoConfig = {}): DynamoDBDocumentClient {
   const local = config.endpoint !== undefined;
@@ -41,7 +47,8 @@ export function createDocumentClient(config: DynamoConfig = {}): DynamoDBDocumen
     // Plain options: the SDK builds its default Node handler with them (no extra dependency).
     requestHandler: {
       connectionTimeout: config.connectionTimeoutMs ?? DYNAMO_CONNECTION_TIMEOUT_MS,
-      requestTimeout: config.requestTimeoutMs ?? DYNAMO_REQUEST_TIMEOUT_MS,
+      requestTimeout:
+        config.requestTimeoutMs ?? (local ? DYNAMO_LOCAL_REQUEST_TIMEOUT_MS : DYNAMO_REQUEST_TIMEOUT_MS),
       // Without it the handler only logs a warning and keeps waiting (found by the hung-socket
       // test in test/hardening/faults.test.ts): the timeout must end the attempt.
       throwOnRequestTimeout: true,
