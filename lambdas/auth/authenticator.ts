@@ -54,10 +54,16 @@ async function load(read: () => Promise<TokenDocument>): Promise<readonly TokenR
   }
 }
 
-/** RFC 6750 §2.1: `Bearer <token>`; the scheme is case-insensitive. */
+/**
+ * RFC 6750 §2.1: `Bearer <token>`; the scheme is case-insensitive. A header holding only one of
+ * our own `scim_…` tokens is accepted too: identity-provider forms that expect the raw header
+ * value send it that way, and the token's format leaves no doubt about what it is.
+ */
 function bearerToken(authorization: string | undefined): string | undefined {
   if (!authorization) return undefined;
-  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
+  const match =
+    /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization) ??
+    /^[ \t]*(scim_[A-Za-z0-9_-]+)[ \t]*$/.exec(authorization);
   const token = match?.[1];
   if (!token || token.length > MAX_TOKEN_LENGTH) return undefined;
   return token;

@@ -93,7 +93,15 @@ describe('createAuthenticator', () => {
     ['expired token', `Bearer ${expiredToken}`],
     ['revoked token (no longer in the document)', `Bearer ${generateToken()}`],
     ['two tokens', `Bearer ${acmeToken} ${globexToken}`],
+    ['a raw dev token without the Bearer scheme', devToken],
+    ['a raw malformed scim_ token', `${acmeToken.slice(0, -1)}${acmeToken.endsWith('a') ? 'b' : 'a'}`],
   ];
+
+  it('accepts one of our scim_ tokens sent without the Bearer scheme (raw header value)', async () => {
+    const { source } = countingSource({ current: document });
+    const principal = await createAuthenticator(source, () => NOW)(`  ${acmeToken} `);
+    expect(principal.tenant).toBe('acme');
+  });
 
   it.each(failures)(
     'answers %s with the one 401 body and WWW-Authenticate: Bearer',
