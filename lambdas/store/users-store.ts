@@ -360,7 +360,11 @@ export async function replaceUser(
               Put: {
                 TableName: ctx.tableName,
                 Item: guardItem(ctx.tenant, newName, current.id),
-                ConditionExpression: 'attribute_not_exists(PK)',
+                // The guard may already be ours (a concurrent rename of this user to the same
+                // name won): then only the version condition fails, a retryable race, not a
+                // false 409 uniqueness.
+                ConditionExpression: 'attribute_not_exists(PK) OR userId = :id',
+                ExpressionAttributeValues: { ':id': current.id },
               },
             },
             {

@@ -239,3 +239,27 @@ describe('ETags (RFC 7644 §3.14)', () => {
     expect(stored.body.meta.version).toBe('W/"2"');
   });
 });
+
+describe('renames under concurrency', () => {
+  it('parallel PATCHes renaming one user to the same new name all succeed (no false 409)', async () => {
+    const created = await client.request('POST', '/Users', { body: { userName: 'rename.race@example.com' } });
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        client.request('PATCH', `/Users/${created.body.id}`, {
+          body: { Operations: [{ op: 'replace', path: 'userName', value: 'renamed.race@example.com' }] },
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    const found = await client.request(
+      'GET',
+      `/Users?filter=${encodeURIComponent('userName eq "renamed.race@example.com"')}`,
+    );
+    expect(found.body.totalResults).toBe(1);
+    const old = await client.request(
+      'GET',
+      `/Users?filter=${encodeURIComponent('userName eq "rename.race@example.com"')}`,
+    );
+    expect(old.body.totalResults).toBe(0);
+  });
+});
