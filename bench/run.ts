@@ -85,7 +85,12 @@ async function main(): Promise<void> {
     await env?.stop().catch(() => undefined);
   };
   process.once('SIGINT', () => {
-    void stop().then(() => process.exit(130));
+    // Stop the JVM first and synchronously: an interrupted run must not leave DynamoDB Local
+    // behind even if the orderly stop below is held up by requests still in flight.
+    env?.dynamo.process.kill('SIGTERM');
+    const exit = () => process.exit(130);
+    setTimeout(exit, 5000).unref();
+    void stop().then(exit, exit);
   });
   try {
     for (const name of wanted) {
