@@ -16,10 +16,10 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ChangeEvent } from '../lambdas/events/change-events';
 import type { EventSink } from '../lambdas/events/event-sink';
 import { publishStreamBatch, type SequencedChange } from '../lambdas/events/stream-batch';
+import { type RawStreamRecord, sequencedChangeOf } from '../lambdas/events/stream-record';
 
 export interface StreamFollower {
   /** Resolves once every record written so far has been published (tests use it). */
@@ -168,18 +168,15 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
 }
 
 function toChange(record: _Record): SequencedChange | undefined {
-  const sequenceNumber = record.dynamodb?.SequenceNumber;
-  const eventName = record.eventName;
-  if (!sequenceNumber || !eventName) return undefined;
-  const created = record.dynamodb?.ApproximateCreationDateTime;
-  return {
-    recordId: record.eventID ?? sequenceNumber,
-    sequenceNumber,
-    eventName,
-    ...(created ? { time: new Date(created) } : {}),
-    ...(record.dynamodb?.OldImage ? { oldImage: unmarshall(record.dynamodb.OldImage) } : {}),
-    ...(record.dynamodb?.NewImage ? { newImage: unmarshall(record.dynamodb.NewImage) } : {}),
-  };
+  const d = record.dynamodb;
+  return sequencedChangeOf({
+    ...(record.eventID ? { eventID: record.eventID } : {}),
+    ...(record.eventName ? { eventName: record.eventName } : {}),
+    ...(d?.SequenceNumber ? { sequenceNumber: d.SequenceNumber } : {}),
+    ...(d?.ApproximateCreationDateTime ? { approximateTime: new Date(d.ApproximateCreationDateTime) } : {}),
+    ...(d?.OldImage ? { oldImage: d.OldImage as RawStreamRecord['oldImage'] } : {}),
+    ...(d?.NewImage ? { newImage: d.NewImage as RawStreamRecord['newImage'] } : {}),
+  });
 }
 
 /** One line per event for the terminal: no attribute values beyond the name that identifies it. */

@@ -1,32 +1,49 @@
 /**
- * Converts Lambda's DynamoDB stream records (AttributeValue images) into StreamChanges.
- * Records without a sequence number or event name cannot be placed in order and are skipped.
+ * Converts DynamoDB stream records (AttributeValue images) into StreamChanges, for both shapes
+ * they arrive in: Lambda's event (times in epoch seconds) and the Streams API's records that the
+ * local follower reads (times as Dates). Records without a sequence number or event name cannot
+ * be placed in order and are skipped.
  */
-
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord, AttributeValue as LambdaAttributeValue } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import type { SequencedChange } from './stream-batch';
 
-type Image = Record<string, LambdaAttributeValue>;
+type Image = Record<string, AttributeValue>;
 
-export function toSequencedChange(record: DynamoDBRecord): SequencedChange | undefined {
-  const sequenceNumber = record.dynamodb?.SequenceNumber;
-  const eventName = record.eventName;
+export interface RawStreamRecord {
+  readonly eventID?: string;
+  readonly eventName?: 'INSERT' | 'MODIFY' | 'REMOVE';
+  readonly sequenceNumber?: string;
+  readonly approximateTime?: Date;
+  readonly oldImage?: Image;
+  readonly newImage?: Image;
+}
+
+export function sequencedChangeOf(record: RawStreamRecord): SequencedChange | undefined {
+  const { sequenceNumber, eventName } = record;
   if (!sequenceNumber || !eventName) return undefined;
-  const created = record.dynamodb?.ApproximateCreationDateTime;
   return {
     recordId: record.eventID ?? sequenceNumber,
     sequenceNumber,
     eventName,
-    ...(created !== undefined ? { time: new Date(created * 1000) } : {}),
-    ...imageField('oldImage', record.dynamodb?.OldImage),
-    ...imageField('newImage', record.dynamodb?.NewImage),
+    ...(record.approximateTime ? { time: record.approximateTime } : {}),
+    ...(record.oldImage ? { oldImage: unmarshall(record.oldImage) } : {}),
+    ...(record.newImage ? { newImage: unmarshall(record.newImage) } : {}),
   };
 }
 
-function imageField(name: 'oldImage' | 'newImage', image: Image | undefined): Record<string, unknown> {
-  if (!image) return {};
+/** Lambda's stream event record. */
+export function toSequencedChange(record: DynamoDBRecord): SequencedChange | undefined {
+  const created = record.dynamodb?.ApproximateCreationDateTime;
   // The Lambda event and the SDK describe the same wire shape with two nominal types.
-  return { [name]: unmarshall(image as unknown as Record<string, AttributeValue>) };
+  const image = (value: unknown): Image | undefined => value as Image | undefined;
+  return sequencedChangeOf({
+    ...(record.eventID ? { eventID: record.eventID } : {}),
+    ...(record.eventName ? { eventName: record.eventName } : {}),
+    ...(record.dynamodb?.SequenceNumber ? { sequenceNumber: record.dynamodb.SequenceNumber } : {}),
+    ...(created !== undefined ? { approximateTime: new Date(created * 1000) } : {}),
+    ...(record.dynamodb?.OldImage ? { oldImage: image(record.dynamodb.OldImage) } : {}),
+    ...(record.dynamodb?.NewImage ? { newImage: image(record.dynamodb.NewImage) } : {}),
+  });
 }

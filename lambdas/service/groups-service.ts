@@ -40,7 +40,6 @@
  *    1 TransactWriteItems + 1 Query (final sweep); past DELETE_BUDGET_MS, 503 and the retry goes on
  */
 
-import { logger } from '../observability/logger';
 import { badRequest, notFound, preconditionFailed, serviceUnavailable } from '../scim/errors';
 import type { AttributeLookup, FilterNode } from '../scim/filter/ast';
 import { compileFilter } from '../scim/filter/evaluate';
@@ -58,7 +57,7 @@ import type { JsonObject } from '../scim/schema/json';
 import { isAttributeRequested, type Projection, projectResource } from '../scim/schema/projection';
 import type { SchemaRegistry } from '../scim/schema/registry';
 import { parseResourceInput } from '../scim/schema/resource-input';
-import { adjustResourceCount, readResourceCount } from '../store/counters';
+import { adjustResourceCountAfterWrite } from '../store/counters';
 import { VersionConflictError } from '../store/errors';
 import {
   claimGroupVersion,
@@ -74,7 +73,6 @@ import {
   touchGroup,
 } from '../store/groups-store';
 import { groupKey } from '../store/keys';
-import { listingResumeKey } from '../store/listing';
 import {
   assertUsersExist,
   deleteMemberships,
@@ -86,10 +84,9 @@ import {
   requireUsers,
   setMemberships,
 } from '../store/memberships-store';
-import { dynamoCheckpointCache } from '../store/page-checkpoints';
 import { findGroups } from './groups-query';
 import { groupEtag, groupRepresentation, memberReference } from './groups-representation';
-import { type ListingAccess, listPage } from './list-pages';
+import { type ListingAccess, listPage, standardListingAccess } from './list-pages';
 import type { IfMatch } from './write-retries';
 
 /**
@@ -281,38 +278,24 @@ export async function listGroupResources(
 /** The shared paging engine (index with checkpoints, RFC 9865 cursors, sortBy) over groups. */
 function groupListingAccess(ctx: GroupsContext): ListingAccess<StoredGroup> {
   const { store } = ctx;
-  const source = groupListing(store);
-  return {
+  return standardListingAccess({
     resourceType: 'Group',
     registry: ctx.registry,
-    source,
+    store,
+    source: groupListing(store),
+    counted: 'GROUPS',
+    tableKey: groupKey,
     fromItem: groupFromItem,
-    idOf: (group) => group.id,
-    resumeKeyAfter: (id) => listingResumeKey(source, groupKey(store.tenant, id), id),
-    count: () => readResourceCount(store.db, store.tableName, store.tenant, 'GROUPS'),
-    checkpoints: (hash) => dynamoCheckpointCache(store.db, store.tableName, store.tenant, hash),
     findAll: (filter) =>
       filter ? findGroups(store, filter, ctx.registry, ctx.baseUrl) : collectGroups(store, () => true),
     // Sorting compares attributes; members are not read for it (sortBy=members sorts nothing).
     represent: (group) => groupRepresentation(group, ctx.baseUrl),
-  };
+  });
 }
 
-/**
- * The tenant's group count (totalResults without counting) changes after the group's own
- * transaction (counters.ts); a failed update must not fail a committed create or delete.
- */
-async function countGroups(ctx: GroupsContext, delta: number): Promise<void> {
-  try {
-    await adjustResourceCount(ctx.store.db, ctx.store.tableName, ctx.store.tenant, 'GROUPS', delta);
-  } catch (error) {
-    logger.warn('Group count not updated; totalResults is off until repaired', {
-      tenant: ctx.store.tenant,
-      delta,
-      error: error instanceof Error ? error.message : String(error),
-    });
-  }
-}
+/** The tenant's group count changes after the group's own transaction (counters.ts). */
+const countGroups = (ctx: GroupsContext, delta: number): Promise<void> =>
+  adjustResourceCountAfterWrite(ctx.store.db, ctx.store.tableName, ctx.store.tenant, 'GROUPS', delta);
 
 async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
   for (let i = 1; ; i++) {

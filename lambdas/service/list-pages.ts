@@ -17,13 +17,16 @@ import type { ListParameters } from '../scim/list';
 import type { JsonObject } from '../scim/schema/json';
 import type { ResourceTypeName, SchemaRegistry } from '../scim/schema/registry';
 import { compileSort } from '../scim/sort';
+import { type CountedResource, readResourceCount } from '../store/counters';
 import {
   type CheckpointCache,
   type ListingSource,
+  listingResumeKey,
   readListingFrom,
   readListingPage,
   type StoredItem,
 } from '../store/listing';
+import { dynamoCheckpointCache } from '../store/page-checkpoints';
 
 export interface ListingAccess<T> {
   readonly resourceType: ResourceTypeName;
@@ -144,5 +147,35 @@ function slice<T>(
     totalResults: all.length,
     ...(cursorMode ? {} : { startIndex: offset }),
     ...(cursorMode && last && next <= all.length ? { nextCursor: cursorFor(next, last) } : {}),
+  };
+}
+
+/**
+ * The parts of a ListingAccess that are the same for every resource type: the tenant's counter,
+ * page checkpoints and the GSI1 resume key come from the store context and the resource's key.
+ */
+export function standardListingAccess<T extends { readonly id: string }>(options: {
+  readonly resourceType: ResourceTypeName;
+  readonly registry: SchemaRegistry;
+  readonly store: { readonly db: ListingSource['db']; readonly tableName: string; readonly tenant: string };
+  readonly source: ListingSource;
+  readonly counted: CountedResource;
+  readonly tableKey: (tenant: string, id: string) => { readonly PK: string; readonly SK: string };
+  readonly fromItem: (item: StoredItem) => T | undefined;
+  readonly findAll: ListingAccess<T>['findAll'];
+  readonly represent: ListingAccess<T>['represent'];
+}): ListingAccess<T> {
+  const { store, source } = options;
+  return {
+    resourceType: options.resourceType,
+    registry: options.registry,
+    source,
+    fromItem: options.fromItem,
+    idOf: (resource) => resource.id,
+    resumeKeyAfter: (id) => listingResumeKey(source, options.tableKey(store.tenant, id), id),
+    count: () => readResourceCount(store.db, store.tableName, store.tenant, options.counted),
+    checkpoints: (hash) => dynamoCheckpointCache(store.db, store.tableName, store.tenant, hash),
+    findAll: options.findAll,
+    represent: options.represent,
   };
 }

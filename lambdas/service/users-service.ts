@@ -16,7 +16,6 @@
  * it). Listed users carry no `groups`.
  */
 
-import { logger } from '../observability/logger';
 import { notFound } from '../scim/errors';
 import type { FilterNode } from '../scim/filter/ast';
 import { parseFilter } from '../scim/filter/parser';
@@ -26,10 +25,8 @@ import type { JsonObject } from '../scim/schema/json';
 import { isAttributeRequested, type Projection, projectResource } from '../scim/schema/projection';
 import type { SchemaRegistry } from '../scim/schema/registry';
 import { parseResourceInput } from '../scim/schema/resource-input';
-import { adjustResourceCount, readResourceCount } from '../store/counters';
+import { adjustResourceCountAfterWrite } from '../store/counters';
 import { userKey } from '../store/keys';
-import { listingResumeKey } from '../store/listing';
-import { dynamoCheckpointCache } from '../store/page-checkpoints';
 import {
   collectUsers,
   createUser,
@@ -41,7 +38,7 @@ import {
   userFromItem,
   userListing,
 } from '../store/users-store';
-import { type ListingAccess, listPage } from './list-pages';
+import { type ListingAccess, listPage, standardListingAccess } from './list-pages';
 import { findUsers } from './users-query';
 import { type UserGroupRef, userEtag, userRepresentation } from './users-representation';
 import { checkIfMatch, type IfMatch, writeWithRetries } from './write-retries';
@@ -146,38 +143,23 @@ export async function listUserResources(
 
 function userListingAccess(ctx: UsersContext): ListingAccess<StoredUser> {
   const { store } = ctx;
-  const source = userListing(store);
-  return {
+  return standardListingAccess({
     resourceType: 'User',
     registry: ctx.registry,
-    source,
+    store,
+    source: userListing(store),
+    counted: 'USERS',
+    tableKey: userKey,
     fromItem: userFromItem,
-    idOf: (user) => user.id,
-    resumeKeyAfter: (id) => listingResumeKey(source, userKey(store.tenant, id), id),
-    count: () => readResourceCount(store.db, store.tableName, store.tenant, 'USERS'),
-    checkpoints: (hash) => dynamoCheckpointCache(store.db, store.tableName, store.tenant, hash),
     findAll: (filter) =>
       filter ? findUsers(store, filter, ctx.registry, ctx.baseUrl) : collectUsers(store, () => true),
     represent: (user) => userRepresentation(user, ctx.baseUrl),
-  };
+  });
 }
 
-/**
- * The tenant's user count changes after the user's own transaction (counters.ts explains why).
- * A failed count update must not turn a committed create or delete into an error the client
- * would retry, so it is logged for the operator instead.
- */
-async function countUsers(ctx: UsersContext, delta: number): Promise<void> {
-  try {
-    await adjustResourceCount(ctx.store.db, ctx.store.tableName, ctx.store.tenant, 'USERS', delta);
-  } catch (error) {
-    logger.warn('User count not updated; totalResults is off until repaired', {
-      tenant: ctx.store.tenant,
-      delta,
-      error: error instanceof Error ? error.message : String(error),
-    });
-  }
-}
+/** The tenant's user count changes after the user's own transaction (counters.ts explains why). */
+const countUsers = (ctx: UsersContext, delta: number): Promise<void> =>
+  adjustResourceCountAfterWrite(ctx.store.db, ctx.store.tableName, ctx.store.tenant, 'USERS', delta);
 
 /** PUT /Users/{id} (RFC 7644 §3.5.1): full replace; echoed id/meta/schemas are ignored. */
 export async function replaceUserResource(

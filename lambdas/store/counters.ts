@@ -13,6 +13,7 @@
  * count off by one until `recountResources` repairs it; reads clamp at zero.
  */
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { logger } from '../observability/logger';
 import { counterPk } from './keys';
 
 export type CountedResource = 'USERS' | 'GROUPS';
@@ -83,5 +84,29 @@ export async function setResourceCount(
         ExpressionAttributeValues: { ':value': shard === 0 ? value : 0 },
       }),
     );
+  }
+}
+
+/**
+ * The count change that follows a committed create or delete. A failure must not turn that
+ * committed write into an error the client would retry, so it is logged for the operator
+ * (who can repair the count with setResourceCount) instead of thrown.
+ */
+export async function adjustResourceCountAfterWrite(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  tenant: string,
+  resource: CountedResource,
+  delta: number,
+): Promise<void> {
+  try {
+    await adjustResourceCount(db, tableName, tenant, resource, delta);
+  } catch (error) {
+    logger.warn('Resource count not updated; totalResults is off until repaired', {
+      tenant,
+      resource,
+      delta,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }

@@ -29,7 +29,6 @@
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -44,7 +43,13 @@ import {
 } from './errors';
 import { uuidv7 } from './ids';
 import { groupExternalIdPk, groupKey, groupListingPk, groupNameKey, groupNamesPk } from './keys';
-import { collectMatching, type ListingSource, type StoredItem } from './listing';
+import {
+  collectMatching,
+  type ListingSource,
+  MAX_EXAMINED_ITEMS,
+  queryIndexPartition,
+  type StoredItem,
+} from './listing';
 import { batches } from './memberships-store';
 import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
 
@@ -253,29 +258,13 @@ export async function findGroupsByExternalId(
   externalId: string,
 ): Promise<StoredGroup[]> {
   if (externalId === '' || byteLength(externalId) > MAX_EXTERNAL_ID_BYTES) return [];
-  const groups: StoredGroup[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const result = await guardRead(() =>
-      ctx.db.send(
-        new QueryCommand({
-          TableName: ctx.tableName,
-          IndexName: LOOKUP_INDEX.indexName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': LOOKUP_INDEX.partitionKey },
-          ExpressionAttributeValues: { ':pk': groupExternalIdPk(ctx.tenant, externalId) },
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      ),
-    );
-    for (const item of result.Items ?? []) {
-      const group = groupFromItem(item);
-      // The index is eventually consistent: re-check against the item itself.
-      if (group && group.resource.externalId === externalId) groups.push(group);
-    }
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
-  return groups;
+  const items = await queryIndexPartition(ctx, LOOKUP_INDEX, groupExternalIdPk(ctx.tenant, externalId), {
+    tooManyDetail: `More than ${MAX_EXAMINED_ITEMS} groups share this externalId`,
+  });
+  // The index is eventually consistent: re-check against the item itself.
+  return items
+    .map(groupFromItem)
+    .filter((group): group is StoredGroup => group !== undefined && group.resource.externalId === externalId);
 }
 
 /** Groups by id (BatchGetItem, ≤100 keys per request), in the order of `ids`; missing ones skipped. */

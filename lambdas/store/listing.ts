@@ -180,3 +180,45 @@ export function listingResumeKey(
     [LISTING_INDEX.sortKey]: id,
   };
 }
+
+/**
+ * Every item of one partition of a secondary index (optionally a sort-key prefix), read page by
+ * page; past `maxExamined` items the request is refused with 400 tooMany and `tooManyDetail`.
+ * Shared by the look-ups that are exact but not unique (externalId, userName prefixes).
+ */
+export async function queryIndexPartition(
+  source: Omit<ListingSource, 'partition'>,
+  index: { readonly indexName: string; readonly partitionKey: string; readonly sortKey: string },
+  partition: string,
+  options: { readonly sortKeyPrefix?: string; readonly maxExamined?: number; readonly tooManyDetail: string },
+): Promise<StoredItem[]> {
+  const maxExamined = options.maxExamined ?? MAX_EXAMINED_ITEMS;
+  const items: StoredItem[] = [];
+  let startKey: StartKey | undefined;
+  do {
+    const result = await guardRead(
+      (): Promise<QueryCommandOutput> =>
+        source.db.send(
+          new QueryCommand({
+            TableName: source.tableName,
+            IndexName: index.indexName,
+            KeyConditionExpression:
+              options.sortKeyPrefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
+            ExpressionAttributeNames: {
+              '#pk': index.partitionKey,
+              ...(options.sortKeyPrefix === undefined ? {} : { '#sk': index.sortKey }),
+            },
+            ExpressionAttributeValues: {
+              ':pk': partition,
+              ...(options.sortKeyPrefix === undefined ? {} : { ':prefix': options.sortKeyPrefix }),
+            },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+    );
+    items.push(...(result.Items ?? []));
+    if (items.length > maxExamined) throw badRequest('tooMany', options.tooManyDetail);
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}

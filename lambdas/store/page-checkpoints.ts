@@ -92,7 +92,10 @@ export function dynamoCheckpointCache(
   tableName: string,
   tenant: string,
   queryHash: string,
-): { nearest(startIndex: number): Promise<Checkpoint>; save(checkpoint: Required<Checkpoint>): Promise<void> } {
+): {
+  nearest(startIndex: number): Promise<Checkpoint>;
+  save(checkpoint: Required<Checkpoint>): Promise<void>;
+} {
   return {
     nearest: (startIndex) => nearestCheckpoint(db, tableName, tenant, queryHash, startIndex),
     save: (checkpoint) => saveCheckpoint(db, tableName, tenant, queryHash, checkpoint).catch(() => undefined),

@@ -18,7 +18,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { badRequest } from '../scim/errors';
@@ -26,7 +25,13 @@ import type { JsonObject } from '../scim/schema/json';
 import { guardRead, type ItemRole, translateWriteError, VersionConflictError } from './errors';
 import { uuidv7 } from './ids';
 import { userExternalIdPk, userKey, userListingPk, userNameKey, userNamesPk } from './keys';
-import { collectMatching, type ListingSource, MAX_EXAMINED_ITEMS, type StoredItem } from './listing';
+import {
+  collectMatching,
+  type ListingSource,
+  MAX_EXAMINED_ITEMS,
+  queryIndexPartition,
+  type StoredItem,
+} from './listing';
 import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
 
 export const USER_ITEM_TYPE = 'User';
@@ -226,35 +231,14 @@ export async function getUserByUserName(
 /** `externalId eq "x"`: a Query of the sparse GSI2 partition, never a scan. */
 export async function findUsersByExternalId(ctx: StoreContext, externalId: string): Promise<StoredUser[]> {
   if (externalId === '' || byteLength(externalId) > MAX_EXTERNAL_ID_BYTES) return [];
-  const users: StoredUser[] = [];
-  let examined = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const result = await guardRead(() =>
-      ctx.db.send(
-        new QueryCommand({
-          TableName: ctx.tableName,
-          IndexName: LOOKUP_INDEX.indexName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': LOOKUP_INDEX.partitionKey },
-          ExpressionAttributeValues: { ':pk': userExternalIdPk(ctx.tenant, externalId) },
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      ),
-    );
-    examined += result.Items?.length ?? 0;
-    if (examined > MAX_EXAMINED_ITEMS) {
-      // externalId is not unique; a client that gave thousands of users one value gets tooMany.
-      throw badRequest('tooMany', `More than ${MAX_EXAMINED_ITEMS} users share this externalId`);
-    }
-    for (const item of result.Items ?? []) {
-      const user = userFromItem(item);
-      // The index is eventually consistent: re-check the value against the item itself.
-      if (user && user.resource.externalId === externalId) users.push(user);
-    }
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
-  return users;
+  // externalId is not unique; a client that gave thousands of users one value gets tooMany.
+  const items = await queryIndexPartition(ctx, LOOKUP_INDEX, userExternalIdPk(ctx.tenant, externalId), {
+    tooManyDetail: `More than ${MAX_EXAMINED_ITEMS} users share this externalId`,
+  });
+  // The index is eventually consistent: re-check the value against the item itself.
+  return items
+    .map(userFromItem)
+    .filter((user): user is StoredUser => user !== undefined && user.resource.externalId === externalId);
 }
 
 /**
@@ -265,42 +249,17 @@ export async function findUsersByExternalId(ctx: StoreContext, externalId: strin
 export async function findUsersByUserNamePrefix(ctx: StoreContext, prefix: string): Promise<StoredUser[]> {
   const lower = prefix.toLowerCase();
   if (lower === '' || byteLength(lower) > MAX_USERNAME_BYTES) return [];
-  const users: StoredUser[] = [];
-  let examined = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const result = await guardRead(() =>
-      ctx.db.send(
-        new QueryCommand({
-          TableName: ctx.tableName,
-          IndexName: NAME_INDEX.indexName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: { '#pk': NAME_INDEX.partitionKey, '#sk': NAME_INDEX.sortKey },
-          ExpressionAttributeValues: { ':pk': userNamesPk(ctx.tenant), ':prefix': lower },
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      ),
-    );
-    examined += result.Items?.length ?? 0;
-    if (examined > MAX_EXAMINED_ITEMS) {
-      throw badRequest(
-        'tooMany',
-        `More than ${MAX_EXAMINED_ITEMS} userNames start with that prefix; narrow it`,
-      );
-    }
-    for (const item of result.Items ?? []) {
-      const user = userFromItem(item);
-      if (
-        user &&
-        String(user.resource.userName ?? '')
-          .toLowerCase()
-          .startsWith(lower)
-      )
-        users.push(user);
-    }
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
-  return users;
+  const items = await queryIndexPartition(ctx, NAME_INDEX, userNamesPk(ctx.tenant), {
+    sortKeyPrefix: lower,
+    tooManyDetail: `More than ${MAX_EXAMINED_ITEMS} userNames start with that prefix; narrow it`,
+  });
+  return items.map(userFromItem).filter(
+    (user): user is StoredUser =>
+      user !== undefined &&
+      String(user.resource.userName ?? '')
+        .toLowerCase()
+        .startsWith(lower),
+  );
 }
 
 export function userListing(ctx: StoreContext): ListingSource {
