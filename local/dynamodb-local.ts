@@ -4,7 +4,7 @@
  * The Java process is a plain child: Ctrl-C reaches it through the terminal's process group,
  * and stop() waits for it to exit, so no orphan JVM outlives its owner.
  */
-import { type ChildProcess, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn as spawnProcess, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -80,6 +80,8 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
     });
   });
 
+  if (child.pid !== undefined) watchOwner(process.pid, child.pid);
+
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
     if (exited) return;
@@ -114,4 +116,24 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
     probe.destroy();
   }
   return { endpoint, port, process: child, stop };
+}
+
+/**
+ * A process killed outright (SIGKILL, a CI timeout, a crashed jest worker) runs no clean-up, and
+ * its JVM would live on as an orphan holding memory and a port. A tiny detached watcher ends the
+ * JVM once its owner is gone; it exits by itself when the JVM does.
+ */
+function watchOwner(ownerPid: number, jvmPid: number): void {
+  const script = `
+    const [owner, jvm] = process.argv.slice(1).map(Number);
+    const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    setInterval(() => {
+      if (!alive(jvm)) process.exit(0);
+      if (!alive(owner)) { try { process.kill(jvm, 'SIGKILL'); } catch {} process.exit(0); }
+    }, 1000);`;
+  const watcher = spawnProcess(process.execPath, ['-e', script, String(ownerPid), String(jvmPid)], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  watcher.unref();
 }
