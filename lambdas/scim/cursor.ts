@@ -2,14 +2,14 @@
  * RFC 9865 cursors. A cursor says where the next page resumes: after a resource id in the
  * listing's stable (time-ordered) order, or at an offset when results are sorted in memory.
  *
- * The cursor is opaque to clients but not secret, so it carries nothing that grants access: the
- * store rebuilds DynamoDB keys from the caller's tenant and the id, and an edited cursor can at
- * most move within the caller's own listing. It is bound to the query that issued it (a hash of
- * filter and sort), so reusing it with another filter is rejected instead of returning a page of
- * a different result set. Cursors expire after CURSOR_TIMEOUT_SECONDS, advertised in
- * /ServiceProviderConfig.
+ * The cursor is opaque to clients and carries nothing that grants access: the store rebuilds
+ * DynamoDB keys from the caller's tenant and the id. It is tamper-evident and bound to the
+ * tenant and the query: an HMAC over tenant, query hash and payload, keyed by the deployment's
+ * cursor key, must match, so an edited cursor, one issued for another filter or sort, or one
+ * replayed by another tenant is a 400 invalidCursor rather than a page of some other result.
+ * Cursors expire after CURSOR_TIMEOUT_SECONDS, advertised in /ServiceProviderConfig.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { badRequest } from './errors';
 
 export const CURSOR_TIMEOUT_SECONDS = 3600;
@@ -42,14 +42,35 @@ export function queryHash(parts: {
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 22);
 }
 
-export function encodeCursor(hash: string, position: CursorPosition, now: Date = new Date()): string {
+/** Who a cursor is for and the key that signs it (see cursorBinding in list-pages.ts). */
+export interface CursorBinding {
+  readonly tenant: string;
+  readonly key: string;
+}
+
+const UNBOUND: CursorBinding = { tenant: '', key: '' };
+
+function signature(binding: CursorBinding, body: string): string {
+  return createHmac('sha256', binding.key)
+    .update(`${binding.tenant}\n${body}`)
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+export function encodeCursor(
+  hash: string,
+  position: CursorPosition,
+  now: Date = new Date(),
+  binding: CursorBinding = UNBOUND,
+): string {
   const payload: CursorPayload = {
     v: CURSOR_VERSION,
     q: hash,
     t: Math.floor(now.getTime() / 1000),
     ...('afterId' in position ? { a: position.afterId } : { o: position.offset }),
   };
-  return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+  const body = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+  return `${body}.${signature(binding, body)}`;
 }
 
 /**
@@ -61,14 +82,22 @@ export function decodeCursor(
   cursor: string,
   expectedHash: string,
   now: Date = new Date(),
+  binding: CursorBinding = UNBOUND,
 ): CursorPosition | undefined {
   if (cursor === '') return undefined;
-  if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
+  const match = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{22})$/.exec(cursor);
+  if (cursor.length > MAX_CURSOR_LENGTH || !match) {
     throw badRequest('invalidCursor', 'cursor is not a value this server issued');
+  }
+  const body = match[1] as string;
+  const expected = Buffer.from(signature(binding, body));
+  const given = Buffer.from(match[2] as string);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    throw badRequest('invalidCursor', 'cursor is not a value this server issued for this tenant');
   }
   let payload: unknown;
   try {
-    payload = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
   } catch {
     throw badRequest('invalidCursor', 'cursor is not a value this server issued');
   }

@@ -10,7 +10,7 @@
  *    order, which index and cursor pages slice;
  *  - sorted: the bounded match set is sorted in memory; cursors then carry an offset.
  */
-import { decodeCursor, encodeCursor, queryHash } from '../scim/cursor';
+import { type CursorBinding, decodeCursor, encodeCursor, queryHash } from '../scim/cursor';
 import type { FilterNode } from '../scim/filter/ast';
 import { printFilter } from '../scim/filter/parser';
 import type { ListParameters } from '../scim/list';
@@ -43,6 +43,24 @@ export interface ListingAccess<T> {
   readonly findAll: (filter: FilterNode | undefined) => Promise<T[]>;
   /** The SCIM representation sorting compares. */
   readonly represent: (resource: T) => JsonObject;
+  /** Tenant and key that sign this listing's cursors. */
+  readonly cursorBinding: CursorBinding;
+}
+
+/** Env variable with the deployment's cursor-signing key (the CDK stack sets one). */
+export const CURSOR_KEY_ENV = 'SCIM_CURSOR_KEY';
+
+/**
+ * Without a configured key the table name keys the HMAC: cursors stay tenant- and query-bound
+ * and evident to accidental edits, but a client that knows the table name could forge one —
+ * which, as cursors grant nothing, would only move it within its own listing.
+ */
+export function cursorBinding(
+  tenant: string,
+  tableName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): CursorBinding {
+  return { tenant, key: env[CURSOR_KEY_ENV] || `scim-cursor:${tableName}` };
 }
 
 export interface ResultPage<T> {
@@ -65,7 +83,9 @@ export async function listPage<T>(
     ...(params.sortOrder ? { sortOrder: params.sortOrder } : {}),
   });
   const cursorMode = params.cursor !== undefined;
-  const position = cursorMode ? decodeCursor(params.cursor ?? '', hash) : undefined;
+  const binding = access.cursorBinding;
+  const position = cursorMode ? decodeCursor(params.cursor ?? '', hash, new Date(), binding) : undefined;
+  const cursorAt = (at: Parameters<typeof encodeCursor>[1]) => encodeCursor(hash, at, new Date(), binding);
 
   if (params.sortBy !== undefined) {
     // Compiled before any read: a bad sortBy costs nothing.
@@ -75,7 +95,7 @@ export async function listPage<T>(
     keyed.sort((a, b) => compare(a.view, b.view));
     const sorted = keyed.map((k) => k.resource);
     const offset = position && 'offset' in position ? position.offset : cursorMode ? 1 : params.startIndex;
-    return slice(sorted, offset, params.count, cursorMode, (next) => encodeCursor(hash, { offset: next }));
+    return slice(sorted, offset, params.count, cursorMode, (next) => cursorAt({ offset: next }));
   }
 
   if (filter !== undefined) {
@@ -89,13 +109,13 @@ export async function listPage<T>(
         resources,
         totalResults: all.length,
         ...(last && rest.length > resources.length
-          ? { nextCursor: encodeCursor(hash, { afterId: access.idOf(last) }) }
+          ? { nextCursor: cursorAt({ afterId: access.idOf(last) }) }
           : {}),
       };
     }
     const offset = cursorMode ? 1 : params.startIndex;
     return slice(all, offset, params.count, cursorMode, (_next, last) =>
-      encodeCursor(hash, { afterId: access.idOf(last) }),
+      cursorAt({ afterId: access.idOf(last) }),
     );
   }
 
@@ -112,7 +132,7 @@ export async function listPage<T>(
       resources,
       totalResults: total,
       ...(last && page.length > resources.length
-        ? { nextCursor: encodeCursor(hash, { afterId: access.idOf(last) }) }
+        ? { nextCursor: cursorAt({ afterId: access.idOf(last) }) }
         : {}),
     };
   }
@@ -177,5 +197,6 @@ export function standardListingAccess<T extends { readonly id: string }>(options
     checkpoints: (hash) => dynamoCheckpointCache(store.db, store.tableName, store.tenant, hash),
     findAll: options.findAll,
     represent: options.represent,
+    cursorBinding: cursorBinding(store.tenant, store.tableName),
   };
 }

@@ -135,6 +135,12 @@ describe('a full import of 5,000 users costs O(n) reads', () => {
     expect(misuse.body.scimType).toBe('invalidCursor');
     const garbage = await bulk('/Users?cursor=not-a-cursor!');
     expect(garbage.body.scimType).toBe('invalidCursor');
+    // Bound to the tenant: another tenant's token cannot replay it.
+    const replay = await client.request('GET', `/Users?filter=${filter}&count=500&cursor=${first}`, {
+      token: client.tokenFor('acme'),
+    });
+    expect(replay.status).toBe(400);
+    expect(replay.body.scimType).toBe('invalidCursor');
   }, 60_000);
 });
 

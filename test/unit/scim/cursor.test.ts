@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { CURSOR_TIMEOUT_SECONDS, decodeCursor, encodeCursor, queryHash } from '../../../lambdas/scim/cursor';
 import { ScimError } from '../../../lambdas/scim/errors';
@@ -60,8 +61,32 @@ describe('RFC 9865 cursors', () => {
     );
   });
 
-  it('rejects edited payloads: both positions, neither, or a non-positive offset', () => {
-    const forge = (payload: object) => Buffer.from(JSON.stringify(payload)).toString('base64url');
+  it('is bound to the tenant and tamper-evident: another tenant, another key or an edited body is invalidCursor', () => {
+    const acme = { tenant: 'acme', key: 'k1' };
+    const cursor = encodeCursor(hash, { afterId: 'u1' }, new Date(), acme);
+    expect(decodeCursor(cursor, hash, new Date(), acme)).toEqual({ afterId: 'u1' });
+    expect(scimTypeOf(() => decodeCursor(cursor, hash, new Date(), { tenant: 'globex', key: 'k1' }))).toBe(
+      'invalidCursor',
+    );
+    expect(scimTypeOf(() => decodeCursor(cursor, hash, new Date(), { tenant: 'acme', key: 'k2' }))).toBe(
+      'invalidCursor',
+    );
+    const [body, sig] = cursor.split('.');
+    const edited = Buffer.from(
+      Buffer.from(body ?? '', 'base64url')
+        .toString('utf8')
+        .replace('"u1"', '"u9"'),
+    ).toString('base64url');
+    expect(scimTypeOf(() => decodeCursor(`${edited}.${sig}`, hash, new Date(), acme))).toBe('invalidCursor');
+  });
+
+  it('rejects signed payloads of the wrong shape: both positions, neither, or a non-positive offset', () => {
+    // Signed as the server would (default binding), so only the payload checks can reject them.
+    const forge = (payload: object) => {
+      const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+      const mac = createHmac('sha256', '').update(`\n${body}`).digest('base64url').slice(0, 22);
+      return `${body}.${mac}`;
+    };
     const t = Math.floor(Date.now() / 1000);
     for (const payload of [
       { v: 1, q: hash, t, a: 'x', o: 3 },
