@@ -32,6 +32,7 @@ import {
   createUser,
   deleteUser,
   getUser,
+  isUserId,
   replaceUser,
   type StoreContext,
   type StoredUser,
@@ -207,7 +208,13 @@ export async function patchUserResource(
 /** DELETE /Users/{id} (RFC 7644 §3.6): the user, its userName guard, then its memberships. */
 export async function deleteUserResource(ctx: UsersContext, id: string, ifMatch?: IfMatch): Promise<void> {
   await writeWithRetries(ifMatch, async () => {
-    const current = await mustGetUser(ctx, id);
+    const current = await getUser(ctx.store, id);
+    if (!current) {
+      // A retried DELETE whose first attempt removed the user but failed in the membership
+      // clean-up finishes that clean-up (idempotent) before answering 404.
+      if (isUserId(id)) await ctx.memberships.removeAllMembershipsOfUser(id);
+      throw notFound(`User ${truncate(id)} not found`);
+    }
     checkIfMatch(ifMatch, current.version);
     await deleteUser(ctx.store, current);
   });

@@ -253,6 +253,18 @@ describe('a write that succeeded but whose response was lost', () => {
     expect((await expectInvariants()).orphanMembershipsOfUsers).toEqual([]);
   });
 
+  it("the client's retried DELETE /Users/{id} finishes a failed membership clean-up before its 404", async () => {
+    const user = await createUser();
+    const groupId = await createGroup([user.id]);
+    faults.setRules([{ operation: ['Query', 'BatchWriteItem', 'DeleteItem'], fault: 'throttle' }]);
+    expectRetryable503(await client.request('DELETE', `/Users/${user.id}`));
+    faults.reset();
+    expect((await expectInvariants()).orphanMembershipsOfUsers).toEqual([`${groupId}→${user.id}`]);
+    // Okta and Entra retry a 503; the user is gone, so the retry answers 404 — after cleaning up.
+    expect((await client.request('DELETE', `/Users/${user.id}`)).status).toBe(404);
+    expect((await expectInvariants()).orphanMembershipsOfUsers).toEqual([]);
+  });
+
   it('Okta DELETE /Groups/{id} whose membership clean-up fails: 503, the group still whole; the retried DELETE completes', async () => {
     const user = await createUser();
     const groupId = await createGroup([user.id]);
