@@ -343,25 +343,36 @@ export async function listMemberIds(
 }
 
 /**
- * Deletes every membership of a group (Query keys, then batches of 25). With a `deadline`
- * (epoch ms) no new batch starts after it, and `complete` says whether everything was removed:
- * one group's memberships share a partition key, so on DynamoDB a group of 100,000 members
- * cannot be emptied within one API Gateway request (~1,000 writes/s per partition before
- * DynamoDB splits it for heat). `removed` counts the members found.
+ * Deletes every membership of a group, a page of keys at a time (Query up to 1,000 keys, delete
+ * them in batches of 25, repeat), so each membership is read once even when the work spans
+ * several requests. With a `deadline` (epoch ms) no new page or batch starts after it, and
+ * `complete` says whether everything was removed: one group's memberships share a partition
+ * key, so on DynamoDB a group of 100,000 members cannot be emptied within one API Gateway request
+ * (~1,000 writes/s per partition before DynamoDB splits it for heat). `removed` counts the
+ * memberships deleted or queued for deletion.
  */
 export async function removeAllMembershipsOfGroup(
   ctx: MembershipContext,
   groupId: string,
   options: { deadline?: number } = {},
 ): Promise<{ removed: number; complete: boolean }> {
-  const { ids } = await listMemberIds(ctx, groupId);
-  if (ids.length === 0) return { removed: 0, complete: true };
-  const complete = await batchWrite(
-    ctx,
-    ids.map((userId) => ({ DeleteRequest: { Key: membershipKey(ctx.tenant, groupId, userId) } })),
-    options.deadline,
-  );
-  return { removed: ids.length, complete };
+  const PAGE = 1000;
+  let removed = 0;
+  for (;;) {
+    const { ids, truncated } = await listMemberIds(ctx, groupId, PAGE);
+    if (ids.length === 0) return { removed, complete: true };
+    const complete = await batchWrite(
+      ctx,
+      ids.map((userId) => ({ DeleteRequest: { Key: membershipKey(ctx.tenant, groupId, userId) } })),
+      options.deadline,
+    );
+    removed += ids.length;
+    // A short page was the last one: done without another Query.
+    if (complete && !truncated) return { removed, complete: true };
+    if (!complete || (options.deadline !== undefined && Date.now() > options.deadline)) {
+      return { removed, complete: false };
+    }
+  }
 }
 
 /**
