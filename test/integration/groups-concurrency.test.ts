@@ -7,6 +7,9 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { groupKey } from '../../lambdas/store/keys';
 import { createScimTestClient, type ScimTestClient } from '../support/scim-client';
 
+// Many parallel requests on one DynamoDB Local: slow when the whole suite shares the machine.
+jest.setTimeout(240_000);
+
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';

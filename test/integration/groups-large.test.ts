@@ -205,17 +205,25 @@ it('past the cap, GET with members is 400 tooMany naming the alternatives; witho
 
 it('DELETE removes the group and all 10,001 membership items, each request well within 29 s', async () => {
   // A DELETE that runs out of its 20 s budget answers 503 + Retry-After and the client retries
-  // (on an idle machine 10,001 memberships take one request).
+  // (on an idle machine 10,001 memberships take one request). How many retries depends on how
+  // busy DynamoDB Local is (a full parallel `npm test` slows it several-fold), so the test asks
+  // what matters: every attempt stays under 29 s and makes progress, and the last one is 204.
   const started = performance.now();
   let attempts = 0;
+  let remaining = await membershipItemCount(largeId);
   let res: ScimResponse & { cost: DynamoCost };
-  do {
+  for (;;) {
     attempts++;
     res = await timed(`delete the 10,001-member group, attempt ${attempts}`, () =>
       client.request('DELETE', `/Groups/${largeId}`),
     );
     expect(timings[`delete the 10,001-member group, attempt ${attempts}`]).toBeLessThan(29_000);
-  } while (res.status === 503 && attempts < 5);
+    if (res.status !== 503) break;
+    expect(res.headers['retry-after']).toBeDefined();
+    const now = await membershipItemCount(largeId);
+    expect(now).toBeLessThan(remaining); // each attempt removes something
+    remaining = now;
+  }
   timings['delete the 10,001-member group, total'] = Math.round(performance.now() - started);
   expect(res.status).toBe(204);
   expect(await membershipItemCount(largeId)).toBe(0);
