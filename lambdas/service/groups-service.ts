@@ -58,7 +58,6 @@ import { isAttributeRequested, type Projection, projectResource } from '../scim/
 import type { SchemaRegistry } from '../scim/schema/registry';
 import { parseResourceInput } from '../scim/schema/resource-input';
 import { adjustResourceCountAfterWrite } from '../store/counters';
-import { VersionConflictError } from '../store/errors';
 import {
   claimGroupVersion,
   collectGroups,
@@ -87,7 +86,7 @@ import {
 import { findGroups } from './groups-query';
 import { groupEtag, groupRepresentation, memberReference } from './groups-representation';
 import { type ListingAccess, listPage, standardListingAccess } from './list-pages';
-import type { IfMatch } from './write-retries';
+import { type IfMatch, writeWithRetries } from './write-retries';
 
 /**
  * Most members one response carries. 10,000 members of ~200 bytes (value, display, $ref, type)
@@ -99,8 +98,7 @@ export const MAX_MEMBERS_PER_RESPONSE = 10_000;
 /** Most member ids one PATCH may name (add/remove/replace), the same bound as POST/PUT. */
 export const MAX_MEMBERS_PER_REQUEST = MAX_MEMBERS_PER_RESPONSE;
 
-/** Read-modify-write attempts of attribute writes before a lost race is reported as 409. */
-export const WRITE_ATTEMPTS = 6;
+export { WRITE_ATTEMPTS } from './write-retries';
 
 export interface GroupsContext {
   readonly store: GroupStoreContext;
@@ -297,16 +295,8 @@ function groupListingAccess(ctx: GroupsContext): ListingAccess<StoredGroup> {
 const countGroups = (ctx: GroupsContext, delta: number): Promise<void> =>
   adjustResourceCountAfterWrite(ctx.store.db, ctx.store.tableName, ctx.store.tenant, 'GROUPS', delta);
 
-async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof VersionConflictError) || i >= WRITE_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 10 * 2 ** i)));
-    }
-  }
-}
+/** Lost races are re-run (write-retries.ts); If-Match is enforced by claimIfMatch instead. */
+const withRetries = <T>(attempt: () => Promise<T>): Promise<T> => writeWithRetries(undefined, attempt);
 
 /**
  * After membership writes: bump the group's version; if the group was deleted while we wrote,
