@@ -26,21 +26,10 @@
  * cannot return the new version); touch = 1 UpdateItem;
  * delete = 1 TransactWriteItems (+ the memberships, see memberships-store.ts).
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { badRequest } from '../scim/errors';
 import type { JsonObject } from '../scim/schema/json';
-import {
-  guardRead,
-  type ItemRole,
-  isConditionalCheckFailed,
-  translateWriteError,
-  VersionConflictError,
-} from './errors';
+import { type ItemRole, isConditionalCheckFailed, translateWriteError, VersionConflictError } from './errors';
 import { uuidv7 } from './ids';
 import { groupExternalIdPk, groupKey, groupListingPk, groupNameKey, groupNamesPk } from './keys';
 import {
@@ -51,6 +40,7 @@ import {
   type StoredItem,
 } from './listing';
 import { batches } from './memberships-store';
+import { readItem } from './read-item';
 import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
 
 export const GROUP_ITEM_TYPE = 'Group';
@@ -214,16 +204,7 @@ export async function getGroup(
   options: { consistent?: boolean } = {},
 ): Promise<StoredGroup | undefined> {
   if (!isGroupId(id)) return undefined;
-  const result = await guardRead(() =>
-    ctx.db.send(
-      new GetCommand({
-        TableName: ctx.tableName,
-        Key: groupKey(ctx.tenant, id),
-        ConsistentRead: options.consistent ?? true,
-      }),
-    ),
-  );
-  return groupFromItem(result.Item);
+  return groupFromItem(await readItem(ctx, groupKey(ctx.tenant, id), options.consistent ?? true));
 }
 
 /**
@@ -235,16 +216,8 @@ export async function getGroupByDisplayName(
   displayName: string,
 ): Promise<StoredGroup | undefined> {
   if (displayName === '' || byteLength(displayName.toLowerCase()) > MAX_DISPLAY_NAME_BYTES) return undefined;
-  const guard = await guardRead(() =>
-    ctx.db.send(
-      new GetCommand({
-        TableName: ctx.tableName,
-        Key: groupNameKey(ctx.tenant, displayName),
-        ConsistentRead: true,
-      }),
-    ),
-  );
-  const groupId = guard.Item?.groupId;
+  const guard = await readItem(ctx, groupNameKey(ctx.tenant, displayName));
+  const groupId = guard?.groupId;
   if (typeof groupId !== 'string') return undefined;
   const group = await getGroup(ctx, groupId);
   return group && String(group.resource.displayName).toLowerCase() === displayName.toLowerCase()

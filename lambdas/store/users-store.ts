@@ -14,15 +14,10 @@
  * read strongly consistently, then the user); by externalId = 1 Query (GSI2); replace without
  * rename = 1 PutItem, with rename = 1 TransactWriteItems; delete = 1 TransactWriteItems.
  */
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { badRequest } from '../scim/errors';
 import type { JsonObject } from '../scim/schema/json';
-import { guardRead, type ItemRole, translateWriteError, VersionConflictError } from './errors';
+import { type ItemRole, translateWriteError, VersionConflictError } from './errors';
 import { uuidv7 } from './ids';
 import { userExternalIdPk, userKey, userListingPk, userNameKey, userNamesPk } from './keys';
 import {
@@ -32,6 +27,7 @@ import {
   queryIndexPartition,
   type StoredItem,
 } from './listing';
+import { readItem } from './read-item';
 import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
 
 export const USER_ITEM_TYPE = 'User';
@@ -191,16 +187,7 @@ export async function getUser(
   options: { consistent?: boolean } = {},
 ): Promise<StoredUser | undefined> {
   if (!isUserId(id)) return undefined;
-  const result = await guardRead(() =>
-    ctx.db.send(
-      new GetCommand({
-        TableName: ctx.tableName,
-        Key: userKey(ctx.tenant, id),
-        ConsistentRead: options.consistent ?? true,
-      }),
-    ),
-  );
-  return userFromItem(result.Item);
+  return userFromItem(await readItem(ctx, userKey(ctx.tenant, id), options.consistent ?? true));
 }
 
 /**
@@ -212,16 +199,8 @@ export async function getUserByUserName(
   userName: string,
 ): Promise<StoredUser | undefined> {
   if (userName === '' || byteLength(userName.toLowerCase()) > MAX_USERNAME_BYTES) return undefined;
-  const guard = await guardRead(() =>
-    ctx.db.send(
-      new GetCommand({
-        TableName: ctx.tableName,
-        Key: userNameKey(ctx.tenant, userName),
-        ConsistentRead: true,
-      }),
-    ),
-  );
-  const userId = guard.Item?.userId;
+  const guard = await readItem(ctx, userNameKey(ctx.tenant, userName));
+  const userId = guard?.userId;
   if (typeof userId !== 'string') return undefined;
   const user = await getUser(ctx, userId);
   // A guard and its user are written together; a mismatch means a rename is in flight.
