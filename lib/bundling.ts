@@ -35,6 +35,19 @@ export const HANDLER_BUNDLE = {
   /** Nothing is left to the runtime: see the header. */
   externalModules: [] as string[],
   legalComments: 'none',
+  /**
+   * Package → replacement module, applied to every import in the bundle (see the header).
+   * Absolute paths: esbuild resolves an alias from its working directory, which differs between
+   * `cdk synth` and the esbuild API callers.
+   */
+  alias: {
+    '@aws-sdk/credential-provider-node': join(
+      PROJECT_ROOT,
+      'lambdas',
+      'bundle-shims',
+      'credential-provider-node.ts',
+    ),
+  } as Readonly<Record<string, string>>,
 } as const;
 
 /** Handler modules that become functions: the API targets and the stream publisher. */
@@ -54,7 +67,11 @@ export function nodejsBundlingOptions(): BundlingOptions {
     mainFields: [...HANDLER_BUNDLE.mainFields],
     externalModules: [...HANDLER_BUNDLE.externalModules],
     forceDockerBundling: false,
-    esbuildArgs: { '--legal-comments': HANDLER_BUNDLE.legalComments },
+    esbuildArgs: {
+      '--legal-comments': HANDLER_BUNDLE.legalComments,
+      // aws-cdk-lib renders each entry as `--alias:<package>=<path>`.
+      '--alias': Object.entries(HANDLER_BUNDLE.alias).map(([from, to]) => `${from}=${to}`),
+    },
   };
 }
 
@@ -76,6 +93,7 @@ export function esbuildBuildOptions(entry: string, outfile: string): BuildOption
     mainFields: [...HANDLER_BUNDLE.mainFields],
     external: [...HANDLER_BUNDLE.externalModules],
     legalComments: HANDLER_BUNDLE.legalComments,
+    alias: { ...HANDLER_BUNDLE.alias },
     logLevel: 'silent',
   };
 }

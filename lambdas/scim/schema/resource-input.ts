@@ -8,17 +8,19 @@
  *    are matched case-insensitively and rewritten to the definitions' spelling; read-only,
  *    never-returned, unknown, null and empty values are dropped (RFC 7643 §2.5 treats null
  *    and [] as "unassigned"; RFC 7644 §3.5.1 lets a server ignore read-only input).
- * 2. Validate the canonical shape with ajv against a JSON Schema generated from the registry
+ * 2. Validate the canonical shape against a JSON Schema generated from the registry
  *    (json-schema.ts), compiled once per registry and resource type, and translate the first
- *    ajv error into a SCIM 400 invalidValue whose detail names the attribute path.
+ *    error into a SCIM 400 invalidValue whose detail names the attribute path. The validator is
+ *    json-schema-validator.ts, which reports exactly what ajv would but ships no code generator
+ *    in the Lambda bundles (its header says why and how the equivalence is tested).
  *
  * Canonicalisation keeps wrongly typed values as they are so that pass 2 reports them.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { badRequest } from '../errors';
 import type { ResourceTypeName } from '../meta';
 import { FORBIDDEN_KEYS, isPlainObject, type JsonObject } from './json';
 import { isWritable, MAX_STRING_LENGTH, resourceJsonSchema } from './json-schema';
+import { compileSchema, type SchemaValidationError, type SchemaValidator } from './json-schema-validator';
 import type { SchemaRegistry } from './registry';
 import type { AttributeDefinition } from './types';
 
@@ -34,10 +36,8 @@ export function parseResourceInput(
     throw badRequest('invalidSyntax', `The request body must be a JSON object (a ${resourceType} resource)`);
   }
   const canonical = canonicalise(resourceType, body, registry);
-  const validate = validatorFor(registry, resourceType);
-  if (!validate(canonical)) {
-    throw badRequest('invalidValue', describeError(validate.errors?.[0], resourceType));
-  }
+  const error = validatorFor(registry, resourceType)(canonical);
+  if (error) throw badRequest('invalidValue', describeError(error, resourceType));
   const { core, extensions } = registry.resourceSchemas(resourceType);
   const schemas = [core.id, ...extensions.map((e) => e.schema.id).filter((urn) => urn in canonical)];
   return { schemas, ...(canonical as JsonObject) };
@@ -146,11 +146,11 @@ function canonicalComplex(attributes: readonly AttributeDefinition[], value: unk
 }
 
 // ---------------------------------------------------------------------------------------------
-// Pass 2: ajv validation
+// Pass 2: validation
 
-const validators = new WeakMap<SchemaRegistry, Map<ResourceTypeName, ValidateFunction>>();
+const validators = new WeakMap<SchemaRegistry, Map<ResourceTypeName, SchemaValidator>>();
 
-function validatorFor(registry: SchemaRegistry, resourceType: ResourceTypeName): ValidateFunction {
+function validatorFor(registry: SchemaRegistry, resourceType: ResourceTypeName): SchemaValidator {
   let perType = validators.get(registry);
   if (!perType) {
     perType = new Map();
@@ -158,9 +158,8 @@ function validatorFor(registry: SchemaRegistry, resourceType: ResourceTypeName):
   }
   let validate = perType.get(resourceType);
   if (!validate) {
-    // allErrors off: the first error is the one reported, and validation stops early.
-    const ajv = new Ajv({ allErrors: false, strict: true });
-    validate = ajv.compile(resourceJsonSchema(registry.resourceSchemas(resourceType)));
+    // The first error is the one reported, and validation stops there.
+    validate = compileSchema(resourceJsonSchema(registry.resourceSchemas(resourceType)));
     perType.set(resourceType, validate);
   }
   return validate;
@@ -175,20 +174,19 @@ const TYPE_WORDS: Record<string, string> = {
   object: 'an object',
 };
 
-function describeError(error: ErrorObject | undefined, resourceType: ResourceTypeName): string {
-  if (!error) return `The ${resourceType} is not valid`;
+function describeError(error: SchemaValidationError, resourceType: ResourceTypeName): string {
   const segments = error.instancePath
     .split('/')
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (error.keyword === 'required') {
-    const missing = String((error.params as { missingProperty?: string }).missingProperty);
+    const missing = String(error.params.missingProperty);
     return `${attributePath([...segments, missing])} is required`;
   }
   const where = segments.length > 0 ? attributePath(segments) : `The ${resourceType}`;
   switch (error.keyword) {
     case 'type': {
-      const type = String((error.params as { type?: string }).type);
+      const type = String(error.params.type);
       return `${where} must be ${TYPE_WORDS[type] ?? type}`;
     }
     case 'maxLength':
@@ -198,7 +196,7 @@ function describeError(error: ErrorObject | undefined, resourceType: ResourceTyp
     case 'pattern':
       return `${where} must be an xsd:dateTime such as 2026-01-31T12:00:00Z`;
     default:
-      return `${where} ${error.message ?? 'is not valid'}`;
+      return `${where} ${error.message}`;
   }
 }
 
