@@ -20,17 +20,18 @@ import {
   type UserResult,
   type UsersContext,
 } from '../service/users-service';
-import { groupsOfUser, removeAllMembershipsOfUser } from '../store/memberships-store';
+import { groupReferences, removeMembershipsOfUser } from '../store/memberships-store';
 
-/** Memberships of a user, from the Groups store's inverted index (User.groups is readOnly). */
+/** Memberships of a user, from the memberships store (User.groups is readOnly). */
 function membershipsFor(context: OperationContext): UserMemberships {
-  const { db, tableName } = context.runtime;
-  const { tenant } = context.principal;
+  const store = {
+    db: context.runtime.db,
+    tableName: context.runtime.tableName,
+    tenant: context.principal.tenant,
+  };
   return {
-    groupsOfUser: (userId) => groupsOfUser(db, tableName, tenant, userId, context.request.baseUrl),
-    removeAllMembershipsOfUser: async (userId) => {
-      await removeAllMembershipsOfUser(db, tableName, tenant, userId);
-    },
+    groupReferences: (groupIds) => groupReferences(store, groupIds, context.request.baseUrl),
+    removeMemberships: (userId, groupIds) => removeMembershipsOfUser(store, userId, groupIds),
   };
 }
 

@@ -8,7 +8,8 @@
  * `members` is special: a group's members are items of their own, so evaluating an arbitrary
  * member filter would mean reading every candidate's membership. The supported form is the one
  * clients use — `members.value eq "<userId>"` (also `members[value eq "<userId>"]`), possibly
- * several, joined to the rest by `and` — answered from the inverted index (groups of a user).
+ * several, joined to the rest by `and` — answered from the user-side refs of the memberships
+ * (the groups of a user, in the user's own partition).
  * Any other reference to `members` is a 400 invalidFilter that says so, rather than a silently
  * wrong answer.
  */
@@ -125,7 +126,8 @@ export async function findGroups(
   // Compiled (and planned) first: a bad filter is a 400 before any read.
   const predicate = compileFilter(filter, registry.lookup('Group'));
   const plan = planGroupQuery(filter, registry);
-  // Group ids containing each filtered member (GSI2 Query per distinct member id).
+  // Group ids containing each filtered member (1 strongly consistent Query of the user's
+  // partition per distinct member id: its `G#` refs).
   const distinctMembers = [...new Set(plan.memberIds)];
   const groupsOf = new Map<string, Set<string>>(
     await Promise.all(

@@ -13,30 +13,38 @@
  *  2. attribute changes (displayName, externalId) are a write of the group item conditional on
  *     its resourceVersion (re-read and retried on a lost race; a taken displayName is 409
  *     uniqueness);
- *  3. membership writes;
- *  4. touchGroup: version + 1 (ETags change with membership), conditional on the group still
- *     existing. If a DELETE won meanwhile, the memberships just written are removed again and
- *     the client gets 404, so a membership write cannot resurrect a deleted group's members.
- *  A PATCH names at most MAX_MEMBERS_PER_RESPONSE members (400 tooMany before any read).
+ *  3. membership changes are transactions (memberships-store.ts): each one updates the group
+ *     item (version + 1, condition: the group exists [and has the If-Match version]) and writes
+ *     both sides of ≤49 memberships, atomically. A group deleted meanwhile makes the transaction
+ *     fail and write nothing (404); a stale If-Match makes it fail the same way (412). A
+ *     member-only PATCH does not read the group at all. Conflicts between parallel transactions
+ *     on one group are retried with backoff and jitter (write-retries.ts retryWhileBusy).
+ *  A PATCH names at most MAX_MEMBERS_PER_REQUEST members (400 tooMany before any read).
  *
  * Large groups: a response carries at most MAX_MEMBERS_PER_RESPONSE members (a Lambda
  * response is limited to 6 MB; ~200 bytes per member, 2.07 MB measured for 10,000). Reading a larger group — or a page of
  * groups with more members in total — with members is a 400 tooMany naming the alternatives
  * (`excludedAttributes=members`, `filter=members.value eq "<id>"`); see docs/GROUPS.md.
  *
- * DynamoDB requests per operation (n = members in the request, m = members of the group):
- *  - create: 1 TransactWriteItems (+ ⌈n/100⌉ BatchGetItem + ⌈n/25⌉ BatchWriteItem with members)
+ * DynamoDB requests per operation (n = members in the request, m = members of the group;
+ * T(k) = ⌈k/49⌉ TransactWriteItems, at least 1):
+ *  - create: 1 TransactWriteItems with up to 49 members (+ ⌈n/100⌉ BatchGetItem user check,
+ *    + T(n−49) for more members)
  *  - get without members: 1 GetItem; with members: + ⌈m/~1MB⌉ Query + ⌈m/100⌉ BatchGetItem
  *  - list: the shared paging engine (list-pages.ts); members read only when requested
- *  - PATCH add n: 1 GetItem + ⌈n/100⌉ BatchGetItem + ⌈n/25⌉ BatchWriteItem + 1 UpdateItem
- *  - PATCH remove 1 (`members[value eq "id"]` or Entra's value list of 1): 1 GetItem +
- *    1 DeleteItem + 1 UpdateItem
- *  - PATCH rename: 1 GetItem + 1 TransactWriteItems (guard swap) + 1 GetItem (new version);
- *    an unchanged displayName (Okta resends it) writes nothing
+ *  - PATCH add n (member-only): ⌈n/100⌉ BatchGetItem + T(n); add 1 = 2 requests, add 100 = 4
+ *  - PATCH remove 1 (`members[value eq "id"]` or Entra's value list of 1): 1 TransactWriteItems
+ *  - PATCH replace of members / remove by another filter: + 1 Query of member keys (and a
+ *    BatchGetItem of member names for a filter) before the transactions
+ *  - PATCH with attributes: 1 GetItem (+ 1 UpdateItem If-Match claim + 1 GetItem) + the
+ *    attribute write (rename: TransactWriteItems + GetItem; an unchanged displayName, which
+ *    Okta resends, writes nothing) + T(n) for members
+ *  - a 200 PATCH response (attributes/excludedAttributes asked for) reads the group after: + 1
+ *    GetItem (+ members when requested)
  *  - PUT: 1 GetItem + ⌈n/100⌉ BatchGetItem + 1 Query (member keys); + 1 UpdateItem if the
- *    attributes changed (TransactWriteItems + GetItem on a rename); + writes of the member
- *    difference and 1 UpdateItem when members changed
- *  - delete: 1 GetItem + Query of member keys + ⌈m/25⌉ BatchWriteItem + 1 GetItem +
+ *    attributes changed (TransactWriteItems + GetItem on a rename); + T(difference) and 1 GetItem
+ *    (the new version) when members changed
+ *  - delete: 1 GetItem + Query of member keys + ⌈2m/25⌉ BatchWriteItem + 1 GetItem +
  *    1 TransactWriteItems + 1 Query (final sweep); past DELETE_BUDGET_MS, 503 and the retry goes on
  */
 
@@ -67,26 +75,27 @@ import {
   getGroup,
   groupFromItem,
   groupListing,
+  isGroupId,
   replaceGroup,
   type StoredGroup,
-  touchGroup,
 } from '../store/groups-store';
 import { groupKey } from '../store/keys';
 import {
   assertUsersExist,
-  deleteMemberships,
   listMemberIds,
   type MemberDetail,
+  type MembershipDelta,
   memberDetails,
-  putMemberships,
+  membershipDifference,
+  membershipTransactions,
   removeAllMembershipsOfGroup,
   requireUsers,
-  setMemberships,
+  writeMembershipTransaction,
 } from '../store/memberships-store';
 import { findGroups } from './groups-query';
 import { groupEtag, groupRepresentation, memberReference } from './groups-representation';
 import { type ListingAccess, listPage, standardListingAccess } from './list-pages';
-import { type IfMatch, writeWithRetries } from './write-retries';
+import { type IfMatch, retryWhileBusy, writeWithRetries } from './write-retries';
 
 /**
  * Most members one response carries. 10,000 members of ~200 bytes (value, display, $ref, type)
@@ -232,9 +241,9 @@ export async function createGroupResource(
   const ids = memberIdsOf(resource);
   // Unknown members are refused before anything is stored.
   const details: Map<string, MemberDetail> = ids.length > 0 ? await requireUsers(ctx.store, ids) : new Map();
-  const stored = await createGroup(ctx.store, resource);
+  // The group, its guard and (up to 49) memberships in one transaction.
+  const stored = await createGroup(ctx.store, resource, new Date(), ids);
   await countGroups(ctx, +1);
-  await putMemberships(ctx.store, stored.id, ids);
   const members = ids.map((id) => memberReference(ctx.baseUrl, id, details.get(id)));
   return present(ctx, stored, projection, membersRequested(ctx, projection) ? members : undefined);
 }
@@ -298,16 +307,37 @@ const countGroups = (ctx: GroupsContext, delta: number): Promise<void> =>
 /** Lost races are re-run (write-retries.ts); If-Match is enforced by claimIfMatch instead. */
 const withRetries = <T>(attempt: () => Promise<T>): Promise<T> => writeWithRetries(undefined, attempt);
 
+const staleIfMatch = (version?: number) =>
+  preconditionFailed(
+    version === undefined
+      ? 'If-Match does not name a version of this group'
+      : `If-Match does not match the group's current version ${etagOf(version)}`,
+  );
+
 /**
- * After membership writes: bump the group's version; if the group was deleted while we wrote,
- * remove its memberships again (the DELETE may have listed them before our writes landed) and
- * answer 404 as if the group had been gone from the start.
+ * Writes a membership delta as transactions of ≤49 members, each retried while it meets
+ * concurrent transactions on the group. With a numeric `expectedVersion` (If-Match) the first
+ * transaction is conditional on it, atomically with its writes; later ones only on the group
+ * existing. 404 when the group does not exist (nothing written by that transaction), 412 when
+ * If-Match is stale. Returns the version after the change when it is known without a read: with
+ * If-Match and one transaction it is exactly expectedVersion + 1.
  */
-async function recordMembershipChange(ctx: GroupsContext, id: string): Promise<StoredGroup> {
-  const touched = await touchGroup(ctx.store, id);
-  if (touched) return touched;
-  await removeAllMembershipsOfGroup(ctx.store, id);
-  throw notFound(`Group ${truncate(id)} not found`);
+async function commitMembershipDelta(
+  ctx: GroupsContext,
+  groupId: string,
+  delta: MembershipDelta,
+  expectedVersion?: number,
+): Promise<number | undefined> {
+  const chunks = membershipTransactions(delta);
+  for (const [i, chunk] of chunks.entries()) {
+    const options = i === 0 && expectedVersion !== undefined ? { expectedVersion } : {};
+    const result = await retryWhileBusy(() => writeMembershipTransaction(ctx.store, groupId, chunk, options));
+    // A DELETE that won between two transactions also swept the earlier ones' memberships
+    // (its final sweep runs after the group item is gone), so nothing is left behind.
+    if (result.outcome === 'groupMissing') throw notFound(`Group ${truncate(groupId)} not found`);
+    if (result.outcome === 'versionMismatch') throw staleIfMatch(result.currentVersion);
+  }
+  return expectedVersion !== undefined && chunks.length === 1 ? expectedVersion + 1 : undefined;
 }
 
 /**
@@ -351,8 +381,12 @@ export async function replaceGroupResource(
     if (sameAttributes(current.resource, resource)) return current;
     return replaceGroup(ctx.store, current, resource);
   });
-  const { added, removed } = await setMemberships(ctx.store, id, ids);
-  if (added + removed > 0) stored = await recordMembershipChange(ctx, id);
+  const delta = await membershipDifference(ctx.store, id, ids);
+  if (delta.add.length + delta.remove.length > 0) {
+    await commitMembershipDelta(ctx, id, delta);
+    // A transaction returns no attributes: read the version the change produced.
+    stored = await mustGetGroup(ctx, id);
+  }
   const members = ids.map((uid) => memberReference(ctx.baseUrl, uid, details.get(uid)));
   return present(ctx, stored, projection, membersRequested(ctx, projection) ? members : undefined);
 }
@@ -377,48 +411,118 @@ function memberElementLookup(groupLookup: AttributeLookup): AttributeLookup {
   return (path) => groupLookup({ attribute: 'members', subAttribute: path.attribute });
 }
 
-/** Ids of current members matching a `members[<filter>]` that is not a plain `value eq` list. */
-async function membersMatching(ctx: GroupsContext, groupId: string, filter: FilterNode): Promise<string[]> {
+/** Those of `ids` (members at that point of the PATCH) that match a `members[<filter>]`. */
+async function membersMatching(
+  ctx: GroupsContext,
+  ids: readonly string[],
+  filter: FilterNode,
+): Promise<string[]> {
   const predicate = compileFilter(filter, memberElementLookup(ctx.registry.lookup('Group')));
-  const { ids } = await listMemberIds(ctx.store, groupId);
   const details = await memberDetails(ctx.store, ids);
   return ids.filter((id) => predicate(memberReference(ctx.baseUrl, id, details.get(id))));
 }
 
-async function applyMemberChange(ctx: GroupsContext, groupId: string, change: MemberChange): Promise<void> {
-  switch (change.kind) {
-    case 'add':
-      return putMemberships(ctx.store, groupId, change.ids);
-    case 'remove':
-      return deleteMemberships(ctx.store, groupId, change.ids);
-    case 'removeAll':
-      await removeAllMembershipsOfGroup(ctx.store, groupId);
-      return;
-    case 'replace':
-      await setMemberships(ctx.store, groupId, change.ids);
-      return;
-    case 'removeWhere':
-      return deleteMemberships(ctx.store, groupId, await membersMatching(ctx, groupId, change.filter));
+/**
+ * The net effect of a PATCH's member operations, applied in order as RFC 7644 §3.5.2 says (the
+ * last operation on an id wins: Okta's "add then remove" of one id is a remove of a member that
+ * was never added). The current members are read (1 Query) only when an operation depends on
+ * them — a replace, a remove of all members, a remove by filter — and then writes that change
+ * nothing (adding a member, removing a non-member) are dropped.
+ */
+async function netMemberDelta(
+  ctx: GroupsContext,
+  groupId: string,
+  changes: readonly MemberChange[],
+): Promise<MembershipDelta> {
+  const ops = new Map<string, 'add' | 'remove'>();
+  let baseline: Set<string> | undefined;
+  const current = async (): Promise<Set<string>> => {
+    baseline ??= new Set((await listMemberIds(ctx.store, groupId)).ids);
+    return baseline;
+  };
+  let cleared = false;
+  for (const change of changes) {
+    switch (change.kind) {
+      case 'add':
+        for (const id of change.ids) ops.set(id, 'add');
+        break;
+      case 'remove':
+        for (const id of change.ids) ops.set(id, 'remove');
+        break;
+      case 'removeAll':
+        cleared = true;
+        ops.clear();
+        break;
+      case 'replace':
+        cleared = true;
+        ops.clear();
+        for (const id of change.ids) ops.set(id, 'add');
+        break;
+      case 'removeWhere': {
+        const before = cleared ? [] : [...(await current())].filter((id) => ops.get(id) !== 'remove');
+        const members = [
+          ...new Set([...before, ...[...ops].filter(([, op]) => op === 'add').map(([id]) => id)]),
+        ];
+        for (const id of await membersMatching(ctx, members, change.filter)) ops.set(id, 'remove');
+        break;
+      }
+    }
+  }
+  if (cleared) for (const id of await current()) if (!ops.has(id)) ops.set(id, 'remove');
+  const known = baseline;
+  const add: string[] = [];
+  const remove: string[] = [];
+  for (const [id, op] of ops) {
+    if (op === 'add' && !known?.has(id)) add.push(id);
+    if (op === 'remove' && (known === undefined || known.has(id))) remove.push(id);
+  }
+  return { add, remove };
+}
+
+/** A PATCH's outcome: what the handler needs for 204 (the ETag) or for a 200 body. */
+export interface PatchedGroup {
+  readonly id: string;
+  /** The group after the PATCH, when it is known without another read (no member change). */
+  readonly stored?: StoredGroup;
+  /**
+   * Its version after the PATCH, when known exactly: the 204's ETag. Unknown after member
+   * transactions without If-Match (they return nothing, and parallel PATCHes bump the version
+   * too); a wrong ETag would be worse than none.
+   */
+  readonly version?: number;
+}
+
+/** 400 for unknown member ids — unless the group itself is missing, which the client hears first. */
+async function assertMembersExist(
+  ctx: GroupsContext,
+  groupId: string,
+  ids: readonly string[],
+): Promise<void> {
+  try {
+    await assertUsersExist(ctx.store, ids);
+  } catch (error) {
+    if (!(await getGroup(ctx.store, groupId))) throw notFound(`Group ${truncate(groupId)} not found`);
+    throw error;
   }
 }
 
 /**
- * PATCH /Groups/{id} (RFC 7644 §3.5.2). Returns the stored group after the change; the handler
- * answers 204 unless the client asked for attributes (see docs/GROUPS.md).
+ * PATCH /Groups/{id} (RFC 7644 §3.5.2). The handler answers 204 (with an ETag when the new
+ * version is known) unless the client asked for attributes (see docs/GROUPS.md).
  */
 export async function patchGroupResource(
   ctx: GroupsContext,
   id: string,
   body: unknown,
   ifMatch?: IfMatch,
-): Promise<StoredGroup> {
+): Promise<PatchedGroup> {
   const schemas = patchSchemasOf(ctx.registry.resourceSchemas('Group'));
   // Parsed and split before any read: a malformed PATCH costs no DynamoDB request.
   const operations = parsePatchRequest(body, { schemas: [schemas.core, ...schemas.extensions] });
   const { memberChanges, attributeOperations } = splitMemberOperations(operations);
   // Bounded like POST/PUT (memberIdsOf): one request's member ids cost ⌈n/100⌉ reads and
-  // ⌈n/25⌉ writes, all on the group's one partition key, so a 1 MB body of ids must not become
-  // minutes of work (added by hardening).
+  // ⌈n/49⌉ transactions, all on the group's one partition key, so a 1 MB body of ids must not
+  // become minutes of work (added by hardening).
   const requested = memberChanges.reduce((sum, c) => sum + ('ids' in c ? c.ids.length : 0), 0);
   if (requested > MAX_MEMBERS_PER_REQUEST) {
     throw badRequest(
@@ -431,36 +535,57 @@ export async function patchGroupResource(
     if (change.kind === 'removeWhere') compileFilter(change.filter, memberElementLookup(lookup)); // 400 early
   }
   const added = memberChanges.flatMap((c) => (c.kind === 'add' || c.kind === 'replace' ? c.ids : []));
+
+  if (attributeOperations.length === 0 && memberChanges.length > 0) {
+    // Member-only: no read of the group; existence and If-Match ride on the transaction.
+    if (!isGroupId(id)) throw notFound(`Group ${truncate(id)} not found`);
+    if (ifMatch === null) throw staleIfMatch();
+    if (added.length > 0) await assertMembersExist(ctx, id, added);
+    const expected = typeof ifMatch === 'number' ? ifMatch : undefined;
+    const version = await commitMembershipDelta(
+      ctx,
+      id,
+      await netMemberDelta(ctx, id, memberChanges),
+      expected,
+    );
+    return { id, ...(version !== undefined ? { version } : {}) };
+  }
+
   let stored = await mustGetGroup(ctx, id);
+  if (attributeOperations.length === 0) {
+    // Entra's empty Operations: nothing to write, If-Match merely checked.
+    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== stored.version)
+      throw staleIfMatch(stored.version);
+    return { id, stored, version: stored.version };
+  }
   if (ifMatch !== undefined && ifMatch !== '*') {
     await claimIfMatch(ctx, stored, ifMatch);
     stored = await mustGetGroup(ctx, id);
   }
   if (added.length > 0) await assertUsersExist(ctx.store, added);
-  if (attributeOperations.length > 0) {
-    let first = true;
-    stored = await withRetries(async () => {
-      const current = first ? stored : await mustGetGroup(ctx, id);
-      first = false;
-      const patched = applyPatch(current.resource, attributeOperations, lookup, { schemas });
-      if (patched.changedAttributes.length === 0) return current;
-      // The patched group must still be valid (displayName cannot be removed).
-      const resource = parseResourceInput('Group', patched.resource, ctx.registry);
-      return replaceGroup(ctx.store, current, resource);
-    });
-  }
-  if (memberChanges.length === 0) return stored;
-  for (const change of memberChanges) await applyMemberChange(ctx, id, change);
-  return recordMembershipChange(ctx, id);
+  let first = true;
+  stored = await withRetries(async () => {
+    const current = first ? stored : await mustGetGroup(ctx, id);
+    first = false;
+    const patched = applyPatch(current.resource, attributeOperations, lookup, { schemas });
+    if (patched.changedAttributes.length === 0) return current;
+    // The patched group must still be valid (displayName cannot be removed).
+    const resource = parseResourceInput('Group', patched.resource, ctx.registry);
+    return replaceGroup(ctx.store, current, resource);
+  });
+  if (memberChanges.length === 0) return { id, stored, version: stored.version };
+  await commitMembershipDelta(ctx, id, await netMemberDelta(ctx, id, memberChanges));
+  return { id };
 }
 
 /** The group after a PATCH, for a 200 response when the client asked for attributes. */
 export async function presentPatchedGroup(
   ctx: GroupsContext,
-  stored: StoredGroup,
+  patched: PatchedGroup,
   projection: Projection,
 ): Promise<GroupResult> {
-  return presentWithMembers(ctx, stored, projection);
+  // After member transactions the stored group is not known: read it (a DELETE since is a 404).
+  return presentWithMembers(ctx, patched.stored ?? (await mustGetGroup(ctx, patched.id)), projection);
 }
 
 /**
@@ -479,8 +604,8 @@ export const DELETE_BUDGET_MS = 20_000;
  *    Nothing is left behind, and no background job is needed.
  * 2. The group item and its name guard, in one transaction.
  * 3. A last strongly consistent sweep of membership items (usually one empty Query): a PATCH
- *    that added members between 1 and 2 is caught here, and one whose writes land after this
- *    finds the group gone on its touchGroup and removes them itself.
+ *    whose transaction committed between 1 and 2 is caught here; one after 2 fails its group
+ *    condition and writes nothing.
  */
 export async function deleteGroupResource(ctx: GroupsContext, id: string, ifMatch?: IfMatch): Promise<void> {
   await claimIfMatch(ctx, await mustGetGroup(ctx, id), ifMatch);

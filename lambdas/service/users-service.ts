@@ -7,13 +7,19 @@
  * If-Match, PUT and PATCH re-run their read-modify-write when they lose a race, so two PATCHes
  * of different attributes both land; with If-Match a stale version is a 412.
  *
- * DynamoDB requests per operation (groups = 1 GSI2 Query of the user's memberships, plus a
- * BatchGetItem of the group names when there are any): create = 1 TransactWriteItems;
- * get = 1 GetItem + groups; userName eq = 2 GetItems; externalId eq = 1 Query; id eq = 1 GetItem;
- * PUT/PATCH = 1 GetItem + 1 PutItem (1 TransactWriteItems on a rename) + groups; delete =
- * 1 GetItem + 1 TransactWriteItems + 1 Query (+ BatchWriteItem per 25 memberships); an
- * unfiltered list = COUNT Query pages + the Query of the page (and of the items skipped before
- * it). Listed users carry no `groups`.
+ * DynamoDB requests per operation. The user's partition holds the user item and the user-side
+ * refs of its memberships, so "the user and its group ids" is ONE strongly consistent Query;
+ * groups' display names are a BatchGetItem of the group items only when there are any
+ * (⌈g/100⌉, written "+ names" below):
+ *  - create = 1 TransactWriteItems (+ 1 counter UpdateItem);
+ *  - get = 1 Query (+ names); without `groups` in the projection 1 GetItem;
+ *  - userName eq = 2 GetItems; externalId eq = 1 Query; id eq = 1 GetItem;
+ *  - PUT/PATCH = 1 Query + 1 PutItem (1 TransactWriteItems on a rename) (+ names): 1 read +
+ *    1 write; the response's groups come from the refs read before the write;
+ *  - delete = 1 Query + 1 TransactWriteItems + 1 counter UpdateItem (+ ⌈2g/25⌉ BatchWriteItem
+ *    for both sides of g memberships);
+ *  - an unfiltered list = COUNT Query pages + the Query of the page (and of the items skipped
+ *    before it). Listed users carry no `groups`.
  */
 
 import { notFound } from '../scim/errors';
@@ -32,7 +38,7 @@ import {
   createUser,
   deleteUser,
   getUser,
-  isUserId,
+  readUserWithGroupIds,
   replaceUser,
   type StoreContext,
   type StoredUser,
@@ -45,13 +51,16 @@ import { type UserGroupRef, userEtag, userRepresentation } from './users-represe
 import { checkIfMatch, type IfMatch, writeWithRetries } from './write-retries';
 
 /**
- * What the Users service needs from group memberships. The Groups store provides it
- * (memberships-store.ts: groupsOfUser, removeAllMembershipsOfUser); kept as an interface so the
- * Users service does not depend on how memberships are stored.
+ * What the Users service needs from group memberships beyond the group ids it reads with the
+ * user. The memberships store provides it (memberships-store.ts: groupReferences,
+ * removeMembershipsOfUser); kept as an interface so the Users service does not depend on how
+ * the group side of a membership is stored.
  */
 export interface UserMemberships {
-  groupsOfUser(userId: string): Promise<readonly UserGroupRef[]>;
-  removeAllMembershipsOfUser(userId: string): Promise<void>;
+  /** User.groups entries for these group ids (display names from the group items). */
+  groupReferences(groupIds: readonly string[]): Promise<readonly UserGroupRef[]>;
+  /** Deletes both sides of the user's memberships of these groups (after the user is deleted). */
+  removeMemberships(userId: string, groupIds: readonly string[]): Promise<void>;
 }
 
 export interface UsersContext {
@@ -71,15 +80,21 @@ export interface UserResult {
 
 export { WRITE_ATTEMPTS } from './write-retries';
 
+const groupsRequested = (ctx: UsersContext, projection: Projection): boolean =>
+  isAttributeRequested('groups', 'User', projection, ctx.registry);
+
+/**
+ * `groupIds`: the ids read with the user (undefined: not read, e.g. listings or a projection
+ * without groups); their names are read only when there are any.
+ */
 async function present(
   ctx: UsersContext,
   stored: StoredUser,
   projection: Projection,
-  withGroups = true,
+  groupIds?: readonly string[],
 ): Promise<UserResult> {
-  // Skip the membership Query when the projection would drop `groups` anyway.
-  const wanted = withGroups && isAttributeRequested('groups', 'User', projection, ctx.registry);
-  const groups = wanted ? await ctx.memberships.groupsOfUser(stored.id) : [];
+  const wanted = groupIds !== undefined && groupIds.length > 0 && groupsRequested(ctx, projection);
+  const groups = wanted ? await ctx.memberships.groupReferences(groupIds) : [];
   const full = userRepresentation(stored, ctx.baseUrl, groups);
   const meta = full.meta as { location: string };
   return {
@@ -99,13 +114,28 @@ export async function createUserResource(
   const stored = await createUser(ctx.store, resource);
   await countUsers(ctx, +1);
   // A new user belongs to no group: `groups` in the body is readOnly and ignored (RFC 7643 §4.1.2).
-  return present(ctx, stored, projection, false);
+  return present(ctx, stored, projection);
 }
 
-async function mustGetUser(ctx: UsersContext, id: string): Promise<StoredUser> {
-  const stored = await getUser(ctx.store, id);
-  if (!stored) throw notFound(`User ${truncate(id)} not found`);
-  return stored;
+interface ReadUser {
+  readonly stored: StoredUser;
+  /** Present when read (the projection wants groups). */
+  readonly groupIds?: readonly string[];
+}
+
+/**
+ * The user, with its group ids when `withGroups`: either way ONE request (a Query of the user's
+ * partition, or a GetItem when the groups would be projected away). 404 when missing.
+ */
+async function mustReadUser(ctx: UsersContext, id: string, withGroups: boolean): Promise<ReadUser> {
+  if (!withGroups) {
+    const stored = await getUser(ctx.store, id);
+    if (!stored) throw notFound(`User ${truncate(id)} not found`);
+    return { stored };
+  }
+  const { user, groupIds } = await readUserWithGroupIds(ctx.store, id);
+  if (!user) throw notFound(`User ${truncate(id)} not found`);
+  return { stored: user, groupIds };
 }
 
 /** GET /Users/{id} (RFC 7644 §3.4.1). */
@@ -114,7 +144,8 @@ export async function getUserResource(
   id: string,
   projection: Projection = {},
 ): Promise<UserResult> {
-  return present(ctx, await mustGetUser(ctx, id), projection);
+  const { stored, groupIds } = await mustReadUser(ctx, id, groupsRequested(ctx, projection));
+  return present(ctx, stored, projection, groupIds);
 }
 
 /** GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3; RFC 9865 cursors). */
@@ -132,7 +163,7 @@ export async function listUserResources(
   // groups are not listed: one Query per listed user would multiply the cost of every import
   // page; clients read them from GET /Users/{id} or from the groups themselves.
   const resources = await Promise.all(
-    page.resources.map(async (u) => (await present(ctx, u, projection, false)).resource),
+    page.resources.map(async (u) => (await present(ctx, u, projection)).resource),
   );
   return listResponse(
     resources,
@@ -171,12 +202,16 @@ export async function replaceUserResource(
   ifMatch?: IfMatch,
 ): Promise<UserResult> {
   const resource = parseResourceInput('User', body, ctx.registry);
+  const withGroups = groupsRequested(ctx, projection);
+  let groupIds: readonly string[] | undefined;
   const stored = await writeWithRetries(ifMatch, async () => {
-    const current = await mustGetUser(ctx, id);
-    checkIfMatch(ifMatch, current.version);
-    return replaceUser(ctx.store, current, resource);
+    const read = await mustReadUser(ctx, id, withGroups);
+    groupIds = read.groupIds;
+    checkIfMatch(ifMatch, read.stored.version);
+    return replaceUser(ctx.store, read.stored, resource);
   });
-  return present(ctx, stored, projection);
+  // Memberships are not part of the user item: the refs read before the write are current.
+  return present(ctx, stored, projection, groupIds);
 }
 
 /** PATCH /Users/{id} (RFC 7644 §3.5.2): 200 with the resource. */
@@ -192,8 +227,12 @@ export async function patchUserResource(
   // Parsed before any read: a malformed PATCH costs no DynamoDB request.
   const operations = parsePatchRequest(body, { schemas: [schemas.core, ...schemas.extensions] });
   const lookup = ctx.registry.lookup('User');
+  const withGroups = groupsRequested(ctx, projection);
+  let groupIds: readonly string[] | undefined;
   const stored = await writeWithRetries(ifMatch, async () => {
-    const current = await mustGetUser(ctx, id);
+    const read = await mustReadUser(ctx, id, withGroups);
+    groupIds = read.groupIds;
+    const current = read.stored;
     checkIfMatch(ifMatch, current.version);
     if (operations.length === 0) return current; // Entra's empty Operations: nothing to write
     const patched = applyPatch(current.resource, operations, lookup, { schemas });
@@ -202,24 +241,31 @@ export async function patchUserResource(
     const resource = parseResourceInput('User', patched.resource, ctx.registry);
     return replaceUser(ctx.store, current, resource);
   });
-  return present(ctx, stored, projection);
+  return present(ctx, stored, projection, groupIds);
 }
 
-/** DELETE /Users/{id} (RFC 7644 §3.6): the user, its userName guard, then its memberships. */
+/**
+ * DELETE /Users/{id} (RFC 7644 §3.6): the user and its userName guard (one transaction), then
+ * both sides of its memberships, from the refs read with the user.
+ */
 export async function deleteUserResource(ctx: UsersContext, id: string, ifMatch?: IfMatch): Promise<void> {
+  let groupIds: readonly string[] = [];
   await writeWithRetries(ifMatch, async () => {
-    const current = await getUser(ctx.store, id);
-    if (!current) {
+    const read = await readUserWithGroupIds(ctx.store, id);
+    groupIds = read.groupIds;
+    if (!read.user) {
       // A retried DELETE whose first attempt removed the user but failed in the membership
       // clean-up finishes that clean-up (idempotent) before answering 404.
-      if (isUserId(id)) await ctx.memberships.removeAllMembershipsOfUser(id);
+      if (groupIds.length > 0) await ctx.memberships.removeMemberships(id, groupIds);
       throw notFound(`User ${truncate(id)} not found`);
     }
-    checkIfMatch(ifMatch, current.version);
-    await deleteUser(ctx.store, current);
+    checkIfMatch(ifMatch, read.user.version);
+    await deleteUser(ctx.store, read.user);
   });
   await countUsers(ctx, -1);
-  await ctx.memberships.removeAllMembershipsOfUser(id);
+  // A membership added after the read (its user check passed before the delete) is left as a
+  // transient orphan: hidden from reads, and removed by a retried DELETE or a PUT of the group.
+  if (groupIds.length > 0) await ctx.memberships.removeMemberships(id, groupIds);
 }
 
 function truncate(text: string): string {

@@ -7,8 +7,14 @@
  * means: a mismatch, or a race lost after the check, is a 412 — never a silent retry that would
  * overwrite a change the client has not seen. The check is made atomic by the conditional write
  * itself: the version compared is the version the write is conditioned on.
+ *
+ * Membership transactions (memberships-store.ts) need a different loop: their only race is a
+ * TransactionConflict with another transaction on the same group item, which says nothing about
+ * versions (their If-Match is the transaction's own condition, re-evaluated on every attempt).
+ * So they are re-run even under If-Match, with capped exponential backoff and full jitter so
+ * a burst of parallel PATCHes spreads out; if the group stays busy, 503 with Retry-After.
  */
-import { preconditionFailed } from '../scim/errors';
+import { preconditionFailed, serviceUnavailable } from '../scim/errors';
 import { etagOf } from '../scim/meta';
 import { VersionConflictError } from '../store/errors';
 
@@ -37,5 +43,33 @@ export function checkIfMatch(ifMatch: IfMatch, currentVersion: number): void {
   if (ifMatch === undefined || ifMatch === '*') return;
   if (ifMatch === null || ifMatch !== currentVersion) {
     throw preconditionFailed(`If-Match does not match the current version ${etagOf(currentVersion)}`);
+  }
+}
+
+/** Attempts of one membership transaction that keeps meeting concurrent transactions. */
+export const BUSY_ATTEMPTS = 10;
+const BUSY_BASE_MS = 20;
+const BUSY_CAP_MS = 1000;
+
+/**
+ * Runs `attempt` again while it fails with a transaction conflict (VersionConflictError from
+ * the store), sleeping a random time in [0, min(cap, base·2^i)) between attempts (full jitter,
+ * AWS Architecture Blog "Exponential Backoff And Jitter"). After BUSY_ATTEMPTS: 503 + Retry-After.
+ */
+export async function retryWhileBusy<T>(attempt: () => Promise<T>, attempts = BUSY_ATTEMPTS): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+      if (i >= attempts) {
+        throw serviceUnavailable(
+          'The group is being changed by other requests; retry after the indicated time',
+          1,
+        );
+      }
+      const ms = Math.random() * Math.min(BUSY_CAP_MS, BUSY_BASE_MS * 2 ** i);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    }
   }
 }

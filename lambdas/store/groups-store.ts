@@ -12,18 +12,19 @@
  *   would make their look-ups ambiguous). A guard item keyed by the lower-cased name is written
  *   in the SAME transaction as the group, so concurrent creates cannot both win, and a rename
  *   moves the guard atomically.
- * - Two counters: `version` counts every change, membership changes included (touchGroup), so
- *   ETags (RFC 7644 §3.14) change whenever the group as a client sees it changes;
- *   `resourceVersion` counts attribute writes only, and is what attribute writes are
- *   conditional on. Membership touches are an atomic ADD of `version` alone, so a burst of
- *   member PATCHes (Okta sends a rename with each one) never makes a concurrent rename lose its
- *   read-modify-write race over and over. Attribute writes are UpdateItems that ADD to
- *   `version` too, never a Put of a stale number, so the ETag only ever grows.
+ * - Two counters: `version` counts every change, membership changes included (each membership
+ *   transaction ADDs 1 to it, memberships-store.ts), so ETags (RFC 7644 §3.14) change whenever
+ *   the group as a client sees it changes; `resourceVersion` counts attribute writes only, and
+ *   is what attribute writes are conditional on. A burst of member PATCHes (Okta sends a rename
+ *   with each one) therefore never makes a concurrent rename lose its read-modify-write race
+ *   over and over. Attribute writes are UpdateItems that ADD to `version` too, never a Put of a
+ *   stale number, so the ETag only ever grows.
  *
- * Requests: create = 1 TransactWriteItems; get = 1 GetItem; by displayName = 2 GetItem (guard
- * strongly consistent, then the group); by externalId = 1 Query (GSI2); attribute update
+ * Requests: create = 1 TransactWriteItems (with up to 49 members in the same transaction;
+ * ⌈(n−49)/49⌉ more for a larger member list); get = 1 GetItem; by displayName = 2 GetItem
+ * (guard strongly consistent, then the group); by externalId = 1 Query (GSI2); attribute update
  * without rename = 1 UpdateItem, with rename = 1 TransactWriteItems + 1 GetItem (a transaction
- * cannot return the new version); touch = 1 UpdateItem;
+ * cannot return the new version); If-Match claim = 1 UpdateItem;
  * delete = 1 TransactWriteItems (+ the memberships, see memberships-store.ts).
  */
 import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -39,7 +40,14 @@ import {
   queryIndexPartition,
   type StoredItem,
 } from './listing';
-import { batches } from './memberships-store';
+import {
+  batches,
+  groupRefItem,
+  MEMBERS_PER_TRANSACTION,
+  membershipItem,
+  membershipTransactions,
+  writeMembershipTransaction,
+} from './memberships-store';
 import { readItem } from './read-item';
 import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
 
@@ -146,10 +154,20 @@ function pause(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Members that fit in the create transaction beside the group and its guard (100 actions). */
+const MEMBERS_IN_CREATE = MEMBERS_PER_TRANSACTION;
+
+/**
+ * Creates the group, its displayName guard and its first MEMBERS_IN_CREATE memberships (both
+ * sides) in one transaction; the caller has verified the member ids. More members follow in
+ * transactions that check the group exists without bumping its version: nobody has seen this
+ * group yet, so the version the response shows stays the one created.
+ */
 export async function createGroup(
   ctx: GroupStoreContext,
   input: JsonObject,
   now: Date = new Date(),
+  memberIds: readonly string[] = [],
 ): Promise<StoredGroup> {
   const resource = withoutMembers(input);
   const timestamp = now.toISOString();
@@ -163,6 +181,8 @@ export async function createGroup(
   };
   const item = groupItem(ctx.tenant, group);
   const displayName = displayNameOf(resource);
+  const members = [...new Set(memberIds)];
+  const first = members.slice(0, MEMBERS_IN_CREATE);
   for (let attempt = 1; ; attempt++) {
     try {
       await ctx.db.send(
@@ -178,10 +198,14 @@ export async function createGroup(
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
+            ...first.flatMap((userId) => [
+              { Put: { TableName: ctx.tableName, Item: membershipItem(ctx.tenant, group.id, userId) } },
+              { Put: { TableName: ctx.tableName, Item: groupRefItem(ctx.tenant, userId, group.id) } },
+            ]),
           ],
         }),
       );
-      return group;
+      break;
     } catch (error) {
       try {
         translateWriteError(error, [{ kind: 'other' }, duplicate(displayName)]);
@@ -196,6 +220,15 @@ export async function createGroup(
       }
     }
   }
+  const rest = members.slice(MEMBERS_IN_CREATE);
+  if (rest.length > 0) {
+    for (const chunk of membershipTransactions({ add: rest, remove: [] })) {
+      const result = await writeMembershipTransaction(ctx, group.id, chunk, { bumpVersion: false });
+      // Only a DELETE of the new group (by id, before we answered) can get here.
+      if (result.outcome !== 'written') throw new VersionConflictError();
+    }
+  }
+  return group;
 }
 
 export async function getGroup(
@@ -399,40 +432,11 @@ export async function claimGroupVersion(
 }
 
 /**
- * Records a membership change on the group item: version + 1 and lastModified, as one atomic
- * UpdateItem (parallel member PATCHes never conflict). Conditional on the group existing, so
- * it doubles as the check that the group was not deleted while members were written: returns
- * undefined then, and the caller removes what it wrote.
- */
-export async function touchGroup(
-  ctx: GroupStoreContext,
-  id: string,
-  now: Date = new Date(),
-): Promise<StoredGroup | undefined> {
-  try {
-    const result = await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.tableName,
-        Key: groupKey(ctx.tenant, id),
-        UpdateExpression: 'ADD #v :one SET #lm = :now',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: { '#v': 'version', '#lm': 'lastModified' },
-        ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString() },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return groupFromItem(result.Attributes);
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) return undefined;
-    translateWriteError(error);
-  }
-}
-
-/**
  * Deletes the group item and its name guard in one transaction, conditional on the
  * resourceVersion read (a concurrent rename must not leave a guard behind; the caller re-reads and retries on
- * VersionConflictError). Memberships are removed separately, AFTER this, so a membership write
- * racing with the delete finds the group gone (touchGroup) and cleans up after itself.
+ * VersionConflictError). Memberships are removed separately (before, and in a final sweep after);
+ * a membership transaction racing with the delete either commits before this (and is swept) or
+ * fails its group condition and writes nothing.
  */
 export async function deleteGroupItem(ctx: GroupStoreContext, current: StoredGroup): Promise<void> {
   const displayName = String(current.resource.displayName ?? '');

@@ -7,11 +7,17 @@
  * | user        | T#<t>#U#<id>                    | U         |
  * | group       | T#<t>#G#<id>                    | G         |
  * | membership  | T#<t>#G#<gid>                   | M#<uid>   |
+ * | group ref   | T#<t>#U#<uid>                   | G#<gid>   |
  * | uniqueness  | T#<t>#UNAME#<lower userName>    | #         |
  * |             | T#<t>#GNAME#<lower displayName> | #         |
  * | counter     | T#<t>#COUNT#<USERS|GROUPS>      | <shard>   |
  * | checkpoint  | T#<t>#PAGE#<query hash>         | <offset>  |
  * | activity    | T#<t>#ACT#<yyyy-mm-dd>          | <time>#<n>|
+ *
+ * A membership is two items written in one transaction: the group-side item (the group's
+ * partition, so "members of a group" is one Query) and the user-side group ref (the user's own
+ * partition, so "the user and its groups" is ONE strongly consistent Query of that partition,
+ * item `U` and refs `G#…` together). Neither carries index attributes.
  */
 
 const enc = (value: string): string => value.replace(/#/g, '%23');
@@ -25,6 +31,12 @@ export const membershipKey = (tenant: string, groupId: string, userId: string) =
   SK: `M#${userId}`,
 });
 export const MEMBERSHIP_SK_PREFIX = 'M#';
+export const USER_GROUP_REF_SK_PREFIX = 'G#';
+/** The user-side half of a membership, in the user's own partition (sorts before the user item `U`). */
+export const userGroupRefKey = (tenant: string, userId: string, groupId: string) => ({
+  PK: userKey(tenant, userId).PK,
+  SK: `${USER_GROUP_REF_SK_PREFIX}${groupId}`,
+});
 
 export const userNameKey = (tenant: string, userName: string) => ({
   PK: `${tenantPrefix(tenant)}#UNAME#${userName.toLowerCase()}`,
@@ -44,9 +56,6 @@ export const userExternalIdPk = (tenant: string, externalId: string): string =>
   `${tenantPrefix(tenant)}#UEXT#${externalId}`;
 export const groupExternalIdPk = (tenant: string, externalId: string): string =>
   `${tenantPrefix(tenant)}#GEXT#${externalId}`;
-/** Inverted membership: the groups a user belongs to. */
-export const userGroupsPk = (tenant: string, userId: string): string =>
-  `${tenantPrefix(tenant)}#UG#${userId}`;
 
 /** GSI3 (byName) partitions; the sort key is the lower-cased name. */
 export const userNamesPk = (tenant: string): string => `${tenantPrefix(tenant)}#UNAMES`;

@@ -1,38 +1,68 @@
 /**
- * Group memberships: ONE item per (group, member) at membershipKey(tenant, gid, uid)
- * (DESIGN.md §4). Why items rather than a `members` array on the group:
- *  - adding or removing a member is one idempotent Put/Delete of its own item, so parallel
- *    PATCHes of one group cannot overwrite each other's changes and cost O(1) per member,
- *    whatever the group's size;
- *  - a group never approaches DynamoDB's 400 KB item limit;
- *  - GSI2 (userGroupsPk → gid) inverts the relation, so "the groups of a user" (User.groups,
- *    `members.value eq "<uid>"`) is a Query, not a scan.
+ * Group memberships (DESIGN.md §4). A membership is TWO items, always written together:
+ *  - the group-side item membershipKey(t, gid, uid) in the group's partition: "the members of a
+ *    group" is one Query, and a group never approaches DynamoDB's 400 KB item limit;
+ *  - the user-side ref userGroupRefKey(t, uid, gid) in the user's own partition: "the user and
+ *    its groups" (GET /Users/{id}) is ONE strongly consistent Query of that partition, which
+ *    replaced an eventually consistent GSI2 inverted index and its extra request.
+ * Neither item carries index attributes, so neither appears in listings or counts.
  *
- * Batching follows DynamoDB's limits: BatchGetItem ≤ 100 keys, BatchWriteItem ≤ 25 requests;
- * unprocessed keys/items are retried with capped exponential backoff and full jitter.
+ * Membership changes are TransactWriteItems. Each transaction holds 1 Update of the group item
+ * (condition: the group exists [and has the version If-Match named]; ADD version 1, SET
+ * lastModified) plus a Put or Delete of both items per member: at most 49 members per
+ * transaction (DynamoDB's 100-action limit). Why transactions instead of BatchWriteItem + a
+ * separate version bump:
+ *  - the group-existence check and the version bump are atomic with the member writes, so a
+ *    membership can no longer be written to a group a concurrent DELETE has removed (no orphans,
+ *    no "write, then notice, then undo"), and the two sides of a membership never disagree;
+ *  - If-Match rides on the transaction's own condition: no check-then-write window, and a
+ *    failed condition returns the old item (ReturnValuesOnConditionCheckFailure), which tells
+ *    404 (no item) from 412 (another version) without another read;
+ *  - the group is not read first: add 1 member = 1 BatchGetItem (user check) + 1 transaction.
+ * The price: a transactional write costs 2 WCU per item on AWS (DynamoDB Local reports it like
+ * a plain write), i.e. ~4 WCU per membership change instead of ~1, and transactions on one group
+ * conflict with each other (TransactionConflict); callers retry those (write-retries.ts).
  *
- * Requests: verify k ids = ⌈k/100⌉ BatchGetItem; write k memberships = ⌈k/25⌉ BatchWriteItem;
- * remove one member = 1 DeleteItem; list a group's member ids = ⌈n/~1MB⌉ Query (keys only);
- * groups of a user = 1 Query (GSI2) + ⌈g/100⌉ BatchGetItem for display names.
+ * Clean-ups that do not need atomicity (deleting a user's or a group's memberships) use
+ * BatchWriteItem, ≤25 requests per batch, unprocessed items retried with capped exponential
+ * backoff and full jitter. They delete the side they did NOT list first, then the side they
+ * listed, so an interrupted clean-up always leaves something the retried DELETE finds again.
+ *
+ * Requests: verify k ids = ⌈k/100⌉ BatchGetItem; change k memberships = ⌈k/49⌉
+ * TransactWriteItems; list a group's member ids = ⌈n/~1MB⌉ Query (keys only); group ids of a
+ * user = 1 Query of the user partition; User.groups display names = ⌈g/100⌉ BatchGetItem;
+ * delete m memberships = ⌈2m/25⌉ BatchWriteItem.
  */
 import {
   BatchGetCommand,
   BatchWriteCommand,
   type BatchWriteCommandInput,
-  DeleteCommand,
   type DynamoDBDocumentClient,
   QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { badRequest, serviceUnavailable } from '../scim/errors';
-import { guardRead } from './errors';
-import { groupKey, MEMBERSHIP_SK_PREFIX, membershipKey, userGroupsPk, userKey } from './keys';
-import { LOOKUP_INDEX, TABLE_KEYS } from './table-definition';
+import { badRequest, notFound, serviceUnavailable } from '../scim/errors';
+import { cancellationReasons, guardRead, translateWriteError } from './errors';
+import {
+  groupKey,
+  MEMBERSHIP_SK_PREFIX,
+  membershipKey,
+  USER_GROUP_REF_SK_PREFIX,
+  userGroupRefKey,
+  userKey,
+} from './keys';
+import { TABLE_KEYS } from './table-definition';
 
 export const MEMBERSHIP_ITEM_TYPE = 'Membership';
+export const GROUP_REF_ITEM_TYPE = 'GroupRef';
 
-/** DynamoDB's per-request limits (API reference of BatchGetItem and BatchWriteItem). */
+/** DynamoDB's per-request limits (API reference of BatchGetItem, BatchWriteItem, TransactWriteItems). */
 export const BATCH_GET_LIMIT = 100;
 export const BATCH_WRITE_LIMIT = 25;
+export const TRANSACTION_ACTION_LIMIT = 100;
+/** 1 action for the group item + 2 per member (group side and user side). */
+export const MEMBERS_PER_TRANSACTION = Math.floor((TRANSACTION_ACTION_LIMIT - 1) / 2);
 
 /** Parallel batch requests in flight; enough to hide latency, few enough not to self-throttle. */
 const BATCH_CONCURRENCY = 8;
@@ -50,17 +80,14 @@ export interface MembershipContext {
 
 type Key = Record<string, unknown>;
 
+/** The group-side item of a membership. */
 export function membershipItem(tenant: string, groupId: string, userId: string): Record<string, unknown> {
-  return {
-    ...membershipKey(tenant, groupId, userId),
-    type: MEMBERSHIP_ITEM_TYPE,
-    tenant,
-    groupId,
-    userId,
-    // GSI2 inverts the relation: partition = the user, sort = the group.
-    [LOOKUP_INDEX.partitionKey]: userGroupsPk(tenant, userId),
-    [LOOKUP_INDEX.sortKey]: groupId,
-  };
+  return { ...membershipKey(tenant, groupId, userId), type: MEMBERSHIP_ITEM_TYPE, tenant, groupId, userId };
+}
+
+/** The user-side item of a membership (no index attributes: it must never be listed). */
+export function groupRefItem(tenant: string, userId: string, groupId: string): Record<string, unknown> {
+  return { ...userGroupRefKey(tenant, userId, groupId), type: GROUP_REF_ITEM_TYPE, tenant, groupId, userId };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -77,21 +104,12 @@ async function inParallel<T>(
   items: readonly T[],
   limit: number,
   work: (item: T) => Promise<void>,
-  deadline?: number,
-): Promise<boolean> {
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
-    // Each worker does at least one item, so a call always makes progress; after the deadline
-    // no new item is started.
-    let first = true;
-    while (next < items.length && (first || deadline === undefined || Date.now() < deadline)) {
-      first = false;
-      const item = items[next++] as T;
-      await work(item);
-    }
+    while (next < items.length) await work(items[next++] as T);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return next >= items.length;
 }
 
 function backoff(attempt: number): Promise<void> {
@@ -107,24 +125,18 @@ const throttledBatch = () =>
 async function batchWrite(
   ctx: MembershipContext,
   requests: NonNullable<BatchWriteCommandInput['RequestItems']>[string],
-  deadline?: number,
-): Promise<boolean> {
-  return inParallel(
-    chunks(requests, BATCH_WRITE_LIMIT),
-    BATCH_CONCURRENCY,
-    async (batch) => {
-      let pending = batch;
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        if (attempt > MAX_BATCH_ATTEMPTS) throw throttledBatch();
-        const result = await guardRead(() =>
-          ctx.db.send(new BatchWriteCommand({ RequestItems: { [ctx.tableName]: pending } })),
-        );
-        pending = result.UnprocessedItems?.[ctx.tableName] ?? [];
-        if (pending.length > 0) await backoff(attempt);
-      }
-    },
-    deadline,
-  );
+): Promise<void> {
+  await inParallel(chunks(requests, BATCH_WRITE_LIMIT), BATCH_CONCURRENCY, async (batch) => {
+    let pending = batch;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > MAX_BATCH_ATTEMPTS) throw throttledBatch();
+      const result = await guardRead(() =>
+        ctx.db.send(new BatchWriteCommand({ RequestItems: { [ctx.tableName]: pending } })),
+      );
+      pending = result.UnprocessedItems?.[ctx.tableName] ?? [];
+      if (pending.length > 0) await backoff(attempt);
+    }
+  });
 }
 
 /** BatchGetItem in ≤100-key batches (retrying UnprocessedKeys); returns every item found. */
@@ -263,49 +275,184 @@ export async function memberDetails(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Membership writes
+// Membership transactions
+
+/** Members to add and to remove in one change of a group; disjoint, without duplicates. */
+export interface MembershipDelta {
+  readonly add: readonly string[];
+  readonly remove: readonly string[];
+}
 
 /**
- * Stores memberships of `userIds` in the group. Idempotent: a Put of an existing membership
- * rewrites the same item, so retried or duplicated adds leave exactly one membership. The
- * caller has verified the users and the group.
+ * Splits a delta into transactions of at most MEMBERS_PER_TRANSACTION members. Ids are
+ * de-duplicated (two actions on one item would fail the transaction) and an id both added and
+ * removed counts as added (the caller nets a PATCH out before; this is only a safety net).
+ * Always at least one transaction: an empty one still checks and bumps the group.
  */
+export function membershipTransactions(delta: MembershipDelta): MembershipDelta[] {
+  const add = [...new Set(delta.add)];
+  const adding = new Set(add);
+  const remove = [...new Set(delta.remove)].filter((id) => !adding.has(id));
+  const actions = [...add.map((id) => ({ id, add: true })), ...remove.map((id) => ({ id, add: false }))];
+  const out: MembershipDelta[] = [];
+  for (let i = 0; i < actions.length; i += MEMBERS_PER_TRANSACTION) {
+    const slice = actions.slice(i, i + MEMBERS_PER_TRANSACTION);
+    out.push({
+      add: slice.filter((a) => a.add).map((a) => a.id),
+      remove: slice.filter((a) => !a.add).map((a) => a.id),
+    });
+  }
+  return out.length > 0 ? out : [{ add: [], remove: [] }];
+}
+
+export interface MembershipTransactionOptions {
+  /** The version the group must have (If-Match); omitted: any existing group. */
+  readonly expectedVersion?: number;
+  /**
+   * false: check that the group exists without bumping its version (the rest of a create's
+   * members, written before the client has seen the group). Default true.
+   */
+  readonly bumpVersion?: boolean;
+  readonly now?: Date;
+}
+
+export type MembershipTransactionResult =
+  | { readonly outcome: 'written' }
+  | { readonly outcome: 'groupMissing' }
+  | { readonly outcome: 'versionMismatch'; readonly currentVersion: number };
+
+/** The group item returned by ReturnValuesOnConditionCheckFailure, raw (AttributeValue) or plain. */
+function versionOfOldItem(item: unknown): number | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const version = (item as Record<string, unknown>).version;
+  if (typeof version === 'number') return version;
+  const raw = (version as { N?: unknown } | undefined)?.N;
+  return typeof raw === 'string' ? Number(raw) : undefined;
+}
+
+/**
+ * One membership transaction (≤ MEMBERS_PER_TRANSACTION members, see membershipTransactions).
+ * A failed group condition is reported, not thrown: no item → groupMissing (404), an item with
+ * another version → versionMismatch (412). A TransactionConflict with a concurrent transaction
+ * on the group is a VersionConflictError the caller retries; throttling is a 503.
+ */
+export async function writeMembershipTransaction(
+  ctx: MembershipContext,
+  groupId: string,
+  chunk: MembershipDelta,
+  options: MembershipTransactionOptions = {},
+): Promise<MembershipTransactionResult> {
+  const { tenant, tableName } = ctx;
+  if (chunk.add.length + chunk.remove.length > MEMBERS_PER_TRANSACTION) {
+    throw new RangeError(`a membership transaction holds at most ${MEMBERS_PER_TRANSACTION} members`);
+  }
+  const expected = options.expectedVersion;
+  const condition = `attribute_exists(#pk)${expected !== undefined ? ' AND #v = :expected' : ''}`;
+  const groupAction: NonNullable<TransactWriteCommandInput['TransactItems']>[number] =
+    options.bumpVersion === false
+      ? {
+          ConditionCheck: {
+            TableName: tableName,
+            Key: groupKey(tenant, groupId),
+            ConditionExpression: condition,
+            ExpressionAttributeNames: {
+              '#pk': TABLE_KEYS.partitionKey,
+              ...(expected !== undefined ? { '#v': 'version' } : {}),
+            },
+            ...(expected !== undefined ? { ExpressionAttributeValues: { ':expected': expected } } : {}),
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        }
+      : {
+          Update: {
+            TableName: tableName,
+            Key: groupKey(tenant, groupId),
+            UpdateExpression: 'ADD #v :one SET #lm = :now',
+            ConditionExpression: condition,
+            ExpressionAttributeNames: {
+              '#pk': TABLE_KEYS.partitionKey,
+              '#v': 'version',
+              '#lm': 'lastModified',
+            },
+            ExpressionAttributeValues: {
+              ':one': 1,
+              ':now': (options.now ?? new Date()).toISOString(),
+              ...(expected !== undefined ? { ':expected': expected } : {}),
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        };
+  const transactItems: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+    groupAction,
+    ...chunk.add.flatMap((userId) => [
+      { Put: { TableName: tableName, Item: membershipItem(tenant, groupId, userId) } },
+      { Put: { TableName: tableName, Item: groupRefItem(tenant, userId, groupId) } },
+    ]),
+    ...chunk.remove.flatMap((userId) => [
+      { Delete: { TableName: tableName, Key: membershipKey(tenant, groupId, userId) } },
+      { Delete: { TableName: tableName, Key: userGroupRefKey(tenant, userId, groupId) } },
+    ]),
+  ];
+  try {
+    await ctx.db.send(new TransactWriteCommand({ TransactItems: transactItems }));
+    return { outcome: 'written' };
+  } catch (error) {
+    const reasons = cancellationReasons(error);
+    if (reasons?.[0] === 'ConditionalCheckFailed') {
+      const old = (error as { CancellationReasons?: { Item?: unknown }[] }).CancellationReasons?.[0]?.Item;
+      const currentVersion = versionOfOldItem(old);
+      return currentVersion === undefined
+        ? { outcome: 'groupMissing' }
+        : { outcome: 'versionMismatch', currentVersion };
+    }
+    // Only the group action has a condition: anything else is a conflict, throttling or a fault.
+    translateWriteError(error, [{ kind: 'version' }]);
+  }
+}
+
+/**
+ * Writes a delta in consecutive transactions (no retries: for tools and tests; the Groups service
+ * retries conflicts and maps outcomes to HTTP). 404 if the group does not exist.
+ */
+async function writeDelta(ctx: MembershipContext, groupId: string, delta: MembershipDelta): Promise<void> {
+  for (const chunk of membershipTransactions(delta)) {
+    const result = await writeMembershipTransaction(ctx, groupId, chunk);
+    if (result.outcome !== 'written') throw notFound(`Group ${groupId} not found`);
+  }
+}
+
+/** Adds members (both sides, idempotent: a repeated add rewrites the same two items). */
 export async function putMemberships(
   ctx: MembershipContext,
   groupId: string,
   userIds: readonly string[],
 ): Promise<void> {
-  const unique = [...new Set(userIds)];
-  if (unique.length === 0) return;
-  await batchWrite(
-    ctx,
-    unique.map((userId) => ({ PutRequest: { Item: membershipItem(ctx.tenant, groupId, userId) } })),
-  );
+  await writeDelta(ctx, groupId, { add: userIds, remove: [] });
 }
 
-/** Removes memberships; one member is a single DeleteItem, more go in batches of 25. */
+/** Removes members (both sides). */
 export async function deleteMemberships(
   ctx: MembershipContext,
   groupId: string,
   userIds: readonly string[],
 ): Promise<void> {
-  const unique = [...new Set(userIds)];
-  if (unique.length === 0) return;
-  if (unique.length === 1) {
-    await guardRead(() =>
-      ctx.db.send(
-        new DeleteCommand({
-          TableName: ctx.tableName,
-          Key: membershipKey(ctx.tenant, groupId, unique[0] as string),
-        }),
-      ),
-    );
-    return;
-  }
-  await batchWrite(
-    ctx,
-    unique.map((userId) => ({ DeleteRequest: { Key: membershipKey(ctx.tenant, groupId, userId) } })),
-  );
+  await writeDelta(ctx, groupId, { add: [], remove: userIds });
+}
+
+/**
+ * The writes that make the group's member set exactly `userIds` (RFC 7644 §3.5.1 PUT, PATCH
+ * `replace` of `members`): one strongly consistent Query of the current members, then only the
+ * difference.
+ */
+export async function membershipDifference(
+  ctx: MembershipContext,
+  groupId: string,
+  userIds: readonly string[],
+): Promise<MembershipDelta> {
+  const wanted = new Set(userIds);
+  const { ids: current } = await listMemberIds(ctx, groupId);
+  const have = new Set(current);
+  return { add: [...wanted].filter((id) => !have.has(id)), remove: current.filter((id) => !wanted.has(id)) };
 }
 
 /**
@@ -342,14 +489,38 @@ export async function listMemberIds(
   return { ids, truncated: false };
 }
 
+/** Members per clean-up slice: both sides are 2 × 200 deletes = 2 rounds of 8 parallel batches of 25. */
+const CLEANUP_SLICE = 200;
+
 /**
- * Deletes every membership of a group, a page of keys at a time (Query up to 1,000 keys, delete
- * them in batches of 25, repeat), so each membership is read once even when the work spans
- * several requests. With a `deadline` (epoch ms) no new page or batch starts after it, and
+ * Deletes both sides of the memberships of `groupId` with these users: the user-side refs
+ * first, then the group-side items. The group side is what a retried group DELETE lists, so an
+ * interruption between the two leaves the membership findable, never an unreachable ref.
+ */
+async function deleteMembershipsOfGroupSlice(
+  ctx: MembershipContext,
+  groupId: string,
+  userIds: readonly string[],
+): Promise<void> {
+  await batchWrite(
+    ctx,
+    userIds.map((userId) => ({ DeleteRequest: { Key: userGroupRefKey(ctx.tenant, userId, groupId) } })),
+  );
+  await batchWrite(
+    ctx,
+    userIds.map((userId) => ({ DeleteRequest: { Key: membershipKey(ctx.tenant, groupId, userId) } })),
+  );
+}
+
+/**
+ * Deletes every membership of a group (both sides), a page of member ids at a time (Query up
+ * to 1,000 ids, delete them in slices of CLEANUP_SLICE, repeat), so each membership is read
+ * once even when the work spans several requests. With a `deadline` (epoch ms) no new slice
+ * starts after it (the first slice of a call always runs, so every call makes progress), and
  * `complete` says whether everything was removed: one group's memberships share a partition
  * key, so on DynamoDB a group of 100,000 members cannot be emptied within one API Gateway request
  * (~1,000 writes/s per partition before DynamoDB splits it for heat). `removed` counts the
- * memberships deleted or queued for deletion.
+ * memberships deleted. Requests: ⌈m/1000⌉ Query + ⌈2m/25⌉ BatchWriteItem.
  */
 export async function removeAllMembershipsOfGroup(
   ctx: MembershipContext,
@@ -357,46 +528,32 @@ export async function removeAllMembershipsOfGroup(
   options: { deadline?: number } = {},
 ): Promise<{ removed: number; complete: boolean }> {
   const PAGE = 1000;
+  const late = () => options.deadline !== undefined && Date.now() > options.deadline;
   let removed = 0;
   for (;;) {
     const { ids, truncated } = await listMemberIds(ctx, groupId, PAGE);
     if (ids.length === 0) return { removed, complete: true };
-    const complete = await batchWrite(
-      ctx,
-      ids.map((userId) => ({ DeleteRequest: { Key: membershipKey(ctx.tenant, groupId, userId) } })),
-      options.deadline,
-    );
-    removed += ids.length;
-    // A short page was the last one: done without another Query.
-    if (complete && !truncated) return { removed, complete: true };
-    if (!complete || (options.deadline !== undefined && Date.now() > options.deadline)) {
-      return { removed, complete: false };
+    for (let i = 0; i < ids.length; i += CLEANUP_SLICE) {
+      if (removed > 0 && late()) return { removed, complete: false };
+      const slice = ids.slice(i, i + CLEANUP_SLICE);
+      await deleteMembershipsOfGroupSlice(ctx, groupId, slice);
+      removed += slice.length;
     }
+    // A short page was the last one: done without another Query.
+    if (!truncated) return { removed, complete: true };
+    if (late()) return { removed, complete: false };
   }
 }
 
-/**
- * Makes the group's member set exactly `userIds`, writing only the difference (RFC 7644 §3.5.1
- * PUT, and PATCH `replace` of `members`). The caller has verified the users.
- */
-export async function setMemberships(
-  ctx: MembershipContext,
-  groupId: string,
-  userIds: readonly string[],
-): Promise<{ added: number; removed: number }> {
-  const wanted = new Set(userIds);
-  const { ids: current } = await listMemberIds(ctx, groupId);
-  const have = new Set(current);
-  const toAdd = [...wanted].filter((id) => !have.has(id));
-  const toRemove = current.filter((id) => !wanted.has(id));
-  await Promise.all([putMemberships(ctx, groupId, toAdd), deleteMemberships(ctx, groupId, toRemove)]);
-  return { added: toAdd.length, removed: toRemove.length };
-}
-
 // ---------------------------------------------------------------------------------------------
-// The inverted index: groups of a user
+// The user side: groups of a user
 
-async function groupIdsOfUser(ctx: MembershipContext, userId: string): Promise<string[]> {
+/**
+ * Ids of the groups `userId` belongs to: a strongly consistent Query of the `G#` refs in the
+ * user's own partition (keys only), paged for a user in thousands of groups.
+ */
+export async function groupIdsOfMember(ctx: MembershipContext, userId: string): Promise<string[]> {
+  if (!ID_PATTERN.test(userId)) return [];
   const ids: string[] = [];
   let startKey: Key | undefined;
   do {
@@ -404,36 +561,50 @@ async function groupIdsOfUser(ctx: MembershipContext, userId: string): Promise<s
       ctx.db.send(
         new QueryCommand({
           TableName: ctx.tableName,
-          IndexName: LOOKUP_INDEX.indexName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: {
-            '#pk': LOOKUP_INDEX.partitionKey,
-            '#sk': LOOKUP_INDEX.sortKey,
-            '#t': 'type',
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :g)',
+          ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, '#sk': TABLE_KEYS.sortKey },
+          ExpressionAttributeValues: {
+            ':pk': userKey(ctx.tenant, userId).PK,
+            ':g': USER_GROUP_REF_SK_PREFIX,
           },
-          ExpressionAttributeValues: { ':pk': userGroupsPk(ctx.tenant, userId), ':m': MEMBERSHIP_ITEM_TYPE },
-          // Defensive: only membership items live in this partition, but never trust an index blindly.
-          FilterExpression: '#t = :m',
-          ProjectionExpression: '#sk, #t',
+          ProjectionExpression: '#sk',
+          ConsistentRead: true,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       ),
     );
-    for (const item of result.Items ?? []) ids.push(String(item[LOOKUP_INDEX.sortKey]));
+    for (const item of result.Items ?? [])
+      ids.push(String(item[TABLE_KEYS.sortKey]).slice(USER_GROUP_REF_SK_PREFIX.length));
     startKey = result.LastEvaluatedKey;
   } while (startKey);
   return ids;
 }
 
-/** Ids of the groups `userId` belongs to (GSI2 Query; eventually consistent like every GSI). */
-export async function groupIdsOfMember(ctx: MembershipContext, userId: string): Promise<string[]> {
-  if (!ID_PATTERN.test(userId)) return [];
-  return groupIdsOfUser(ctx, userId);
+/**
+ * Deletes both sides of a (deleted) user's memberships of `groupIds`: the group-side items
+ * first, then the refs. The refs are what a retried user DELETE lists, so an interruption
+ * leaves them for the retry to finish. ⌈2g/25⌉ BatchWriteItem.
+ */
+export async function removeMembershipsOfUser(
+  ctx: MembershipContext,
+  userId: string,
+  groupIds: readonly string[],
+): Promise<void> {
+  const unique = [...new Set(groupIds)];
+  if (unique.length === 0) return;
+  await batchWrite(
+    ctx,
+    unique.map((groupId) => ({ DeleteRequest: { Key: membershipKey(ctx.tenant, groupId, userId) } })),
+  );
+  await batchWrite(
+    ctx,
+    unique.map((groupId) => ({ DeleteRequest: { Key: userGroupRefKey(ctx.tenant, userId, groupId) } })),
+  );
 }
 
 /**
- * Removes every membership of a user (called when the user is deleted): GSI2 Query, then
- * batched deletes of the base-table items. Returns how many were removed.
+ * Removes every membership of a user: the Query of its refs, then both sides of each.
+ * Returns how many were removed.
  */
 export async function removeAllMembershipsOfUser(
   db: DynamoDBDocumentClient,
@@ -443,11 +614,7 @@ export async function removeAllMembershipsOfUser(
 ): Promise<number> {
   const ctx = { db, tableName, tenant };
   const groupIds = await groupIdsOfMember(ctx, userId);
-  if (groupIds.length === 0) return 0;
-  await batchWrite(
-    ctx,
-    groupIds.map((groupId) => ({ DeleteRequest: { Key: membershipKey(tenant, groupId, userId) } })),
-  );
+  await removeMembershipsOfUser(ctx, userId, groupIds);
   return groupIds.length;
 }
 
@@ -459,24 +626,22 @@ export interface UserGroupReference {
 }
 
 /**
- * User.groups (RFC 7643 §4.1.2, readOnly): the groups of a user from the inverted index, with
- * `display` = the group's displayName (BatchGet of the group items, displayName projected).
- * `$ref` is absolute and needs the request's base URL, so it is added only when `baseUrl` is
- * given. Groups deleted concurrently (membership not yet cleaned up) are left out.
+ * User.groups entries (RFC 7643 §4.1.2, readOnly) for group ids already read from the user's
+ * refs: `display` = the group's displayName (⌈g/100⌉ BatchGetItem of the group items,
+ * displayName projected; none when g = 0). `$ref` is absolute and needs the request's base URL,
+ * so it is added only when `baseUrl` is given. Groups deleted concurrently (clean-up in
+ * progress) are left out.
  */
-export async function groupsOfUser(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  tenant: string,
-  userId: string,
+export async function groupReferences(
+  ctx: MembershipContext,
+  groupIds: readonly string[],
   baseUrl?: string,
 ): Promise<UserGroupReference[]> {
-  const ctx = { db, tableName, tenant };
-  const groupIds = await groupIdsOfMember(ctx, userId);
-  if (groupIds.length === 0) return [];
+  const unique = [...new Set(groupIds)].filter((id) => ID_PATTERN.test(id));
+  if (unique.length === 0) return [];
   const items = await batchGet(
     ctx,
-    groupIds.map((id) => groupKey(tenant, id)),
+    unique.map((id) => groupKey(ctx.tenant, id)),
     DISPLAY_FIELDS,
   );
   const names = new Map<string, string | undefined>();
@@ -485,7 +650,7 @@ export async function groupsOfUser(
     const resource = (item.resource ?? {}) as Record<string, unknown>;
     names.set(item.id, typeof resource.displayName === 'string' ? resource.displayName : undefined);
   }
-  return groupIds
+  return unique
     .filter((id) => names.has(id))
     .map((id) => {
       const display = names.get(id);
@@ -496,6 +661,18 @@ export async function groupsOfUser(
         type: 'direct' as const,
       };
     });
+}
+
+/** User.groups of a user: its refs (1 Query), then groupReferences. */
+export async function groupsOfUser(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  tenant: string,
+  userId: string,
+  baseUrl?: string,
+): Promise<UserGroupReference[]> {
+  const ctx = { db, tableName, tenant };
+  return groupReferences(ctx, await groupIdsOfMember(ctx, userId), baseUrl);
 }
 
 /** Internal for groups-store: batched reads/writes with the same retry policy. */

@@ -10,16 +10,34 @@
  * - Every write is conditional on the version read, so concurrent updates never silently
  *   overwrite each other; the caller gets VersionConflictError and re-reads.
  *
- * Requests: create = 1 TransactWriteItems; get = 1 GetItem; by userName = 2 GetItems (guard
- * read strongly consistently, then the user); by externalId = 1 Query (GSI2); replace without
- * rename = 1 PutItem, with rename = 1 TransactWriteItems; delete = 1 TransactWriteItems.
+ * - The user's partition also holds the user-side refs of its group memberships (SK `G#<gid>`,
+ *   memberships-store.ts), so the user and the ids of its groups are ONE strongly consistent
+ *   Query (readUserWithGroupIds). The refs carry no index attributes and another `type`, so
+ *   listings, counts and userFromItem never see them.
+ *
+ * Requests: create = 1 TransactWriteItems; get = 1 GetItem; get with group ids = 1 Query
+ * (more pages only past ~1 MB of refs); by userName = 2 GetItems (guard read strongly
+ * consistently, then the user); by externalId = 1 Query (GSI2); replace without rename =
+ * 1 PutItem, with rename = 1 TransactWriteItems; delete = 1 TransactWriteItems.
  */
-import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { badRequest } from '../scim/errors';
 import type { JsonObject } from '../scim/schema/json';
-import { type ItemRole, translateWriteError, VersionConflictError } from './errors';
+import { guardRead, type ItemRole, translateWriteError, VersionConflictError } from './errors';
 import { uuidv7 } from './ids';
-import { userExternalIdPk, userKey, userListingPk, userNameKey, userNamesPk } from './keys';
+import {
+  USER_GROUP_REF_SK_PREFIX,
+  userExternalIdPk,
+  userKey,
+  userListingPk,
+  userNameKey,
+  userNamesPk,
+} from './keys';
 import {
   collectMatching,
   type ListingSource,
@@ -28,7 +46,7 @@ import {
   type StoredItem,
 } from './listing';
 import { readItem } from './read-item';
-import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
+import { LOOKUP_INDEX, NAME_INDEX, TABLE_KEYS } from './table-definition';
 
 export const USER_ITEM_TYPE = 'User';
 export const USER_NAME_GUARD_TYPE = 'UserName';
@@ -188,6 +206,45 @@ export async function getUser(
 ): Promise<StoredUser | undefined> {
   if (!isUserId(id)) return undefined;
   return userFromItem(await readItem(ctx, userKey(ctx.tenant, id), options.consistent ?? true));
+}
+
+/** A user with the ids of the groups it belongs to (its membership refs). */
+export interface UserWithGroupIds {
+  /** undefined when the user item is missing (refs may remain after an interrupted DELETE). */
+  readonly user: StoredUser | undefined;
+  readonly groupIds: readonly string[];
+}
+
+/**
+ * The user item and its `G#` membership refs in ONE strongly consistent Query of the user's
+ * partition (refs sort before the user item `U`), paged if the refs pass 1 MB.
+ */
+export async function readUserWithGroupIds(ctx: StoreContext, id: string): Promise<UserWithGroupIds> {
+  if (!isUserId(id)) return { user: undefined, groupIds: [] };
+  let user: StoredUser | undefined;
+  const groupIds: string[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const result = await guardRead(() =>
+      ctx.db.send(
+        new QueryCommand({
+          TableName: ctx.tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey },
+          ExpressionAttributeValues: { ':pk': userKey(ctx.tenant, id).PK },
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      ),
+    );
+    for (const item of result.Items ?? []) {
+      const sk = String(item[TABLE_KEYS.sortKey]);
+      if (sk.startsWith(USER_GROUP_REF_SK_PREFIX)) groupIds.push(sk.slice(USER_GROUP_REF_SK_PREFIX.length));
+      else user ??= userFromItem(item);
+    }
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return { user, groupIds };
 }
 
 /**

@@ -1,8 +1,14 @@
 /**
- * The groups and memberships stores against DynamoDB Local: one item per membership, the
- * inverted index, the displayName guard, and the request counts the design promises.
+ * The groups and memberships stores against DynamoDB Local: two items per membership (group
+ * side and user side, written in one transaction), the displayName guard, and the request
+ * counts the design promises.
  */
-import { BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { measureCost } from '../../lambdas/observability/dynamo-cost';
 import { createSchemaRegistry } from '../../lambdas/scim/schema/registry';
 import { deleteGroupResource, type GroupsContext } from '../../lambdas/service/groups-service';
@@ -15,21 +21,25 @@ import {
   getGroup,
   getGroupByDisplayName,
   replaceGroup,
-  touchGroup,
 } from '../../lambdas/store/groups-store';
 import { uuidv7 } from '../../lambdas/store/ids';
-import { groupKey, userKey, userListingPk } from '../../lambdas/store/keys';
+import { groupKey, userGroupRefKey, userKey, userListingPk } from '../../lambdas/store/keys';
 import {
   assertUsersExist,
   deleteMemberships,
   findUnknownUsers,
+  GROUP_REF_ITEM_TYPE,
+  groupIdsOfMember,
   groupsOfUser,
   listMemberIds,
+  MEMBERS_PER_TRANSACTION,
   memberDetails,
+  membershipDifference,
+  membershipTransactions,
   putMemberships,
   removeAllMembershipsOfGroup,
   removeAllMembershipsOfUser,
-  setMemberships,
+  writeMembershipTransaction,
 } from '../../lambdas/store/memberships-store';
 import { createTestTable, type TestTable } from '../support/dynamo';
 
@@ -87,6 +97,22 @@ async function rawMembershipCount(tenant: string, groupId: string): Promise<numb
   return result.Count ?? 0;
 }
 
+/** User-side refs naming `groupId`, read straight from the users' partitions. */
+async function rawRefCount(tenant: string, groupId: string, userIds: readonly string[]): Promise<number> {
+  let count = 0;
+  for (const userId of userIds) {
+    const result = await db.send(
+      new GetCommand({
+        TableName: table.tableName,
+        Key: userGroupRefKey(tenant, userId, groupId),
+        ConsistentRead: true,
+      }),
+    );
+    if (result.Item) count += 1;
+  }
+  return count;
+}
+
 beforeAll(async () => {
   table = await createTestTable('memberships');
   db = createDocumentClient({ endpoint: table.endpoint, requestTimeoutMs: 120_000 });
@@ -97,13 +123,25 @@ afterAll(async () => {
 });
 
 describe('memberships store', () => {
-  it('stores one item per member, and a repeated add leaves exactly one membership', async () => {
+  it('stores both sides of each membership, and a repeated add leaves exactly one membership', async () => {
     const group = await createGroup(acme(), { displayName: 'Idempotent adds' });
     const [a, b] = await seedUsers('acme', 2);
     await putMemberships(acme(), group.id, [a as string, b as string]);
     await putMemberships(acme(), group.id, [a as string, a as string]);
     expect(await rawMembershipCount('acme', group.id)).toBe(2);
+    expect(await rawRefCount('acme', group.id, [a as string, b as string])).toBe(2);
     expect((await listMemberIds(acme(), group.id)).ids.sort()).toEqual([a, b].sort());
+    const ref = await db.send(
+      new GetCommand({ TableName: table.tableName, Key: userGroupRefKey('acme', a as string, group.id) }),
+    );
+    // The user-side ref carries no index attributes: it can never show up in a listing.
+    expect(ref.Item).toEqual({
+      ...userGroupRefKey('acme', a as string, group.id),
+      type: GROUP_REF_ITEM_TYPE,
+      tenant: 'acme',
+      groupId: group.id,
+      userId: a,
+    });
   });
 
   it('names ids that are not users of this tenant: another tenant’s user, a random uuid, garbage', async () => {
@@ -119,33 +157,81 @@ describe('memberships store', () => {
     });
   });
 
-  it('removing one member is a single DeleteItem whatever the group size', async () => {
+  it('removing one member is a single TransactWriteItems whatever the group size', async () => {
     const group = await createGroup(acme(), { displayName: 'Remove one' });
     const ids = await seedUsers('acme', 60);
     await putMemberships(acme(), group.id, ids);
     const { cost } = await measureCost(() => deleteMemberships(acme(), group.id, [ids[5] as string]));
-    expect(cost.byCommand).toEqual({ DeleteItem: 1 });
+    expect(cost.byCommand).toEqual({ TransactWriteItems: 1 });
     expect(await rawMembershipCount('acme', group.id)).toBe(59);
+    expect(await rawRefCount('acme', group.id, ids)).toBe(59);
   });
 
-  it('verifying k users costs ⌈k/100⌉ BatchGetItem and writing them ⌈k/25⌉ BatchWriteItem', async () => {
+  it('verifying k users costs ⌈k/100⌉ BatchGetItem and writing them ⌈k/49⌉ TransactWriteItems', async () => {
     const group = await createGroup(acme(), { displayName: 'Batch costs' });
     const ids = await seedUsers('acme', 230);
     const check = await measureCost(() => assertUsersExist(acme(), ids));
     expect(check.cost.byCommand).toEqual({ BatchGetItem: 3 });
     const write = await measureCost(() => putMemberships(acme(), group.id, ids));
-    expect(write.cost.byCommand).toEqual({ BatchWriteItem: 10 });
+    expect(write.cost.byCommand).toEqual({ TransactWriteItems: Math.ceil(230 / MEMBERS_PER_TRANSACTION) });
+    // One version per transaction: created at 1.
+    expect((await getGroup(acme(), group.id))?.version).toBe(1 + Math.ceil(230 / MEMBERS_PER_TRANSACTION));
   });
 
-  it('setMemberships writes only the difference between the stored set and the wanted list', async () => {
+  it('transactions hold at most 49 members, never two actions on one id, and at least one', () => {
+    expect(MEMBERS_PER_TRANSACTION).toBe(49);
+    const add = Array.from({ length: 60 }, (_, i) => `a${i}`);
+    const chunks = membershipTransactions({ add: [...add, 'a1', 'x'], remove: ['x', 'r1', 'r1'] });
+    expect(chunks.map((c) => c.add.length + c.remove.length)).toEqual([49, 13]);
+    const all = chunks.flatMap((c) => [...c.add, ...c.remove]);
+    expect(new Set(all).size).toBe(all.length);
+    expect(membershipTransactions({ add: [], remove: [] })).toEqual([{ add: [], remove: [] }]);
+  });
+
+  it('membershipDifference reads the members once and names only what must change', async () => {
     const group = await createGroup(acme(), { displayName: 'Diff' });
     const ids = await seedUsers('acme', 30);
     await putMemberships(acme(), group.id, ids.slice(0, 20));
     const wanted = ids.slice(10, 30); // keeps 10, removes 10, adds 10
-    const { result, cost } = await measureCost(() => setMemberships(acme(), group.id, wanted));
-    expect(result).toEqual({ added: 10, removed: 10 });
-    expect(cost.byCommand).toEqual({ Query: 1, BatchWriteItem: 2 });
-    expect((await listMemberIds(acme(), group.id)).ids.sort()).toEqual([...wanted].sort());
+    const { result, cost } = await measureCost(() => membershipDifference(acme(), group.id, wanted));
+    expect(cost.byCommand).toEqual({ Query: 1 });
+    expect([...result.add].sort()).toEqual(ids.slice(20, 30).sort());
+    expect([...result.remove].sort()).toEqual(ids.slice(0, 10).sort());
+  });
+
+  it('a transaction on a deleted group writes nothing; a stale expected version names the current one', async () => {
+    const group = await createGroup(acme(), { displayName: 'Conditional' });
+    const [a, b] = await seedUsers('acme', 2);
+    expect(
+      await writeMembershipTransaction(
+        acme(),
+        group.id,
+        { add: [a as string], remove: [] },
+        { expectedVersion: 7 },
+      ),
+    ).toEqual({ outcome: 'versionMismatch', currentVersion: 1 });
+    expect(await rawMembershipCount('acme', group.id)).toBe(0);
+    expect(
+      await writeMembershipTransaction(
+        acme(),
+        group.id,
+        { add: [a as string], remove: [] },
+        { expectedVersion: 1 },
+      ),
+    ).toEqual({ outcome: 'written' });
+    expect((await getGroup(acme(), group.id))?.version).toBe(2);
+    await removeAllMembershipsOfGroup(acme(), group.id);
+    await deleteGroupItem(
+      acme(),
+      (await getGroup(acme(), group.id)) as NonNullable<Awaited<ReturnType<typeof getGroup>>>,
+    );
+    expect(await writeMembershipTransaction(acme(), group.id, { add: [b as string], remove: [] })).toEqual({
+      outcome: 'groupMissing',
+    });
+    expect(await rawMembershipCount('acme', group.id)).toBe(0);
+    expect(await rawRefCount('acme', group.id, [a as string, b as string])).toBe(0);
+    // Nor was a phantom group item created by the failed update.
+    expect(await getGroup(acme(), group.id)).toBeUndefined();
   });
 
   it('lists member ids with a limit and says when more exist', async () => {
@@ -167,7 +253,7 @@ describe('memberships store', () => {
     expect(details.get(plain as string)?.display).toBe('jsmith');
   });
 
-  it('groupsOfUser reads the inverted index; removeAllMembershipsOfUser empties it', async () => {
+  it('groupsOfUser reads the user-side refs; removeAllMembershipsOfUser empties both sides', async () => {
     const [user] = await seedUsers('acme', 1);
     const g1 = await createGroup(acme(), { displayName: 'Engineering' });
     const g2 = await createGroup(acme(), { displayName: 'Admins' });
@@ -181,9 +267,14 @@ describe('memberships store', () => {
     // Another tenant sees nothing of it.
     expect(await groupsOfUser(db, table.tableName, 'globex', user as string)).toEqual([]);
 
+    const { cost } = await measureCost(() => groupIdsOfMember(acme(), user as string));
+    expect(cost.byCommand).toEqual({ Query: 1 });
+
     expect(await removeAllMembershipsOfUser(db, table.tableName, 'acme', user as string)).toBe(2);
     expect(await rawMembershipCount('acme', g1.id)).toBe(0);
     expect(await rawMembershipCount('acme', g2.id)).toBe(0);
+    expect(await rawRefCount('acme', g1.id, [user as string])).toBe(0);
+    expect(await rawRefCount('acme', g2.id, [user as string])).toBe(0);
     expect(await groupsOfUser(db, table.tableName, 'acme', user as string)).toEqual([]);
   });
 
@@ -193,9 +284,14 @@ describe('memberships store', () => {
     const ids = await seedUsers('acme', 40);
     await putMemberships(acme(), group.id, ids);
     await putMemberships(acme(), other.id, ids.slice(0, 3));
-    expect(await removeAllMembershipsOfGroup(acme(), group.id)).toEqual({ removed: 40, complete: true });
+    const { result, cost } = await measureCost(() => removeAllMembershipsOfGroup(acme(), group.id));
+    expect(result).toEqual({ removed: 40, complete: true });
+    // 1 Query of member ids + ⌈2·40/25⌉ deletes (refs first, then the group side).
+    expect(cost.byCommand).toEqual({ Query: 1, BatchWriteItem: 4 });
     expect(await rawMembershipCount('acme', group.id)).toBe(0);
+    expect(await rawRefCount('acme', group.id, ids)).toBe(0);
     expect(await rawMembershipCount('acme', other.id)).toBe(3);
+    expect(await rawRefCount('acme', other.id, ids.slice(0, 3))).toBe(3);
   });
 });
 
@@ -262,17 +358,6 @@ describe('groups store', () => {
       scimType: 'tooMany',
     });
   });
-
-  it('touchGroup bumps the version; on a deleted group it reports the group gone', async () => {
-    const group = await createGroup(acme(), { displayName: 'Touched' });
-    expect((await touchGroup(acme(), group.id))?.version).toBe(2);
-    const current = await getGroup(acme(), group.id);
-    await deleteGroupItem(acme(), current as NonNullable<typeof current>);
-    expect(await touchGroup(acme(), group.id)).toBeUndefined();
-    expect(await getGroup(acme(), group.id)).toBeUndefined();
-    // Neither the item nor a phantom was created by the failed touch.
-    expect(await getGroupByDisplayName(acme(), 'Touched')).toBeUndefined();
-  });
 });
 
 describe('DELETE of a group too large for one request', () => {
@@ -281,7 +366,7 @@ describe('DELETE of a group too large for one request', () => {
       store: acme(),
       registry: createSchemaRegistry(),
       baseUrl: 'https://x/scim/v2',
-      deleteBudgetMs: 0, // every call does one round of batches (8 × 25 memberships), then stops
+      deleteBudgetMs: 0, // every call does one slice (200 memberships, both sides), then stops
     };
     const group = await createGroup(acme(), { displayName: 'Too large to delete at once' });
     const ids = await seedUsers('acme', 300);
@@ -292,10 +377,13 @@ describe('DELETE of a group too large for one request', () => {
       headers: { 'Retry-After': '1' },
     });
     expect(await rawMembershipCount('acme', group.id)).toBe(100);
+    // The slice's refs went with it; the rest still pair up with their group-side items.
+    expect(await rawRefCount('acme', group.id, ids)).toBe(100);
     expect(await getGroup(acme(), group.id)).toBeDefined();
 
     await deleteGroupResource(ctx, group.id);
     expect(await rawMembershipCount('acme', group.id)).toBe(0);
+    expect(await rawRefCount('acme', group.id, ids)).toBe(0);
     expect(await getGroup(acme(), group.id)).toBeUndefined();
   });
 });
