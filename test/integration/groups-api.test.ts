@@ -7,7 +7,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type DynamoCost, parseCost } from '../../lambdas/observability/dynamo-cost';
 import { COST_HEADER } from '../../lambdas/observability/dynamo-cost-report';
 import { uuidv7 } from '../../lambdas/store/ids';
-import { groupKey } from '../../lambdas/store/keys';
+import { groupKey, userKey } from '../../lambdas/store/keys';
 import { createScimTestClient, type ScimTestClient } from '../support/scim-client';
 
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -74,6 +74,19 @@ async function storedMembers(groupId: string, tenant = 'acme'): Promise<string[]
   return (result.Items ?? []).map((item) => String(item.userId)).sort();
 }
 
+/** The user-side refs of a user's memberships, read straight from its partition. */
+async function userGroupIds(userId: string, tenant = 'acme'): Promise<string[]> {
+  const result = await client.table.db.send(
+    new QueryCommand({
+      TableName: client.table.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :g)',
+      ExpressionAttributeValues: { ':pk': userKey(tenant, userId).PK, ':g': 'G#' },
+      ConsistentRead: true,
+    }),
+  );
+  return (result.Items ?? []).map((item) => String(item.groupId)).sort();
+}
+
 const addPatch = (ids: string[]) => ({
   schemas: [PATCH_OP],
   Operations: [{ op: 'add', path: 'members', value: ids.map((value) => ({ value })) }],
@@ -116,20 +129,47 @@ describe('DynamoDB requests per group operation', () => {
     expect(cost.byCommand).toEqual({ GetItem: 1, Query: 1, BatchGetItem: 1 });
   });
 
-  it('PATCH add of one member: read group, verify user, write membership, bump version', async () => {
+  it('Okta PATCH add of one member: verify the user, then one transaction (both sides + version bump)', async () => {
     const { result, cost } = await measured('PATCH', `/Groups/${groupId}`, {
       body: addPatch([users[2] as string]),
     });
     expect(result.status).toBe(204);
-    expect(cost.byCommand).toEqual({ GetItem: 1, BatchGetItem: 1, BatchWriteItem: 1, UpdateItem: 1 });
+    expect(cost.byCommand).toEqual({ BatchGetItem: 1, TransactWriteItems: 1 });
   });
 
-  it('PATCH remove of one member: read group, one DeleteItem, bump version', async () => {
+  it('Okta PATCH remove of one member: one transaction, no read', async () => {
     const { result, cost } = await measured('PATCH', `/Groups/${groupId}`, {
       body: removePatch(users[2] as string),
     });
     expect(result.status).toBe(204);
-    expect(cost.byCommand).toEqual({ GetItem: 1, DeleteItem: 1, UpdateItem: 1 });
+    expect(cost.byCommand).toEqual({ TransactWriteItems: 1 });
+  });
+
+  it('PATCH add of 100 members: 1 BatchGetItem + ⌈100/49⌉ = 3 transactions', async () => {
+    const many: string[] = [];
+    for (let i = 0; i < 100; i++) many.push(await createUser(`cost.many.${i}`));
+    const target = await createGroup('Cost group of 100');
+    const { result, cost } = await measured('PATCH', `/Groups/${target}`, { body: addPatch(many) });
+    expect(result.status).toBe(204);
+    expect(cost.byCommand).toEqual({ BatchGetItem: 1, TransactWriteItems: 3 });
+    const members = await measured('GET', `/Groups/${target}`);
+    expect(members.result.body.members).toHaveLength(100);
+  });
+
+  it('Okta PATCH remove of a member of a deleted group: 404 and nothing written', async () => {
+    const doomed = await createGroup('Cost group deleted', [users[0] as string]);
+    expect((await client.request('DELETE', `/Groups/${doomed}`)).status).toBe(204);
+    const { result, cost } = await measured('PATCH', `/Groups/${doomed}`, {
+      body: removePatch(users[0] as string),
+    });
+    expect(result.status).toBe(404);
+    // The transaction's group condition failed: no other request, no write landed.
+    expect(cost.byCommand).toEqual({ TransactWriteItems: 1 });
+    expect(await userGroupIds(users[0] as string)).not.toContain(doomed);
+    expect((await client.request('GET', `/Groups/${doomed}`)).status).toBe(404);
+    const add = await measured('PATCH', `/Groups/${doomed}`, { body: addPatch([users[1] as string]) });
+    expect(add.result.status).toBe(404);
+    expect(await userGroupIds(users[1] as string)).not.toContain(doomed);
   });
 
   it('Okta (AIW): a PUT that changes nothing writes nothing (read group, verify members, list member keys)', async () => {
@@ -410,14 +450,24 @@ describe('PATCH responses and errors', () => {
     expect(withMembers.body).not.toHaveProperty('displayName');
   });
 
-  it('a membership change changes the ETag (version)', async () => {
+  it('a membership change changes the ETag (version); a 204 never carries a wrong ETag', async () => {
     const groupId = await createGroup('Etag');
     const before = await client.request('GET', `/Groups/${groupId}?excludedAttributes=members`);
     const patched = await client.request('PATCH', `/Groups/${groupId}`, { body: addPatch([user]) });
     expect(patched.status).toBe(204);
     const after = await client.request('GET', `/Groups/${groupId}?excludedAttributes=members`);
     expect(after.headers.etag).not.toBe(before.headers.etag);
-    expect(patched.headers.etag).toBe(after.headers.etag);
+    // Without If-Match the transaction's resulting version is unknown without a read: no ETag.
+    expect(patched.headers.etag).toBeUndefined();
+    // With If-Match it is exactly the next version.
+    const conditional = await client.request('PATCH', `/Groups/${groupId}`, {
+      body: removePatch(user),
+      headers: { 'If-Match': after.headers.etag as string },
+    });
+    expect(conditional.status).toBe(204);
+    const latest = await client.request('GET', `/Groups/${groupId}?excludedAttributes=members`);
+    expect(conditional.headers.etag).toBe(latest.headers.etag);
+    expect(latest.headers.etag).not.toBe(after.headers.etag);
   });
 
   it('renaming to a taken name is 409 uniqueness and stores nothing of the request', async () => {

@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { parseCost } from '../../lambdas/observability/dynamo-cost';
 import { GROUP_SCHEMA } from '../../lambdas/scim/schema/group-schema';
 import { createGroup } from '../../lambdas/store/groups-store';
-import { groupIdsOfMember, putMemberships } from '../../lambdas/store/memberships-store';
+import { uuidv7 } from '../../lambdas/store/ids';
+import { groupIdsOfMember, listMemberIds, putMemberships } from '../../lambdas/store/memberships-store';
 import { createScimTestClient, type ScimResponse, type ScimTestClient } from '../support/scim-client';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -297,14 +298,15 @@ describe('DynamoDB requests per operation', () => {
   const cost = async (method: string, path: string, body?: unknown) =>
     costOf(await client.request(method, path, body === undefined ? {} : { body }));
 
-  it('create = 1 TransactWriteItems + 1 counter UpdateItem; get = 1 GetItem + 1 groups Query; userName eq = 2 GetItems; externalId eq = 1 Query', async () => {
+  it('create = 1 TransactWriteItems + 1 counter UpdateItem; Okta GET /Users/{id} = 1 Query (user + group ids); userName eq = 2 GetItems; externalId eq = 1 Query', async () => {
     const created = await client.request('POST', '/Users', {
       body: { userName: 'costed@example.com', externalId: 'costed-ext' },
     });
     expect(costOf(created)).toEqual({ TransactWriteItems: 1, UpdateItem: 1 });
     const id = created.body.id;
-    // + 1 Query of the user's groups (GSI2); none here, so no BatchGetItem of group names.
-    expect(await cost('GET', `/Users/${id}`)).toEqual({ GetItem: 1, Query: 1 });
+    // ONE strongly consistent Query of the user's partition: the user item and its group refs
+    // (none here, so no BatchGetItem of group names).
+    expect(await cost('GET', `/Users/${id}`)).toEqual({ Query: 1 });
     expect(
       await cost('GET', `/Users?filter=${encodeURIComponent('userName eq "COSTED@example.com"')}`),
     ).toEqual({
@@ -314,32 +316,75 @@ describe('DynamoDB requests per operation', () => {
       Query: 1,
     });
     expect(await cost('GET', `/Users?filter=${encodeURIComponent(`id eq "${id}"`)}`)).toEqual({ GetItem: 1 });
-    // Excluding groups (or asking only for other attributes) skips the membership Query.
+    // Excluding groups (or asking only for other attributes): a GetItem is enough, same cost.
     expect(await cost('GET', `/Users/${id}?excludedAttributes=groups`)).toEqual({ GetItem: 1 });
     expect(await cost('GET', `/Users/${id}?attributes=userName`)).toEqual({ GetItem: 1 });
+    // A missing user is one request too, and a 404.
+    const missing = await client.request('GET', `/Users/${uuidv7()}`);
+    expect(missing.status).toBe(404);
+    expect(costOf(missing)).toEqual({ Query: 1 });
   });
 
-  it('PUT/PATCH = 1 GetItem + 1 PutItem (TransactWriteItems on rename) + groups Query; delete = 1 GetItem + 1 TransactWriteItems + counter UpdateItem + memberships Query', async () => {
+  it('Okta GET /Users/{id} of a member of 2 groups = 1 Query + 1 BatchGetItem of the group names', async () => {
+    const user = await create('costed.member@example.com');
+    const store = { db: client.table.db, tableName: client.table.tableName, tenant: 'acme' };
+    for (const name of ['Cost A', 'Cost B']) {
+      const group = await createGroup(store, { schemas: [GROUP_SCHEMA], displayName: name });
+      await putMemberships(store, group.id, [user.id]);
+    }
+    const got = await client.request('GET', `/Users/${user.id}`);
+    expect(got.body.groups.map((g: { display: string }) => g.display).sort()).toEqual(['Cost A', 'Cost B']);
+    expect(costOf(got)).toEqual({ Query: 1, BatchGetItem: 1 });
+  });
+
+  it('Okta PUT / Entra PATCH / deactivate = 1 read (Query) + 1 write (PutItem; TransactWriteItems on rename); delete = 1 Query + 1 TransactWriteItems + counter UpdateItem', async () => {
     const user = await create('costed.write@example.com');
     expect(
       await cost('PUT', `/Users/${user.id}`, { userName: 'costed.write@example.com', title: 'x' }),
-    ).toEqual({ GetItem: 1, PutItem: 1, Query: 1 });
+    ).toEqual({ Query: 1, PutItem: 1 });
+    expect(
+      await cost('PATCH', `/Users/${user.id}`, {
+        schemas: [PATCH_SCHEMA],
+        Operations: [{ op: 'replace', path: 'title', value: 'y' }],
+      }),
+    ).toEqual({ Query: 1, PutItem: 1 });
+    expect(
+      await cost('PATCH', `/Users/${user.id}`, {
+        schemas: [PATCH_SCHEMA],
+        Operations: [{ op: 'replace', value: { active: false } }],
+      }),
+    ).toEqual({ Query: 1, PutItem: 1 });
     expect(
       await cost('PATCH', `/Users/${user.id}`, {
         schemas: [PATCH_SCHEMA],
         Operations: [{ op: 'replace', path: 'userName', value: 'costed.renamed@example.com' }],
       }),
-    ).toEqual({ GetItem: 1, TransactWriteItems: 1, Query: 1 });
+    ).toEqual({ Query: 1, TransactWriteItems: 1 });
     expect(await cost('PATCH', `/Users/${user.id}`, { schemas: [PATCH_SCHEMA], Operations: [] })).toEqual({
-      GetItem: 1,
       Query: 1,
     });
     expect(await cost('DELETE', `/Users/${user.id}`)).toEqual({
-      GetItem: 1,
+      Query: 1,
       TransactWriteItems: 1,
       UpdateItem: 1,
-      Query: 1,
     });
+  });
+
+  it('PATCH of a member of a group: the response groups come from the refs read before the write', async () => {
+    const user = await create('costed.patch.member@example.com');
+    const store = { db: client.table.db, tableName: client.table.tableName, tenant: 'acme' };
+    const group = await createGroup(store, { schemas: [GROUP_SCHEMA], displayName: 'Cost C' });
+    await putMemberships(store, group.id, [user.id]);
+    const patched = await client.request('PATCH', `/Users/${user.id}`, {
+      body: { schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'title', value: 'z' }] },
+    });
+    expect(patched.body.groups).toEqual([expect.objectContaining({ value: group.id, display: 'Cost C' })]);
+    expect(costOf(patched)).toEqual({ Query: 1, PutItem: 1, BatchGetItem: 1 });
+    // Deleting the user removes both sides of its membership: ⌈2/25⌉ × 2 phases.
+    const deleted = await client.request('DELETE', `/Users/${user.id}`);
+    expect(costOf(deleted)).toEqual({ Query: 1, TransactWriteItems: 1, UpdateItem: 1, BatchWriteItem: 2 });
+    expect(await groupIdsOfMember(store, user.id)).toEqual([]);
+    expect((await listMemberIds(store, group.id)).ids).toEqual([]);
   });
 
   it('a GET of an id that cannot be ours, and a malformed PATCH, cost no request', async () => {

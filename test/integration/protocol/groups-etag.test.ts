@@ -78,3 +78,33 @@ it('parallel member PATCHes naming one version: exactly one applies, the rest ar
   const winner = users[statuses.indexOf(204)];
   expect(await members(g.id)).toEqual([winner]);
 });
+
+it('a member-only PATCH with a stale If-Match is 412 and writes nothing, on either side of the membership', async () => {
+  const g = await group('etag-member-only');
+  const u1 = await user('etag.member.1@example.com');
+  const u2 = await user('etag.member.2@example.com');
+  const ok = await addMember(g.id, u1, g.etag);
+  expect(ok.status).toBe(204);
+  const before = await client.request('GET', `/Groups/${g.id}?excludedAttributes=members`);
+  const removeStale = await client.request('PATCH', `/Groups/${g.id}`, {
+    body: { Operations: [{ op: 'remove', path: `members[value eq "${u1}"]` }] },
+    headers: { 'If-Match': g.etag },
+  });
+  expect(removeStale.status).toBe(412);
+  expect((await addMember(g.id, u2, g.etag)).status).toBe(412);
+  expect(await members(g.id)).toEqual([u1]);
+  // The user side agrees: u1 is still in the group, u2 never got in.
+  expect(
+    (await client.request('GET', `/Users/${u1}`)).body.groups?.map((r: { value: string }) => r.value),
+  ).toEqual([g.id]);
+  expect((await client.request('GET', `/Users/${u2}`)).body.groups ?? []).toEqual([]);
+  const after = await client.request('GET', `/Groups/${g.id}?excludedAttributes=members`);
+  expect(after.headers.etag).toBe(before.headers.etag);
+});
+
+it('If-Match on a member PATCH of a group that does not exist is 404, not 412', async () => {
+  const g = await group('etag-gone');
+  const u = await user('etag.gone@example.com');
+  expect((await client.request('DELETE', `/Groups/${g.id}`)).status).toBe(204);
+  expect((await addMember(g.id, u, g.etag)).status).toBe(404);
+});
