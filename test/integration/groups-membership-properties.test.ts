@@ -1,10 +1,14 @@
 /**
  * Model-based property test of group membership: random sequences of the membership requests
  * Okta and Entra send (add, remove by filter, Entra's remove with a value list, replace, path-less
- * replace, full PUT, remove all) against a plain Set. After every sequence the membership items,
- * GET /Groups/{id} and the inverted index (`members.value eq`) must all agree with the model.
+ * replace, full PUT, remove all, add-then-remove in one PATCH) on two groups, and deletes of a
+ * user and of a group, against plain Sets. After every sequence GET /Groups/{id}, User.groups,
+ * `members.value eq` and the raw table must all agree with the model — in particular both sides
+ * of every membership: each group-side item (group partition, `M#<uid>`) has its user-side ref
+ * (user partition, `G#<gid>`) and no ref exists without its group-side item.
  * Seeded, so a failure replays.
  */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { createScimTestClient, type ScimTestClient } from '../support/scim-client';
 
@@ -29,27 +33,64 @@ beforeAll(async () => {
 });
 afterAll(() => client.close());
 
-type Step =
-  | { kind: 'addOkta' | 'addEntra' | 'removeList' | 'replace' | 'replacePathless' | 'put'; picks: number[] }
+type Step = { group: number } & (
+  | {
+      kind: 'addOkta' | 'addEntra' | 'removeList' | 'replace' | 'replacePathless' | 'put' | 'addThenRemove';
+      picks: number[];
+    }
   | { kind: 'removeOne'; pick: number }
-  | { kind: 'removeAll' };
-
-const picks = fc.uniqueArray(fc.integer({ min: 0, max: POOL - 1 }), { maxLength: POOL });
-const step: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ kind: fc.constant('addOkta' as const), picks }),
-  fc.record({ kind: fc.constant('addEntra' as const), picks: picks.filter((p) => p.length > 0) }),
-  fc.record({ kind: fc.constant('removeList' as const), picks: picks.filter((p) => p.length > 0) }),
-  fc.record({ kind: fc.constant('replace' as const), picks }),
-  fc.record({ kind: fc.constant('replacePathless' as const), picks }),
-  fc.record({ kind: fc.constant('put' as const), picks }),
-  fc.record({ kind: fc.constant('removeOne' as const), pick: fc.integer({ min: 0, max: POOL - 1 }) }),
-  fc.constant({ kind: 'removeAll' as const }),
+  | { kind: 'removeAll' }
 );
+
+/** Index POOL is the run's own temporary user (deleted by some runs); the rest are shared. */
+const picks = fc.uniqueArray(fc.integer({ min: 0, max: POOL }), { maxLength: POOL + 1 });
+const group = fc.integer({ min: 0, max: 1 });
+const step: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ group, kind: fc.constant('addOkta' as const), picks }),
+  fc.record({ group, kind: fc.constant('addEntra' as const), picks: picks.filter((p) => p.length > 0) }),
+  fc.record({ group, kind: fc.constant('removeList' as const), picks: picks.filter((p) => p.length > 0) }),
+  fc.record({ group, kind: fc.constant('replace' as const), picks }),
+  fc.record({ group, kind: fc.constant('replacePathless' as const), picks }),
+  fc.record({ group, kind: fc.constant('put' as const), picks }),
+  fc.record({ group, kind: fc.constant('addThenRemove' as const), picks: picks.filter((p) => p.length > 0) }),
+  fc.record({ group, kind: fc.constant('removeOne' as const), pick: fc.integer({ min: 0, max: POOL }) }),
+  fc.record({ group, kind: fc.constant('removeAll' as const) }),
+);
+
+/** Both sides of every membership in the table, as "gid→uid" pairs. */
+async function storedPairs(): Promise<{ groupSide: string[]; userSide: string[] }> {
+  const groupSide: string[] = [];
+  const userSide: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await client.table.db.send(
+      new ScanCommand({ TableName: client.table.tableName, ConsistentRead: true, ExclusiveStartKey: start }),
+    );
+    for (const item of page.Items ?? []) {
+      const pk = String(item.PK);
+      const sk = String(item.SK);
+      if (pk.includes('#G#') && sk.startsWith('M#')) groupSide.push(`${pk.split('#G#')[1]}→${sk.slice(2)}`);
+      if (pk.includes('#U#') && sk.startsWith('G#')) userSide.push(`${sk.slice(2)}→${pk.split('#U#')[1]}`);
+      // Neither side may carry index attributes (they would leak into listings).
+      if (sk.startsWith('M#') || sk.startsWith('G#')) {
+        expect(Object.keys(item).filter((k) => k.startsWith('GSI'))).toEqual([]);
+      }
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return { groupSide: groupSide.sort(), userSide: userSide.sort() };
+}
 
 const patch = (...Operations: unknown[]) => ({ body: { schemas: [PATCH_OP], Operations } });
 
-async function apply(groupId: string, displayName: string, s: Step, model: Set<string>): Promise<void> {
-  const ids = 'picks' in s ? s.picks.map((i) => users[i] as string) : [];
+async function apply(
+  groupId: string,
+  displayName: string,
+  s: Step,
+  model: Set<string>,
+  pool: readonly string[],
+): Promise<void> {
+  const ids = 'picks' in s ? s.picks.map((i) => pool[i] as string) : [];
   let res: Awaited<ReturnType<ScimTestClient['request']>>;
   switch (s.kind) {
     case 'addOkta':
@@ -76,8 +117,20 @@ async function apply(groupId: string, displayName: string, s: Step, model: Set<s
       );
       for (const id of ids) model.delete(id);
       break;
+    case 'addThenRemove':
+      // Okta: an add and a remove of the same ids in one PATCH leave them out.
+      res = await client.request(
+        'PATCH',
+        `/Groups/${groupId}`,
+        patch(
+          { op: 'add', path: 'members', value: ids.map((value) => ({ value })) },
+          { op: 'remove', path: 'members', value: ids.map((value) => ({ value })) },
+        ),
+      );
+      for (const id of ids) model.delete(id);
+      break;
     case 'removeOne': {
-      const id = users[s.pick] as string;
+      const id = pool[s.pick] as string;
       res = await client.request(
         'PATCH',
         `/Groups/${groupId}`,
@@ -113,30 +166,81 @@ async function apply(groupId: string, displayName: string, s: Step, model: Set<s
   expect([200, 204]).toContain(res.status);
 }
 
-it('membership after any sequence of Okta/Entra member requests equals the model (property)', async () => {
+it('membership after any sequence of Okta/Entra member requests and deletes equals the model, on both sides (property)', async () => {
   let run = 0;
   await fc.assert(
-    fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 6 }), async (steps) => {
-      run++;
-      const displayName = `Property ${run}`;
-      const created = await client.request('POST', '/Groups', { body: { schemas: [GROUP], displayName } });
-      const groupId = created.body.id as string;
-      const model = new Set<string>();
-      for (const s of steps) await apply(groupId, displayName, s, model);
+    fc.asyncProperty(
+      fc.array(step, { minLength: 1, maxLength: 6 }),
+      fc.boolean(),
+      fc.constantFrom(undefined, 0, 1),
+      async (steps, deleteTemp, deleteGroup) => {
+        run++;
+        const temp = await client.request('POST', '/Users', {
+          body: { schemas: [USER], userName: `prop.temp.${run}` },
+        });
+        const pool = [...users, temp.body.id as string];
+        const groups: { id: string; displayName: string; model: Set<string> }[] = [];
+        for (const i of [0, 1]) {
+          const displayName = `Property ${run}.${i}`;
+          const created = await client.request('POST', '/Groups', {
+            body: { schemas: [GROUP], displayName },
+          });
+          groups.push({ id: created.body.id as string, displayName, model: new Set() });
+        }
+        for (const s of steps) {
+          const g = groups[s.group] as (typeof groups)[number];
+          await apply(g.id, g.displayName, s, g.model, pool);
+        }
+        if (deleteTemp) {
+          expect((await client.request('DELETE', `/Users/${temp.body.id}`)).status).toBe(204);
+          for (const g of groups) g.model.delete(temp.body.id);
+        }
+        if (deleteGroup !== undefined) {
+          const g = groups[deleteGroup] as (typeof groups)[number];
+          expect((await client.request('DELETE', `/Groups/${g.id}`)).status).toBe(204);
+          groups.splice(deleteGroup, 1);
+        }
 
-      const got = await client.request('GET', `/Groups/${groupId}`);
-      const members = (got.body.members as { value: string }[]).map((m) => m.value).sort();
-      expect(members).toEqual([...model].sort());
-      // The inverted index agrees, user by user.
-      for (const user of users) {
-        const res = await client.request(
-          'GET',
-          `/Groups?excludedAttributes=members&filter=${encodeURIComponent(`members.value eq "${user}" and id eq "${groupId}"`)}`,
-        );
-        expect(res.body.totalResults).toBe(model.has(user) ? 1 : 0);
-      }
-      await client.request('DELETE', `/Groups/${groupId}`);
-    }),
+        for (const g of groups) {
+          const got = await client.request('GET', `/Groups/${g.id}`);
+          const members = (got.body.members as { value: string }[]).map((m) => m.value).sort();
+          expect(members).toEqual([...g.model].sort());
+          // The user side agrees, user by user: the filter and User.groups.
+          for (const user of pool) {
+            const res = await client.request(
+              'GET',
+              `/Groups?excludedAttributes=members&filter=${encodeURIComponent(`members.value eq "${user}" and id eq "${g.id}"`)}`,
+            );
+            expect(res.body.totalResults).toBe(g.model.has(user) ? 1 : 0);
+          }
+        }
+        for (const user of pool) {
+          const res = await client.request('GET', `/Users/${user}`);
+          if (res.status === 404) continue; // the deleted temporary user
+          const listed = ((res.body.groups ?? []) as { value: string }[])
+            .map((r) => r.value)
+            .filter((id) => groups.some((g) => g.id === id))
+            .sort();
+          expect(listed).toEqual(
+            groups
+              .filter((g) => g.model.has(user))
+              .map((g) => g.id)
+              .sort(),
+          );
+        }
+        // Both sides of every membership, in the raw table.
+        const expected = groups.flatMap((g) => [...g.model].map((uid) => `${g.id}→${uid}`)).sort();
+        // Every earlier run deleted its groups, so the table holds exactly this run's memberships.
+        const stored = await storedPairs();
+        expect(stored.groupSide).toEqual(expected);
+        expect(stored.userSide).toEqual(expected);
+
+        for (const g of groups) await client.request('DELETE', `/Groups/${g.id}`);
+        const after = await storedPairs();
+        expect(after.groupSide).toEqual(after.userSide);
+        expect(after.groupSide).toEqual([]);
+      },
+    ),
     { seed: 20261123, numRuns: 12 },
   );
 });
