@@ -4,6 +4,11 @@
  * invoked with API Gateway proxy events against DynamoDB Local. A bundling mistake (a missing
  * module, a top-level await, an SDK import left external, a wrong export) fails here, not in
  * the first Okta sync after a deploy.
+ *
+ * Credentials: the bundles carry an environment-only credential provider instead of the SDK's
+ * default chain (lib/bundling.ts). A probe bundle built with the same options signs requests to
+ * DynamoDB Local with credentials it can only have read from the environment, as in Lambda, and
+ * the handler bundles' metafiles prove the default chain (and ajv) stayed out.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -16,10 +21,10 @@ import type {
   DynamoDBBatchResponse,
   DynamoDBStreamEvent,
 } from 'aws-lambda';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import type { RouteTarget } from '../../lambdas/routes';
 import { ENV } from '../../lambdas/runtime';
-import { esbuildBuildOptions, type HandlerName, handlerEntry } from '../../lib/bundling';
+import { esbuildBuildOptions, type HandlerName, handlerEntry, PROJECT_ROOT } from '../../lib/bundling';
 import { writeDevTokens } from '../../local/dev-tokens';
 import { buildProxyEvent } from '../../local/http-server';
 import { createTestTable, type TestTable } from '../support/dynamo';
@@ -53,6 +58,7 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
   const handlers = new Map<RouteTarget, Handler>();
   let publisher: ((event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>) | undefined;
   const sizes: Record<string, number> = {};
+  const bundledInputs: Record<string, string[]> = {};
   // The bundles run in Node's realm and read its `process.env`, not jest's sandbox copy.
   let hostEnv: NodeJS.ProcessEnv = {};
   const savedHostEnv: Record<string, string | undefined> = {};
@@ -78,7 +84,13 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
 
     const started = Date.now();
     await Promise.all(
-      BUNDLED.map((name) => build(esbuildBuildOptions(handlerEntry(name), join(outDir, name, 'index.js')))),
+      BUNDLED.map(async (name) => {
+        const result = await build({
+          ...esbuildBuildOptions(handlerEntry(name), join(outDir, name, 'index.js')),
+          metafile: true,
+        });
+        bundledInputs[name] = inputsOf(result.metafile);
+      }),
     );
     const buildMs = Date.now() - started;
     for (const name of BUNDLED) {
@@ -140,6 +152,15 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
     return handler(event);
   }
 
+  /** Input paths (relative to the project) that contributed bytes to the bundle. */
+  function inputsOf(metafile: Metafile): string[] {
+    return Object.values(metafile.outputs).flatMap((output) =>
+      Object.entries(output.inputs)
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([path]) => path),
+    );
+  }
+
   const json = (result: APIGatewayProxyResult) => JSON.parse(result.body) as Record<string, unknown>;
 
   it('every bundle is self-contained and within Lambda limits (no external SDK, < 5 MB)', () => {
@@ -148,6 +169,64 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
       expect(sizes[target]).toBeLessThan(5 * 1024 * 1024);
       expect(statSync(join(outDir, target, 'index.js.map')).size).toBeGreaterThan(0);
     }
+  });
+
+  it('no bundle carries the SDK default credential chain or ajv; each carries the environment-only shim instead', () => {
+    for (const target of BUNDLED) {
+      const inputs = bundledInputs[target] ?? [];
+      expect(inputs).toContain('lambdas/bundle-shims/credential-provider-node.ts');
+      const unwanted = inputs.filter((path) =>
+        /node_modules\/(@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|http|login)|nested-clients|token-providers)|@smithy\/credential-provider-imds|ajv|fast-uri)\//.test(
+          path,
+        ),
+      );
+      expect({ target, unwanted }).toEqual({ target, unwanted: [] });
+    }
+  });
+
+  describe('a DynamoDB client built with the deploy options, as in Lambda', () => {
+    const PROBE = `
+      import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+      // No credentials option: the SDK asks its default provider, which the bundle replaced.
+      export const describe = (endpoint: string, TableName: string) =>
+        new DynamoDBClient({ region: 'us-east-1', endpoint, maxAttempts: 1 })
+          .send(new DescribeTableCommand({ TableName }))
+          .then((out) => out.Table?.TableName);
+    `;
+    let describeTable: (endpoint: string, table: string) => Promise<string | undefined>;
+
+    beforeAll(async () => {
+      const source = join(outDir, 'credentials-probe.ts');
+      writeFileSync(source, PROBE);
+      const outfile = join(outDir, 'credentials-probe', 'index.js');
+      await build({
+        ...esbuildBuildOptions(source, outfile),
+        nodePaths: [join(PROJECT_ROOT, 'node_modules')],
+      });
+      describeTable = (nativeRequire(outfile) as { describe: typeof describeTable }).describe;
+    });
+
+    it('signs with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN from the environment', async () => {
+      setHostEnv({
+        AWS_ACCESS_KEY_ID: 'ASIABUNDLETEST',
+        AWS_SECRET_ACCESS_KEY: 'bundle-test-secret',
+        AWS_SESSION_TOKEN: 'bundle-test-session',
+        AWS_PROFILE: undefined,
+      });
+      await expect(describeTable(table.endpoint, table.tableName)).resolves.toBe(table.tableName);
+    });
+
+    it('without credentials in the environment fails with an error that names the cause', async () => {
+      setHostEnv({
+        AWS_ACCESS_KEY_ID: undefined,
+        AWS_SECRET_ACCESS_KEY: undefined,
+        AWS_SESSION_TOKEN: undefined,
+      });
+      await expect(describeTable(table.endpoint, table.tableName)).rejects.toMatchObject({
+        name: 'MissingEnvCredentialsError',
+        message: expect.stringMatching(/AWS_ACCESS_KEY_ID.*environment only/s),
+      });
+    });
   });
 
   it('discovery bundle: GET /ServiceProviderConfig answers SCIM JSON to a valid token', async () => {
