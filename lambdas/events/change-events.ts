@@ -5,7 +5,10 @@
  * emits nothing, and nothing committed is missed.
  *
  * The mapping is pure so it can be tested without a stream: items are recognised by their key
- * shape (lambdas/store/keys.ts), and guards, counters and checkpoints produce no events.
+ * shape (lambdas/store/keys.ts), and guards, counters and checkpoints produce no events. A
+ * membership is two items written in one transaction (memberships-store.ts); only the
+ * group-side item (`T#t#G#gid` / `M#uid`) yields an event, the user-side ref (`T#t#U#uid` /
+ * `G#gid`) none, so one membership change is exactly one event.
  *
  * Each event id is derived from the stream record's own id, which DynamoDB keeps stable across
  * redeliveries, so a consumer can de-duplicate at-least-once delivery by `id`.
@@ -79,6 +82,7 @@ export function parseItemKey(pk: unknown, sk: unknown): ParsedKey | undefined {
   const tenant = (parts[1] ?? '').replace(/%23/g, '#');
   const kind = parts[2];
   const id = parts[3] ?? '';
+  // Exact SKs: the user partition also holds `G#<gid>` membership refs, which are not the user.
   if (kind === 'U' && sk === 'U') return { tenant, kind: 'User', id };
   if (kind === 'G' && sk === 'G') return { tenant, kind: 'Group', id };
   if (kind === 'G' && sk.startsWith('M#')) return { tenant, kind: 'Membership', id, memberId: sk.slice(2) };

@@ -1,5 +1,6 @@
 import { changedAttributeNames, changeEventsOf, parseItemKey } from '../../../lambdas/events/change-events';
 import { groupKey, membershipKey, userKey, userNameKey } from '../../../lambdas/store/keys';
+import { groupRefItem, membershipItem } from '../../../lambdas/store/memberships-store';
 
 const user = (version: number, resource: Record<string, unknown>) => ({
   ...userKey('acme', 'u1'),
@@ -32,6 +33,23 @@ describe('change events from stream records', () => {
     });
     const guard = userNameKey('acme', 'x');
     expect(changeEventsOf({ recordId: 'r', eventName: 'INSERT', newImage: guard })).toEqual([]);
+  });
+
+  it('a membership is one Group Member Added / Removed: its user-side ref, in the user partition, is silent', () => {
+    const groupSide = membershipItem('acme', 'g1', 'u1');
+    const userSide = groupRefItem('acme', 'u1', 'g1');
+    // The ref lives in the user's partition: it must not be taken for the user (or anything else).
+    expect(parseItemKey(userSide.PK, userSide.SK)).toBeUndefined();
+    for (const eventName of ['INSERT', 'MODIFY', 'REMOVE'] as const) {
+      const images = eventName === 'REMOVE' ? { oldImage: userSide } : { newImage: userSide };
+      expect(changeEventsOf({ recordId: 'r', eventName, ...images })).toEqual([]);
+    }
+    expect(types(changeEventsOf({ recordId: 'r', eventName: 'INSERT', newImage: groupSide }))).toEqual([
+      'Group Member Added',
+    ]);
+    expect(types(changeEventsOf({ recordId: 'r', eventName: 'REMOVE', oldImage: groupSide }))).toEqual([
+      'Group Member Removed',
+    ]);
   });
 
   it('User Created carries no personal data beyond userName unless the resource is asked for', () => {
