@@ -87,13 +87,13 @@ async function expectInvariants(): Promise<ReturnType<typeof checkInvariants>> {
 }
 
 describe('throttling and timeouts: the SDK retries within its budget, then 503 + Retry-After', () => {
-  it('Okta GET /Users/{id} while every GetItem is throttled: 4 attempts, then 503 within the gateway budget', async () => {
+  it('Okta GET /Users/{id} while every Query (its one read: user + group ids) is throttled: 4 attempts, then 503 within the gateway budget', async () => {
     const { id } = await createUser();
-    faults.setRules([{ operation: 'GetItem', fault: 'throttle' }]);
+    faults.setRules([{ operation: 'Query', fault: 'throttle' }]);
     const started = Date.now();
     const res = await client.request('GET', `/Users/${id}`);
     expectRetryable503(res);
-    expect(faults.attempts('GetItem')).toBe(DYNAMO_MAX_ATTEMPTS);
+    expect(faults.attempts('Query')).toBe(DYNAMO_MAX_ATTEMPTS);
     expect(Date.now() - started).toBeLessThan(GATEWAY_BUDGET_MS);
   });
 
@@ -145,10 +145,10 @@ describe('throttling and timeouts: the SDK retries within its budget, then 503 +
     },
   );
 
-  it('Okta Group Push PATCH add member while BatchWriteItem is throttled throughout: 503, group version unchanged', async () => {
+  it('Okta Group Push PATCH add member while TransactWriteItems is throttled throughout: 503, group version unchanged', async () => {
     const user = await createUser();
     const groupId = await createGroup([]);
-    faults.setRules([{ operation: 'BatchWriteItem', fault: 'throttle' }]);
+    faults.setRules([{ operation: 'TransactWriteItems', fault: 'throttle' }]);
     const res = await client.request('PATCH', `/Groups/${groupId}`, {
       body: { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: user.id }] }] },
     });
@@ -224,7 +224,7 @@ describe('a write that succeeded but whose response was lost', () => {
     const other = await createUser();
     const groupId = await createGroup([user.id, other.id]);
     // The user item and its guard go in one transaction; the clean-up of memberships comes after.
-    faults.setRules([{ operation: ['Query', 'BatchWriteItem', 'DeleteItem'], fault: 'throttle' }]);
+    faults.setRules([{ operation: 'BatchWriteItem', fault: 'throttle' }]);
     const res = await client.request('DELETE', `/Users/${user.id}`);
     expectRetryable503(res);
     faults.reset();
@@ -256,7 +256,7 @@ describe('a write that succeeded but whose response was lost', () => {
   it("the client's retried DELETE /Users/{id} finishes a failed membership clean-up before its 404", async () => {
     const user = await createUser();
     const groupId = await createGroup([user.id]);
-    faults.setRules([{ operation: ['Query', 'BatchWriteItem', 'DeleteItem'], fault: 'throttle' }]);
+    faults.setRules([{ operation: 'BatchWriteItem', fault: 'throttle' }]);
     expectRetryable503(await client.request('DELETE', `/Users/${user.id}`));
     faults.reset();
     expect((await expectInvariants()).orphanMembershipsOfUsers).toEqual([`${groupId}→${user.id}`]);
@@ -296,7 +296,7 @@ describe('a write that succeeded but whose response was lost', () => {
 describe('unknown failures', () => {
   it('an error the store does not recognise is a generic 500 that leaks nothing', async () => {
     const { id } = await createUser();
-    faults.setRules([{ operation: 'GetItem', fault: 'unknown' }]);
+    faults.setRules([{ operation: 'Query', fault: 'unknown' }]);
     const res = await client.request('GET', `/Users/${id}`);
     expect(res.status).toBe(500);
     expect(res.body.schemas).toEqual([ERROR]);

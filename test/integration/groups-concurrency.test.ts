@@ -5,6 +5,7 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { groupKey } from '../../lambdas/store/keys';
+import { type FaultInjector, injectFaults } from '../support/fault-injection';
 import { createScimTestClient, type ScimTestClient } from '../support/scim-client';
 
 // Many parallel requests on one DynamoDB Local: slow when the whole suite shares the machine.
@@ -165,4 +166,46 @@ it('PATCH adds racing a DELETE never leave membership items of the deleted group
     expect((await client.request('GET', `/Groups/${groupId}`)).status).toBe(404);
     expect(await storedMembers(groupId)).toEqual([]);
   }
+});
+
+describe('transaction conflicts on the group item (real DynamoDB cancels concurrent transactions)', () => {
+  let faults: FaultInjector;
+  beforeAll(() => {
+    faults = injectFaults(client.runtime.db, { seed: 8 });
+  });
+  afterEach(() => faults.reset());
+  afterAll(() => faults.detach());
+
+  it('Okta PATCH add whose first three transactions are cancelled by a TransactionConflict: retried, 204, one membership', async () => {
+    const groupId = await createGroup('Conflicted add');
+    faults.setRules([{ operation: 'TransactWriteItems', fault: 'transactionConflict', calls: [1, 2, 3] }]);
+    const res = await client.request('PATCH', `/Groups/${groupId}`, { body: add([users[0] as string]) });
+    expect(res.status).toBe(204);
+    expect(faults.attempts('TransactWriteItems')).toBe(4);
+    faults.reset();
+    expect(await storedMembers(groupId)).toEqual([users[0]]);
+  });
+
+  it('a conflict under If-Match is retried too (the condition is re-checked), not turned into a 412', async () => {
+    const created = await client.request('POST', '/Groups', {
+      body: { schemas: [GROUP], displayName: 'Conflicted conditional add' },
+    });
+    faults.setRules([{ operation: 'TransactWriteItems', fault: 'transactionConflict', calls: [1] }]);
+    const res = await client.request('PATCH', `/Groups/${created.body.id}`, {
+      body: add([users[1] as string]),
+      headers: { 'If-Match': created.headers.etag as string },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.etag).toBe('W/"2"');
+  });
+
+  it('a group that stays busy: 503 with Retry-After, and nothing written', async () => {
+    const groupId = await createGroup('Always busy');
+    faults.setRules([{ operation: 'TransactWriteItems', fault: 'transactionConflict' }]);
+    const res = await client.request('PATCH', `/Groups/${groupId}`, { body: add([users[2] as string]) });
+    expect(res.status).toBe(503);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    faults.reset();
+    expect(await storedMembers(groupId)).toEqual([]);
+  });
 });
