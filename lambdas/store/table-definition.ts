@@ -6,7 +6,8 @@
  *  - GSI1 "listing": GSI1PK = tenant + resource type, GSI1SK = time-ordered id (UUIDv7), so a
  *    tenant's users or groups come back in a stable creation order for paging.
  *  - GSI2 "lookup": sparse exact-match look-ups that are not unique: externalId of users and
- *    groups, and the inverted membership index (the groups of a user).
+ *    groups, and the activity of one resource. (The groups of a user are not here: they are
+ *    refs in the user's own partition, memberships-store.ts.)
  *  - GSI3 "byName": GSI3PK = tenant + resource type, GSI3SK = lower-cased userName or
  *    displayName, for `sw` filters (begins_with) and sorting by name.
  */
