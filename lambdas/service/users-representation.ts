@@ -2,7 +2,7 @@
  * A stored user → the SCIM User a client sees (RFC 7643 §4.1): `id` and `meta` are rebuilt
  * from the item's own fields rather than stored inside the resource, so they can never drift
  * from the key, the version or the request's base URL; `groups` (readOnly) comes from the
- * membership index, not from anything the client wrote.
+ * membership refs in the user's own partition, not from anything the client wrote.
  */
 import { buildMeta, etagOf, type ResourceMeta } from '../scim/meta';
 import type { JsonObject, JsonValue } from '../scim/schema/json';
