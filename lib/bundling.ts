@@ -12,6 +12,14 @@
  *    upload stays small; NODE_OPTIONS=--enable-source-maps (set by the function construct)
  *    turns them on.
  *  - Target follows the Lambda runtime, so esbuild never lowers syntax the runtime supports.
+ *  - Three SDK packages are swapped, at bundle time only, for small modules in
+ *    lambdas/bundle-shims/ (esbuild `alias`), because a cold start parses every byte of the
+ *    bundle: the default credential chain (a Lambda function's credentials are always in its
+ *    environment; ~130 KB of SSO/ini/IMDS providers and their STS/SSO clients), the lazily
+ *    imported event-stream codecs (no operation we call streams events; ~14 KB) and DynamoDB's
+ *    endpoint-discovery cache (unused by this SDK's commands; ~8 KB). Each shim fails with a
+ *    named cause if the left-out feature is ever used. The local server, tests and CLIs run from
+ *    source and keep the real packages. Measured in docs/BENCHMARKS.md (cold start).
  */
 import { join, resolve } from 'node:path';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -23,6 +31,10 @@ export const PROJECT_ROOT = resolve(__dirname, '..');
 
 /** Node.js major version of the Lambda runtime; lib/constructs/scim-function.ts maps it. */
 export const NODE_MAJOR = 24;
+
+function shim(name: string): string {
+  return join(PROJECT_ROOT, 'lambdas', 'bundle-shims', `${name}.ts`);
+}
 
 export const HANDLER_BUNDLE = {
   minify: true,
@@ -41,12 +53,9 @@ export const HANDLER_BUNDLE = {
    * `cdk synth` and the esbuild API callers.
    */
   alias: {
-    '@aws-sdk/credential-provider-node': join(
-      PROJECT_ROOT,
-      'lambdas',
-      'bundle-shims',
-      'credential-provider-node.ts',
-    ),
+    '@aws-sdk/credential-provider-node': shim('credential-provider-node'),
+    '@smithy/core/event-streams': shim('event-streams'),
+    '@aws-sdk/middleware-endpoint-discovery': shim('endpoint-discovery'),
   } as Readonly<Record<string, string>>,
 } as const;
 
