@@ -5,8 +5,8 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Principal } from '../auth/authenticator';
-import { currentCost, withCostScope } from '../observability/dynamo-cost';
-import { operationName, reportRequestCost } from '../observability/dynamo-cost-report';
+import { type CostScope, openCostScope } from '../observability/dynamo-cost';
+import { isCostReported, operationName, reportRequestCost } from '../observability/dynamo-cost-report';
 import { logger } from '../observability/logger';
 import type { HttpMethod, Operation, RouteTarget } from '../routes';
 import { matchRoute, ROUTES } from '../routes';
@@ -33,8 +33,11 @@ export function createHttpHandler(
   operations: OperationTable,
   runtime: () => Runtime,
 ): LambdaHandler {
-  const handle: LambdaHandler = async (event) => {
+  return async (event) => {
     const started = Date.now();
+    // One cost scope per request, carried by the client the operation gets, so concurrent
+    // requests in one process never share a meter. None when the cost goes nowhere.
+    const cost: CostScope | undefined = isCostReported() ? openCostScope() : undefined;
     let result: APIGatewayProxyResult;
     let tenant: string | undefined;
     let operation: Operation | undefined;
@@ -48,7 +51,8 @@ export function createHttpHandler(
       request = toScimRequest({ ...event, pathParameters: resolved.pathParameters }, rt.baseUrl);
       principal = await rt.authenticate(request.headers.authorization);
       tenant = principal.tenant;
-      result = await resolved.handle({ request, principal, runtime: rt });
+      const metered = cost ? { ...rt, db: cost.bind(rt.db) } : rt;
+      result = await resolved.handle({ request, principal, runtime: metered });
     } catch (caught) {
       // A DynamoDB timeout, outage or throttle that escaped a store module untranslated is still
       // the client's cue to retry (503 + Retry-After), not an internal fault.
@@ -74,7 +78,7 @@ export function createHttpHandler(
     });
     // DynamoDB cost of this request: EMF metrics in Lambda, a header only if SCIM_COST_HEADER=1.
     // Measured before the activity record below, which docs/BENCHMARKS.md lists separately.
-    const reported = reportRequestCost(operation && operationName(target, operation), currentCost(), result);
+    const reported = reportRequestCost(operation && operationName(target, operation), cost?.cost(), result);
     if (rt && request && principal && operation && isMutating(operation) && rt.activityRetentionDays !== 0) {
       try {
         await recordActivity(
@@ -90,8 +94,6 @@ export function createHttpHandler(
     }
     return reported;
   };
-  // One cost scope per request, so concurrent requests in one process never share a meter.
-  return (event) => withCostScope(() => handle(event));
 }
 
 function resolveOperation(

@@ -43,6 +43,15 @@ export function reportRequestCost<R extends ResultWithHeaders>(
   return { ...result, headers: { ...(result.headers ?? {}), [COST_HEADER]: formatCost(cost) } };
 }
 
+/**
+ * Whether a request's cost goes anywhere (the conditions of reportRequestCost). When it does
+ * not (the local server by default), the handler skips the meter altogether: no scope, and no
+ * ReturnConsumedCapacity on the wire.
+ */
+export function isCostReported(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.AWS_LAMBDA_FUNCTION_NAME) || env.SCIM_COST_HEADER === '1';
+}
+
 /** `users` + `create` → `Users.create`, the dimension value dashboards group by. */
 export function operationName(target: string, operation: string): string {
   return `${target.charAt(0).toUpperCase()}${target.slice(1)}.${operation}`;

@@ -11,9 +11,15 @@
  *  - Inside a scope it asks for `ReturnConsumedCapacity: 'TOTAL'` (free of charge) unless the
  *    caller chose a value, and removes the ConsumedCapacity it caused from the result, so the
  *    caller sees exactly what it would have seen without the meter.
- *  - Scopes live in AsyncLocalStorage: the local server and the benchmarks run many requests
- *    at once in one process, and each request must see only its own cost. Nested scopes add
- *    to their parents too, so a benchmark can wrap several requests.
+ *  - A request's scope is carried explicitly: the HTTP handler opens one and hands the
+ *    operation a view of the client that tags every command it sends with that scope, so the
+ *    local server and the benchmarks can run many requests at once in one process and each
+ *    sees only its own cost. Not AsyncLocalStorage on that path: on Node 20/22 its first
+ *    `run()` installs promise hooks that then tax every promise in the process for good (the
+ *    SDK makes dozens per call); measured at about a tenth of a GET's CPU (docs/BENCHMARKS.md).
+ *  - measureCost/withCostScope (tests, scripts) still use AsyncLocalStorage, so a scope covers
+ *    whatever runs inside `fn` without passing anything around. Scopes nest: a request scope
+ *    opened inside one of those adds to it too.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -78,6 +84,42 @@ const MIDDLEWARE_NAME = 'scimDynamoCostMeter';
 
 const storage = new AsyncLocalStorage<CostAccumulator>();
 
+/**
+ * Commands sent through a view from `openCostScope`, by their input object: the object the
+ * caller built is the one the meter's `initialize` step sees as `args.input` (the document
+ * client marshals later, in the serialize step), for plain and document commands alike.
+ */
+const explicitScopes = new WeakMap<object, CostAccumulator>();
+
+/** A request's own cost scope, for a caller that can pass a client around (the HTTP handler). */
+export interface CostScope {
+  /** `client` with a `send` that counts in this scope; everything else is the client itself. */
+  bind<C extends object>(client: C): C;
+  /** What the scope spent so far. */
+  cost(): DynamoCost;
+}
+
+/** Opens a scope without AsyncLocalStorage; inside a measureCost/withCostScope it adds to that one too. */
+export function openCostScope(): CostScope {
+  const scope = emptyAccumulator(storage.getStore());
+  return {
+    bind<C extends object>(client: C): C {
+      const target = client as unknown as { send: (command: unknown, ...rest: unknown[]) => unknown };
+      const send = target.send;
+      const view = Object.create(client) as C;
+      Object.defineProperty(view, 'send', {
+        value(command: unknown, ...rest: unknown[]) {
+          const input = (command as { input?: unknown } | null)?.input;
+          if (typeof input === 'object' && input !== null) explicitScopes.set(input, scope);
+          return send.call(client, command, ...rest);
+        },
+      });
+      return view;
+    },
+    cost: () => snapshot(scope),
+  };
+}
+
 /** Runs `fn` in a fresh cost scope; DynamoDB requests made inside it (even concurrently) count there. */
 export function withCostScope<T>(fn: () => T): T {
   return storage.run(emptyAccumulator(storage.getStore()), fn);
@@ -105,10 +147,10 @@ export function attachCostMeter(client: DynamoDBClient): void {
   if (stack.identify().some((entry) => entry.startsWith(MIDDLEWARE_NAME))) return;
   stack.add(
     (next, context) => async (args) => {
-      const scope = storage.getStore();
+      const input = args.input as Record<string, unknown>;
+      const scope = explicitScopes.get(input) ?? storage.getStore();
       if (!scope) return next(args);
       const command = (context.commandName ?? 'Unknown').replace(/Command$/, '');
-      const input = args.input as Record<string, unknown>;
       const injected = CAPACITY_COMMANDS.has(command) && input.ReturnConsumedCapacity === undefined;
       const sent = injected ? { ...args, input: { ...input, ReturnConsumedCapacity: 'TOTAL' } } : args;
       try {

@@ -12,6 +12,7 @@ import {
   type DynamoCost,
   formatCost,
   measureCost,
+  openCostScope,
   parseCost,
   withCostScope,
   ZERO_COST,
@@ -163,6 +164,81 @@ describe('scopes', () => {
     expect(currentCost()).toBeUndefined();
     const output = await get('P#1', 'A');
     expect(output.ConsumedCapacity).toBeUndefined();
+  });
+});
+
+describe('request scopes carried by a bound client (the HTTP handler, no AsyncLocalStorage)', () => {
+  const getWith = (db: typeof table.db, sk: string) =>
+    db.send(new GetCommand({ TableName: table.tableName, Key: { PK: 'P#1', SK: sk }, ConsistentRead: true }));
+
+  it('counts what goes through the bound client, document and low-level commands alike', async () => {
+    const scope = openCostScope();
+    const db = scope.bind(table.db);
+    const got = await getWith(db, 'A');
+    await db.send(
+      new GetItemCommand({ TableName: table.tableName, Key: { PK: { S: 'P#1' }, SK: { S: 'B' } } }),
+    );
+    expect(got.Item).toMatchObject({ PK: 'P#1', SK: 'A', name: 'one' });
+    // The caller sees no capacity it did not ask for.
+    expect(got.ConsumedCapacity).toBeUndefined();
+    expect(scope.cost()).toMatchObject({ requests: 2, byCommand: { GetItem: 2 }, readCapacityUnits: 1.5 });
+  });
+
+  it('does not count requests sent through the unbound client meanwhile', async () => {
+    const scope = openCostScope();
+    const db = scope.bind(table.db);
+    await Promise.all([getWith(db, 'A'), getWith(table.db, 'B'), get('P#1', 'A')]);
+    expect(scope.cost().requests).toBe(1);
+    expect(currentCost()).toBeUndefined();
+  });
+
+  it('concurrent request scopes each see exactly their own requests', async () => {
+    const counts = [1, 2, 3, 4, 5, 6];
+    const scopes = counts.map(() => openCostScope());
+    await Promise.all(
+      counts.map(async (n, index) => {
+        const db = (scopes[index] as ReturnType<typeof openCostScope>).bind(table.db);
+        for (let i = 0; i < n; i += 1) {
+          await new Promise((r) => setTimeout(r, Math.random() * 5));
+          await getWith(db, i % 2 === 0 ? 'A' : 'B');
+        }
+      }),
+    );
+    scopes.forEach((scope, index) => {
+      expect(scope.cost()).toMatchObject({ requests: counts[index], byCommand: { GetItem: counts[index] } });
+    });
+  });
+
+  it('a request scope opened inside measureCost adds to it (a benchmark wrapping handler calls)', async () => {
+    const { result: inner, cost: outer } = await measureCost(async () => {
+      await get('P#1', 'A');
+      const scope = openCostScope();
+      await getWith(scope.bind(table.db), 'B');
+      return scope.cost();
+    });
+    expect(inner.requests).toBe(1);
+    expect(outer.requests).toBe(2);
+  });
+
+  it('failed requests through the bound client count as errors and still throw', async () => {
+    const scope = openCostScope();
+    const db = scope.bind(table.db);
+    await expect(
+      db.send(
+        new PutCommand({
+          TableName: table.tableName,
+          Item: { PK: 'P#1', SK: 'A' },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    expect(scope.cost()).toMatchObject({ requests: 1, errors: 1, byCommand: { PutItem: 1 } });
+  });
+
+  it('the bound client is the same client otherwise: same middleware stack and config', () => {
+    const db = openCostScope().bind(table.db);
+    expect(db.middlewareStack).toBe(table.db.middlewareStack);
+    expect(db.config).toBe(table.db.config);
   });
 });
 

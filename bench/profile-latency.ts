@@ -1,0 +1,196 @@
+/**
+ * `npx tsx bench/profile-latency.ts [requests]`: where the time of GET /Users/{id} goes at
+ * concurrency 1. The latency section reports only end-to-end percentiles; this splits one
+ * request into the client's wall time, the server's (request event → response finished), the
+ * handler's, the DynamoDB SDK's (whole middleware stack) and the wire (signed request sent →
+ * response deserialised), next to the same raw GetItem floor the latency section measures.
+ * Everything but the DynamoDB time is "ours". Run it with NODE_OPTIONS=--cpu-prof to see
+ * which functions the remainder is spent in.
+ *
+ * It builds its own copy of the bench environment (same handlers, static token source, same
+ * client factory) because it needs to put timing middleware on the handlers' DynamoDB client.
+ */
+import '../local/log-defaults';
+import type { Server } from 'node:http';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { createAuthenticator } from '../lambdas/auth/authenticator';
+import { generateToken } from '../lambdas/auth/token-format';
+import { sha256Hex } from '../lambdas/auth/token-hash';
+import { staticTokenSource } from '../lambdas/auth/token-source';
+import { createDiscoveryHandler } from '../lambdas/handlers/discovery';
+import { createGroupsHandler } from '../lambdas/handlers/groups';
+import { createUsersHandler } from '../lambdas/handlers/users';
+import type { LambdaHandler } from '../lambdas/http/handler';
+import type { Runtime } from '../lambdas/runtime';
+import { createDocumentClient } from '../lambdas/store/client';
+import { ensureTable } from '../lambdas/store/ensure-table';
+import { userKey } from '../lambdas/store/keys';
+import { startDynamoDbLocal } from '../local/dynamodb-local';
+import { createLocalServer, listen } from '../local/http-server';
+import { ScimHttpClient } from './lib/http-client';
+import { percentile, round, userBody } from './lib/util';
+
+const TENANT = 'profile';
+const POOL = 50;
+
+interface Sample {
+  client: number;
+  server: number;
+  handler: number;
+  sdk: number;
+  wire: number;
+  calls: number;
+}
+
+async function main(): Promise<void> {
+  const total = Number(process.argv[2]) || 400;
+  const dynamo = await startDynamoDbLocal();
+  const tableName = 'scim-profile';
+  const admin = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await ensureTable(admin, tableName);
+  const token = generateToken();
+  const db = createDocumentClient({ endpoint: dynamo.endpoint });
+
+  // Per-request accumulators; the driver runs one request at a time, so globals are enough.
+  let sdk = 0;
+  let wire = 0;
+  let calls = 0;
+  const stack = db.middlewareStack;
+  stack.add(
+    (next) => async (args) => {
+      const t = process.hrtime.bigint();
+      try {
+        return await next(args);
+      } finally {
+        sdk += Number(process.hrtime.bigint() - t) / 1e6;
+        calls += 1;
+      }
+    },
+    { step: 'initialize', priority: 'high', name: 'profileSdk' },
+  );
+  stack.add(
+    (next) => async (args) => {
+      const t = process.hrtime.bigint();
+      try {
+        return await next(args);
+      } finally {
+        wire += Number(process.hrtime.bigint() - t) / 1e6;
+      }
+    },
+    { step: 'deserialize', priority: 'high', name: 'profileWire' },
+  );
+
+  const runtime: Runtime = {
+    authenticate: createAuthenticator(
+      staticTokenSource({
+        tokens: [
+          {
+            id: 'profile',
+            tenant: TENANT,
+            label: 'profile',
+            sha256: sha256Hex(token),
+            createdAt: new Date().toISOString(),
+          },
+        ],
+      }),
+    ),
+    db,
+    tableName,
+    activityRetentionDays: 0,
+  };
+  let handlerMs = 0;
+  const timed =
+    (handler: LambdaHandler): LambdaHandler =>
+    async (event) => {
+      const t = process.hrtime.bigint();
+      try {
+        return await handler(event);
+      } finally {
+        handlerMs = Number(process.hrtime.bigint() - t) / 1e6;
+      }
+    };
+  const server: Server = createLocalServer({
+    users: timed(createUsersHandler(() => runtime)),
+    groups: timed(createGroupsHandler(() => runtime)),
+    discovery: timed(createDiscoveryHandler(() => runtime)),
+  });
+  let serverMs = 0;
+  server.on('request', (_req, res) => {
+    const t = process.hrtime.bigint();
+    res.once('finish', () => {
+      serverMs = Number(process.hrtime.bigint() - t) / 1e6;
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  const port = await listen(server, 0);
+  const client = new ScimHttpClient(`http://127.0.0.1:${port}/scim/v2`, token);
+
+  const ids: string[] = [];
+  for (let i = 0; i < POOL; i += 1) {
+    const r = await client.request('POST', '/Users', userBody(`profile.user${i}@example.com`));
+    if (r.status !== 201) throw new Error(`seed: HTTP ${r.status}`);
+    ids.push(String(r.body.id));
+  }
+  const raw = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const pick = (i: number): string => ids[(i * 7919) % ids.length] as string;
+
+  // Floor and GET alternate, so load from other processes on a shared machine hits both alike.
+  const floor: number[] = [];
+  const samples: Sample[] = [];
+  for (let i = 0; i < total + 30; i += 1) {
+    const key = userKey(TENANT, pick(i));
+    const t = process.hrtime.bigint();
+    await raw.send(
+      new GetItemCommand({ TableName: tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } } }),
+    );
+    if (i >= 30) floor.push(Number(process.hrtime.bigint() - t) / 1e6);
+    sdk = 0;
+    wire = 0;
+    calls = 0;
+    const r = await client.request('GET', `/Users/${pick(i + 1)}`);
+    if (r.status !== 200) throw new Error(`get: HTTP ${r.status}`);
+    if (i >= 30) samples.push({ client: r.ms, server: serverMs, handler: handlerMs, sdk, wire, calls });
+  }
+
+  const p50 = (values: number[]) => round(percentile(values, 50), 3);
+  const col = (f: (s: Sample) => number) => p50(samples.map(f));
+  const rows: [string, number][] = [
+    ['floor: raw GetItem (client wall time)', p50(floor)],
+    ['GET /Users/{id}: client wall time', col((s) => s.client)],
+    ['  server: request event → response finished', col((s) => s.server)],
+    ['  handler (Lambda handler function)', col((s) => s.handler)],
+    ['  DynamoDB SDK, whole stack', col((s) => s.sdk)],
+    ['  DynamoDB wire (send → deserialised)', col((s) => s.wire)],
+    ['  client ↔ server outside the server', col((s) => s.client - s.server)],
+    ['  server outside the handler', col((s) => s.server - s.handler)],
+    ['  handler outside DynamoDB', col((s) => s.handler - s.sdk)],
+    ['  SDK outside the wire', col((s) => s.sdk - s.wire)],
+    ['  our time (client − DynamoDB SDK)', col((s) => s.client - s.sdk)],
+  ];
+  process.stdout.write(
+    `p50 over ${samples.length} requests, DynamoDB calls per GET: ${col((s) => s.calls)}\n`,
+  );
+  for (const [name, value] of rows) process.stdout.write(`${name.padEnd(48)} ${value.toFixed(3)} ms\n`);
+  process.stdout.write(`ratio to floor: ${round(col((s) => s.client) / p50(floor), 2)}×\n`);
+
+  client.close();
+  raw.destroy();
+  admin.destroy();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  db.destroy();
+  await dynamo.stop();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

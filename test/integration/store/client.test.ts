@@ -1,0 +1,92 @@
+/**
+ * The DynamoDB client the handlers use, as DynamoDB sees it: calls reuse one kept-alive
+ * connection (a new TCP connection per call would add a handshake to every SCIM request's
+ * latency), and dropping the SDK's logger middleware loses no error. Connections are counted
+ * by a TCP relay in front of DynamoDB Local, not by reading SDK internals.
+ */
+import { createConnection, createServer, type Server } from 'node:net';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../../lambdas/store/client';
+import { createTestTable, type TestTable } from '../../support/dynamo';
+
+let table: TestTable;
+let relay: Server;
+let relayEndpoint: string;
+let accepted = 0;
+
+beforeAll(async () => {
+  table = await createTestTable('client');
+  const target = new URL(table.endpoint);
+  relay = createServer((inbound) => {
+    accepted += 1;
+    const outbound = createConnection({ host: target.hostname, port: Number(target.port) });
+    inbound.pipe(outbound).pipe(inbound);
+    inbound.on('error', () => outbound.destroy());
+    outbound.on('error', () => inbound.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const address = relay.address();
+  if (typeof address !== 'object' || !address) throw new Error('relay has no port');
+  relayEndpoint = `http://127.0.0.1:${address.port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => relay.close(() => resolve()));
+  await table.drop();
+});
+
+describe('createDocumentClient', () => {
+  it('sends sequential calls over one kept-alive connection', async () => {
+    const db = createDocumentClient({ endpoint: relayEndpoint });
+    try {
+      accepted = 0;
+      for (let i = 0; i < 20; i += 1) {
+        await db.send(new PutCommand({ TableName: table.tableName, Item: { PK: 'C#1', SK: `S${i}` } }));
+        await db.send(new GetCommand({ TableName: table.tableName, Key: { PK: 'C#1', SK: `S${i}` } }));
+      }
+      expect(accepted).toBe(1);
+    } finally {
+      db.destroy();
+    }
+  });
+
+  it('opens no more connections than calls in flight, and reuses them afterwards', async () => {
+    const db = createDocumentClient({ endpoint: relayEndpoint });
+    try {
+      accepted = 0;
+      const read = (i: number) =>
+        db.send(new GetCommand({ TableName: table.tableName, Key: { PK: 'C#1', SK: `S${i % 20}` } }));
+      await Promise.all([0, 1, 2, 3].map(read));
+      const afterBurst = accepted;
+      expect(afterBurst).toBeLessThanOrEqual(4);
+      for (let i = 0; i < 10; i += 1) await read(i);
+      await Promise.all([4, 5, 6].map(read));
+      expect(accepted).toBe(afterBurst);
+    } finally {
+      db.destroy();
+    }
+  });
+
+  it('still surfaces service errors by name (the logger middleware it drops only logged them)', async () => {
+    await table.db.send(new PutCommand({ TableName: table.tableName, Item: { PK: 'C#2', SK: 'A' } }));
+    await expect(
+      table.db.send(
+        new PutCommand({
+          TableName: table.tableName,
+          Item: { PK: 'C#2', SK: 'A' },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException', $metadata: { httpStatusCode: 400 } });
+    await expect(
+      table.db.send(
+        new QueryCommand({
+          TableName: table.tableName,
+          KeyConditionExpression: 'nope = :x',
+          ExpressionAttributeValues: { ':x': 'y' },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
+    expect(table.db.middlewareStack.identify().some((m) => m.startsWith('loggerMiddleware'))).toBe(false);
+  });
+});
