@@ -8,9 +8,15 @@
  *    runtime's preinstalled SDK version changes under us, and a bundle is one tested artifact.
  *  - `mainFields: module,main` lets esbuild take the SDK's ES module builds, which tree-shake
  *    far better than the CommonJS ones (see the cold-start section of docs/BENCHMARKS.md).
- *  - Source maps without sources content: stack traces point at TypeScript lines while the
- *    upload stays small; NODE_OPTIONS=--enable-source-maps (set by the function construct)
- *    turns them on.
+ *  - Source maps are built (without sources content) and shipped in each asset, but the
+ *    functions start WITHOUT NODE_OPTIONS=--enable-source-maps. With it, Node reads the map and
+ *    indexes the whole minified bundle while loading it: measured +10 ms (hello-world) to
+ *    +15 ms (users) of module initialisation, a third of the INIT phase, paid at every cold
+ *    start of every function for a benefit that only shows when a request fails. The trade:
+ *    stack traces in CloudWatch name minified positions (index.js:1:<column>) instead of
+ *    TypeScript lines. When a trace has to be read, set NODE_OPTIONS=--enable-source-maps on
+ *    that function (console or CLI; no rebuild, the map is already there) and replay, or map
+ *    the position offline with the index.js.map of the deployed asset.
  *  - Target follows the Lambda runtime, so esbuild never lowers syntax the runtime supports.
  *  - Three SDK packages are swapped, at bundle time only, for small modules in
  *    lambdas/bundle-shims/ (esbuild `alias`), because a cold start parses every byte of the
@@ -58,6 +64,15 @@ export const HANDLER_BUNDLE = {
     '@aws-sdk/middleware-endpoint-discovery': shim('endpoint-discovery'),
   } as Readonly<Record<string, string>>,
 } as const;
+
+/**
+ * Environment every deployed function gets from the bundling decisions (merged by the function
+ * constructs). Empty on purpose: no NODE_OPTIONS, see the header on source maps.
+ */
+export const HANDLER_ENVIRONMENT: Readonly<{ NODE_OPTIONS?: string }> = {};
+
+/** What readable stack traces would take at runtime (the benchmarks measure its cost). */
+export const SOURCE_MAPS_NODE_OPTION = '--enable-source-maps';
 
 /** Handler modules that become functions: the API targets and the stream publisher. */
 export type HandlerName = RouteTarget | 'events';

@@ -9,8 +9,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type BuildOptions, build } from 'esbuild';
-import { esbuildBuildOptions, HANDLER_BUNDLE } from '../../lib/bundling';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
+import {
+  esbuildBuildOptions,
+  HANDLER_BUNDLE,
+  HANDLER_ENVIRONMENT,
+  SOURCE_MAPS_NODE_OPTION,
+} from '../../lib/bundling';
 import type { BundleRow, ColdStartSection } from '../lib/results';
 import { median, note, progress, round } from '../lib/util';
 
@@ -20,8 +25,9 @@ const HELLO_NAME = 'hello-world (1 DynamoDBClient)';
 
 /**
  * How each variant is bundled and started. The first is exactly what `cdk deploy` uploads
- * (lib/bundling.ts, shared with the stack) started as Lambda starts it (NODE_OPTIONS from the
- * function construct); the targets apply to it. The others show what a setting costs or saves.
+ * (lib/bundling.ts, shared with the stack) started as Lambda starts it (NODE_OPTIONS from
+ * lib/bundling.ts, which the function constructs apply); the targets apply to it. The others
+ * show what a setting costs or saves.
  */
 interface Variant {
   readonly label: string;
@@ -30,14 +36,24 @@ interface Variant {
 }
 
 const deployOptions = (entry: string, outfile: string): BuildOptions => esbuildBuildOptions(entry, outfile);
+const deployNodeOptions = HANDLER_ENVIRONMENT.NODE_OPTIONS;
 
 export const VARIANTS: readonly Variant[] = [
   {
-    label: `deploy (lib/bundling.ts, ${HANDLER_BUNDLE.target}, --enable-source-maps)`,
+    label: `deploy (lib/bundling.ts, ${HANDLER_BUNDLE.target}${deployNodeOptions ? `, ${deployNodeOptions}` : ''})`,
     options: deployOptions,
-    nodeOptions: '--enable-source-maps',
+    ...(deployNodeOptions ? { nodeOptions: deployNodeOptions } : {}),
   },
-  { label: 'deploy, source maps off', options: (e, o) => ({ ...deployOptions(e, o), sourcemap: false }) },
+  {
+    label: `deploy + NODE_OPTIONS=${SOURCE_MAPS_NODE_OPTION} (readable stack traces)`,
+    options: deployOptions,
+    nodeOptions: SOURCE_MAPS_NODE_OPTION,
+  },
+  {
+    label:
+      'deploy without the bundle-time SDK shims (default credential chain, event streams, endpoint discovery)',
+    options: (e, o) => ({ ...deployOptions(e, o), alias: {} }),
+  },
   {
     label: "esbuild's default mainFields (main first), no source maps",
     options: (e, o) => {
@@ -107,11 +123,14 @@ export async function runColdStartSection(options: {
         progress(`  cold start: bundling ${entry.name} (${variant.label})`, true);
         const file = join(out, `${v}-${entry.name.split(' ')[0]}.js`);
         try {
-          await build({
+          const result = await build({
             ...variant.options(entry.source, file),
             absWorkingDir: root,
             nodePaths: [join(root, 'node_modules')],
+            metafile: v === 0,
           });
+          if (result.metafile)
+            note(`  cold start: ${entry.name} biggest inputs: ${biggestInputs(result.metafile)}`);
           bundles.push({
             name: entry.name,
             variant: variant.label,
@@ -205,4 +224,24 @@ function initTime(file: string, nodeOptions: string | undefined): InitSample {
 function describeOptions(options: BuildOptions): string {
   const flags = (['bundle', 'minify', 'sourcemap'] as const).filter((k) => options[k]).join(', ');
   return `esbuild ${flags}, platform ${options.platform}, target ${String(options.target)}, format ${options.format}, mainFields ${options.mainFields?.join(',') ?? 'default'}`;
+}
+
+/**
+ * The packages (or our own top-level folders) that put the most bytes into a bundle, from
+ * esbuild's metafile: where to look first when a bundle grows.
+ */
+export function biggestInputs(metafile: Metafile, top = 6): string {
+  const bytes = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const owner =
+        /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? /^(lambdas\/[^/]+)/.exec(path)?.[1] ?? path;
+      bytes.set(owner, (bytes.get(owner) ?? 0) + input.bytesInOutput);
+    }
+  }
+  return [...bytes]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([owner, size]) => `${owner} ${round(size / 1024, 1)} KB`)
+    .join(', ');
 }

@@ -20,7 +20,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENTS_ENV } from '../../lambdas/handlers/events';
-import { handlerEntry, nodejsBundlingOptions } from '../bundling';
+import { HANDLER_ENVIRONMENT, handlerEntry, nodejsBundlingOptions } from '../bundling';
 import { lambdaRuntime } from './scim-function';
 
 export interface ChangeEventsProps {
@@ -102,7 +102,8 @@ export class ChangeEvents extends Construct {
         [EVENTS_ENV.includeResource]: String(props.includeResource),
         POWERTOOLS_SERVICE_NAME: 'scim-events',
         POWERTOOLS_LOG_LEVEL: props.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
+        // Bundling decides NODE_OPTIONS (none: source maps at runtime cost a third of INIT).
+        ...HANDLER_ENVIRONMENT,
       },
       bundling: nodejsBundlingOptions(),
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,

@@ -192,7 +192,9 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
       expect(env[ENV.tokenFile]).toBeUndefined();
       expect(env[ENV.dynamoEndpoint]).toBeUndefined();
       expect(env.POWERTOOLS_SERVICE_NAME).toBe('scim');
-      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      // No --enable-source-maps at start-up: it made Node index bundle and map at every cold
+      // start (lib/bundling.ts); the map still ships in the asset for when a trace must be read.
+      expect(env.NODE_OPTIONS).toBeUndefined();
       if (target !== 'discovery') expect(env[ENV.tableName]).toEqual({ Ref: tableId });
     }
   });
@@ -365,6 +367,7 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
       EVENT_BUS_NAME: { Ref: busId },
       EVENTS_INCLUDE_RESOURCE: 'false',
     });
+    expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
   });
 
