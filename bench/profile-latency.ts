@@ -12,7 +12,7 @@
  */
 import '../local/log-defaults';
 import type { Server } from 'node:http';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { createAuthenticator } from '../lambdas/auth/authenticator';
 import { generateToken } from '../lambdas/auth/token-format';
 import { sha256Hex } from '../lambdas/auth/token-hash';
@@ -144,6 +144,7 @@ async function main(): Promise<void> {
 
   // Floor and GET alternate, so load from other processes on a shared machine hits both alike.
   const floor: number[] = [];
+  const rawQuery: number[] = [];
   const samples: Sample[] = [];
   for (let i = 0; i < total + 30; i += 1) {
     const key = userKey(TENANT, pick(i));
@@ -152,6 +153,18 @@ async function main(): Promise<void> {
       new GetItemCommand({ TableName: tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } } }),
     );
     if (i >= 30) floor.push(Number(process.hrtime.bigint() - t) / 1e6);
+    // The read GET /Users/{id} makes (user item + group refs: one consistent Query of the
+    // user's partition), raw: what DynamoDB Local itself charges for it over the GetItem floor.
+    const q = process.hrtime.bigint();
+    await raw.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': { S: key.PK } },
+        ConsistentRead: true,
+      }),
+    );
+    if (i >= 30) rawQuery.push(Number(process.hrtime.bigint() - q) / 1e6);
     sdk = 0;
     wire = 0;
     calls = 0;
@@ -164,6 +177,7 @@ async function main(): Promise<void> {
   const col = (f: (s: Sample) => number) => p50(samples.map(f));
   const rows: [string, number][] = [
     ['floor: raw GetItem (client wall time)', p50(floor)],
+    ['raw consistent Query of the user partition', p50(rawQuery)],
     ['GET /Users/{id}: client wall time', col((s) => s.client)],
     ['  server: request event → response finished', col((s) => s.server)],
     ['  handler (Lambda handler function)', col((s) => s.handler)],

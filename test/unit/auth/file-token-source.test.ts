@@ -40,6 +40,40 @@ describe('fileTokenSource', () => {
     }
   });
 
+  it('scim-token revoke --local: a token removed from the file is rejected on the very next request', async () => {
+    const file = join(dir, 'tokens.json');
+    const authenticate = createAuthenticator(fileTokenSource(file));
+    const [kept, revoked] = [generateToken(), generateToken()];
+    replace(file, [
+      ['acme', kept],
+      ['globex', revoked],
+    ]);
+    for (let i = 0; i < 3; i += 1) expect((await authenticate(`Bearer ${revoked}`)).tenant).toBe('globex');
+    replace(file, [['acme', kept]]);
+    await expect(authenticate(`Bearer ${revoked}`)).rejects.toMatchObject({ status: 401 });
+    expect((await authenticate(`Bearer ${kept}`)).tenant).toBe('acme');
+  });
+
+  it('sees an in-place rewrite (same inode) and a deleted file at once', async () => {
+    const file = join(dir, 'tokens.json');
+    const authenticate = createAuthenticator(fileTokenSource(file));
+    const [first, second] = [generateToken(), generateToken()];
+    replace(file, [['acme', first]]);
+    expect((await authenticate(`Bearer ${first}`)).tenant).toBe('acme');
+    const record = (tenant: string, token: string) => ({
+      id: `tok-${tenant}`,
+      tenant,
+      label: tenant,
+      sha256: sha256Hex(token),
+      createdAt: '2026-01-01T00:00:00Z',
+    });
+    writeFileSync(file, JSON.stringify({ tokens: [record('globex-longer-name', second)] }));
+    expect((await authenticate(`Bearer ${second}`)).tenant).toBe('globex-longer-name');
+    await expect(authenticate(`Bearer ${first}`)).rejects.toMatchObject({ status: 401 });
+    rmSync(file);
+    await expect(authenticate(`Bearer ${second}`)).rejects.toMatchObject({ status: 401 });
+  });
+
   it('answers 401 while the file does not exist, and 503 when it is corrupt', async () => {
     const file = join(dir, 'tokens.json');
     const authenticate = createAuthenticator(fileTokenSource(file));

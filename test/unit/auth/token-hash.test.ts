@@ -21,6 +21,17 @@ describe('token hashing', () => {
     );
   });
 
+  it('looks a record up by its current hash even after it matched before (decoded bytes are not stale)', () => {
+    const [first, second] = [generateToken(), generateToken()];
+    const mutable = { ...record('tok-m', first) };
+    const records = [mutable];
+    expect(findTokenRecord(first, records)?.id).toBe('tok-m');
+    // Sources never do this (documents are replaced whole), but a cache must not depend on it.
+    mutable.sha256 = sha256Hex(second);
+    expect(findTokenRecord(first, records)).toBeUndefined();
+    expect(findTokenRecord(second, records)?.id).toBe('tok-m');
+  });
+
   it('finds the matching record among many and nothing for a stranger', () => {
     const tokens = Array.from({ length: 50 }, () => generateToken());
     const records = tokens.map((t, i) => record(`tok-${i}`, t));
