@@ -16,7 +16,7 @@
  *    local server and the benchmarks can run many requests at once in one process and each
  *    sees only its own cost. Not AsyncLocalStorage on that path: on Node 20/22 its first
  *    `run()` installs promise hooks that then tax every promise in the process for good (the
- *    SDK makes dozens per call); measured at about a tenth of a GET's CPU (docs/BENCHMARKS.md).
+ *    SDK makes dozens per call): 5–15 % of a GET's CPU, measured with bench/profile-get-cpu.ts.
  *  - measureCost/withCostScope (tests, scripts) still use AsyncLocalStorage, so a scope covers
  *    whatever runs inside `fn` without passing anything around. Scopes nest: a request scope
  *    opened inside one of those adds to it too.
