@@ -1,5 +1,5 @@
 /**
- * Generates the JSON Schema (draft-07, ajv's default) that validates a canonicalised resource
+ * Generates the JSON Schema (draft-07; checked by json-schema-validator.ts, which matches ajv's errors) that validates a canonicalised resource
  * body of one resource type, from the registry's definitions. Generated rather than written by
  * hand so a configured extension is validated exactly like the built-in schemas and the
  * validators can never drift from /Schemas.
@@ -17,7 +17,7 @@ export const MAX_STRING_LENGTH = 65_536;
 export const DATE_TIME_PATTERN =
   '^-?\\d{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d:([0-5]\\d|60)(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})?$';
 
-/** A JSON Schema node; a plain record because ajv's own types are too loose to help here. */
+/** A JSON Schema node; a plain record kept to the seven keywords json-schema-validator.ts interprets. */
 export type JsonSchemaNode = Record<string, unknown>;
 
 export function isWritable(definition: AttributeDefinition): boolean {

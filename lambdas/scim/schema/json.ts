@@ -1,6 +1,6 @@
 /**
  * JSON value types for resources that have passed validation: what the services store and what
- * projection returns. Kept apart so store code can name the shape without importing ajv.
+ * projection returns. Kept apart so store code can name the shape without importing the schema modules.
  */
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
 export interface JsonObject {

@@ -1,6 +1,6 @@
 /**
  * Shapes of RFC 7643 §7 schema definitions. The schema registry (schema/registry.ts) is the one
- * source of truth: /Schemas, the ajv validators, attribute characteristics used by filters
+ * source of truth: /Schemas, the input validators, attribute characteristics used by filters
  * (caseExact), PATCH (mutability, multiValued) and projection (returned) all derive from it.
  */
 
