@@ -16,14 +16,27 @@ const MAX_GATEWAY_PAYLOAD = 10 * 1024 * 1024;
 
 export type HandlerTable = Readonly<Record<RouteTarget, LambdaHandler>>;
 
+/**
+ * How long an idle kept-alive connection stays open. Node's default (5 s) is shorter than the
+ * pauses between an identity provider's requests, so each burst would pay a new TCP (and,
+ * through a tunnel, TLS) handshake; a minute matches the usual idle timeout of load balancers.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 60_000;
+
 export function createLocalServer(handlers: HandlerTable): Server {
-  return createServer((req, res) => {
+  // noDelay: answers go out as soon as they are written (no Nagle wait for a small response).
+  const server = createServer({ noDelay: true }, (req, res) => {
     serve(handlers, req, res).catch((error: unknown) => {
       // The handlers never throw; this only guards the adapter itself.
       process.stderr.write(`local server error: ${error instanceof Error ? error.message : String(error)}\n`);
       send(res, errorResponse(new ScimError(500, 'Internal server error')));
     });
   });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // Kept above keepAliveTimeout, so the header timer never ends a connection the keep-alive
+  // timer still holds open.
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  return server;
 }
 
 export async function listen(server: Server, port: number, host = '127.0.0.1'): Promise<number> {

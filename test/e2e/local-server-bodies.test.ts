@@ -2,10 +2,10 @@
  * How the local server reads request bodies on a kept-alive connection: requests without a
  * body (no Content-Length, no Transfer-Encoding) are answered without reading a stream at all,
  * so the next request on the same socket must still be parsed correctly, whether it carries a
- * Content-Length body or a chunked one.
+ * Content-Length body or a chunked one. Idle connections stay open long enough to be reused.
  */
 import { Agent, type IncomingHttpHeaders, request, type Server } from 'node:http';
-import { createLocalServer, listen } from '../../local/http-server';
+import { createLocalServer, KEEP_ALIVE_TIMEOUT_MS, listen } from '../../local/http-server';
 import { createScimTestClient, type ScimTestClient } from '../support/scim-client';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -106,6 +106,15 @@ describe('local server request bodies', () => {
     expect((await send('GET', `/Users/${id}`)).status).toBe(404);
     expect(connections).toBe(1);
   });
+
+  it("an idle connection outlives Node's 5 s default: the next request reuses it", async () => {
+    expect(server.keepAliveTimeout).toBe(KEEP_ALIVE_TIMEOUT_MS);
+    expect((await send('GET', '/ServiceProviderConfig')).status).toBe(200);
+    const opened = connections;
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
+    expect((await send('GET', '/ServiceProviderConfig')).status).toBe(200);
+    expect(connections).toBe(opened);
+  }, 20_000);
 
   it('a POST without a body is still a 400 invalidSyntax, not a hang or a 500', async () => {
     const empty = await send('POST', '/Users', { headers: { 'Content-Type': 'application/scim+json' } });
