@@ -19,8 +19,9 @@
  *    failed condition returns the old item (ReturnValuesOnConditionCheckFailure), which tells
  *    404 (no item) from 412 (another version) without another read;
  *  - the group is not read first: add 1 member = 1 BatchGetItem (user check) + 1 transaction.
- * The price: a transactional write costs 2 WCU per item on AWS (DynamoDB Local reports it like
- * a plain write), i.e. ~4 WCU per membership change instead of ~1, and transactions on one group
+ * The price: a transactional write costs 2 WCU per item (per KB) instead of 1, so one member
+ * added or removed is 8 WCU (2 × 3 items + the group item's 2 index updates) where the former
+ * BatchWriteItem + UpdateItem was 5 (measured, docs/BENCHMARKS.md); and transactions on one group
  * conflict with each other (TransactionConflict); callers retry those (write-retries.ts).
  *
  * Clean-ups that do not need atomicity (deleting a user's or a group's memberships) use
