@@ -1,14 +1,20 @@
 /**
- * `npx tsx bench/profile-latency.ts [requests]`: where the time of GET /Users/{id} goes at
- * concurrency 1. The latency section reports only end-to-end percentiles; this splits one
- * request into the client's wall time, the server's (request event → response finished), the
- * handler's, the DynamoDB SDK's (whole middleware stack) and the wire (signed request sent →
- * response deserialised), next to the same raw GetItem floor the latency section measures.
- * Everything but the DynamoDB time is "ours". Run it with NODE_OPTIONS=--cpu-prof to see
- * which functions the remainder is spent in.
+ * `SCIM_COST_HEADER=1 npx tsx bench/profile-latency.ts [requests]`: where the time of
+ * GET /Users/{id} goes at concurrency 1. The latency section reports only end-to-end
+ * percentiles; this splits one request into the client's wall time, the server's (request
+ * event → response finished), the handler's, the DynamoDB SDK's (from `send()`, stack
+ * resolution included) and the wire (signed request sent → response deserialised), next to
+ * the same raw GetItem floor the latency section measures and to the raw Query the GET makes.
+ * Everything outside the SDK is "ours". SCIM_COST_HEADER=1 runs the meter as the bench does.
+ *
+ * Floor and GET requests alternate, so a change of the machine's load hits both alike; at the
+ * end the same requests run in two blocks (all floors, then all GETs), the latency section's
+ * shape, to show how much that ordering alone moves the ratio on a shared machine.
+ * `node --cpu-prof --import tsx bench/profile-latency.ts` shows which functions the rest is
+ * spent in.
  *
  * It builds its own copy of the bench environment (same handlers, static token source, same
- * client factory) because it needs to put timing middleware on the handlers' DynamoDB client.
+ * client factory) because it needs to put timing probes on the handlers' DynamoDB client.
  */
 import '../local/log-defaults';
 import type { Server } from 'node:http';
@@ -243,6 +249,23 @@ async function main(): Promise<void> {
   );
   for (const [name, value] of rows) process.stdout.write(`${name.padEnd(48)} ${value.toFixed(3)} ms\n`);
   process.stdout.write(`ratio to floor: ${round(col((s) => s.client) / p50(floor), 2)}×\n`);
+
+  // The latency section's shape: a block of floor requests, then a block of GETs. Between
+  // blocks the machine's load moves, and DynamoDB Local sees different gaps between requests.
+  const floorBlock: number[] = [];
+  for (let i = 0; i < total; i += 1) {
+    const key = userKey(TENANT, pick(i));
+    const t = process.hrtime.bigint();
+    await raw.send(
+      new GetItemCommand({ TableName: tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } } }),
+    );
+    floorBlock.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  const getBlock: number[] = [];
+  for (let i = 0; i < total; i += 1) getBlock.push((await client.request('GET', `/Users/${pick(i)}`)).ms);
+  process.stdout.write(
+    `blocks, as the latency section runs them: floor ${p50(floorBlock).toFixed(3)} ms, GET ${p50(getBlock).toFixed(3)} ms, ratio ${round(p50(getBlock) / p50(floorBlock), 2)}×\n`,
+  );
 
   client.close();
   raw.destroy();
