@@ -121,6 +121,14 @@ export async function runLatencySection(env: BenchEnv, options: { large: boolean
         );
       }
     }
+    // Console only (the report keeps the rows above): the same two requests alternating, so
+    // that a change of the machine's load between the floor's block and the GET's block cannot
+    // move the ratio. On a shared machine the blocks alone swing it by a factor of two;
+    // bench/profile-latency.ts splits the GET into its phases.
+    const paired = await interleaved(floor, workloads[1] as Workload, requestsAt(1));
+    note(
+      `  latency: floor and get alternating: ${paired.floor} ms and ${paired.get} ms p50, ${paired.ratio}× (not in the report)`,
+    );
   } finally {
     raw.destroy();
   }
@@ -134,6 +142,29 @@ export async function runLatencySection(env: BenchEnv, options: { large: boolean
       ? { verdict: getAt1.ratioToFloor <= TARGET_RATIO ? ('meets' as const) : ('misses' as const) }
       : {}),
   };
+}
+
+/** p50 of `a` and `b` at concurrency 1, each request of one followed by one of the other. */
+async function interleaved(
+  a: Workload,
+  b: Workload,
+  total: number,
+): Promise<{ floor: number | string; get: number | string; ratio: number | string }> {
+  const times: [number[], number[]] = [[], []];
+  try {
+    for (let i = 0; i < WARMUP + total; i += 1) {
+      for (const [k, workload] of [a, b].entries()) {
+        const result = await workload.run(i);
+        const ms =
+          typeof result === 'number' ? result : expectStatus(result, workload.expect, workload.name).ms;
+        if (i >= WARMUP) times[k]?.push(ms);
+      }
+    }
+  } catch (error) {
+    return { floor: '—', get: '—', ratio: describeError(error) };
+  }
+  const [pa, pb] = [percentile(times[0], 50), percentile(times[1], 50)];
+  return { floor: round(pa), get: round(pb), ratio: round(pb / pa, 2) };
 }
 
 async function drive(workload: Workload, concurrency: number, total: number): Promise<LatencyRow> {
