@@ -10,6 +10,7 @@
  * Floor and GET requests alternate, so a change of the machine's load hits both alike; at the
  * end the same requests run in two blocks (all floors, then all GETs), the latency section's
  * shape, to show how much that ordering alone moves the ratio on a shared machine.
+ * DynamoDB Local is warmed first (PROFILE_WARMUP), since a cold JVM moves every number.
  * `node --cpu-prof --import tsx bench/profile-latency.ts` shows which functions the rest is
  * spent in.
  *
@@ -164,6 +165,17 @@ async function main(): Promise<void> {
   );
   const floorWires: number[] = [];
   const pick = (i: number): string => ids[(i * 7919) % ids.length] as string;
+
+  // DynamoDB Local is a JVM: its first few thousand requests run interpreted or half-compiled
+  // and take several times longer than later ones. PROFILE_WARMUP pairs (default 2,000) first.
+  const warmup = Number(process.env.PROFILE_WARMUP ?? 2000);
+  for (let i = 0; i < warmup; i += 1) {
+    const key = userKey(TENANT, pick(i));
+    await raw.send(
+      new GetItemCommand({ TableName: tableName, Key: { PK: { S: key.PK }, SK: { S: key.SK } } }),
+    );
+    await client.request('GET', `/Users/${pick(i + 1)}`);
+  }
 
   // Floor and GET alternate, so load from other processes on a shared machine hits both alike.
   const floor: number[] = [];
