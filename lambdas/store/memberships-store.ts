@@ -490,8 +490,11 @@ export async function listMemberIds(
   return { ids, truncated: false };
 }
 
-/** Members per clean-up slice: both sides are 2 × 200 deletes = 2 rounds of 8 parallel batches of 25. */
-const CLEANUP_SLICE = 200;
+/**
+ * Members per clean-up slice: each side is 100 deletes = one round of 4 parallel batches of 25.
+ * Small, because a DELETE checks its deadline only between slices.
+ */
+const CLEANUP_SLICE = 100;
 
 /**
  * Deletes both sides of the memberships of `groupId` with these users: the user-side refs

@@ -366,7 +366,7 @@ describe('DELETE of a group too large for one request', () => {
       store: acme(),
       registry: createSchemaRegistry(),
       baseUrl: 'https://x/scim/v2',
-      deleteBudgetMs: 0, // every call does one slice (200 memberships, both sides), then stops
+      deleteBudgetMs: 0, // every call does one slice (100 memberships, both sides), then stops
     };
     const group = await createGroup(acme(), { displayName: 'Too large to delete at once' });
     const ids = await seedUsers('acme', 300);
@@ -376,11 +376,14 @@ describe('DELETE of a group too large for one request', () => {
       status: 503,
       headers: { 'Retry-After': '1' },
     });
-    expect(await rawMembershipCount('acme', group.id)).toBe(100);
+    expect(await rawMembershipCount('acme', group.id)).toBe(200);
     // The slice's refs went with it; the rest still pair up with their group-side items.
-    expect(await rawRefCount('acme', group.id, ids)).toBe(100);
+    expect(await rawRefCount('acme', group.id, ids)).toBe(200);
     expect(await getGroup(acme(), group.id)).toBeDefined();
 
+    // Each retry makes progress (another slice); the third finishes and deletes the group.
+    await expect(deleteGroupResource(ctx, group.id)).rejects.toMatchObject({ status: 503 });
+    expect(await rawMembershipCount('acme', group.id)).toBe(100);
     await deleteGroupResource(ctx, group.id);
     expect(await rawMembershipCount('acme', group.id)).toBe(0);
     expect(await rawRefCount('acme', group.id, ids)).toBe(0);
