@@ -100,7 +100,7 @@ export function renderTables(results: BenchResults): string {
   else if (lat.unavailable) out.push(`_Not available: ${cell(lat.unavailable)}_`, '');
   else {
     out.push(
-      `Closed loop over keep-alive HTTP, after 30 warm-up requests; the floor is a raw GetItem of the same items from the same process. Target: get by id p50 ≤ ${lat.targetRatio}× the floor (concurrency 1): ${mark(lat.verdict)}. Measured ${lat.measuredAt}.`,
+      `Closed loop over keep-alive HTTP after DynamoDB Local's JVM is warmed (2,000 floor + get pairs) and 30 warm-up requests per row; the floor is a raw GetItem of the same items from the same process. At concurrency 1 each operation alternates request by request with the floor and its ratio is to the floor measured beside it (the floor row shows the floor measured beside get by id, the target's comparison; req/s is left out there); at concurrency 16 floor and operations run in blocks. Target: get by id p50 ≤ ${lat.targetRatio}× the floor (concurrency 1): ${mark(lat.verdict)}. Measured ${lat.measuredAt}.`,
       '',
       '| operation | concurrency | requests | p50 | p95 | p99 | req/s | p50 ÷ floor p50 | errors |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---|',
