@@ -16,12 +16,20 @@ export interface TestTable {
 }
 
 export function testEndpoint(): string {
-  const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
+  const endpoint = workerEndpoint() ?? process.env.TEST_DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run tests through jest (global setup)');
   if (!/^http:\/\/(127\.0\.0\.1|localhost):\d+$/.test(endpoint)) {
     throw new Error(`Refusing to run tests against non-local DynamoDB endpoint ${endpoint}`);
   }
   return endpoint;
+}
+
+/** This worker's own DynamoDB Local (global-setup.ts starts one per worker and says why). */
+function workerEndpoint(): string | undefined {
+  const endpoints = (process.env.TEST_DYNAMODB_ENDPOINTS ?? '').split(',').filter(Boolean);
+  if (endpoints.length === 0) return undefined;
+  const worker = Math.max(1, Number(process.env.JEST_WORKER_ID ?? '1'));
+  return endpoints[(worker - 1) % endpoints.length];
 }
 
 export async function createTestTable(prefix = 'test'): Promise<TestTable> {

@@ -1,5 +1,6 @@
 import type { DynamoDbLocal } from '../../local/dynamodb-local';
 
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __dynamoDbLocal?: DynamoDbLocal }).__dynamoDbLocal?.stop();
+  const instances = (globalThis as { __dynamoDbLocals?: DynamoDbLocal[] }).__dynamoDbLocals ?? [];
+  await Promise.all(instances.map((d) => d.stop()));
 }
