@@ -26,8 +26,8 @@ export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 export const SCIM_CONTENT_TYPE = 'application/scim+json';
 
 /**
- * The challenge every 401 carries (RFC 6750 §3): the handlers send it, and so does the one
- * gateway response with status 401. Behind the proxy integration the handlers' copy reaches
+ * The challenge every 401 carries (RFC 6750 §3): the handlers send it (a test over the local
+ * server holds their value equal to this one), and so does the gateway response with status 401. Behind the proxy integration the handlers' copy reaches
  * clients as x-amzn-Remapped-WWW-Authenticate; the gateway response's copy is not renamed.
  */
 export const BEARER_CHALLENGE = 'Bearer realm="SCIM"';
