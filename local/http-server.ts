@@ -1,7 +1,9 @@
 /**
  * A small HTTP server that turns each request into the API Gateway REST proxy event the deployed
  * API would send and calls the same handler function Lambda runs. Routing comes from the shared
- * route table, so local and deployed routes cannot drift.
+ * route table, so local and deployed routes cannot drift. The handler's response headers are
+ * renamed or dropped as API Gateway does (so a 401's WWW-Authenticate arrives as
+ * x-amzn-Remapped-WWW-Authenticate, as deployed clients see it).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -23,10 +25,60 @@ export type HandlerTable = Readonly<Record<RouteTarget, LambdaHandler>>;
  */
 export const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
-export function createLocalServer(handlers: HandlerTable): Server {
+/**
+ * What a REST API does to the response headers of a Lambda integration (the "Response" column
+ * of the header table in "Amazon API Gateway important notes", REST APIs section:
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-known-issues.html).
+ * Remapped headers are renamed `x-amzn-Remapped-<name>` (Date and Server are also given API
+ * Gateway's own value, which node:http's Date stands in for); dropped ones never reach the client.
+ */
+export const GATEWAY_REMAPPED_RESPONSE_HEADERS: readonly string[] = [
+  'authorization',
+  'connection',
+  'content-md5',
+  'date',
+  'max-forwards',
+  'server',
+  'user-agent',
+  'www-authenticate',
+];
+export const GATEWAY_DROPPED_RESPONSE_HEADERS: readonly string[] = [
+  'expect',
+  'host',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'via',
+];
+export const REMAPPED_HEADER_PREFIX = 'x-amzn-Remapped-';
+
+export interface LocalServerOptions {
+  /**
+   * Rename and drop the handler's response headers as the deployed REST API does (default on,
+   * so local clients and tests see what deployed clients see). Off: the handler's headers as is.
+   */
+  readonly gatewayHeaderRemap?: boolean;
+}
+
+/** The handler's response headers as a client of the deployed REST API receives them. */
+export function gatewayResponseHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (GATEWAY_DROPPED_RESPONSE_HEADERS.includes(lower)) continue;
+    out[GATEWAY_REMAPPED_RESPONSE_HEADERS.includes(lower) ? `${REMAPPED_HEADER_PREFIX}${name}` : name] =
+      value;
+  }
+  return out;
+}
+
+export function createLocalServer(handlers: HandlerTable, options: LocalServerOptions = {}): Server {
+  const remap = options.gatewayHeaderRemap ?? true;
   // noDelay: answers go out as soon as they are written (no Nagle wait for a small response).
   const server = createServer({ noDelay: true }, (req, res) => {
-    serve(handlers, req, res).catch((error: unknown) => {
+    serve(handlers, remap, req, res).catch((error: unknown) => {
       // The handlers never throw; this only guards the adapter itself.
       process.stderr.write(`local server error: ${error instanceof Error ? error.message : String(error)}\n`);
       send(res, errorResponse(new ScimError(500, 'Internal server error')));
@@ -48,7 +100,12 @@ export async function listen(server: Server, port: number, host = '127.0.0.1'): 
   return typeof address === 'object' && address ? address.port : port;
 }
 
-async function serve(handlers: HandlerTable, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(
+  handlers: HandlerTable,
+  remap: boolean,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://local');
   const body = await readBody(req);
   if (body === undefined) {
@@ -70,7 +127,10 @@ async function serve(handlers: HandlerTable, req: IncomingMessage, res: ServerRe
     sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
     protocol: `HTTP/${req.httpVersion}`,
   });
-  send(res, await handlers[match.route.target](event));
+  const result = await handlers[match.route.target](event);
+  // Only the integration's answer is remapped; the server's own 404/413/500 stand for gateway
+  // responses, whose headers API Gateway sends as configured.
+  send(res, remap ? { ...result, headers: gatewayResponseHeaders(stringHeaders(result)) } : result);
 }
 
 export interface ProxyEventInput {
@@ -174,10 +234,14 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function send(res: ServerResponse, result: APIGatewayProxyResult): void {
-  if (res.headersSent) return;
+function stringHeaders(result: APIGatewayProxyResult): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-  res.writeHead(result.statusCode, headers);
+  return headers;
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyResult): void {
+  if (res.headersSent) return;
+  res.writeHead(result.statusCode, stringHeaders(result));
   res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
 }

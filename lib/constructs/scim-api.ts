@@ -10,7 +10,8 @@
  * method, and the handler answers 405 with Allow.
  *
  * Authentication is the bearer token checked inside the function (hashed tokens in Secrets
- * Manager decide the tenant), so no API Gateway authorizer or API key is configured.
+ * Manager decide the tenant), so no authorizer or API key is configured. The function's 401
+ * challenge reaches clients renamed x-amzn-Remapped-WWW-Authenticate (docs/DEPLOY.md).
  */
 
 import type { RemovalPolicy } from 'aws-cdk-lib';
@@ -23,6 +24,13 @@ import { ROUTES, type RouteTarget, SCIM_PREFIX } from '../../lambdas/routes';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 export const SCIM_CONTENT_TYPE = 'application/scim+json';
+
+/**
+ * The challenge every 401 carries (RFC 6750 §3): the handlers send it (a test over the local
+ * server holds their value equal to this one), and so does the gateway response with status 401. Behind the proxy integration the handlers' copy reaches
+ * clients as x-amzn-Remapped-WWW-Authenticate; the gateway response's copy is not renamed.
+ */
+export const BEARER_CHALLENGE = 'Bearer realm="SCIM"';
 
 /** Seconds a throttled client is told to wait (API Gateway's token bucket refills every second). */
 export const THROTTLE_RETRY_AFTER_SECONDS = 1;
@@ -124,6 +132,9 @@ export class ScimApi extends Construct {
         responseHeaders: {
           'Content-Type': `'${SCIM_CONTENT_TYPE}'`,
           ...(status === 429 ? { 'Retry-After': `'${THROTTLE_RETRY_AFTER_SECONDS}'` } : {}),
+          // A 401 must carry a challenge (RFC 9110 §15.5.2); a 403 is not an authentication
+          // challenge (and MISSING_AUTHENTICATION_TOKEN is an unknown path here), so none get it.
+          ...(status === 401 ? { 'WWW-Authenticate': `'${BEARER_CHALLENGE}'` } : {}),
         },
         // API Gateway picks the template by the request's Accept type; both SCIM media types get one.
         templates: { 'application/json': template, [SCIM_CONTENT_TYPE]: template },
