@@ -21,7 +21,7 @@ export interface DynamoConfig {
 /**
  * Time budget of one DynamoDB call. API Gateway gives a request 29 s; without timeouts a hung
  * socket would hold the Lambda until then and the client would see a gateway 504 instead of
- * our 503 + Retry-After. Worst case: 4 attempts × (1 s connect + 3 s response) + the SDK's
+ * our 'unavailable' with Retry-After. Worst case: 4 attempts × (1 s connect + 3 s response) + the SDK's
  * capped backoff stays well inside it, and DynamoDB answers in milliseconds when healthy.
  */
 export const DYNAMO_CONNECTION_TIMEOUT_MS = 1_000;

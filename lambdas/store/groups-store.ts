@@ -144,26 +144,21 @@ export async function createGroup(
   return group;
 }
 
-export async function getGroup(
+export const getGroup = (
   ctx: StoreContext,
   id: string,
   options: { consistent?: boolean } = {},
-): Promise<StoredGroup | undefined> {
-  return getResource(ctx, GROUPS, id, options.consistent ?? true);
-}
+): Promise<StoredGroup | undefined> => getResource(ctx, GROUPS, id, options.consistent ?? true);
 
 /** `displayName eq "x"`: the guard (strongly consistent), then the group it points to. */
-export async function getGroupByDisplayName(
+export const getGroupByDisplayName = (
   ctx: StoreContext,
   displayName: string,
-): Promise<StoredGroup | undefined> {
-  return getResourceByName(ctx, GROUPS, displayName);
-}
+): Promise<StoredGroup | undefined> => getResourceByName(ctx, GROUPS, displayName);
 
 /** `externalId eq "x"`: a Query of the sparse GSI2 partition. */
-export async function findGroupsByExternalId(ctx: StoreContext, externalId: string): Promise<StoredGroup[]> {
-  return findResourcesByExternalId(ctx, GROUPS, externalId);
-}
+export const findGroupsByExternalId = (ctx: StoreContext, externalId: string): Promise<StoredGroup[]> =>
+  findResourcesByExternalId(ctx, GROUPS, externalId);
 
 /** Groups by id (BatchGetItem, ≤100 keys per request), in the order of `ids`; missing ones skipped. */
 export async function getGroupsByIds(ctx: StoreContext, ids: readonly string[]): Promise<StoredGroup[]> {
@@ -181,18 +176,14 @@ export async function getGroupsByIds(ctx: StoreContext, ids: readonly string[]):
   return unique.flatMap((id) => byId.get(id) ?? []);
 }
 
-export function groupListing(ctx: StoreContext): ListingSource {
-  return resourceListing(ctx, GROUPS);
-}
+export const groupListing = (ctx: StoreContext): ListingSource => resourceListing(ctx, GROUPS);
 
 /** Groups of the tenant's listing that satisfy `keep` (bounded: tooMany past the limit). */
-export async function collectGroups(
+export const collectGroups = (
   ctx: StoreContext,
   keep: (group: StoredGroup) => boolean,
   maxExamined?: number,
-): Promise<StoredGroup[]> {
-  return collectResources(ctx, GROUPS, keep, maxExamined);
-}
+): Promise<StoredGroup[]> => collectResources(ctx, GROUPS, keep, maxExamined);
 
 /**
  * Writes `input` (members ignored) as the group's attributes, conditional on
@@ -297,9 +288,5 @@ export async function claimGroupVersion(
  * sweep after); a membership transaction racing with the delete either commits before this
  * (and is swept) or fails its group condition and writes nothing.
  */
-export async function deleteGroupItem(ctx: StoreContext, current: StoredGroup): Promise<void> {
-  await deleteWithNameGuard(ctx, GROUPS, current, {
-    attribute: 'resourceVersion',
-    value: current.resourceVersion,
-  });
-}
+export const deleteGroupItem = (ctx: StoreContext, current: StoredGroup): Promise<void> =>
+  deleteWithNameGuard(ctx, GROUPS, current, { attribute: 'resourceVersion', value: current.resourceVersion });

@@ -113,13 +113,11 @@ export async function createUser(
   return user;
 }
 
-export async function getUser(
+export const getUser = (
   ctx: StoreContext,
   id: string,
   options: { consistent?: boolean } = {},
-): Promise<StoredUser | undefined> {
-  return getResource(ctx, USERS, id, options.consistent ?? true);
-}
+): Promise<StoredUser | undefined> => getResource(ctx, USERS, id, options.consistent ?? true);
 
 /** A user with the ids of the groups it belongs to (its membership refs). */
 export interface UserWithGroupIds {
@@ -145,17 +143,12 @@ export async function readUserWithGroupIds(ctx: StoreContext, id: string): Promi
 }
 
 /** `userName eq "x"`: the guard (strongly consistent), then the user it points to. */
-export async function getUserByUserName(
-  ctx: StoreContext,
-  userName: string,
-): Promise<StoredUser | undefined> {
-  return getResourceByName(ctx, USERS, userName);
-}
+export const getUserByUserName = (ctx: StoreContext, userName: string): Promise<StoredUser | undefined> =>
+  getResourceByName(ctx, USERS, userName);
 
 /** `externalId eq "x"`: a Query of the sparse GSI2 partition, never a scan. */
-export async function findUsersByExternalId(ctx: StoreContext, externalId: string): Promise<StoredUser[]> {
-  return findResourcesByExternalId(ctx, USERS, externalId);
-}
+export const findUsersByExternalId = (ctx: StoreContext, externalId: string): Promise<StoredUser[]> =>
+  findResourcesByExternalId(ctx, USERS, externalId);
 
 /**
  * `userName sw "x"`: a `begins_with` Query of the tenant's name index (GSI3, lower-cased
@@ -178,18 +171,14 @@ export async function findUsersByUserNamePrefix(ctx: StoreContext, prefix: strin
   );
 }
 
-export function userListing(ctx: StoreContext): ListingSource {
-  return resourceListing(ctx, USERS);
-}
+export const userListing = (ctx: StoreContext): ListingSource => resourceListing(ctx, USERS);
 
 /** Users of the tenant's listing that satisfy `keep` (bounded: tooMany past the limit). */
-export async function collectUsers(
+export const collectUsers = (
   ctx: StoreContext,
   keep: (user: StoredUser) => boolean,
   maxExamined?: number,
-): Promise<StoredUser[]> {
-  return collectResources(ctx, USERS, keep, maxExamined);
-}
+): Promise<StoredUser[]> => collectResources(ctx, USERS, keep, maxExamined);
 
 /**
  * Writes `resource` as the next version of `current`. Conditional on `current.version`; a
@@ -233,6 +222,5 @@ export async function replaceUser(
  * Deletes the user and its guard in one transaction, conditional on the version read, so a
  * concurrent rename cannot leave a guard behind; a lost race is a versionConflict.
  */
-export async function deleteUser(ctx: StoreContext, current: StoredUser): Promise<void> {
-  await deleteWithNameGuard(ctx, USERS, current, { attribute: 'version', value: current.version });
-}
+export const deleteUser = (ctx: StoreContext, current: StoredUser): Promise<void> =>
+  deleteWithNameGuard(ctx, USERS, current, { attribute: 'version', value: current.version });
