@@ -1,5 +1,5 @@
 /**
- * DynamoDB failures → DomainErrors, each translated exactly once. translateDynamoErrors is a
+ * DynamoDB failures → DomainErrors, each translated exactly once. translateDynamoError runs in a
  * middleware on the store's client (client.ts), so every call of every store module is covered:
  * throttling, timeouts and outages become 'unavailable' (retry after 2 s), a lost transaction
  * race 'versionConflict', an item over 400 KB 'invalidValue'.

@@ -284,7 +284,7 @@ export async function deleteWithNameGuard(
 }
 
 /** One GetItem, strongly consistent by default. */
-export async function readItem(
+async function readItem(
   ctx: Omit<StoreContext, 'tenant'>,
   key: TableKey,
   consistent = true,
