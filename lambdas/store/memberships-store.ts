@@ -19,7 +19,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../domain/errors';
-import { BATCH_GET_LIMIT, BATCH_WRITE_LIMIT, batchGet, batchWrite, type Projection } from './batch';
+import { batchGet, batchWrite, type Projection } from './batch';
 import type { StoreContext } from './context';
 import { cancellationReasons, translateConditionFailure } from './errors';
 import { isResourceId } from './ids';
@@ -37,14 +37,10 @@ import { TABLE_KEYS } from './table-definition';
 export const MEMBERSHIP_ITEM_TYPE = 'Membership';
 export const GROUP_REF_ITEM_TYPE = 'GroupRef';
 
-export { BATCH_GET_LIMIT, BATCH_WRITE_LIMIT };
 /** DynamoDB's limit of actions per TransactWriteItems. */
 export const TRANSACTION_ACTION_LIMIT = 100;
 /** 1 action for the group item + 2 per member (group side and user side). */
 export const MEMBERS_PER_TRANSACTION = Math.floor((TRANSACTION_ACTION_LIMIT - 1) / 2);
-
-/** The service layer's name for the one store context type. */
-export type MembershipContext = StoreContext;
 
 /** The group-side item of a membership. */
 export function membershipItem(tenant: string, groupId: string, userId: string): Record<string, unknown> {
