@@ -5,15 +5,15 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Principal } from '../auth/authenticator';
+import { type DomainErrorCode, isDomainError } from '../domain/errors';
 import { type CostScope, openCostScope } from '../observability/dynamo-cost';
 import { isCostReported, operationName, reportRequestCost } from '../observability/dynamo-cost-report';
 import { logger } from '../observability/logger';
 import type { HttpMethod, Operation, RouteTarget } from '../routes';
 import { matchRoute, ROUTES } from '../routes';
 import type { Runtime } from '../runtime';
-import { isScimError, ScimError } from '../scim/errors';
+import { isScimError, ScimError, type ScimType } from '../scim/errors';
 import { recordActivity } from '../store/activity-store';
-import { translateCommonError } from '../store/errors';
 import { activityOf, isMutating } from './activity';
 import { type ScimRequest, toScimRequest } from './request';
 import { errorResponse, internalErrorResponse } from './response';
@@ -54,9 +54,36 @@ export function createHttpHandler(
       const metered = cost ? { ...rt, db: cost.bind(rt.db) } : rt;
       result = await resolved.handle({ request, principal, runtime: metered });
     } catch (caught) {
-      // A DynamoDB timeout, outage or throttle that escaped a store module untranslated is still
-      // the client's cue to retry (503 + Retry-After), not an internal fault.
-      const error = isScimError(caught) ? caught : translateCommonError(caught);
+      // TEMPORARY (branch arch-store) until lambdas/http/error-response.ts lands: DomainError →
+      // ScimError by code. The store translates every DynamoDB failure itself, so there is no
+      // fallback translation here any more. Replace this whole block at merge.
+      let error: unknown = caught;
+      if (isDomainError(caught)) {
+        const [status, scimType] = (
+          {
+            notFound: [404],
+            methodNotAllowed: [405],
+            unauthenticated: [401],
+            forbidden: [403],
+            preconditionFailed: [412],
+            versionConflict: [409],
+            uniqueness: [409, 'uniqueness'],
+            unknownMember: [400, 'invalidValue'],
+            invalidValue: [400, 'invalidValue'],
+            invalidSyntax: [400, 'invalidSyntax'],
+            tooMany: [400, 'tooMany'],
+            payloadTooLarge: [413],
+            unsupportedMediaType: [415],
+            busy: [503],
+            unavailable: [503],
+          } satisfies Record<DomainErrorCode, [number, ScimType?]>
+        )[caught.code];
+        error = new ScimError(status, caught.message, scimType, {
+          ...(status === 503 ? { 'Retry-After': String(caught.retryAfterSeconds ?? 2) } : {}),
+          ...(caught.allow ? { Allow: caught.allow.join(', ') } : {}),
+        });
+      }
+      // END TEMPORARY
       if (isScimError(error)) {
         result = errorResponse(error);
       } else {

@@ -14,9 +14,9 @@
  * So they are re-run even under If-Match, with capped exponential backoff and full jitter so
  * a burst of parallel PATCHes spreads out; if the group stays busy, 503 with Retry-After.
  */
+import { isDomainError } from '../domain/errors';
 import { preconditionFailed, serviceUnavailable } from '../scim/errors';
 import { etagOf } from '../scim/meta';
-import { VersionConflictError } from '../store/errors';
 
 /** Parsed If-Match: a version, '*' (any existing version), null (a value naming no version). */
 export type IfMatch = number | '*' | null | undefined;
@@ -29,7 +29,7 @@ export async function writeWithRetries<T>(ifMatch: IfMatch, attempt: () => Promi
     try {
       return await attempt();
     } catch (error) {
-      if (!(error instanceof VersionConflictError)) throw error;
+      if (!isDomainError(error, 'versionConflict')) throw error;
       if (conditional)
         throw preconditionFailed('The resource changed after If-Match was checked; read it again');
       if (i >= WRITE_ATTEMPTS) throw error;
@@ -52,7 +52,7 @@ const BUSY_BASE_MS = 20;
 const BUSY_CAP_MS = 1000;
 
 /**
- * Runs `attempt` again while it fails with a transaction conflict (VersionConflictError from
+ * Runs `attempt` again while it fails with a transaction conflict (versionConflict from
  * the store), sleeping a random time in [0, min(cap, base·2^i)) between attempts (full jitter,
  * AWS Architecture Blog "Exponential Backoff And Jitter"). After BUSY_ATTEMPTS: 503 + Retry-After.
  */
@@ -61,7 +61,7 @@ export async function retryWhileBusy<T>(attempt: () => Promise<T>, attempts = BU
     try {
       return await attempt();
     } catch (error) {
-      if (!(error instanceof VersionConflictError)) throw error;
+      if (!isDomainError(error, 'versionConflict')) throw error;
       if (i >= attempts) {
         throw serviceUnavailable(
           'The group is being changed by other requests; retry after the indicated time',

@@ -1,11 +1,13 @@
 /**
  * The DynamoDB document client. DYNAMODB_ENDPOINT points it at DynamoDB Local; in Lambda the
  * default endpoint and the function's role are used. Empty values are kept (SCIM allows empty
- * strings) and undefined values dropped (SCIM treats absent and null alike).
+ * strings) and undefined values dropped (SCIM treats absent and null alike). Its failures reach
+ * callers as DomainErrors (errors.ts), except failed conditions, which the writes decode.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { attachCostMeter } from '../observability/dynamo-cost';
+import { attachErrorTranslation } from './errors';
 
 export interface DynamoConfig {
   readonly endpoint?: string;
@@ -19,7 +21,7 @@ export interface DynamoConfig {
 /**
  * Time budget of one DynamoDB call. API Gateway gives a request 29 s; without timeouts a hung
  * socket would hold the Lambda until then and the client would see a gateway 504 instead of
- * our 503 + Retry-After. Worst case: 4 attempts × (1 s connect + 3 s response) + the SDK's
+ * our 'unavailable' with Retry-After. Worst case: 4 attempts × (1 s connect + 3 s response) + the SDK's
  * capped backoff stays well inside it, and DynamoDB answers in milliseconds when healthy.
  */
 export const DYNAMO_CONNECTION_TIMEOUT_MS = 1_000;
@@ -57,6 +59,10 @@ export function createDocumentClient(config: DynamoConfig = {}): DynamoDBDocumen
       throwOnRequestTimeout: true,
     },
   });
+  // Every failure becomes a DomainError here, once, for every store module (errors.ts). Attached
+  // first: among initialize-step middleware the first added is the outermost, so the cost
+  // meter below still sees DynamoDB's own error (and its attempts).
+  attachErrorTranslation(client);
   // Counts requests and capacity per SCIM request (inactive outside a cost scope).
   attachCostMeter(client);
   // The SDK's logger middleware builds a redacted copy of every input and output for a logger

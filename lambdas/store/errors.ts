@@ -1,39 +1,33 @@
 /**
- * DynamoDB failures → what the SCIM layer must say about them. Shared by every store module so a
- * failed condition, a lost race or a throttle is reported the same way for Users and Groups.
+ * DynamoDB failures → DomainErrors, each translated exactly once. translateDynamoError runs in a
+ * middleware on the store's client (client.ts), so every call of every store module is covered:
+ * throttling, timeouts and outages become 'unavailable' (retry after 2 s), a lost transaction
+ * race 'versionConflict', an item over 400 KB 'invalidValue'.
  *
- * Why a module of its own: the AWS SDK reports a failed transaction as one
- * TransactionCanceledException with a per-item `CancellationReasons` list, and only the index
- * of the failed item says WHICH condition failed (the resource's version, a uniqueness guard…).
- * Callers name each transaction item's meaning; this module reads the reasons against them.
- *
- * Errors the client can act on become ScimErrors (rendered by the HTTP layer); capacity,
- * throttling, timeouts and DynamoDB/network outages become 503 with Retry-After; anything
- * else is rethrown untouched and ends as a generic 500, because it is a fault of ours, not of
- * the request.
+ * A failed condition is the one failure the client cannot name: only the write knows what its
+ * items mean (the resource's version, a uniqueness guard…), and the SDK reports a cancelled
+ * transaction as one exception whose per-item CancellationReasons say WHICH condition failed.
+ * So the middleware leaves failed conditions alone and the write decodes them with its items'
+ * roles (translateConditionFailure). Anything unrecognised is rethrown untouched: a fault of
+ * ours, not of the request.
  */
-import { conflict, ScimError, serviceUnavailable } from '../scim/errors';
-
-/**
- * The resource changed (or vanished) between our read and our conditional write. Services
- * retry their read-modify-write on it; when it escapes it is a 409 (RFC 7644 §3.12 gives no
- * scimType for a lost race, and the client may simply retry).
- */
-export class VersionConflictError extends ScimError {
-  constructor(detail = 'The resource was modified concurrently; retry the request') {
-    super(409, detail);
-    this.name = 'VersionConflictError';
-  }
-}
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DomainError, isDomainError } from '../domain/errors';
 
 /** What a failed condition on one transaction item means. */
 export type ItemRole =
   /** The resource item's version condition: a lost race (retryable) or a deleted resource. */
   | { readonly kind: 'version' }
-  /** A uniqueness guard that must not exist yet: 409 uniqueness. */
+  /** A uniqueness guard that must not exist yet. */
   | { readonly kind: 'unique'; readonly detail: string }
   /** A guard or item whose condition protects bookkeeping only: treat as a lost race. */
   | { readonly kind: 'other' };
+
+const VERSION_ROLE: ItemRole = { kind: 'version' };
+const OTHER_ROLE: ItemRole = { kind: 'other' };
+
+/** How long a client should wait before retrying a throttled or unreachable store. */
+export const STORE_RETRY_AFTER_SECONDS = 2;
 
 const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
@@ -47,9 +41,9 @@ const THROTTLING = new Set([
 
 /**
  * Failures of DynamoDB itself or of the way to it, left after the SDK's own retries: the
- * request was fine, so the client should retry later (503), not be told we broke (500).
- * Names are the SDK's (TimeoutError from the request handler's timeouts) and DynamoDB's
- * server-side errors; codes are Node's socket errors.
+ * request was fine, so the client should retry later, not be told we broke. Names are the
+ * SDK's (TimeoutError from the request handler's timeouts) and DynamoDB's server-side errors;
+ * codes are Node's socket errors.
  */
 const UNAVAILABLE_NAMES = new Set([
   'TimeoutError',
@@ -70,11 +64,7 @@ const UNAVAILABLE_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
-function isUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return UNAVAILABLE_NAMES.has(error.name) || (typeof code === 'string' && UNAVAILABLE_CODES.has(code));
-}
+const ITEM_TOO_LARGE = /item size|exceeds.*size|size.*exceed/i;
 
 interface CancellationReason {
   readonly Code?: string;
@@ -83,6 +73,12 @@ interface CancellationReason {
 
 function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
+}
+
+function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return UNAVAILABLE_NAMES.has(error.name) || (typeof code === 'string' && UNAVAILABLE_CODES.has(code));
 }
 
 export function isConditionalCheckFailed(error: unknown): boolean {
@@ -99,73 +95,111 @@ export function cancellationReasons(error: unknown): (string | undefined)[] | un
   return match?.[1]?.split(',').map((code) => code.trim() || undefined);
 }
 
-const ITEM_TOO_LARGE = /item size|exceeds.*size|size.*exceed/i;
-
-/**
- * Translates a failed single write (Put/Update/Delete with a condition on the version) or a
- * failed transaction whose items have the given roles. Always throws.
- */
-export function translateWriteError(
-  error: unknown,
-  roles: readonly ItemRole[] = [{ kind: 'version' }],
-): never {
-  if (isConditionalCheckFailed(error)) {
-    throw roleError(roles[0] ?? { kind: 'version' });
-  }
-  const reasons = cancellationReasons(error);
-  if (reasons) {
-    // A uniqueness failure is the client's to fix, so it wins over any lost race reported beside it.
-    reasons.forEach((code, i) => {
-      const role = roles[i];
-      if (code === 'ConditionalCheckFailed' && role?.kind === 'unique') throw conflict(role.detail);
-    });
-    reasons.forEach((code, i) => {
-      if (code === 'ConditionalCheckFailed') throw roleError(roles[i] ?? { kind: 'other' });
-    });
-    if (reasons.some((code) => code === 'TransactionConflict')) throw new VersionConflictError();
-    if (reasons.some((code) => code !== undefined && THROTTLING.has(code))) throw throttled();
-    if (reasons.some((code) => code === 'ValidationError')) throw tooLarge();
-    throw error;
-  }
-  throw translateCommonError(error);
-}
-
-/** Read-side and generic failures: throttling → 503, oversized items → 400, else unchanged. */
-export function translateCommonError(error: unknown): unknown {
-  const name = errorName(error);
-  if (name !== undefined && THROTTLING.has(name)) return throttled();
-  if (isUnavailable(error)) return unavailable();
-  if (name === 'TransactionConflictException') return new VersionConflictError();
-  if (name === 'ValidationException' && ITEM_TOO_LARGE.test((error as Error).message)) return tooLarge();
-  return error;
-}
-
-function roleError(role: ItemRole): ScimError {
-  if (role.kind === 'unique') return conflict(role.detail);
-  return new VersionConflictError();
-}
-
-function throttled(): ScimError {
-  return serviceUnavailable('The directory is busy; retry after the indicated time', 2);
-}
-
-function unavailable(): ScimError {
-  return serviceUnavailable(
-    'The directory store is temporarily unavailable; retry after the indicated time',
-    2,
+/** A failed condition (of a single write or of a transaction item): the write's to decode. */
+function isConditionFailure(error: unknown): boolean {
+  return (
+    isConditionalCheckFailed(error) ||
+    (cancellationReasons(error)?.includes('ConditionalCheckFailed') ?? false)
   );
 }
 
-function tooLarge(): ScimError {
-  // DynamoDB keeps at most 400 KB per item; the request body limit (1 MB) is larger.
-  return new ScimError(400, 'The resource is too large to store (more than 400 KB)', 'invalidValue');
+/**
+ * The one translation of a DynamoDB failure: returns the DomainError it means, or `error`
+ * itself when it is a failed condition (see translateConditionFailure), already translated,
+ * or unknown (a 500).
+ */
+export function translateDynamoError(error: unknown): unknown {
+  if (isDomainError(error) || isConditionFailure(error)) return error;
+  const reasons = cancellationReasons(error);
+  const name = errorName(error);
+  if (reasons?.includes('TransactionConflict') || name === 'TransactionConflictException') {
+    return lostRace(error);
+  }
+  if (
+    reasons ? reasons.some((code) => code !== undefined && THROTTLING.has(code)) : THROTTLING.has(name ?? '')
+  ) {
+    return unavailable('The directory is busy; retry after the indicated time', error);
+  }
+  if (!reasons && isUnavailable(error)) {
+    return unavailable(
+      'The directory store is temporarily unavailable; retry after the indicated time',
+      error,
+    );
+  }
+  if (
+    reasons
+      ? reasons.includes('ValidationError')
+      : name === 'ValidationException' && ITEM_TOO_LARGE.test((error as Error).message)
+  ) {
+    // DynamoDB keeps at most 400 KB per item; the request body limit (1 MB) is larger.
+    return new DomainError('invalidValue', 'The resource is too large to store (more than 400 KB)', {
+      cause: error,
+    });
+  }
+  return error;
 }
 
-/** Runs a read and translates its failure. */
-export async function guardRead<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    throw translateCommonError(error);
-  }
+/**
+ * Decodes a failed conditional write whose items have the given roles (one per transaction
+ * item, in order; a single write has one). Any other error reaches here translated already and
+ * is rethrown. Always throws.
+ */
+export function translateConditionFailure(
+  error: unknown,
+  roles: readonly ItemRole[] = [VERSION_ROLE],
+): never {
+  if (isConditionalCheckFailed(error)) throw roleError(roles[0] ?? VERSION_ROLE, error);
+  const reasons = cancellationReasons(error);
+  const failed = (reasons ?? []).flatMap((code, i) =>
+    code === 'ConditionalCheckFailed' ? [roles[i] ?? OTHER_ROLE] : [],
+  );
+  // A uniqueness failure is the client's to fix, so it wins over any lost race reported beside it.
+  const role = failed.find((r) => r.kind === 'unique') ?? failed[0];
+  if (role) throw roleError(role, error);
+  throw error;
+}
+
+/**
+ * The version conflict of a lost optimistic-concurrency race: services re-read and retry on it;
+ * when it escapes, the client may simply retry.
+ */
+export function lostRace(cause?: unknown): DomainError {
+  return new DomainError('versionConflict', 'The resource was modified concurrently; retry the request', {
+    cause,
+  });
+}
+
+function roleError(role: ItemRole, cause: unknown): DomainError {
+  if (role.kind === 'unique') return new DomainError('uniqueness', role.detail, { cause });
+  return lostRace(cause);
+}
+
+export function unavailable(
+  detail: string,
+  cause?: unknown,
+  retryAfterSeconds: number = STORE_RETRY_AFTER_SECONDS,
+): DomainError {
+  return new DomainError('unavailable', detail, { retryAfterSeconds, cause });
+}
+
+const MIDDLEWARE_NAME = 'scimStoreErrorTranslation';
+
+/**
+ * Adds the translation to a client's stack, in the initialize step: outside the SDK's retries
+ * (which must see DynamoDB's own errors) and, added before the cost meter, outside it too (the
+ * meter reads the attempts of the raw error). Idempotent.
+ */
+export function attachErrorTranslation(client: DynamoDBClient): void {
+  const stack = client.middlewareStack;
+  if (stack.identify().some((entry) => entry.startsWith(MIDDLEWARE_NAME))) return;
+  stack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        throw translateDynamoError(error);
+      }
+    },
+    { step: 'initialize', name: MIDDLEWARE_NAME, priority: 'high' },
+  );
 }

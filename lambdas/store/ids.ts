@@ -2,6 +2,7 @@
  * Resource ids are UUIDv7 (RFC 9562): time-ordered, so the listing index returns resources in
  * creation order and paging is stable without a separate sort key. Written here rather than
  * taken from `uuid` because current `uuid` releases are ESM-only and this is 15 lines.
+ * isResourceId is the one check that a string can name a user or group at all.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -26,3 +27,8 @@ export function uuidv7(now: number = Date.now()): string {
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Whether `id` has the shape of our ids; anything else names no resource and needs no read. */
+export const isResourceId = (id: string): boolean => ID_PATTERN.test(id);

@@ -13,11 +13,6 @@
  * | counter     | T#<t>#COUNT#<USERS|GROUPS>      | <shard>   |
  * | checkpoint  | T#<t>#PAGE#<query hash>         | <offset>  |
  * | activity    | T#<t>#ACT#<yyyy-mm-dd>          | <time>#<n>|
- *
- * A membership is two items written in one transaction: the group-side item (the group's
- * partition, so "members of a group" is one Query) and the user-side group ref (the user's own
- * partition, so "the user and its groups" is ONE strongly consistent Query of that partition,
- * item `U` and refs `G#…` together). Neither carries index attributes.
  */
 
 const enc = (value: string): string => value.replace(/#/g, '%23');

@@ -9,12 +9,11 @@
  * turns a sequential import from O(n²) into O(n) reads; without one the skip is read.
  *
  * Filtered listings that no key look-up can answer are evaluated in memory over a BOUNDED walk
- * of the partition: past MAX_EXAMINED_ITEMS the request is refused with 400 tooMany
- * (RFC 7644 §3.12) instead of reading without end.
+ * of the partition: past MAX_EXAMINED_ITEMS the request is refused (tooMany)
+ * instead of reading without end.
  */
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { badRequest } from '../scim/errors';
-import { guardRead } from './errors';
+import { DomainError } from '../domain/errors';
 import type { Checkpoint } from './page-checkpoints';
 import { LISTING_INDEX, TABLE_KEYS } from './table-definition';
 
@@ -46,22 +45,19 @@ function query(
   limit: number | undefined,
   startKey: StartKey | undefined,
   countOnly = false,
-) {
-  return guardRead(
-    (): Promise<QueryCommandOutput> =>
-      source.db.send(
-        new QueryCommand({
-          TableName: source.tableName,
-          IndexName: LISTING_INDEX.indexName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': LISTING_INDEX.partitionKey },
-          ExpressionAttributeValues: { ':pk': source.partition },
-          ScanIndexForward: true,
-          ...(limit !== undefined ? { Limit: limit } : {}),
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          ...(countOnly ? { Select: 'COUNT' as const } : {}),
-        }),
-      ),
+): Promise<QueryCommandOutput> {
+  return source.db.send(
+    new QueryCommand({
+      TableName: source.tableName,
+      IndexName: LISTING_INDEX.indexName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': LISTING_INDEX.partitionKey },
+      ExpressionAttributeValues: { ':pk': source.partition },
+      ScanIndexForward: true,
+      ...(limit !== undefined ? { Limit: limit } : {}),
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      ...(countOnly ? { Select: 'COUNT' as const } : {}),
+    }),
   );
 }
 
@@ -119,7 +115,7 @@ export async function readListingPage(
 
 /**
  * Every item of the partition that satisfies `keep`, examining at most `maxExamined` items;
- * beyond that the filter is too broad to evaluate in memory (400 tooMany).
+ * beyond that the filter is too broad to evaluate in memory (tooMany).
  */
 export async function collectMatching(
   source: ListingSource,
@@ -135,7 +131,7 @@ export async function collectMatching(
     for (const item of result.Items ?? []) {
       examined++;
       if (examined > maxExamined) {
-        throw badRequest(
+        throw new DomainError(
           'tooMany',
           `The filter would examine more than ${maxExamined} resources; use an equality filter on id, userName, externalId or displayName`,
         );
@@ -183,7 +179,7 @@ export function listingResumeKey(
 
 /**
  * Every item of one partition of a secondary index (optionally a sort-key prefix), read page by
- * page; past `maxExamined` items the request is refused with 400 tooMany and `tooManyDetail`.
+ * page; past `maxExamined` items the request is refused (tooMany) and `tooManyDetail`.
  * Shared by the look-ups that are exact but not unique (externalId, userName prefixes).
  */
 export async function queryIndexPartition(
@@ -196,28 +192,25 @@ export async function queryIndexPartition(
   const items: StoredItem[] = [];
   let startKey: StartKey | undefined;
   do {
-    const result = await guardRead(
-      (): Promise<QueryCommandOutput> =>
-        source.db.send(
-          new QueryCommand({
-            TableName: source.tableName,
-            IndexName: index.indexName,
-            KeyConditionExpression:
-              options.sortKeyPrefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
-            ExpressionAttributeNames: {
-              '#pk': index.partitionKey,
-              ...(options.sortKeyPrefix === undefined ? {} : { '#sk': index.sortKey }),
-            },
-            ExpressionAttributeValues: {
-              ':pk': partition,
-              ...(options.sortKeyPrefix === undefined ? {} : { ':prefix': options.sortKeyPrefix }),
-            },
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
+    const result = await source.db.send(
+      new QueryCommand({
+        TableName: source.tableName,
+        IndexName: index.indexName,
+        KeyConditionExpression:
+          options.sortKeyPrefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: {
+          '#pk': index.partitionKey,
+          ...(options.sortKeyPrefix === undefined ? {} : { '#sk': index.sortKey }),
+        },
+        ExpressionAttributeValues: {
+          ':pk': partition,
+          ...(options.sortKeyPrefix === undefined ? {} : { ':prefix': options.sortKeyPrefix }),
+        },
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
     );
     items.push(...(result.Items ?? []));
-    if (items.length > maxExamined) throw badRequest('tooMany', options.tooManyDetail);
+    if (items.length > maxExamined) throw new DomainError('tooMany', options.tooManyDetail);
     startKey = result.LastEvaluatedKey;
   } while (startKey);
   return items;

@@ -1,50 +1,28 @@
 /**
- * Group memberships (DESIGN.md §4). A membership is TWO items, always written together:
- *  - the group-side item membershipKey(t, gid, uid) in the group's partition: "the members of a
- *    group" is one Query, and a group never approaches DynamoDB's 400 KB item limit;
- *  - the user-side ref userGroupRefKey(t, uid, gid) in the user's own partition: "the user and
- *    its groups" (GET /Users/{id}) is ONE strongly consistent Query of that partition, which
- *    replaced an eventually consistent GSI2 inverted index and its extra request.
- * Neither item carries index attributes, so neither appears in listings or counts.
+ * Group memberships. A membership is TWO items, always written together: the group-side item
+ * in the group's partition ("the members of a group" is one Query) and the user-side ref in the
+ * user's own partition ("the user and its groups" is ONE strongly consistent Query). Neither
+ * carries index attributes, so neither appears in listings or counts.
  *
- * Membership changes are TransactWriteItems. Each transaction holds 1 Update of the group item
- * (condition: the group exists [and has the version If-Match named]; ADD version 1, SET
- * lastModified) plus a Put or Delete of both items per member: at most 49 members per
- * transaction (DynamoDB's 100-action limit). Why transactions instead of BatchWriteItem + a
- * separate version bump:
- *  - the group-existence check and the version bump are atomic with the member writes, so a
- *    membership can no longer be written to a group a concurrent DELETE has removed (no orphans,
- *    no "write, then notice, then undo"), and the two sides of a membership never disagree;
- *  - If-Match rides on the transaction's own condition: no check-then-write window, and a
- *    failed condition returns the old item (ReturnValuesOnConditionCheckFailure), which tells
- *    404 (no item) from 412 (another version) without another read;
- *  - the group is not read first: add 1 member = 1 BatchGetItem (user check) + 1 transaction.
- * The price: a transactional write costs 2 WCU per item (per KB) instead of 1, so one member
- * added or removed is 8 WCU (2 × 3 items + the group item's 2 index updates) where the former
- * BatchWriteItem + UpdateItem was 5 (measured, docs/BENCHMARKS.md); and transactions on one group
- * conflict with each other (TransactionConflict); callers retry those (write-retries.ts).
- *
- * Clean-ups that do not need atomicity (deleting a user's or a group's memberships) use
- * BatchWriteItem, ≤25 requests per batch, unprocessed items retried with capped exponential
- * backoff and full jitter. They delete the side they did NOT list first, then the side they
- * listed, so an interrupted clean-up always leaves something the retried DELETE finds again.
- *
- * Requests: verify k ids = ⌈k/100⌉ BatchGetItem; change k memberships = ⌈k/49⌉
- * TransactWriteItems; list a group's member ids = ⌈n/~1MB⌉ Query (keys only); group ids of a
- * user = 1 Query of the user partition; User.groups display names = ⌈g/100⌉ BatchGetItem;
- * delete m memberships = ⌈2m/25⌉ BatchWriteItem.
+ * Changes are TransactWriteItems: 1 Update of the group item (it exists [with the If-Match
+ * version]; ADD version 1) plus a Put or Delete of both sides per member, at most 49 members
+ * per transaction. A failed group condition returns the old item, which tells "no group" from
+ * "another version" without a read; TransactionConflicts with other transactions on the group
+ * are the caller's to retry. Clean-ups that need no atomicity (a deleted user's or group's
+ * memberships) are BatchWriteItem (batch.ts), deleting the side they did NOT list first, so an
+ * interrupted clean-up leaves something the retried DELETE finds again.
+ * docs/ARCHITECTURE.md gives the reasons and the requests per operation.
  */
 import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
   type DynamoDBDocumentClient,
-  QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { badRequest, notFound, serviceUnavailable } from '../scim/errors';
-import { cancellationReasons, guardRead, translateWriteError } from './errors';
+import { DomainError } from '../domain/errors';
+import { batchGet, batchWrite, type Projection } from './batch';
+import type { StoreContext } from './context';
+import { cancellationReasons, translateConditionFailure } from './errors';
+import { isResourceId } from './ids';
 import {
   groupKey,
   MEMBERSHIP_SK_PREFIX,
@@ -53,33 +31,16 @@ import {
   userGroupRefKey,
   userKey,
 } from './keys';
+import { sortKeySuffixes } from './partition-query';
 import { TABLE_KEYS } from './table-definition';
 
 export const MEMBERSHIP_ITEM_TYPE = 'Membership';
 export const GROUP_REF_ITEM_TYPE = 'GroupRef';
 
-/** DynamoDB's per-request limits (API reference of BatchGetItem, BatchWriteItem, TransactWriteItems). */
-export const BATCH_GET_LIMIT = 100;
-export const BATCH_WRITE_LIMIT = 25;
+/** DynamoDB's limit of actions per TransactWriteItems. */
 export const TRANSACTION_ACTION_LIMIT = 100;
 /** 1 action for the group item + 2 per member (group side and user side). */
 export const MEMBERS_PER_TRANSACTION = Math.floor((TRANSACTION_ACTION_LIMIT - 1) / 2);
-
-/** Parallel batch requests in flight; enough to hide latency, few enough not to self-throttle. */
-const BATCH_CONCURRENCY = 8;
-/** Attempts for one batch's unprocessed remainder before giving up with 503. */
-const MAX_BATCH_ATTEMPTS = 10;
-
-/** Our ids are UUIDv7 (ids.ts); anything else cannot be a user and needs no read. */
-const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-export interface MembershipContext {
-  readonly db: DynamoDBDocumentClient;
-  readonly tableName: string;
-  readonly tenant: string;
-}
-
-type Key = Record<string, unknown>;
 
 /** The group-side item of a membership. */
 export function membershipItem(tenant: string, groupId: string, userId: string): Record<string, unknown> {
@@ -89,97 +50,6 @@ export function membershipItem(tenant: string, groupId: string, userId: string):
 /** The user-side item of a membership (no index attributes: it must never be listed). */
 export function groupRefItem(tenant: string, userId: string, groupId: string): Record<string, unknown> {
   return { ...userGroupRefKey(tenant, userId, groupId), type: GROUP_REF_ITEM_TYPE, tenant, groupId, userId };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Batch primitives
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** Runs `work` over `items` with at most `limit` in flight; rejects on the first failure. */
-async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-function backoff(attempt: number): Promise<void> {
-  // Full jitter, capped: unprocessed items mean the partition is busy; spread the retries.
-  const ms = Math.random() * Math.min(1000, 25 * 2 ** attempt);
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-const throttledBatch = () =>
-  serviceUnavailable('DynamoDB left part of a batch unprocessed after repeated retries; retry the request');
-
-/** BatchWriteItem in ≤25-request batches, retrying UnprocessedItems until none are left. */
-async function batchWrite(
-  ctx: MembershipContext,
-  requests: NonNullable<BatchWriteCommandInput['RequestItems']>[string],
-): Promise<void> {
-  await inParallel(chunks(requests, BATCH_WRITE_LIMIT), BATCH_CONCURRENCY, async (batch) => {
-    let pending = batch;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > MAX_BATCH_ATTEMPTS) throw throttledBatch();
-      const result = await guardRead(() =>
-        ctx.db.send(new BatchWriteCommand({ RequestItems: { [ctx.tableName]: pending } })),
-      );
-      pending = result.UnprocessedItems?.[ctx.tableName] ?? [];
-      if (pending.length > 0) await backoff(attempt);
-    }
-  });
-}
-
-/** BatchGetItem in ≤100-key batches (retrying UnprocessedKeys); returns every item found. */
-async function batchGet(
-  ctx: MembershipContext,
-  keys: readonly Key[],
-  projection?: Projection,
-): Promise<Key[]> {
-  const found: Key[] = [];
-  await inParallel(chunks(keys, BATCH_GET_LIMIT), BATCH_CONCURRENCY, async (batch) => {
-    let pending: Key[] = batch;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > MAX_BATCH_ATTEMPTS) throw throttledBatch();
-      const result = await guardRead(() =>
-        ctx.db.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [ctx.tableName]: {
-                Keys: pending,
-                ...(projection
-                  ? {
-                      ProjectionExpression: projection.expression,
-                      ExpressionAttributeNames: projection.names,
-                    }
-                  : {}),
-              },
-            },
-          }),
-        ),
-      );
-      found.push(...(result.Responses?.[ctx.tableName] ?? []));
-      pending = (result.UnprocessedKeys?.[ctx.tableName]?.Keys ?? []) as Key[];
-      if (pending.length > 0) await backoff(attempt);
-    }
-  });
-  return found;
-}
-
-/** A ProjectionExpression with its names (every name aliased: `resource`, `type` are reserved words). */
-interface Projection {
-  readonly expression: string;
-  readonly names: Record<string, string>;
 }
 
 const KEY_ONLY: Projection = { expression: '#pk', names: { '#pk': TABLE_KEYS.partitionKey } };
@@ -197,12 +67,9 @@ const DISPLAY_FIELDS: Projection = {
  * Only the key is projected: DynamoDB still bills each item read (per 4 KB), but the response
  * carries no user documents.
  */
-export async function findUnknownUsers(
-  ctx: MembershipContext,
-  userIds: readonly string[],
-): Promise<string[]> {
+export async function findUnknownUsers(ctx: StoreContext, userIds: readonly string[]): Promise<string[]> {
   const unique = [...new Set(userIds)];
-  const candidates = unique.filter((id) => ID_PATTERN.test(id));
+  const candidates = unique.filter((id) => isResourceId(id));
   const found = new Set<string>();
   const items = await batchGet(
     ctx,
@@ -210,11 +77,11 @@ export async function findUnknownUsers(
     KEY_ONLY,
   );
   for (const item of items) found.add(String(item[TABLE_KEYS.partitionKey]));
-  return unique.filter((id) => !ID_PATTERN.test(id) || !found.has(userKey(ctx.tenant, id).PK));
+  return unique.filter((id) => !isResourceId(id) || !found.has(userKey(ctx.tenant, id).PK));
 }
 
-/** Throws 400 invalidValue naming (up to 10 of) the ids that are not users of this tenant. */
-export async function assertUsersExist(ctx: MembershipContext, userIds: readonly string[]): Promise<void> {
+/** Throws unknownMember naming (up to 10 of) the ids that are not users of this tenant. */
+export async function assertUsersExist(ctx: StoreContext, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) return;
   throwIfUnknown(await findUnknownUsers(ctx, userIds));
 }
@@ -223,19 +90,19 @@ function throwIfUnknown(unknown: readonly string[]): void {
   if (unknown.length === 0) return;
   const shown = unknown.slice(0, 10).map((id) => `"${id.length > 64 ? `${id.slice(0, 64)}…` : id}"`);
   const more = unknown.length > 10 ? ` and ${unknown.length - 10} more` : '';
-  throw badRequest(
-    'invalidValue',
+  throw new DomainError(
+    'unknownMember',
     `members: no User with id ${shown.join(', ')}${more} exists in this tenant`,
   );
 }
 
 /**
  * Verifies that every id is a user of this tenant AND returns the members' display names, in
- * one pass of BatchGetItem (for responses that show the members anyway). 400 invalidValue
+ * one pass of BatchGetItem (for responses that show the members anyway). unknownMember
  * naming the unknown ids otherwise.
  */
 export async function requireUsers(
-  ctx: MembershipContext,
+  ctx: StoreContext,
   userIds: readonly string[],
 ): Promise<Map<string, MemberDetail>> {
   const details = await memberDetails(ctx, userIds);
@@ -251,12 +118,12 @@ export interface MemberDetail {
 
 /** Display names of users by id (BatchGet of the user items, only the needed attributes). */
 export async function memberDetails(
-  ctx: MembershipContext,
+  ctx: StoreContext,
   userIds: readonly string[],
 ): Promise<Map<string, MemberDetail>> {
   const items = await batchGet(
     ctx,
-    [...new Set(userIds)].filter((id) => ID_PATTERN.test(id)).map((id) => userKey(ctx.tenant, id)),
+    [...new Set(userIds)].filter((id) => isResourceId(id)).map((id) => userKey(ctx.tenant, id)),
     DISPLAY_FIELDS,
   );
   const details = new Map<string, MemberDetail>();
@@ -333,12 +200,12 @@ function versionOfOldItem(item: unknown): number | undefined {
 
 /**
  * One membership transaction (≤ MEMBERS_PER_TRANSACTION members, see membershipTransactions).
- * A failed group condition is reported, not thrown: no item → groupMissing (404), an item with
- * another version → versionMismatch (412). A TransactionConflict with a concurrent transaction
- * on the group is a VersionConflictError the caller retries; throttling is a 503.
+ * A failed group condition is reported, not thrown: no item → groupMissing, an item with
+ * another version → versionMismatch. A TransactionConflict with a concurrent transaction on the
+ * group is a versionConflict the caller retries; throttling is unavailable.
  */
 export async function writeMembershipTransaction(
-  ctx: MembershipContext,
+  ctx: StoreContext,
   groupId: string,
   chunk: MembershipDelta,
   options: MembershipTransactionOptions = {},
@@ -406,25 +273,25 @@ export async function writeMembershipTransaction(
         ? { outcome: 'groupMissing' }
         : { outcome: 'versionMismatch', currentVersion };
     }
-    // Only the group action has a condition: anything else is a conflict, throttling or a fault.
-    translateWriteError(error, [{ kind: 'version' }]);
+    // Only the group action has a condition; anything else was translated by the client.
+    translateConditionFailure(error, [{ kind: 'version' }]);
   }
 }
 
 /**
  * Writes a delta in consecutive transactions (no retries: for tools and tests; the Groups service
- * retries conflicts and maps outcomes to HTTP). 404 if the group does not exist.
+ * retries conflicts and maps outcomes to HTTP). notFound if the group does not exist.
  */
-async function writeDelta(ctx: MembershipContext, groupId: string, delta: MembershipDelta): Promise<void> {
+async function writeDelta(ctx: StoreContext, groupId: string, delta: MembershipDelta): Promise<void> {
   for (const chunk of membershipTransactions(delta)) {
     const result = await writeMembershipTransaction(ctx, groupId, chunk);
-    if (result.outcome !== 'written') throw notFound(`Group ${groupId} not found`);
+    if (result.outcome !== 'written') throw new DomainError('notFound', `Group ${groupId} not found`);
   }
 }
 
 /** Adds members (both sides, idempotent: a repeated add rewrites the same two items). */
 export async function putMemberships(
-  ctx: MembershipContext,
+  ctx: StoreContext,
   groupId: string,
   userIds: readonly string[],
 ): Promise<void> {
@@ -433,7 +300,7 @@ export async function putMemberships(
 
 /** Removes members (both sides). */
 export async function deleteMemberships(
-  ctx: MembershipContext,
+  ctx: StoreContext,
   groupId: string,
   userIds: readonly string[],
 ): Promise<void> {
@@ -446,7 +313,7 @@ export async function deleteMemberships(
  * difference.
  */
 export async function membershipDifference(
-  ctx: MembershipContext,
+  ctx: StoreContext,
   groupId: string,
   userIds: readonly string[],
 ): Promise<MembershipDelta> {
@@ -461,32 +328,18 @@ export async function membershipDifference(
  * projecting only the sort key. With `limit`, stops after `limit` ids and says whether more exist.
  */
 export async function listMemberIds(
-  ctx: MembershipContext,
+  ctx: StoreContext,
   groupId: string,
   limit?: number,
 ): Promise<{ ids: string[]; truncated: boolean }> {
   const ids: string[] = [];
-  let startKey: Key | undefined;
-  do {
-    const result = await guardRead(() =>
-      ctx.db.send(
-        new QueryCommand({
-          TableName: ctx.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :m)',
-          ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, '#sk': TABLE_KEYS.sortKey },
-          ExpressionAttributeValues: { ':pk': groupKey(ctx.tenant, groupId).PK, ':m': MEMBERSHIP_SK_PREFIX },
-          ProjectionExpression: '#sk',
-          ConsistentRead: true,
-          ...(limit !== undefined ? { Limit: Math.min(limit + 1 - ids.length, 10_000) } : {}),
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      ),
-    );
-    for (const item of result.Items ?? [])
-      ids.push(String(item[TABLE_KEYS.sortKey]).slice(MEMBERSHIP_SK_PREFIX.length));
-    startKey = result.LastEvaluatedKey;
-    if (limit !== undefined && ids.length > limit) return { ids: ids.slice(0, limit), truncated: true };
-  } while (startKey);
+  const partition = groupKey(ctx.tenant, groupId).PK;
+  // One id more than asked for says whether more exist.
+  const more = limit === undefined ? undefined : limit + 1;
+  for await (const id of sortKeySuffixes(ctx, partition, MEMBERSHIP_SK_PREFIX, more)) {
+    if (limit !== undefined && ids.length === limit) return { ids, truncated: true };
+    ids.push(id);
+  }
   return { ids, truncated: false };
 }
 
@@ -502,18 +355,34 @@ const CLEANUP_SLICE = 100;
  * interruption between the two leaves the membership findable, never an unreachable ref.
  */
 async function deleteMembershipsOfGroupSlice(
-  ctx: MembershipContext,
+  ctx: StoreContext,
   groupId: string,
   userIds: readonly string[],
 ): Promise<void> {
-  await batchWrite(
+  await deleteBothSides(
     ctx,
-    userIds.map((userId) => ({ DeleteRequest: { Key: userGroupRefKey(ctx.tenant, userId, groupId) } })),
+    userIds.map((userId) => ({ groupId, userId })),
+    'userSide',
   );
-  await batchWrite(
-    ctx,
-    userIds.map((userId) => ({ DeleteRequest: { Key: membershipKey(ctx.tenant, groupId, userId) } })),
-  );
+}
+
+/**
+ * Deletes both items of each membership, all of the `first` side before any of the other: the
+ * side a retried DELETE does not list goes first, so an interruption leaves it findable.
+ */
+async function deleteBothSides(
+  ctx: StoreContext,
+  memberships: readonly { readonly groupId: string; readonly userId: string }[],
+  first: 'groupSide' | 'userSide',
+): Promise<void> {
+  const groupSide = memberships.map(({ groupId, userId }) => ({
+    DeleteRequest: { Key: membershipKey(ctx.tenant, groupId, userId) },
+  }));
+  const userSide = memberships.map(({ groupId, userId }) => ({
+    DeleteRequest: { Key: userGroupRefKey(ctx.tenant, userId, groupId) },
+  }));
+  await batchWrite(ctx, first === 'groupSide' ? groupSide : userSide);
+  await batchWrite(ctx, first === 'groupSide' ? userSide : groupSide);
 }
 
 /**
@@ -527,7 +396,7 @@ async function deleteMembershipsOfGroupSlice(
  * memberships deleted. Requests: ⌈m/1000⌉ Query + ⌈2m/25⌉ BatchWriteItem.
  */
 export async function removeAllMembershipsOfGroup(
-  ctx: MembershipContext,
+  ctx: StoreContext,
   groupId: string,
   options: { deadline?: number } = {},
 ): Promise<{ removed: number; complete: boolean }> {
@@ -556,31 +425,12 @@ export async function removeAllMembershipsOfGroup(
  * Ids of the groups `userId` belongs to: a strongly consistent Query of the `G#` refs in the
  * user's own partition (keys only), paged for a user in thousands of groups.
  */
-export async function groupIdsOfMember(ctx: MembershipContext, userId: string): Promise<string[]> {
-  if (!ID_PATTERN.test(userId)) return [];
+export async function groupIdsOfMember(ctx: StoreContext, userId: string): Promise<string[]> {
+  if (!isResourceId(userId)) return [];
   const ids: string[] = [];
-  let startKey: Key | undefined;
-  do {
-    const result = await guardRead(() =>
-      ctx.db.send(
-        new QueryCommand({
-          TableName: ctx.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :g)',
-          ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, '#sk': TABLE_KEYS.sortKey },
-          ExpressionAttributeValues: {
-            ':pk': userKey(ctx.tenant, userId).PK,
-            ':g': USER_GROUP_REF_SK_PREFIX,
-          },
-          ProjectionExpression: '#sk',
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      ),
-    );
-    for (const item of result.Items ?? [])
-      ids.push(String(item[TABLE_KEYS.sortKey]).slice(USER_GROUP_REF_SK_PREFIX.length));
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
+  for await (const id of sortKeySuffixes(ctx, userKey(ctx.tenant, userId).PK, USER_GROUP_REF_SK_PREFIX)) {
+    ids.push(id);
+  }
   return ids;
 }
 
@@ -590,19 +440,16 @@ export async function groupIdsOfMember(ctx: MembershipContext, userId: string): 
  * leaves them for the retry to finish. ⌈2g/25⌉ BatchWriteItem.
  */
 export async function removeMembershipsOfUser(
-  ctx: MembershipContext,
+  ctx: StoreContext,
   userId: string,
   groupIds: readonly string[],
 ): Promise<void> {
   const unique = [...new Set(groupIds)];
   if (unique.length === 0) return;
-  await batchWrite(
+  await deleteBothSides(
     ctx,
-    unique.map((groupId) => ({ DeleteRequest: { Key: membershipKey(ctx.tenant, groupId, userId) } })),
-  );
-  await batchWrite(
-    ctx,
-    unique.map((groupId) => ({ DeleteRequest: { Key: userGroupRefKey(ctx.tenant, userId, groupId) } })),
+    unique.map((groupId) => ({ groupId, userId })),
+    'groupSide',
   );
 }
 
@@ -637,11 +484,11 @@ export interface UserGroupReference {
  * progress) are left out.
  */
 export async function groupReferences(
-  ctx: MembershipContext,
+  ctx: StoreContext,
   groupIds: readonly string[],
   baseUrl?: string,
 ): Promise<UserGroupReference[]> {
-  const unique = [...new Set(groupIds)].filter((id) => ID_PATTERN.test(id));
+  const unique = [...new Set(groupIds)].filter((id) => isResourceId(id));
   if (unique.length === 0) return [];
   const items = await batchGet(
     ctx,
@@ -679,5 +526,5 @@ export async function groupsOfUser(
   return groupReferences(ctx, await groupIdsOfMember(ctx, userId), baseUrl);
 }
 
-/** Internal for groups-store: batched reads/writes with the same retry policy. */
+/** Batched reads and writes (batch.ts), for groups-store and tools that seed tables. */
 export const batches = { batchGet, batchWrite };

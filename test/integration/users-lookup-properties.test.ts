@@ -6,7 +6,7 @@
  * longer, like "İ") is where a key builder and an evaluator could quietly disagree.
  */
 import fc from 'fast-check';
-import { isScimError } from '../../lambdas/scim/errors';
+import { isDomainError } from '../../lambdas/domain/errors';
 import { parseFilter } from '../../lambdas/scim/filter/parser';
 import { createSchemaRegistry } from '../../lambdas/scim/schema/registry';
 import { findUsers } from '../../lambdas/service/users-query';
@@ -55,7 +55,7 @@ it('userName eq via the guard agrees with an in-memory evaluation over the listi
           if (variant !== userName) {
             const second = await createUser(store, { schemas: [], userName: variant }).then(
               () => 'created',
-              (e: unknown) => (isScimError(e) && e.status === 409 ? 'duplicate' : e),
+              (e: unknown) => (isDomainError(e, 'uniqueness') ? 'duplicate' : e),
             );
             expect(second).toBe(indexed.length === 1 ? 'duplicate' : 'created');
             if (second === 'created') return;

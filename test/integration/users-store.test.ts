@@ -3,9 +3,8 @@
  * and listing, and the number of DynamoDB requests each operation costs.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DomainErrorCode, isDomainError } from '../../lambdas/domain/errors';
 import { measureCost } from '../../lambdas/observability/dynamo-cost';
-import { isScimError } from '../../lambdas/scim/errors';
-import { VersionConflictError } from '../../lambdas/store/errors';
 import { userKey, userNameKey } from '../../lambdas/store/keys';
 import { collectMatching, countListing, readListingPage } from '../../lambdas/store/listing';
 import {
@@ -38,13 +37,13 @@ const user = (userName: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function expectScimError(promise: Promise<unknown>, status: number, scimType?: string) {
+async function expectDomainError(promise: Promise<unknown>, code: DomainErrorCode) {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(isScimError(error)).toBe(true);
-  expect(error).toMatchObject({ status, ...(scimType ? { scimType } : {}) });
+  expect(isDomainError(error)).toBe(true);
+  expect(error).toMatchObject({ code });
 }
 
 describe('users store', () => {
@@ -80,9 +79,9 @@ describe('users store', () => {
     expect(raw.Item?.GSI2PK).toBeUndefined();
   });
 
-  it('refuses a userName that differs only in case with 409 uniqueness, per tenant', async () => {
+  it('refuses a userName that differs only in case (uniqueness), per tenant', async () => {
     await createUser(acme, user('bob'));
-    await expectScimError(createUser(acme, user('BOB')), 409, 'uniqueness');
+    await expectDomainError(createUser(acme, user('BOB')), 'uniqueness');
     await expect(createUser(globex, user('BOB'))).resolves.toMatchObject({ version: 1 });
   });
 
@@ -92,7 +91,7 @@ describe('users store', () => {
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results) {
-      if (r.status === 'rejected') expect(r.reason).toMatchObject({ status: 409, scimType: 'uniqueness' });
+      if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'uniqueness' });
     }
   });
 
@@ -121,7 +120,7 @@ describe('users store', () => {
     await expect(findUsersByExternalId(globex, 'shared-ext')).resolves.toEqual([]);
   });
 
-  it('replaces conditionally on the version: a stale write is a VersionConflictError', async () => {
+  it('replaces conditionally on the version: a stale write is a versionConflict', async () => {
     const created = await createUser(acme, user('dave'));
     const { result: v2, cost } = await measureCost(() =>
       replaceUser(acme, created, user('dave', { displayName: 'Dave' })),
@@ -129,7 +128,7 @@ describe('users store', () => {
     expect(cost.byCommand).toEqual({ PutItem: 1 });
     expect(v2.version).toBe(2);
     const stale = await replaceUser(acme, created, user('dave', { displayName: 'Lost' })).catch((e) => e);
-    expect(stale).toBeInstanceOf(VersionConflictError);
+    expect(isDomainError(stale, 'versionConflict')).toBe(true);
     expect((await getUser(acme, created.id))?.resource.displayName).toBe('Dave');
   });
 
@@ -139,16 +138,16 @@ describe('users store', () => {
     expect(cost.byCommand).toEqual({ TransactWriteItems: 1 });
     await expect(getUserByUserName(acme, 'erin')).resolves.toBeUndefined();
     expect((await getUserByUserName(acme, 'ERIN.NEW'))?.id).toBe(created.id);
-    await expectScimError(createUser(acme, user('Erin.New')), 409, 'uniqueness');
+    await expectDomainError(createUser(acme, user('Erin.New')), 'uniqueness');
     await expect(createUser(acme, user('erin'))).resolves.toBeDefined();
     const recased = await replaceUser(acme, renamed, user('ERIN.NEW'));
     expect((await getUserByUserName(acme, 'erin.new'))?.id).toBe(recased.id);
   });
 
-  it('refuses a rename onto a taken name with 409 uniqueness and changes nothing', async () => {
+  it('refuses a rename onto a taken name (uniqueness) and changes nothing', async () => {
     await createUser(acme, user('frank'));
     const grace = await createUser(acme, user('grace'));
-    await expectScimError(replaceUser(acme, grace, user('FRANK')), 409, 'uniqueness');
+    await expectDomainError(replaceUser(acme, grace, user('FRANK')), 'uniqueness');
     expect((await getUser(acme, grace.id))?.resource.userName).toBe('grace');
   });
 
@@ -161,8 +160,8 @@ describe('users store', () => {
     await expect(createUser(acme, user('heidi'))).resolves.toBeDefined();
   });
 
-  it('rejects a userName longer than a DynamoDB key can hold with 400 invalidValue', async () => {
-    await expectScimError(createUser(acme, user('x'.repeat(1500))), 400, 'invalidValue');
+  it('rejects a userName longer than a DynamoDB key can hold (invalidValue)', async () => {
+    await expectDomainError(createUser(acme, user('x'.repeat(1500))), 'invalidValue');
   });
 });
 
@@ -209,9 +208,8 @@ describe('listing', () => {
     const matches = await collectUsers(ctx, (u) => u.resource.title === 'x');
     expect(matches.map((u) => u.id)).toEqual([ids[0], ids[3], ids[6], ids[9]]);
     await expect(collectMatching(userListing(ctx), () => true, 12)).resolves.toHaveLength(12);
-    await expectScimError(
+    await expectDomainError(
       collectMatching(userListing(ctx), () => true, 11),
-      400,
       'tooMany',
     );
   });

@@ -1,0 +1,363 @@
+/**
+ * The mechanism Users and Groups share, parameterised by a ResourceKind (keys, the unique name
+ * attribute, the item types). A resource item holds the SCIM attributes in `resource`, its
+ * `version` and its index keys: GSI1 listing (id order), GSI2 externalId (sparse), GSI3 the
+ * lower-cased name. The name is unique per tenant case-insensitively: a guard item keyed by the
+ * lower-cased name is written in the SAME transaction as the resource, so two concurrent creates
+ * cannot both win, and a rename moves the guard atomically.
+ *
+ * Requests: create = 1 TransactWriteItems (again only after a lost race); get = 1 GetItem; by
+ * name = 2 GetItems (guard read strongly consistently, then the resource); by externalId =
+ * 1 Query (GSI2); rename = 1 TransactWriteItems; delete = 1 TransactWriteItems.
+ */
+import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DomainError, isDomainError } from '../domain/errors';
+import { retry } from '../retry';
+import type { JsonObject } from '../scim/schema/json';
+import type { StoreContext } from './context';
+import { type ItemRole, translateConditionFailure } from './errors';
+import { isResourceId } from './ids';
+import {
+  collectMatching,
+  type ListingSource,
+  MAX_EXAMINED_ITEMS,
+  queryIndexPartition,
+  type StoredItem,
+} from './listing';
+import { CREATE_RACE_RETRY } from './retry-policies';
+import { LOOKUP_INDEX } from './table-definition';
+
+/** externalId is a GSI2 partition key component (DynamoDB allows 2048 bytes). */
+export const MAX_EXTERNAL_ID_BYTES = 1500;
+
+export type TableKey = { readonly PK: string; readonly SK: string };
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** The fields every stored resource has. */
+export interface StoredResource {
+  readonly id: string;
+  readonly version: number;
+  readonly created: string;
+  readonly lastModified: string;
+  /** Canonical SCIM attributes without id and meta. */
+  readonly resource: JsonObject;
+}
+
+/** What differs between the resource types that share this module. */
+export interface ResourceKind<R extends StoredResource> {
+  /** For messages: "user", "group". */
+  readonly noun: string;
+  readonly itemType: string;
+  readonly guardType: string;
+  /** The SCIM attribute unique per tenant, case-insensitively. */
+  readonly nameAttribute: string;
+  /** The lower-cased name is a GSI3 sort key (DynamoDB allows 1024 bytes). */
+  readonly maxNameBytes: number;
+  /** Whether a string is no name at all (users: empty; groups: blank). */
+  readonly isMissingName: (name: string) => boolean;
+  /** The guard's attribute naming the resource that holds the name. */
+  readonly guardOwner: string;
+  readonly key: (tenant: string, id: string) => TableKey;
+  readonly nameKey: (tenant: string, name: string) => TableKey;
+  readonly listingPk: (tenant: string) => string;
+  readonly externalIdPk: (tenant: string, externalId: string) => string;
+  readonly namesPk: (tenant: string) => string;
+  readonly fromItem: (item: StoredItem | undefined) => R | undefined;
+}
+
+const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/** Case-insensitive name equality: a change of case only keeps the guard. */
+export const isSameName = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+/** Whether `name` could be stored at all (non-empty, short enough for its keys). */
+export function isStorableName(kind: ResourceKind<StoredResource>, name: string): boolean {
+  return name !== '' && byteLength(name.toLowerCase()) <= kind.maxNameBytes;
+}
+
+/** The resource's unique name; the SCIM layer has checked it is present, the key size is ours. */
+export function nameOf(kind: ResourceKind<StoredResource>, resource: JsonObject): string {
+  const name = resource[kind.nameAttribute];
+  if (typeof name !== 'string' || kind.isMissingName(name)) {
+    throw new DomainError('invalidValue', `${kind.nameAttribute} is required`);
+  }
+  if (byteLength(name.toLowerCase()) > kind.maxNameBytes) {
+    throw new DomainError(
+      'invalidValue',
+      `${kind.nameAttribute} must be at most ${kind.maxNameBytes} bytes long`,
+    );
+  }
+  return name;
+}
+
+/** The name a stored resource holds (its guard's key), without checks. */
+export const storedNameOf = (kind: ResourceKind<StoredResource>, stored: StoredResource): string =>
+  String(stored.resource[kind.nameAttribute] ?? '');
+
+export function externalIdOf(resource: JsonObject): string | undefined {
+  const externalId = resource.externalId;
+  if (typeof externalId !== 'string' || externalId === '') return undefined;
+  if (byteLength(externalId) > MAX_EXTERNAL_ID_BYTES) {
+    throw new DomainError('invalidValue', `externalId must be at most ${MAX_EXTERNAL_ID_BYTES} bytes long`);
+  }
+  return externalId;
+}
+
+/** The stored item of a resource; `extra` holds the fields only this kind has. */
+export function resourceItem(
+  kind: ResourceKind<StoredResource>,
+  tenant: string,
+  stored: StoredResource,
+  extra: StoredItem = {},
+): StoredItem {
+  const name = nameOf(kind, stored.resource);
+  const externalId = externalIdOf(stored.resource);
+  return {
+    ...kind.key(tenant, stored.id),
+    type: kind.itemType,
+    tenant,
+    id: stored.id,
+    version: stored.version,
+    ...extra,
+    created: stored.created,
+    lastModified: stored.lastModified,
+    resource: stored.resource,
+    GSI1PK: kind.listingPk(tenant),
+    GSI1SK: stored.id,
+    // Sparse: only resources with an externalId appear in the lookup index.
+    ...(externalId !== undefined ? { GSI2PK: kind.externalIdPk(tenant, externalId), GSI2SK: stored.id } : {}),
+    GSI3PK: kind.namesPk(tenant),
+    GSI3SK: name.toLowerCase(),
+  };
+}
+
+/** The fields every resource item has, read back; undefined for anything malformed. */
+export function storedResourceOf(
+  kind: ResourceKind<StoredResource>,
+  item: StoredItem | undefined,
+): StoredResource | undefined {
+  if (!item || item.type !== kind.itemType) return undefined;
+  const { id, version, created, lastModified, resource } = item;
+  if (typeof id !== 'string' || typeof version !== 'number') return undefined;
+  if (typeof created !== 'string' || typeof lastModified !== 'string') return undefined;
+  if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) return undefined;
+  return { id, version, created, lastModified, resource: resource as JsonObject };
+}
+
+export function nameGuardItem(
+  kind: ResourceKind<StoredResource>,
+  tenant: string,
+  name: string,
+  id: string,
+): StoredItem {
+  return { ...kind.nameKey(tenant, name), type: kind.guardType, tenant, [kind.guardOwner]: id };
+}
+
+/** The role of a name guard that must not exist yet. */
+export function duplicateName(kind: ResourceKind<StoredResource>, name: string): ItemRole {
+  const shown = name.length > 200 ? `${name.slice(0, 200)}…` : name;
+  return { kind: 'unique', detail: `A ${kind.noun} with ${kind.nameAttribute} "${shown}" already exists` };
+}
+
+/** A condition that holds when the guard of `name` is missing or is this resource's own. */
+function ownGuardCondition(kind: ResourceKind<StoredResource>, id: string) {
+  return {
+    ConditionExpression: `attribute_not_exists(PK) OR ${kind.guardOwner} = :id`,
+    ExpressionAttributeValues: { ':id': id },
+  };
+}
+
+/** Deletes the guard of `name`, unless another resource holds it (a missing one is nothing). */
+function releaseNameAction(ctx: StoreContext, kind: ResourceKind<StoredResource>, name: string, id: string) {
+  return {
+    Delete: { TableName: ctx.tableName, Key: kind.nameKey(ctx.tenant, name), ...ownGuardCondition(kind, id) },
+  };
+}
+
+/**
+ * Creates the resource item and its name guard (plus `extraActions`, unconditional) in one
+ * transaction. Parallel creates of one name collide as TransactionConflict; once the winner has
+ * committed, a retry meets its guard and reports uniqueness.
+ */
+export async function createWithNameGuard(
+  ctx: StoreContext,
+  kind: ResourceKind<StoredResource>,
+  item: StoredItem,
+  name: string,
+  id: string,
+  extraActions: readonly TransactItem[] = [],
+): Promise<void> {
+  const create = async (): Promise<void> => {
+    try {
+      await ctx.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: { TableName: ctx.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' },
+            },
+            {
+              Put: {
+                TableName: ctx.tableName,
+                Item: nameGuardItem(kind, ctx.tenant, name, id),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            ...extraActions,
+          ],
+        }),
+      );
+    } catch (error) {
+      translateConditionFailure(error, [{ kind: 'other' }, duplicateName(kind, name)]);
+    }
+  };
+  await retry(CREATE_RACE_RETRY, create, { retryIf: (error) => isDomainError(error, 'versionConflict') });
+}
+
+/**
+ * Writes `resourceAction` (the resource's conditional Put or Update) and moves the name guard
+ * from `oldName` to `newName` in one transaction. The new guard may already be ours (a
+ * concurrent rename to the same name won): then only the version condition fails, a retryable
+ * race, not a false uniqueness.
+ */
+export async function writeWithRename(
+  ctx: StoreContext,
+  kind: ResourceKind<StoredResource>,
+  resourceAction: TransactItem,
+  id: string,
+  names: { readonly oldName: string; readonly newName: string },
+): Promise<void> {
+  try {
+    await ctx.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          resourceAction,
+          {
+            Put: {
+              TableName: ctx.tableName,
+              Item: nameGuardItem(kind, ctx.tenant, names.newName, id),
+              ...ownGuardCondition(kind, id),
+            },
+          },
+          releaseNameAction(ctx, kind, names.oldName, id),
+        ],
+      }),
+    );
+  } catch (error) {
+    translateConditionFailure(error, [
+      { kind: 'version' },
+      duplicateName(kind, names.newName),
+      { kind: 'other' },
+    ]);
+  }
+}
+
+/**
+ * Deletes the resource item (conditional on `versionCondition`) and its name guard in one
+ * transaction, so a concurrent rename cannot leave a guard behind; a lost race is a
+ * versionConflict.
+ */
+export async function deleteWithNameGuard(
+  ctx: StoreContext,
+  kind: ResourceKind<StoredResource>,
+  current: StoredResource,
+  versionCondition: { readonly attribute: string; readonly value: number },
+): Promise<void> {
+  try {
+    await ctx.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: ctx.tableName,
+              Key: kind.key(ctx.tenant, current.id),
+              ConditionExpression: `${versionCondition.attribute} = :v`,
+              ExpressionAttributeValues: { ':v': versionCondition.value },
+            },
+          },
+          releaseNameAction(ctx, kind, storedNameOf(kind, current), current.id),
+        ],
+      }),
+    );
+  } catch (error) {
+    translateConditionFailure(error, [{ kind: 'version' }, { kind: 'other' }]);
+  }
+}
+
+/** One GetItem, strongly consistent by default. */
+async function readItem(
+  ctx: Omit<StoreContext, 'tenant'>,
+  key: TableKey,
+  consistent = true,
+): Promise<StoredItem | undefined> {
+  const result = await ctx.db.send(
+    new GetCommand({ TableName: ctx.tableName, Key: key, ConsistentRead: consistent }),
+  );
+  return result.Item;
+}
+
+export async function getResource<R extends StoredResource>(
+  ctx: StoreContext,
+  kind: ResourceKind<R>,
+  id: string,
+  consistent = true,
+): Promise<R | undefined> {
+  if (!isResourceId(id)) return undefined;
+  return kind.fromItem(await readItem(ctx, kind.key(ctx.tenant, id), consistent));
+}
+
+/**
+ * `<name> eq "x"`: the guard is read strongly consistently (so a look-up right after a create,
+ * or a retried create, finds it), then the resource it points to.
+ */
+export async function getResourceByName<R extends StoredResource>(
+  ctx: StoreContext,
+  kind: ResourceKind<R>,
+  name: string,
+): Promise<R | undefined> {
+  if (!isStorableName(kind, name)) return undefined;
+  const guard = await readItem(ctx, kind.nameKey(ctx.tenant, name));
+  const owner = guard?.[kind.guardOwner];
+  if (typeof owner !== 'string') return undefined;
+  const found = await getResource(ctx, kind, owner);
+  // A guard and its resource are written together; a mismatch means a rename is in flight.
+  return found && isSameName(storedNameOf(kind, found), name) ? found : undefined;
+}
+
+/** `externalId eq "x"`: a Query of the sparse GSI2 partition, never a scan. */
+export async function findResourcesByExternalId<R extends StoredResource>(
+  ctx: StoreContext,
+  kind: ResourceKind<R>,
+  externalId: string,
+): Promise<R[]> {
+  if (externalId === '' || byteLength(externalId) > MAX_EXTERNAL_ID_BYTES) return [];
+  // externalId is not unique; a client that gave thousands of resources one value gets tooMany.
+  const items = await queryIndexPartition(ctx, LOOKUP_INDEX, kind.externalIdPk(ctx.tenant, externalId), {
+    tooManyDetail: `More than ${MAX_EXAMINED_ITEMS} ${kind.noun}s share this externalId`,
+  });
+  // The index is eventually consistent: re-check the value against the item itself.
+  return items
+    .map(kind.fromItem)
+    .filter((found): found is R => found !== undefined && found.resource.externalId === externalId);
+}
+
+export function resourceListing(ctx: StoreContext, kind: ResourceKind<StoredResource>): ListingSource {
+  return { db: ctx.db, tableName: ctx.tableName, partition: kind.listingPk(ctx.tenant) };
+}
+
+/** Resources of the tenant's listing that satisfy `keep` (bounded: tooMany past the limit). */
+export async function collectResources<R extends StoredResource>(
+  ctx: StoreContext,
+  kind: ResourceKind<R>,
+  keep: (resource: R) => boolean,
+  maxExamined?: number,
+): Promise<R[]> {
+  const items = await collectMatching(
+    resourceListing(ctx, kind),
+    (item) => {
+      const found = kind.fromItem(item);
+      return found !== undefined && keep(found);
+    },
+    maxExamined,
+  );
+  return items.map((item) => kind.fromItem(item) as R);
+}

@@ -1,0 +1,20 @@
+/**
+ * The store's retry policies, one per kind of retry, for the one loop in lambdas/retry.ts.
+ * Attempts count every request, the first included; none of these adds a request per
+ * operation beyond what it had before the loop was shared.
+ */
+import type { RetryPolicy } from '../retry';
+
+/**
+ * A create transaction that lost a race with a parallel create of the same name
+ * (TransactionConflict): once the winner has committed, the retry meets its guard and reports
+ * uniqueness. Pauses of up to 40, 80, 160 ms.
+ */
+export const CREATE_RACE_RETRY: RetryPolicy = { attempts: 4, baseMs: 20, capMs: 160 };
+
+/**
+ * A BatchGetItem or BatchWriteItem that DynamoDB answered with part of its keys or items
+ * unprocessed (the partition is busy): the remainder is sent again, up to 10 requests per
+ * batch, with pauses of up to 50 ms … 1 s.
+ */
+export const UNPROCESSED_BATCH_RETRY: RetryPolicy = { attempts: 10, baseMs: 25, capMs: 1000 };
