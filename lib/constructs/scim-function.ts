@@ -71,6 +71,8 @@ export interface ScimFunctionSettings {
   readonly tokenCacheTtlSeconds: number;
   /** JSON array for SCIM_SCHEMA_EXTENSIONS, already validated by the stack. */
   readonly schemaExtensionsJson?: string;
+  /** Input validators generated for the same registry (lib/validators-build.ts), bundled as `scim-validators`. */
+  readonly validatorsModule: string;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
   readonly tracing: boolean;
@@ -180,7 +182,7 @@ export class ScimFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment,
-      bundling: nodejsBundlingOptions(),
+      bundling: nodejsBundlingOptions(settings.validatorsModule),
       tracing: settings.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       description: `SCIM 2.0 ${target} endpoints`,
     });
