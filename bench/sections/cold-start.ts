@@ -10,12 +10,15 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { createSchemaRegistry } from '../../lambdas/scim/schema/registry';
+import { VALIDATORS_SPECIFIER } from '../../lambdas/scim/schema/validator-contract';
 import {
   esbuildBuildOptions,
   HANDLER_BUNDLE,
   HANDLER_ENVIRONMENT,
   SOURCE_MAPS_NODE_OPTION,
 } from '../../lib/bundling';
+import { writeValidatorsModule } from '../../lib/validators-build';
 import type { BundleRow, ColdStartSection } from '../lib/results';
 import { median, note, progress, round } from '../lib/util';
 
@@ -35,7 +38,12 @@ interface Variant {
   readonly nodeOptions?: string;
 }
 
-const deployOptions = (entry: string, outfile: string): BuildOptions => esbuildBuildOptions(entry, outfile);
+// The validators the stack generates for a registry without extensions (lib/validators-build.ts).
+let validators: string | undefined;
+const deployOptions = (entry: string, outfile: string): BuildOptions => {
+  validators ??= writeValidatorsModule(createSchemaRegistry());
+  return esbuildBuildOptions(entry, outfile, validators);
+};
 const deployNodeOptions = HANDLER_ENVIRONMENT.NODE_OPTIONS;
 
 export const VARIANTS: readonly Variant[] = [
@@ -52,7 +60,10 @@ export const VARIANTS: readonly Variant[] = [
   {
     label:
       'deploy without the bundle-time SDK shims (default credential chain, event streams, endpoint discovery)',
-    options: (e, o) => ({ ...deployOptions(e, o), alias: {} }),
+    options: (e, o) => {
+      const options = deployOptions(e, o);
+      return { ...options, alias: { [VALIDATORS_SPECIFIER]: options.alias?.[VALIDATORS_SPECIFIER] ?? '' } };
+    },
   },
   {
     label: "esbuild's default mainFields (main first), no source maps",
