@@ -20,7 +20,6 @@ import { ScimFunction, type ScimFunctionSettings } from './constructs/scim-funct
 import { ScimTable } from './constructs/scim-table';
 import { ScimWaf } from './constructs/scim-waf';
 import { TokenSecret } from './constructs/token-secret';
-import { writeValidatorsModule } from './validators-build';
 
 /** CloudFormation output keys; the token CLI reads TokenSecretArn. */
 export const OUTPUTS = {
@@ -114,7 +113,7 @@ export class ScimStack extends Stack {
     const settings: ScimFunctionSettings = {
       tokenCacheTtlSeconds: props.tokenCacheTtlSeconds ?? 60,
       ...(extensionsJson === undefined ? {} : { schemaExtensionsJson: extensionsJson }),
-      validatorsModule: writeValidatorsModule(registry),
+      schemaRegistry: registry,
       logRetention,
       logRemovalPolicy: removalPolicy,
       tracing,

@@ -17,32 +17,49 @@ import type { ResourceTypeName } from '../lambdas/scim/meta';
 import { resourceJsonSchema } from '../lambdas/scim/schema/json-schema';
 import type { SchemaRegistry } from '../lambdas/scim/schema/registry';
 import { AJV_OPTIONS, schemaFingerprint } from '../lambdas/scim/schema/validator-contract';
-import { PROJECT_ROOT } from './bundling';
+import { type HandlerName, PROJECT_ROOT } from './bundling';
 
 export const VALIDATORS_CACHE_DIR = join(PROJECT_ROOT, 'node_modules', '.cache', 'scim-validators');
 
-const RESOURCE_TYPES: readonly ResourceTypeName[] = ['User', 'Group'];
+const ALL_TYPES: readonly ResourceTypeName[] = ['User', 'Group'];
 
 /**
- * CommonJS source of the module: ajv's standalone code (one export per resource type) and the
- * module's `validatorFor`, which hands out a validator only for the schema it was built from.
+ * The resource types whose bodies each handler validates: its bundle carries the validators of
+ * exactly these, and asking for another fails by name.
  */
-export function validatorsModuleSource(registry: SchemaRegistry): string {
+export const VALIDATED_RESOURCE_TYPES: Readonly<Record<HandlerName, readonly ResourceTypeName[]>> = {
+  users: ['User'],
+  groups: ['Group'],
+  discovery: [],
+  events: [],
+};
+
+/**
+ * CommonJS source of the module: ajv's standalone code (one export per resource type asked for)
+ * and the module's `validatorFor`, which hands out a validator only for the schema it was built from.
+ */
+export function validatorsModuleSource(
+  registry: SchemaRegistry,
+  resourceTypes: readonly ResourceTypeName[] = ALL_TYPES,
+): string {
   const ajv = new Ajv({
     ...AJV_OPTIONS,
     code: { source: true, esm: false, lines: false, optimize: true },
   });
   const fingerprints: Record<string, string> = {};
-  for (const resourceType of RESOURCE_TYPES) {
+  for (const resourceType of resourceTypes) {
     const schema = resourceJsonSchema(registry.resourceSchemas(resourceType));
     fingerprints[resourceType] = schemaFingerprint(schema);
     ajv.addSchema(schema, resourceType);
   }
-  const validators = standaloneCode(ajv, Object.fromEntries(RESOURCE_TYPES.map((t) => [t, t])));
+  const validators = standaloneCode(ajv, Object.fromEntries(resourceTypes.map((t) => [t, t])));
   return `${validators}
 const fingerprints = ${JSON.stringify(fingerprints)};
 exports.validatorFor = function validatorFor(resourceType, schema, fingerprint) {
-  if (fingerprints[resourceType] === undefined || fingerprints[resourceType] !== fingerprint) {
+  if (fingerprints[resourceType] === undefined) {
+    throw new Error("This bundle has no " + resourceType + " validator (lib/constructs/scim-function.ts lists the types each function validates)");
+  }
+  if (fingerprints[resourceType] !== fingerprint) {
     throw new Error("The " + resourceType + " schema differs from the one this bundle's validators were generated for (SCIM_SCHEMA_EXTENSIONS changed without a redeploy?)");
   }
   return exports[resourceType];
@@ -51,8 +68,12 @@ exports.validatorFor = function validatorFor(resourceType, schema, fingerprint) 
 }
 
 /** Writes the module (once per content) and returns its absolute path. */
-export function writeValidatorsModule(registry: SchemaRegistry, dir: string = VALIDATORS_CACHE_DIR): string {
-  const source = validatorsModuleSource(registry);
+export function writeValidatorsModule(
+  registry: SchemaRegistry,
+  resourceTypes: readonly ResourceTypeName[] = ALL_TYPES,
+  dir: string = VALIDATORS_CACHE_DIR,
+): string {
+  const source = validatorsModuleSource(registry, resourceTypes);
   const file = join(dir, `${createHash('sha256').update(source).digest('hex').slice(0, 20)}.js`);
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
@@ -62,4 +83,10 @@ export function writeValidatorsModule(registry: SchemaRegistry, dir: string = VA
     renameSync(partial, file);
   }
   return file;
+}
+
+/** The validators module to bundle into a handler (undefined when it validates nothing). */
+export function handlerValidators(registry: SchemaRegistry, handler: HandlerName): string | undefined {
+  const resourceTypes = VALIDATED_RESOURCE_TYPES[handler];
+  return resourceTypes.length > 0 ? writeValidatorsModule(registry, resourceTypes) : undefined;
 }

@@ -16,13 +16,16 @@ import {
   esbuildBuildOptions,
   HANDLER_BUNDLE,
   HANDLER_ENVIRONMENT,
+  type HandlerName,
+  handlerEntry,
   SOURCE_MAPS_NODE_OPTION,
 } from '../../lib/bundling';
-import { writeValidatorsModule } from '../../lib/validators-build';
+import { handlerValidators } from '../../lib/validators-build';
 import type { BundleRow, ColdStartSection } from '../lib/results';
 import { median, note, progress, round } from '../lib/util';
 
 const MAX_BYTES = 300 * 1024;
+const HANDLER_NAMES: readonly HandlerName[] = ['users', 'groups', 'discovery', 'events'];
 const MAX_RATIO = 1.3;
 const HELLO_NAME = 'hello-world (1 DynamoDBClient)';
 
@@ -38,11 +41,15 @@ interface Variant {
   readonly nodeOptions?: string;
 }
 
-// The validators the stack generates for a registry without extensions (lib/validators-build.ts).
-let validators: string | undefined;
+// Each handler gets the validators the stack generates for it, for a registry without
+// extensions (lib/validators-build.ts); the hello-world gets none.
 const deployOptions = (entry: string, outfile: string): BuildOptions => {
-  validators ??= writeValidatorsModule(createSchemaRegistry());
-  return esbuildBuildOptions(entry, outfile, validators);
+  const handler = HANDLER_NAMES.find((name) => entry === handlerEntry(name));
+  return esbuildBuildOptions(
+    entry,
+    outfile,
+    handler ? handlerValidators(createSchemaRegistry(), handler) : undefined,
+  );
 };
 const deployNodeOptions = HANDLER_ENVIRONMENT.NODE_OPTIONS;
 

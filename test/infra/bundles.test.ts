@@ -28,7 +28,7 @@ import type { RouteTarget } from '../../lambdas/routes';
 import { ENV } from '../../lambdas/runtime';
 import { createSchemaRegistry } from '../../lambdas/scim/schema/registry';
 import { esbuildBuildOptions, type HandlerName, handlerEntry, PROJECT_ROOT } from '../../lib/bundling';
-import { writeValidatorsModule } from '../../lib/validators-build';
+import { handlerValidators } from '../../lib/validators-build';
 import { writeDevTokens } from '../../local/dev-tokens';
 import { buildProxyEvent } from '../../local/http-server';
 import { createTestTable, type TestTable } from '../support/dynamo';
@@ -63,7 +63,7 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
   let publisher: ((event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>) | undefined;
   const sizes: Record<string, number> = {};
   const bundledInputs: Record<string, string[]> = {};
-  let validatorsModule = '';
+  const validatorModules: Record<string, string | undefined> = {};
   // The bundles run in Node's realm and read its `process.env`, not jest's sandbox copy.
   let hostEnv: NodeJS.ProcessEnv = {};
   const savedHostEnv: Record<string, string | undefined> = {};
@@ -89,11 +89,12 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
 
     const started = Date.now();
     // The registry the handlers build from this environment (no SCIM_SCHEMA_EXTENSIONS), as the stack does.
-    validatorsModule = writeValidatorsModule(createSchemaRegistry());
+    const registry = createSchemaRegistry();
     await Promise.all(
       BUNDLED.map(async (name) => {
+        validatorModules[name] = handlerValidators(registry, name);
         const result = await build({
-          ...esbuildBuildOptions(handlerEntry(name), join(outDir, name, 'index.js'), validatorsModule),
+          ...esbuildBuildOptions(handlerEntry(name), join(outDir, name, 'index.js'), validatorModules[name]),
           metafile: true,
         });
         bundledInputs[name] = inputsOf(result.metafile);
@@ -196,13 +197,20 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
     }
   });
 
-  it('users and groups validate with the validators generated at build time, and only they carry them', () => {
-    const generated = relative(PROJECT_ROOT, validatorsModule);
+  it('users and groups carry the validators generated for their own resource type, the others none', () => {
     for (const target of BUNDLED) {
       const inputs = bundledInputs[target] ?? [];
-      const validates = target === 'users' || target === 'groups';
-      expect({ target, generated: inputs.includes(generated) }).toEqual({ target, generated: validates });
-      if (validates) expect(inputs).toContain('node_modules/ajv/dist/runtime/ucs2length.js');
+      const module = validatorModules[target];
+      expect({ target, validates: module !== undefined }).toEqual({
+        target,
+        validates: target === 'users' || target === 'groups',
+      });
+      if (module === undefined) {
+        expect(inputs.filter((path) => /scim-validators|node_modules\/ajv\//.test(path))).toEqual([]);
+      } else {
+        expect(inputs).toContain(relative(PROJECT_ROOT, module));
+        expect(inputs).toContain('node_modules/ajv/dist/runtime/ucs2length.js');
+      }
     }
   });
 

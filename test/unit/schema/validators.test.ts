@@ -252,6 +252,13 @@ describe('standalone (build-time) and compiled-at-start validators', () => {
     );
   });
 
+  it('a module generated for some resource types refuses the others by name', () => {
+    const registry = createSchemaRegistry();
+    const usersOnly = loadGenerated(validatorsModuleSource(registry, ['User']));
+    const group = resourceJsonSchema(registry.resourceSchemas('Group'));
+    expect(() => usersOnly('Group', group, schemaFingerprint(group))).toThrow(/no Group validator/);
+  });
+
   it('a bundle built without generated validators fails by name when asked for one', () => {
     const schema = resourceJsonSchema(createSchemaRegistry().resourceSchemas('Group'));
     expect(() => noValidators('Group', schema, schemaFingerprint(schema))).toThrow(
