@@ -26,7 +26,8 @@ import type {
 import { build, type Metafile } from 'esbuild';
 import type { RouteTarget } from '../../lambdas/routes';
 import { ENV } from '../../lambdas/runtime';
-import { createSchemaRegistry } from '../../lambdas/scim/schema/registry';
+import { parseExtensionsConfig } from '../../lambdas/scim/schema/extension-config';
+import { createSchemaRegistry, SCHEMA_EXTENSIONS_ENV } from '../../lambdas/scim/schema/registry';
 import { esbuildBuildOptions, type HandlerName, handlerEntry, PROJECT_ROOT } from '../../lib/bundling';
 import { handlerValidators } from '../../lib/validators-build';
 import { writeDevTokens } from '../../local/dev-tokens';
@@ -132,14 +133,14 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
   }
 
   function invoke(
-    target: RouteTarget,
+    target: RouteTarget | Handler,
     method: string,
     resource: string,
     path: string,
     options: { body?: unknown; pathParameters?: Record<string, string>; token?: string } = {},
   ): Promise<APIGatewayProxyResult> {
-    const handler = handlers.get(target);
-    if (!handler) throw new Error(`no ${target} handler`);
+    const handler = typeof target === 'function' ? target : handlers.get(target);
+    if (!handler) throw new Error(`no ${String(target)} handler`);
     const url = new URL(`${BASE}${path}`);
     const event = buildProxyEvent({
       method,
@@ -236,6 +237,59 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
     expect(json(group)).toMatchObject({
       scimType: 'invalidValue',
       detail: 'members[1].value must be a string',
+    });
+  });
+
+  describe('users bundles for a stack with a schema extension', () => {
+    const ACME = 'urn:example:params:scim:schemas:extension:acme:2.0:User';
+    const EXTENSIONS = JSON.stringify([
+      { resourceType: 'User', schema: { id: ACME, attributes: [{ name: 'badgeNumber', type: 'integer' }] } },
+    ]);
+    let extended: Handler;
+    let stale: Handler;
+
+    /** Bundles users with these validators and loads it as a function whose env has the extension. */
+    async function usersBundle(name: string, validators: string | undefined): Promise<Handler> {
+      const file = join(outDir, name, 'index.js');
+      await build(esbuildBuildOptions(handlerEntry('users'), file, validators));
+      // The handler builds its registry from the environment when it loads.
+      setHostEnv({ [SCHEMA_EXTENSIONS_ENV]: EXTENSIONS });
+      try {
+        return (nativeRequire(file) as { handler: Handler }).handler;
+      } finally {
+        setHostEnv({ [SCHEMA_EXTENSIONS_ENV]: undefined });
+      }
+    }
+
+    beforeAll(async () => {
+      // What the stack does with schemaExtensions: the same JSON for the registry and the env.
+      const registry = createSchemaRegistry({ extensions: parseExtensionsConfig(EXTENSIONS) });
+      extended = await usersBundle('users-acme', handlerValidators(registry, 'users'));
+      // Validators of a registry without the extension: the env was changed without a redeploy.
+      stale = await usersBundle('users-stale', handlerValidators(createSchemaRegistry(), 'users'));
+    });
+
+    it('validate the extension attributes with the validators generated for that registry', async () => {
+      const userName = `acme.${randomBytes(4).toString('hex')}@example.com`;
+      const bad = await invoke(extended, 'POST', '/scim/v2/Users', '/scim/v2/Users', {
+        body: { userName, [ACME]: { badgeNumber: 'B-7' } },
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(json(bad)).toMatchObject({ detail: `${ACME}:badgeNumber must be an integer` });
+      const good = await invoke(extended, 'POST', '/scim/v2/Users', '/scim/v2/Users', {
+        body: { userName, [ACME]: { badgeNumber: 7 } },
+      });
+      expect(good.statusCode).toBe(201);
+      expect(json(good)).toMatchObject({ [ACME]: { badgeNumber: 7 } });
+    });
+
+    it('refuse to validate against a registry other than the one they were generated for', async () => {
+      const res = await invoke(stale, 'POST', '/scim/v2/Users', '/scim/v2/Users', {
+        body: { userName: `stale.${randomBytes(4).toString('hex')}@example.com` },
+      });
+      // The bundle with matching validators accepts such a body (above): the 500 is the refusal,
+      // whose message ("…schema differs…") goes to the function's log, not to the client.
+      expect(res.statusCode).toBe(500);
     });
   });
 
