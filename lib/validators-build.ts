@@ -57,7 +57,7 @@ export function validatorsModuleSource(
 const fingerprints = ${JSON.stringify(fingerprints)};
 exports.validatorFor = function validatorFor(resourceType, schema, fingerprint) {
   if (fingerprints[resourceType] === undefined) {
-    throw new Error("This bundle has no " + resourceType + " validator (lib/constructs/scim-function.ts lists the types each function validates)");
+    throw new Error("This bundle has no " + resourceType + " validator (VALIDATED_RESOURCE_TYPES in lib/validators-build.ts lists what each handler validates)");
   }
   if (fingerprints[resourceType] !== fingerprint) {
     throw new Error("The " + resourceType + " schema differs from the one this bundle's validators were generated for (SCIM_SCHEMA_EXTENSIONS changed without a redeploy?)");
