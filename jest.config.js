@@ -14,6 +14,8 @@ module.exports = {
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
     ],
   },
+  // As tsconfig.json `paths`: source runs compile validators at start (lambdas/scim/schema/validators.ts).
+  moduleNameMapper: { '^scim-validators$': '<rootDir>/lambdas/scim/schema/compile-at-start.ts' },
   setupFiles: ['<rootDir>/test/support/jest-env.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

@@ -26,11 +26,15 @@
  *    endpoint-discovery cache (unused by this SDK's commands; ~8 KB). Each shim fails with a
  *    named cause if the left-out feature is ever used. The local server, tests and CLIs run from
  *    source and keep the real packages. Measured in docs/BENCHMARKS.md (cold start).
+ *  - `scim-validators` is aliased to the input validators ajv generated at build time for the
+ *    stack's schema registry (lib/validators-build.ts), or, when none is given, to a module that
+ *    fails by name if used: ajv's compiler never enters a bundle (see docs/ARCHITECTURE.md).
  */
 import { join, resolve } from 'node:path';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 import type { RouteTarget } from '../lambdas/routes';
+import { VALIDATORS_SPECIFIER } from '../lambdas/scim/schema/validator-contract';
 
 /** Repository root (this file lives in lib/). */
 export const PROJECT_ROOT = resolve(__dirname, '..');
@@ -81,8 +85,19 @@ export function handlerEntry(name: HandlerName): string {
   return join(PROJECT_ROOT, 'lambdas', 'handlers', `${name}.ts`);
 }
 
-/** Options for NodejsFunction: local esbuild from npm, never Docker. */
-export function nodejsBundlingOptions(): BundlingOptions {
+/** `scim-validators` in a bundle that was given no generated module. */
+export const NO_VALIDATORS_MODULE = join(PROJECT_ROOT, 'lambdas', 'scim', 'schema', 'no-validators.ts');
+
+/** The aliases of one bundle: the shims, and `scim-validators` → `validators` (a generated module). */
+function bundleAlias(validators: string | undefined): Record<string, string> {
+  return { ...HANDLER_BUNDLE.alias, [VALIDATORS_SPECIFIER]: validators ?? NO_VALIDATORS_MODULE };
+}
+
+/**
+ * Options for NodejsFunction: local esbuild from npm, never Docker. `validators` is the module
+ * lib/validators-build.ts wrote for the stack's registry (needed by the users and groups handlers).
+ */
+export function nodejsBundlingOptions(validators?: string): BundlingOptions {
   return {
     minify: HANDLER_BUNDLE.minify,
     sourceMap: HANDLER_BUNDLE.sourceMap,
@@ -94,7 +109,7 @@ export function nodejsBundlingOptions(): BundlingOptions {
     esbuildArgs: {
       '--legal-comments': HANDLER_BUNDLE.legalComments,
       // aws-cdk-lib renders each entry as `--alias:<package>=<path>`.
-      '--alias': Object.entries(HANDLER_BUNDLE.alias).map(([from, to]) => `${from}=${to}`),
+      '--alias': Object.entries(bundleAlias(validators)).map(([from, to]) => `${from}=${to}`),
     },
   };
 }
@@ -103,7 +118,7 @@ export function nodejsBundlingOptions(): BundlingOptions {
  * The same options in esbuild's API shape (a type-only import: synth does not load esbuild
  * through this module). `outfile` receives the bundle and `outfile.map` its source map.
  */
-export function esbuildBuildOptions(entry: string, outfile: string): BuildOptions {
+export function esbuildBuildOptions(entry: string, outfile: string, validators?: string): BuildOptions {
   return {
     entryPoints: [entry],
     outfile,
@@ -117,7 +132,7 @@ export function esbuildBuildOptions(entry: string, outfile: string): BuildOption
     mainFields: [...HANDLER_BUNDLE.mainFields],
     external: [...HANDLER_BUNDLE.externalModules],
     legalComments: HANDLER_BUNDLE.legalComments,
-    alias: { ...HANDLER_BUNDLE.alias },
+    alias: bundleAlias(validators),
     logLevel: 'silent',
   };
 }

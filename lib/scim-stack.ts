@@ -102,11 +102,18 @@ export class ScimStack extends Stack {
     });
     this.tokenSecret = new TokenSecret(this, 'Tokens', { removalPolicy });
 
+    const extensionsJson = props.schemaExtensions?.length
+      ? JSON.stringify(props.schemaExtensions)
+      : undefined;
+    // The registry every function builds at start-up from the same JSON: a bad configuration
+    // fails synth, and the bundled validators are generated from exactly this registry.
+    const registry = defaultSchemaRegistry(
+      extensionsJson === undefined ? {} : { [SCHEMA_EXTENSIONS_ENV]: extensionsJson },
+    );
     const settings: ScimFunctionSettings = {
       tokenCacheTtlSeconds: props.tokenCacheTtlSeconds ?? 60,
-      ...(props.schemaExtensions?.length
-        ? { schemaExtensionsJson: validatedExtensions(props.schemaExtensions) }
-        : {}),
+      ...(extensionsJson === undefined ? {} : { schemaExtensionsJson: extensionsJson }),
+      schemaRegistry: registry,
       logRetention,
       logRemovalPolicy: removalPolicy,
       tracing,
@@ -218,11 +225,4 @@ function wholeDays(days: number): number {
   if (!Number.isInteger(days) || days < 0)
     throw new Error('activityRetentionDays must be a whole number ≥ 0');
   return days;
-}
-
-/** Builds the registry from the extensions the way a function will at start-up: a bad config fails synth. */
-function validatedExtensions(extensions: readonly unknown[]): string {
-  const json = JSON.stringify(extensions);
-  defaultSchemaRegistry({ [SCHEMA_EXTENSIONS_ENV]: json });
-  return json;
 }

@@ -10,16 +10,22 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { createSchemaRegistry } from '../../lambdas/scim/schema/registry';
+import { VALIDATORS_SPECIFIER } from '../../lambdas/scim/schema/validator-contract';
 import {
   esbuildBuildOptions,
   HANDLER_BUNDLE,
   HANDLER_ENVIRONMENT,
+  type HandlerName,
+  handlerEntry,
   SOURCE_MAPS_NODE_OPTION,
 } from '../../lib/bundling';
+import { handlerValidators } from '../../lib/validators-build';
 import type { BundleRow, ColdStartSection } from '../lib/results';
 import { median, note, progress, round } from '../lib/util';
 
 const MAX_BYTES = 300 * 1024;
+const HANDLER_NAMES: readonly HandlerName[] = ['users', 'groups', 'discovery', 'events'];
 const MAX_RATIO = 1.3;
 const HELLO_NAME = 'hello-world (1 DynamoDBClient)';
 
@@ -35,7 +41,16 @@ interface Variant {
   readonly nodeOptions?: string;
 }
 
-const deployOptions = (entry: string, outfile: string): BuildOptions => esbuildBuildOptions(entry, outfile);
+// Each handler gets the validators the stack generates for it, for a registry without
+// extensions (lib/validators-build.ts); the hello-world gets none.
+const deployOptions = (entry: string, outfile: string): BuildOptions => {
+  const handler = HANDLER_NAMES.find((name) => entry === handlerEntry(name));
+  return esbuildBuildOptions(
+    entry,
+    outfile,
+    handler ? handlerValidators(createSchemaRegistry(), handler) : undefined,
+  );
+};
 const deployNodeOptions = HANDLER_ENVIRONMENT.NODE_OPTIONS;
 
 export const VARIANTS: readonly Variant[] = [
@@ -52,7 +67,10 @@ export const VARIANTS: readonly Variant[] = [
   {
     label:
       'deploy without the bundle-time SDK shims (default credential chain, event streams, endpoint discovery)',
-    options: (e, o) => ({ ...deployOptions(e, o), alias: {} }),
+    options: (e, o) => {
+      const options = deployOptions(e, o);
+      return { ...options, alias: { [VALIDATORS_SPECIFIER]: options.alias?.[VALIDATORS_SPECIFIER] ?? '' } };
+    },
   },
   {
     label: "esbuild's default mainFields (main first), no source maps",

@@ -24,8 +24,9 @@ import { Construct } from 'constructs';
 import { METRIC_NAMESPACE } from '../../lambdas/observability/dynamo-cost-report';
 import type { RouteTarget } from '../../lambdas/routes';
 import { ENV } from '../../lambdas/runtime';
-import { SCHEMA_EXTENSIONS_ENV } from '../../lambdas/scim/schema/registry';
+import { SCHEMA_EXTENSIONS_ENV, type SchemaRegistry } from '../../lambdas/scim/schema/registry';
 import { HANDLER_ENVIRONMENT, handlerEntry, NODE_MAJOR, nodejsBundlingOptions } from '../bundling';
+import { handlerValidators } from '../validators-build';
 
 export type TableAccess = 'readWrite' | 'none';
 
@@ -71,6 +72,8 @@ export interface ScimFunctionSettings {
   readonly tokenCacheTtlSeconds: number;
   /** JSON array for SCIM_SCHEMA_EXTENSIONS, already validated by the stack. */
   readonly schemaExtensionsJson?: string;
+  /** The registry the functions build from schemaExtensionsJson: their validators are generated from it. */
+  readonly schemaRegistry: SchemaRegistry;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
   readonly tracing: boolean;
@@ -180,7 +183,7 @@ export class ScimFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment,
-      bundling: nodejsBundlingOptions(),
+      bundling: nodejsBundlingOptions(handlerValidators(settings.schemaRegistry, target)),
       tracing: settings.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       description: `SCIM 2.0 ${target} endpoints`,
     });

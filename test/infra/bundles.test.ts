@@ -8,13 +8,15 @@
  * Credentials: the bundles carry an environment-only credential provider instead of the SDK's
  * default chain (lib/bundling.ts). A probe bundle built with the same options signs requests to
  * DynamoDB Local with credentials it can only have read from the environment, as in Lambda, and
- * the handler bundles' metafiles prove the default chain (and ajv) stayed out.
+ * the handler bundles' metafiles prove the default chain and ajv's compiler stayed out: the
+ * users and groups bundles validate with the code lib/validators-build.ts generated for the
+ * registry (ajv standalone), which needs only ajv's runtime helpers.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
@@ -24,7 +26,10 @@ import type {
 import { build, type Metafile } from 'esbuild';
 import type { RouteTarget } from '../../lambdas/routes';
 import { ENV } from '../../lambdas/runtime';
+import { parseExtensionsConfig } from '../../lambdas/scim/schema/extension-config';
+import { createSchemaRegistry, SCHEMA_EXTENSIONS_ENV } from '../../lambdas/scim/schema/registry';
 import { esbuildBuildOptions, type HandlerName, handlerEntry, PROJECT_ROOT } from '../../lib/bundling';
+import { handlerValidators } from '../../lib/validators-build';
 import { writeDevTokens } from '../../local/dev-tokens';
 import { buildProxyEvent } from '../../local/http-server';
 import { createTestTable, type TestTable } from '../support/dynamo';
@@ -59,6 +64,7 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
   let publisher: ((event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>) | undefined;
   const sizes: Record<string, number> = {};
   const bundledInputs: Record<string, string[]> = {};
+  const validatorModules: Record<string, string | undefined> = {};
   // The bundles run in Node's realm and read its `process.env`, not jest's sandbox copy.
   let hostEnv: NodeJS.ProcessEnv = {};
   const savedHostEnv: Record<string, string | undefined> = {};
@@ -83,10 +89,13 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
     });
 
     const started = Date.now();
+    // The registry the handlers build from this environment (no SCIM_SCHEMA_EXTENSIONS), as the stack does.
+    const registry = createSchemaRegistry();
     await Promise.all(
       BUNDLED.map(async (name) => {
+        validatorModules[name] = handlerValidators(registry, name);
         const result = await build({
-          ...esbuildBuildOptions(handlerEntry(name), join(outDir, name, 'index.js')),
+          ...esbuildBuildOptions(handlerEntry(name), join(outDir, name, 'index.js'), validatorModules[name]),
           metafile: true,
         });
         bundledInputs[name] = inputsOf(result.metafile);
@@ -124,14 +133,14 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
   }
 
   function invoke(
-    target: RouteTarget,
+    target: RouteTarget | Handler,
     method: string,
     resource: string,
     path: string,
     options: { body?: unknown; pathParameters?: Record<string, string>; token?: string } = {},
   ): Promise<APIGatewayProxyResult> {
-    const handler = handlers.get(target);
-    if (!handler) throw new Error(`no ${target} handler`);
+    const handler = typeof target === 'function' ? target : handlers.get(target);
+    if (!handler) throw new Error(`no ${String(target)} handler`);
     const url = new URL(`${BASE}${path}`);
     const event = buildProxyEvent({
       method,
@@ -171,18 +180,117 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
     }
   });
 
-  it('no bundle carries the SDK default credential chain, event streams, endpoint discovery or ajv; the shims stand in', () => {
+  it("no bundle carries the SDK default credential chain, event streams, endpoint discovery or ajv's compiler; the shims stand in", () => {
     for (const target of BUNDLED) {
       const inputs = bundledInputs[target] ?? [];
       expect(inputs).toContain('lambdas/bundle-shims/credential-provider-node.ts');
       if (target !== 'events') expect(inputs).toContain('lambdas/bundle-shims/endpoint-discovery.ts');
-      const unwanted = inputs.filter((path) =>
-        /node_modules\/(@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|http|login)|nested-clients|token-providers|middleware-endpoint-discovery|endpoint-cache)|@smithy\/credential-provider-imds|@smithy\/core\/dist-es\/submodules\/event-streams|mnemonist|ajv|fast-uri)\//.test(
-          path,
-        ),
+      const unwanted = inputs.filter(
+        (path) =>
+          /node_modules\/(@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|http|login)|nested-clients|token-providers|middleware-endpoint-discovery|endpoint-cache)|@smithy\/credential-provider-imds|@smithy\/core\/dist-es\/submodules\/event-streams|mnemonist|fast-uri)\//.test(
+            path,
+          ) ||
+          // ajv's runtime helpers are what standalone code requires; anything else of ajv is its compiler.
+          (/node_modules\/ajv\//.test(path) && !/node_modules\/ajv\/dist\/runtime\//.test(path)) ||
+          /lambdas\/scim\/schema\/(compile-at-start|no-validators)\.ts$/.test(path),
       );
       expect({ target, unwanted }).toEqual({ target, unwanted: [] });
     }
+  });
+
+  it('users and groups carry the validators generated for their own resource type, the others none', () => {
+    for (const target of BUNDLED) {
+      const inputs = bundledInputs[target] ?? [];
+      const module = validatorModules[target];
+      expect({ target, validates: module !== undefined }).toEqual({
+        target,
+        validates: target === 'users' || target === 'groups',
+      });
+      if (module === undefined) {
+        expect(inputs.filter((path) => /scim-validators|node_modules\/ajv\//.test(path))).toEqual([]);
+      } else {
+        expect(inputs).toContain(relative(PROJECT_ROOT, module));
+        expect(inputs).toContain('node_modules/ajv/dist/runtime/ucs2length.js');
+      }
+    }
+  });
+
+  it('users and groups bundles: an invalid body is a 400 invalidValue naming the attribute', async () => {
+    const bad = await invoke('users', 'POST', '/scim/v2/Users', '/scim/v2/Users', {
+      body: {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: 'u',
+        name: { givenName: 5 },
+      },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(json(bad)).toMatchObject({ scimType: 'invalidValue', detail: 'name.givenName must be a string' });
+    const long = await invoke('users', 'POST', '/scim/v2/Users', '/scim/v2/Users', {
+      body: { userName: 'u', emails: [{ value: 'a@b.c' }, { value: '😀'.repeat(65_537) }] },
+    });
+    expect(long.statusCode).toBe(400);
+    expect(json(long)).toMatchObject({ detail: 'emails[1].value must be at most 65536 characters long' });
+    const group = await invoke('groups', 'POST', '/scim/v2/Groups', '/scim/v2/Groups', {
+      body: { displayName: 'g', members: [{ value: 'u1' }, { value: 2 }] },
+    });
+    expect(group.statusCode).toBe(400);
+    expect(json(group)).toMatchObject({
+      scimType: 'invalidValue',
+      detail: 'members[1].value must be a string',
+    });
+  });
+
+  describe('users bundles for a stack with a schema extension', () => {
+    const ACME = 'urn:example:params:scim:schemas:extension:acme:2.0:User';
+    const EXTENSIONS = JSON.stringify([
+      { resourceType: 'User', schema: { id: ACME, attributes: [{ name: 'badgeNumber', type: 'integer' }] } },
+    ]);
+    let extended: Handler;
+    let stale: Handler;
+
+    /** Bundles users with these validators and loads it as a function whose env has the extension. */
+    async function usersBundle(name: string, validators: string | undefined): Promise<Handler> {
+      const file = join(outDir, name, 'index.js');
+      await build(esbuildBuildOptions(handlerEntry('users'), file, validators));
+      // The handler builds its registry from the environment when it loads.
+      setHostEnv({ [SCHEMA_EXTENSIONS_ENV]: EXTENSIONS });
+      try {
+        return (nativeRequire(file) as { handler: Handler }).handler;
+      } finally {
+        setHostEnv({ [SCHEMA_EXTENSIONS_ENV]: undefined });
+      }
+    }
+
+    beforeAll(async () => {
+      // What the stack does with schemaExtensions: the same JSON for the registry and the env.
+      const registry = createSchemaRegistry({ extensions: parseExtensionsConfig(EXTENSIONS) });
+      extended = await usersBundle('users-acme', handlerValidators(registry, 'users'));
+      // Validators of a registry without the extension: the env was changed without a redeploy.
+      stale = await usersBundle('users-stale', handlerValidators(createSchemaRegistry(), 'users'));
+    });
+
+    it('validate the extension attributes with the validators generated for that registry', async () => {
+      const userName = `acme.${randomBytes(4).toString('hex')}@example.com`;
+      const bad = await invoke(extended, 'POST', '/scim/v2/Users', '/scim/v2/Users', {
+        body: { userName, [ACME]: { badgeNumber: 'B-7' } },
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(json(bad)).toMatchObject({ detail: `${ACME}:badgeNumber must be an integer` });
+      const good = await invoke(extended, 'POST', '/scim/v2/Users', '/scim/v2/Users', {
+        body: { userName, [ACME]: { badgeNumber: 7 } },
+      });
+      expect(good.statusCode).toBe(201);
+      expect(json(good)).toMatchObject({ [ACME]: { badgeNumber: 7 } });
+    });
+
+    it('refuse to validate against a registry other than the one they were generated for', async () => {
+      const res = await invoke(stale, 'POST', '/scim/v2/Users', '/scim/v2/Users', {
+        body: { userName: `stale.${randomBytes(4).toString('hex')}@example.com` },
+      });
+      // The bundle with matching validators accepts such a body (above): the 500 is the refusal,
+      // whose message ("…schema differs…") goes to the function's log, not to the client.
+      expect(res.statusCode).toBe(500);
+    });
   });
 
   describe('a DynamoDB client built with the deploy options, as in Lambda', () => {

@@ -1,8 +1,8 @@
 /**
  * The schema registry: the one source of truth for what a User and a Group are. /Schemas and
- * /ResourceTypes, the input validators (json-schema.ts + json-schema-validator.ts), projection, filters (caseExact, type) and PATCH
- * (mutability, multiValued) all read their attribute characteristics from here, so a
- * characteristic cannot differ between two parts of the service.
+ * /ResourceTypes, the input validators (json-schema.ts, validators.ts), projection, filters
+ * (caseExact, type) and PATCH (mutability, multiValued) all read their attribute
+ * characteristics from here, so a characteristic cannot differ between two parts of the service.
  *
  * Names resolve case-insensitively (RFC 7643 §2.1) and to the canonical spelling of the
  * definitions; an unqualified name is looked up among the common attributes, then the core
@@ -157,7 +157,7 @@ let memoized: { text: string | undefined; registry: SchemaRegistry } | undefined
 
 /**
  * The registry of this process, configured from SCIM_SCHEMA_EXTENSIONS. Memoized per env value
- * so a Lambda container builds (and compiles its validators) it once; an invalid value throws at first use,
+ * so a Lambda container builds it (and picks its validators) once; an invalid value throws at first use,
  * which handlers trigger at module load.
  */
 export function defaultSchemaRegistry(env: NodeJS.ProcessEnv = process.env): SchemaRegistry {

@@ -8,21 +8,19 @@
  *    are matched case-insensitively and rewritten to the definitions' spelling; read-only,
  *    never-returned, unknown, null and empty values are dropped (RFC 7643 §2.5 treats null
  *    and [] as "unassigned"; RFC 7644 §3.5.1 lets a server ignore read-only input).
- * 2. Validate the canonical shape against a JSON Schema generated from the registry
- *    (json-schema.ts), compiled once per registry and resource type, and translate the first
- *    error into a SCIM 400 invalidValue whose detail names the attribute path. The validator is
- *    json-schema-validator.ts, which reports exactly what ajv would but ships no code generator
- *    in the Lambda bundles (its header says why and how the equivalence is tested).
+ * 2. Validate the canonical shape with ajv against a JSON Schema generated from the registry
+ *    (json-schema.ts; validators.ts says where the compiled code comes from) and translate the
+ *    first error into a SCIM 400 invalidValue whose detail names the attribute path.
  *
  * Canonicalisation keeps wrongly typed values as they are so that pass 2 reports them.
  */
 import { badRequest } from '../errors';
 import type { ResourceTypeName } from '../meta';
 import { FORBIDDEN_KEYS, isPlainObject, type JsonObject } from './json';
-import { isWritable, MAX_STRING_LENGTH, resourceJsonSchema } from './json-schema';
-import { compileSchema, type SchemaValidationError, type SchemaValidator } from './json-schema-validator';
+import { isWritable, MAX_STRING_LENGTH } from './json-schema';
 import type { SchemaRegistry } from './registry';
 import type { AttributeDefinition } from './types';
+import { resourceValidator, type SchemaValidationError } from './validators';
 
 /** A validated, canonical resource body: no id, no meta, `schemas` recomputed. */
 export type ScimResourceInput = JsonObject;
@@ -36,7 +34,7 @@ export function parseResourceInput(
     throw badRequest('invalidSyntax', `The request body must be a JSON object (a ${resourceType} resource)`);
   }
   const canonical = canonicalise(resourceType, body, registry);
-  const error = validatorFor(registry, resourceType)(canonical);
+  const error = resourceValidator(registry, resourceType)(canonical);
   if (error) throw badRequest('invalidValue', describeError(error, resourceType));
   const { core, extensions } = registry.resourceSchemas(resourceType);
   const schemas = [core.id, ...extensions.map((e) => e.schema.id).filter((urn) => urn in canonical)];
@@ -148,23 +146,6 @@ function canonicalComplex(attributes: readonly AttributeDefinition[], value: unk
 // ---------------------------------------------------------------------------------------------
 // Pass 2: validation
 
-const validators = new WeakMap<SchemaRegistry, Map<ResourceTypeName, SchemaValidator>>();
-
-function validatorFor(registry: SchemaRegistry, resourceType: ResourceTypeName): SchemaValidator {
-  let perType = validators.get(registry);
-  if (!perType) {
-    perType = new Map();
-    validators.set(registry, perType);
-  }
-  let validate = perType.get(resourceType);
-  if (!validate) {
-    // The first error is the one reported, and validation stops there.
-    validate = compileSchema(resourceJsonSchema(registry.resourceSchemas(resourceType)));
-    perType.set(resourceType, validate);
-  }
-  return validate;
-}
-
 const TYPE_WORDS: Record<string, string> = {
   string: 'a string',
   boolean: 'a boolean (true or false)',
@@ -196,7 +177,7 @@ function describeError(error: SchemaValidationError, resourceType: ResourceTypeN
     case 'pattern':
       return `${where} must be an xsd:dateTime such as 2026-01-31T12:00:00Z`;
     default:
-      return `${where} ${error.message}`;
+      return `${where} is not valid (${error.keyword})`;
   }
 }
 
