@@ -22,9 +22,13 @@
  * caches to reason about. The SDK call plus this small state machine is simpler to verify.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { logger } from '../observability/logger';
 import { parseTokenDocumentReport, type TokenDocument } from './token-document';
-import { type TokenSource, TokenStoreUnavailableError } from './token-source';
+import {
+  SILENT_LOG,
+  type TokenSource,
+  type TokenSourceLog,
+  TokenStoreUnavailableError,
+} from './token-source';
 
 export interface SecretsManagerTokenSourceOptions {
   readonly secretId: string;
@@ -34,6 +38,8 @@ export interface SecretsManagerTokenSourceOptions {
   readonly client?: SecretsManagerClient;
   /** Milliseconds since the epoch; tests pass a fake clock. */
   readonly now?: () => number;
+  /** Where failures and dropped records are reported (the runtime passes the service logger). */
+  readonly log?: TokenSourceLog;
 }
 
 export const TOKEN_CACHE_DEFAULTS = { ttlSeconds: 60, minRefreshSeconds: 5, staleGraceSeconds: 300 } as const;
@@ -74,6 +80,7 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
   const staleGraceMs = seconds(options.staleGraceSeconds, TOKEN_CACHE_DEFAULTS.staleGraceSeconds) * 1000;
   const retryAfterSeconds = Math.max(1, Math.ceil(minRefreshSeconds));
   const now = options.now ?? Date.now;
+  const log = options.log ?? SILENT_LOG;
 
   let cached: { document: TokenDocument; fetchedAt: number } | undefined;
   let lastAttemptAt: number | undefined;
@@ -100,7 +107,7 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
       throw unavailable('secret is not a valid token document');
     }
     if (parsed.dropped > 0) {
-      logger.warn('Token records ignored as invalid', {
+      log.warn('Token records ignored as invalid', {
         dropped: parsed.dropped,
         secretId: options.secretId,
       });
@@ -109,7 +116,7 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
   };
 
   const unavailable = (reason: string, extra: Record<string, unknown> = {}): TokenStoreUnavailableError => {
-    logger.error('Token store unavailable', { reason, secretId: options.secretId, ...extra });
+    log.error('Token store unavailable', { reason, secretId: options.secretId, ...extra });
     return new TokenStoreUnavailableError(reason, retryAfterSeconds);
   };
 

@@ -15,6 +15,14 @@ export interface TokenSource {
   refresh(): Promise<TokenDocument>;
 }
 
+/** Where a token source reports trouble: the service's logger in production, nothing by default. */
+export interface TokenSourceLog {
+  warn(message: string, details: Record<string, unknown>): void;
+  error(message: string, details: Record<string, unknown>): void;
+}
+
+export const SILENT_LOG: TokenSourceLog = { warn: () => undefined, error: () => undefined };
+
 /** Why the token store could not be read; `reason` is safe to log (never secret contents). */
 export class TokenStoreUnavailableError extends Error {
   readonly reason: string;

@@ -12,8 +12,27 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { Principal } from '../auth/authenticator';
 import type { Operation, RouteTarget } from '../routes';
-import type { ActivityRecord } from '../store/activity-store';
-import type { ScimRequest } from './request';
+import { parsedBody, type ScimRequest } from './request';
+import { isCreated } from './response';
+
+/** One mutating request, as the activity log keeps it: names and outcome, never values. */
+export interface ActivityRecord {
+  readonly tenant: string;
+  readonly time: string;
+  readonly tokenId: string;
+  readonly tokenLabel: string;
+  readonly method: string;
+  /** Path without query string: ids only, no filter values. */
+  readonly path: string;
+  readonly operation: string;
+  readonly resourceType: string;
+  readonly resourceId?: string;
+  readonly status: number;
+  readonly changedAttributes: readonly string[];
+}
+
+/** Where activity records go; the Runtime provides it (the activity store in production). */
+export type RecordActivity = (record: ActivityRecord) => Promise<void>;
 
 const MUTATING: ReadonlySet<Operation> = new Set(['create', 'replace', 'patch', 'delete']);
 const RESOURCE_TYPE: Record<RouteTarget, string> = { users: 'User', groups: 'Group', discovery: 'Discovery' };
@@ -44,12 +63,12 @@ export function activityOf(
     resourceType: RESOURCE_TYPE[target],
     ...(resourceId ? { resourceId: resourceId.slice(0, 256) } : {}),
     status: result.statusCode,
-    changedAttributes: operation === 'delete' ? [] : attributeNames(operation, request.rawBody),
+    changedAttributes: operation === 'delete' ? [] : attributeNames(operation, request),
   };
 }
 
 function createdId(result: APIGatewayProxyResult): string | undefined {
-  if (result.statusCode !== 201) return undefined;
+  if (!isCreated(result)) return undefined;
   try {
     const body = JSON.parse(result.body) as { id?: unknown };
     return typeof body.id === 'string' ? body.id : undefined;
@@ -58,14 +77,10 @@ function createdId(result: APIGatewayProxyResult): string | undefined {
   }
 }
 
-function attributeNames(operation: Operation, rawBody: string | undefined): string[] {
-  if (rawBody === undefined) return [];
-  let body: unknown;
-  try {
-    body = JSON.parse(rawBody);
-  } catch {
-    return [];
-  }
+function attributeNames(operation: Operation, request: ScimRequest): string[] {
+  // The operation's own parse when it read the body; otherwise (rejected before) parsed here.
+  const parsed = parsedBody(request);
+  const body = parsed.ok ? parsed.value : undefined;
   if (!isObject(body)) return [];
   const names = new Set<string>();
   if (operation === 'patch') {
