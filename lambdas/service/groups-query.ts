@@ -29,6 +29,7 @@ import {
 } from '../store/groups-store';
 import { groupIdsOfMember } from '../store/memberships-store';
 import { groupRepresentation } from './groups-representation';
+import { asCandidates, matchingInIdOrder } from './resource-service';
 
 type GroupLookup = 'id' | 'displayName' | 'externalId';
 const LOOKUP_PRIORITY: readonly GroupLookup[] = ['id', 'displayName', 'externalId'];
@@ -114,8 +115,6 @@ export function planGroupQuery(filter: FilterNode, registry: SchemaRegistry): Gr
   return { memberIds };
 }
 
-const byId = (a: StoredGroup, b: StoredGroup): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
 /** Groups of the tenant matching `filter`, in id (creation) order. */
 export async function findGroups(
   store: GroupStoreContext,
@@ -143,28 +142,15 @@ export async function findGroups(
     return predicate(groupRepresentation(group, baseUrl, members));
   };
 
-  let candidates: StoredGroup[];
-  switch (plan.lookup?.attribute) {
-    case 'id': {
-      const group = await getGroup(store, plan.lookup.value);
-      candidates = group ? [group] : [];
-      break;
-    }
-    case 'displayName': {
-      const group = await getGroupByDisplayName(store, plan.lookup.value);
-      candidates = group ? [group] : [];
-      break;
-    }
-    case 'externalId':
-      candidates = await findGroupsByExternalId(store, plan.lookup.value);
-      break;
-    default: {
-      if (distinctMembers.length === 0) return collectGroups(store, matches);
-      // Intersect the member terms' group sets; read only those groups.
-      const [first, ...rest] = distinctMembers.map((uid) => groupsOf.get(uid) ?? new Set<string>());
-      const ids = [...(first ?? [])].filter((id) => rest.every((set) => set.has(id)));
-      candidates = await getGroupsByIds(store, ids);
-    }
-  }
-  return candidates.filter(matches).sort(byId);
+  const lookUp: Record<GroupLookup, (value: string) => Promise<StoredGroup[]>> = {
+    id: asCandidates((id) => getGroup(store, id)),
+    displayName: asCandidates((displayName) => getGroupByDisplayName(store, displayName)),
+    externalId: (externalId) => findGroupsByExternalId(store, externalId),
+  };
+  if (plan.lookup) return matchingInIdOrder(await lookUp[plan.lookup.attribute](plan.lookup.value), matches);
+  if (distinctMembers.length === 0) return collectGroups(store, matches);
+  // Intersect the member terms' group sets; read only those groups.
+  const [first, ...rest] = distinctMembers.map((uid) => groupsOf.get(uid) ?? new Set<string>());
+  const ids = [...(first ?? [])].filter((id) => rest.every((set) => set.has(id)));
+  return matchingInIdOrder(await getGroupsByIds(store, ids), matches);
 }

@@ -48,11 +48,10 @@
  *    1 TransactWriteItems + 1 Query (final sweep); past DELETE_BUDGET_MS, 503 and the retry goes on
  */
 
-import { badRequest, notFound, preconditionFailed, serviceUnavailable } from '../scim/errors';
+import { DomainError } from '../domain/errors';
 import type { AttributeLookup, FilterNode } from '../scim/filter/ast';
 import { compileFilter } from '../scim/filter/evaluate';
-import { parseFilter } from '../scim/filter/parser';
-import { type ListParameters, type ListResponse, listResponse } from '../scim/list';
+import type { ListParameters, ListResponse } from '../scim/list';
 import { etagOf } from '../scim/meta';
 import {
   applyPatch,
@@ -62,16 +61,13 @@ import {
   splitMemberOperations,
 } from '../scim/patch';
 import type { JsonObject } from '../scim/schema/json';
-import { isAttributeRequested, type Projection, projectResource } from '../scim/schema/projection';
-import type { SchemaRegistry } from '../scim/schema/registry';
+import { isAttributeRequested, type Projection } from '../scim/schema/projection';
 import { parseResourceInput } from '../scim/schema/resource-input';
-import { adjustResourceCountAfterWrite } from '../store/counters';
 import {
   claimGroupVersion,
   collectGroups,
   createGroup,
   deleteGroupItem,
-  type GroupStoreContext,
   getGroup,
   groupFromItem,
   groupListing,
@@ -93,9 +89,19 @@ import {
   writeMembershipTransaction,
 } from '../store/memberships-store';
 import { findGroups } from './groups-query';
-import { groupEtag, groupRepresentation, memberReference } from './groups-representation';
-import { type ListingAccess, listPage, standardListingAccess } from './list-pages';
-import { type IfMatch, retryWhileBusy, writeWithRetries } from './write-retries';
+import { groupRepresentation, memberReference } from './groups-representation';
+import {
+  countAfterWrite,
+  listResources,
+  mustExist,
+  notFoundError,
+  type ResourceContext,
+  type ResourceKind,
+  type ResourceResult,
+  resultOf,
+  truncate,
+} from './resource-service';
+import { type IfMatch, namesVersion, retryWhileBusy, writeWithRetries } from './write-retries';
 
 /**
  * Most members one response carries. 10,000 members of ~200 bytes (value, display, $ref, type)
@@ -109,37 +115,34 @@ export const MAX_MEMBERS_PER_REQUEST = MAX_MEMBERS_PER_RESPONSE;
 
 export { WRITE_ATTEMPTS } from './write-retries';
 
-export interface GroupsContext {
-  readonly store: GroupStoreContext;
-  readonly registry: SchemaRegistry;
-  /** Absolute base URL for meta.location and member $ref, e.g. https://host/scim/v2 */
-  readonly baseUrl: string;
+export interface GroupsContext extends ResourceContext {
   /** Overrides DELETE_BUDGET_MS (tests). */
   readonly deleteBudgetMs?: number;
 }
 
 /** A group as returned to the client, with the values of its Location and ETag headers. */
-export interface GroupResult {
-  readonly resource: JsonObject;
-  readonly location: string;
-  readonly etag: string;
-}
+export type GroupResult = ResourceResult;
 
-function truncate(text: string): string {
-  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
-}
+export const GROUPS: ResourceKind<StoredGroup> = {
+  resourceType: 'Group',
+  counted: 'GROUPS',
+  listing: groupListing,
+  tableKey: groupKey,
+  fromItem: groupFromItem,
+  collect: collectGroups,
+  find: findGroups,
+  // Sorting compares attributes; members are not read for it (sortBy=members sorts nothing).
+  represent: (group, baseUrl) => groupRepresentation(group, baseUrl),
+};
 
-async function mustGetGroup(ctx: GroupsContext, id: string): Promise<StoredGroup> {
-  const stored = await getGroup(ctx.store, id);
-  if (!stored) throw notFound(`Group ${truncate(id)} not found`);
-  return stored;
-}
+const mustGetGroup = (ctx: GroupsContext, id: string): Promise<StoredGroup> =>
+  mustExist('Group', id, getGroup(ctx.store, id));
 
 const membersRequested = (ctx: GroupsContext, projection: Projection): boolean =>
   isAttributeRequested('members', 'Group', projection, ctx.registry);
 
 function tooManyMembers(what: string): never {
-  throw badRequest(
+  throw new DomainError(
     'tooMany',
     `${what} more than ${MAX_MEMBERS_PER_RESPONSE} members, more than one response carries; read it with excludedAttributes=members, and test a membership with GET /Groups?filter=members.value eq "<user id>"`,
   );
@@ -179,13 +182,13 @@ function present(
   projection: Projection,
   members: readonly JsonObject[] | undefined,
 ): GroupResult {
-  const full = groupRepresentation(stored, ctx.baseUrl, members);
-  const meta = full.meta as { location: string };
-  return {
-    resource: projectResource(full, 'Group', projection, ctx.registry),
-    location: meta.location,
-    etag: groupEtag(stored),
-  };
+  return resultOf(
+    ctx,
+    'Group',
+    groupRepresentation(stored, ctx.baseUrl, members),
+    stored.version,
+    projection,
+  );
 }
 
 /** Reads members only when the projection asks for them (Entra's excludedAttributes=members costs 1 GetItem). */
@@ -203,18 +206,18 @@ async function presentWithMembers(
 function memberIdsOf(resource: JsonObject): string[] {
   const members = resource.members;
   if (members === undefined) return [];
-  if (!Array.isArray(members)) throw badRequest('invalidValue', 'members must be an array');
+  if (!Array.isArray(members)) throw new DomainError('invalidValue', 'members must be an array');
   const ids: string[] = [];
   for (const [i, member] of members.entries()) {
     const value =
       typeof member === 'object' && member !== null && !Array.isArray(member) ? member.value : undefined;
     if (typeof value !== 'string' || value === '') {
-      throw badRequest('invalidValue', `members[${i}].value must be the id of a User`);
+      throw new DomainError('invalidValue', `members[${i}].value must be the id of a User`);
     }
     if (typeof member === 'object' && member !== null && !Array.isArray(member)) {
       const type = member.type;
       if (typeof type === 'string' && type.toLowerCase() !== 'user') {
-        throw badRequest(
+        throw new DomainError(
           'invalidValue',
           `members[${i}].type "${truncate(type)}" is not supported; members are Users`,
         );
@@ -223,7 +226,7 @@ function memberIdsOf(resource: JsonObject): string[] {
     ids.push(value);
   }
   if (ids.length > MAX_MEMBERS_PER_RESPONSE) {
-    throw badRequest(
+    throw new DomainError(
       'tooMany',
       `A request may set at most ${MAX_MEMBERS_PER_RESPONSE} members; add more with PATCH in batches`,
     );
@@ -243,7 +246,7 @@ export async function createGroupResource(
   const details: Map<string, MemberDetail> = ids.length > 0 ? await requireUsers(ctx.store, ids) : new Map();
   // The group, its guard and (up to 49) memberships in one transaction.
   const stored = await createGroup(ctx.store, resource, new Date(), ids);
-  await countGroups(ctx, +1);
+  await countAfterWrite(ctx, 'GROUPS', +1);
   const members = ids.map((id) => memberReference(ctx.baseUrl, id, details.get(id)));
   return present(ctx, stored, projection, membersRequested(ctx, projection) ? members : undefined);
 }
@@ -257,58 +260,25 @@ export async function getGroupResource(
   return presentWithMembers(ctx, await mustGetGroup(ctx, id), projection);
 }
 
-/** GET /Groups and POST /Groups/.search (RFC 7644 §3.4.2, §3.4.3). */
-export async function listGroupResources(
+/** GET /Groups and POST /Groups/.search; members read only when the projection wants them. */
+export function listGroupResources(
   ctx: GroupsContext,
   params: ListParameters,
 ): Promise<ListResponse<JsonObject>> {
-  const projection: Projection = {
-    ...(params.attributes ? { attributes: params.attributes } : {}),
-    ...(params.excludedAttributes ? { excludedAttributes: params.excludedAttributes } : {}),
-  };
-  // Parsed before any read: a bad filter costs no DynamoDB request.
-  const filter: FilterNode | undefined = params.filter !== undefined ? parseFilter(params.filter) : undefined;
-  const result = await listPage(groupListingAccess(ctx), params, filter);
-  const page = result.resources;
-  const members = membersRequested(ctx, projection) ? await readMembers(ctx, page) : undefined;
-  const resources = page.map(
-    (g) => present(ctx, g, projection, members ? (members.get(g.id) ?? []) : undefined).resource,
-  );
-  return listResponse(
-    resources,
-    result.totalResults,
-    result.startIndex,
-    result.nextCursor ? { nextCursor: result.nextCursor } : {},
-  );
-}
-
-/** The shared paging engine (index with checkpoints, RFC 9865 cursors, sortBy) over groups. */
-function groupListingAccess(ctx: GroupsContext): ListingAccess<StoredGroup> {
-  const { store } = ctx;
-  return standardListingAccess({
-    resourceType: 'Group',
-    registry: ctx.registry,
-    store,
-    source: groupListing(store),
-    counted: 'GROUPS',
-    tableKey: groupKey,
-    fromItem: groupFromItem,
-    findAll: (filter) =>
-      filter ? findGroups(store, filter, ctx.registry, ctx.baseUrl) : collectGroups(store, () => true),
-    // Sorting compares attributes; members are not read for it (sortBy=members sorts nothing).
-    represent: (group) => groupRepresentation(group, ctx.baseUrl),
+  return listResources(ctx, GROUPS, params, async (page, projection) => {
+    const members = membersRequested(ctx, projection) ? await readMembers(ctx, page) : undefined;
+    return page.map(
+      (g) => present(ctx, g, projection, members ? (members.get(g.id) ?? []) : undefined).resource,
+    );
   });
 }
-
-/** The tenant's group count changes after the group's own transaction (counters.ts). */
-const countGroups = (ctx: GroupsContext, delta: number): Promise<void> =>
-  adjustResourceCountAfterWrite(ctx.store.db, ctx.store.tableName, ctx.store.tenant, 'GROUPS', delta);
 
 /** Lost races are re-run (write-retries.ts); If-Match is enforced by claimIfMatch instead. */
 const withRetries = <T>(attempt: () => Promise<T>): Promise<T> => writeWithRetries(undefined, attempt);
 
-const staleIfMatch = (version?: number) =>
-  preconditionFailed(
+const staleIfMatch = (version?: number): DomainError =>
+  new DomainError(
+    'preconditionFailed',
     version === undefined
       ? 'If-Match does not name a version of this group'
       : `If-Match does not match the group's current version ${etagOf(version)}`,
@@ -334,7 +304,7 @@ async function commitMembershipDelta(
     const result = await retryWhileBusy(() => writeMembershipTransaction(ctx.store, groupId, chunk, options));
     // A DELETE that won between two transactions also swept the earlier ones' memberships
     // (its final sweep runs after the group item is gone), so nothing is left behind.
-    if (result.outcome === 'groupMissing') throw notFound(`Group ${truncate(groupId)} not found`);
+    if (result.outcome === 'groupMissing') throw notFoundError('Group', groupId);
     if (result.outcome === 'versionMismatch') throw staleIfMatch(result.currentVersion);
   }
   return expectedVersion !== undefined && chunks.length === 1 ? expectedVersion + 1 : undefined;
@@ -345,15 +315,13 @@ async function commitMembershipDelta(
  * atomically (claimGroupVersion), so of several writers naming one version only one proceeds.
  */
 async function claimIfMatch(ctx: GroupsContext, current: StoredGroup, ifMatch: IfMatch): Promise<void> {
-  if (ifMatch === undefined || ifMatch === '*') return;
+  if (!namesVersion(ifMatch)) return;
   if (
     ifMatch === null ||
     ifMatch !== current.version ||
     !(await claimGroupVersion(ctx.store, current.id, ifMatch))
   ) {
-    throw preconditionFailed(
-      `If-Match does not match the group's current version ${etagOf(current.version)}`,
-    );
+    throw staleIfMatch(current.version);
   }
 }
 
@@ -368,7 +336,7 @@ export async function replaceGroupResource(
   const resource = parseResourceInput('Group', body, ctx.registry);
   const ids = memberIdsOf(resource);
   let first: StoredGroup | undefined = await mustGetGroup(ctx, id); // 404 before member look-ups
-  if (ifMatch !== undefined && ifMatch !== '*') {
+  if (namesVersion(ifMatch)) {
     await claimIfMatch(ctx, first, ifMatch);
     first = undefined; // the claim moved the version: read it again
   }
@@ -498,12 +466,10 @@ async function assertMembersExist(
   groupId: string,
   ids: readonly string[],
 ): Promise<void> {
-  try {
-    await assertUsersExist(ctx.store, ids);
-  } catch (error) {
-    if (!(await getGroup(ctx.store, groupId))) throw notFound(`Group ${truncate(groupId)} not found`);
+  await assertUsersExist(ctx.store, ids).catch(async (error: unknown) => {
+    if (!(await getGroup(ctx.store, groupId))) throw notFoundError('Group', groupId);
     throw error;
-  }
+  });
 }
 
 /**
@@ -525,7 +491,7 @@ export async function patchGroupResource(
   // become minutes of work (added by hardening).
   const requested = memberChanges.reduce((sum, c) => sum + ('ids' in c ? c.ids.length : 0), 0);
   if (requested > MAX_MEMBERS_PER_REQUEST) {
-    throw badRequest(
+    throw new DomainError(
       'tooMany',
       `A PATCH may add, remove or replace at most ${MAX_MEMBERS_PER_REQUEST} members; got ${requested}. Send them in batches`,
     );
@@ -538,7 +504,7 @@ export async function patchGroupResource(
 
   if (attributeOperations.length === 0 && memberChanges.length > 0) {
     // Member-only: no read of the group; existence and If-Match ride on the transaction.
-    if (!isGroupId(id)) throw notFound(`Group ${truncate(id)} not found`);
+    if (!isGroupId(id)) throw notFoundError('Group', id);
     if (ifMatch === null) throw staleIfMatch();
     if (added.length > 0) await assertMembersExist(ctx, id, added);
     const expected = typeof ifMatch === 'number' ? ifMatch : undefined;
@@ -554,11 +520,10 @@ export async function patchGroupResource(
   let stored = await mustGetGroup(ctx, id);
   if (attributeOperations.length === 0) {
     // Entra's empty Operations: nothing to write, If-Match merely checked.
-    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== stored.version)
-      throw staleIfMatch(stored.version);
+    if (namesVersion(ifMatch) && ifMatch !== stored.version) throw staleIfMatch(stored.version);
     return { id, stored, version: stored.version };
   }
-  if (ifMatch !== undefined && ifMatch !== '*') {
+  if (namesVersion(ifMatch)) {
     await claimIfMatch(ctx, stored, ifMatch);
     stored = await mustGetGroup(ctx, id);
   }
@@ -612,12 +577,13 @@ export async function deleteGroupResource(ctx: GroupsContext, id: string, ifMatc
   const budget = ctx.deleteBudgetMs ?? DELETE_BUDGET_MS;
   const { complete } = await removeAllMembershipsOfGroup(ctx.store, id, { deadline: Date.now() + budget });
   if (!complete) {
-    throw serviceUnavailable(
+    throw new DomainError(
+      'busy',
       `Group ${truncate(id)} has too many members to delete in one request; its deletion has progressed, retry the DELETE`,
-      1,
+      { retryAfterSeconds: 1 },
     );
   }
   await withRetries(async () => deleteGroupItem(ctx.store, await mustGetGroup(ctx, id)));
-  await countGroups(ctx, -1);
+  await countAfterWrite(ctx, 'GROUPS', -1);
   await removeAllMembershipsOfGroup(ctx.store, id);
 }

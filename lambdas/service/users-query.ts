@@ -22,6 +22,7 @@ import {
   type StoreContext,
   type StoredUser,
 } from '../store/users-store';
+import { asCandidates, matchingInIdOrder } from './resource-service';
 import { userRepresentation } from './users-representation';
 
 export type UserLookup = 'id' | 'userName' | 'externalId';
@@ -74,24 +75,12 @@ export async function findUsers(
   const predicate = compileFilter(filter, registry.lookup('User'));
   const matches = (user: StoredUser): boolean => predicate(userRepresentation(user, baseUrl));
   const plan = planUserQuery(filter, registry);
-  let candidates: StoredUser[];
-  switch (plan.lookup?.attribute) {
-    case 'id': {
-      const user = await getUser(store, plan.lookup.value);
-      candidates = user ? [user] : [];
-      break;
-    }
-    case 'userName': {
-      const user = await getUserByUserName(store, plan.lookup.value);
-      candidates = user ? [user] : [];
-      break;
-    }
-    case 'externalId':
-      candidates = await findUsersByExternalId(store, plan.lookup.value);
-      break;
-    default:
-      if (plan.userNamePrefix === undefined) return collectUsers(store, matches);
-      candidates = await findUsersByUserNamePrefix(store, plan.userNamePrefix);
-  }
-  return candidates.filter(matches).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const lookUp: Record<UserLookup, (value: string) => Promise<StoredUser[]>> = {
+    id: asCandidates((id) => getUser(store, id)),
+    userName: asCandidates((userName) => getUserByUserName(store, userName)),
+    externalId: (externalId) => findUsersByExternalId(store, externalId),
+  };
+  if (plan.lookup) return matchingInIdOrder(await lookUp[plan.lookup.attribute](plan.lookup.value), matches);
+  if (plan.userNamePrefix === undefined) return collectUsers(store, matches);
+  return matchingInIdOrder(await findUsersByUserNamePrefix(store, plan.userNamePrefix), matches);
 }
