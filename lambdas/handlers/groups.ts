@@ -6,10 +6,7 @@
  * `excludedAttributes` and gets 200 with the group (members only if requested), RFC 7644
  * §3.5.2's "200 with the resource" option. See docs/GROUPS.md.
  */
-import { createHttpHandler, type OperationTable } from '../http/handler';
-import { lazyRuntime, type Runtime } from '../runtime';
 import { etagOf } from '../scim/meta';
-import { defaultSchemaRegistry, type SchemaRegistry } from '../scim/schema/registry';
 import {
   createGroupResource,
   deleteGroupResource,
@@ -20,7 +17,8 @@ import {
   presentPatchedGroup,
   replaceGroupResource,
 } from '../service/groups-service';
-import { type ResourceOperations, resourceContextOf, resourceOperations } from './resource-handler';
+import type { ResourceOperations } from '../service/resource-service';
+import { resourceContextOf, resourceEndpoint } from './resource-handler';
 
 const patchGroup: ResourceOperations<GroupsContext>['patch'] = async (ctx, id, body, projection, ifMatch) => {
   const patched = await patchGroupResource(ctx, id, body, ifMatch);
@@ -28,26 +26,22 @@ const patchGroup: ResourceOperations<GroupsContext>['patch'] = async (ctx, id, b
     return presentPatchedGroup(ctx, patched, projection);
   }
   // The ETag only when the new version is known without a read (groups-service PatchedGroup).
-  return { noContent: true, ...(patched.version !== undefined ? { etag: etagOf(patched.version) } : {}) };
+  return { acknowledged: true, ...(patched.version !== undefined ? { etag: etagOf(patched.version) } : {}) };
 };
 
-export const createGroupsOperations = (registry: SchemaRegistry): OperationTable =>
-  resourceOperations(
-    {
-      create: createGroupResource,
-      get: getGroupResource,
-      list: listGroupResources,
-      replace: replaceGroupResource,
-      patch: patchGroup,
-      delete: deleteGroupResource,
-    },
-    (context) => resourceContextOf(context, registry),
-  );
+const groups = resourceEndpoint(
+  'groups',
+  {
+    create: createGroupResource,
+    get: getGroupResource,
+    list: listGroupResources,
+    replace: replaceGroupResource,
+    patch: patchGroup,
+    delete: deleteGroupResource,
+  },
+  resourceContextOf,
+);
 
-/** `registry` defaults to the process registry (SCIM_SCHEMA_EXTENSIONS). */
-export const createGroupsHandler = (
-  runtime: () => Runtime,
-  registry: SchemaRegistry = defaultSchemaRegistry(),
-) => createHttpHandler('groups', createGroupsOperations(registry), runtime);
-
-export const handler = createGroupsHandler(lazyRuntime());
+export const createGroupsOperations = groups.operations;
+export const createGroupsHandler = groups.createHandler;
+export const handler = groups.handler;

@@ -6,44 +6,21 @@
  * (a group PATCH's 204-vs-200) is in the service's `patch`, which may answer without a body.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import type { OperationContext, OperationTable } from '../http/handler';
+import {
+  createHttpHandler,
+  type LambdaHandler,
+  type OperationContext,
+  type OperationTable,
+} from '../http/handler';
 import { jsonBody, searchRequestBody } from '../http/request';
 import { created, noContent, notModified, ok } from '../http/response';
-import { type ListParameters, type ListResponse, parseListParameters, parseProjection } from '../scim/list';
+import { lazyRuntime, type Runtime } from '../runtime';
+import { parseListParameters, parseProjection } from '../scim/list';
 import { etagOf, versionFromEtagHeader } from '../scim/meta';
-import type { JsonObject } from '../scim/schema/json';
 import type { Projection } from '../scim/schema/projection';
-import type { SchemaRegistry } from '../scim/schema/registry';
-import type { ResourceContext, ResourceResult } from '../service/resource-service';
+import { defaultSchemaRegistry, type SchemaRegistry } from '../scim/schema/registry';
+import type { ResourceContext, ResourceOperations, ResourceResult } from '../service/resource-service';
 import type { IfMatch } from '../service/write-retries';
-
-/** A PATCH answered without a body (204), with the ETag when the new version is known. */
-export interface NoContent {
-  readonly noContent: true;
-  readonly etag?: string;
-}
-
-/** One resource type's service operations, in the service's own terms (no HTTP). */
-export interface ResourceOperations<C> {
-  create(ctx: C, body: unknown, projection: Projection): Promise<ResourceResult>;
-  get(ctx: C, id: string, projection: Projection): Promise<ResourceResult>;
-  list(ctx: C, params: ListParameters): Promise<ListResponse<JsonObject>>;
-  replace(
-    ctx: C,
-    id: string,
-    body: unknown,
-    projection: Projection,
-    ifMatch: IfMatch,
-  ): Promise<ResourceResult>;
-  patch(
-    ctx: C,
-    id: string,
-    body: unknown,
-    projection: Projection,
-    ifMatch: IfMatch,
-  ): Promise<ResourceResult | NoContent>;
-  delete(ctx: C, id: string, ifMatch: IfMatch): Promise<void>;
-}
 
 /** The service context of a request: the tenant's store, the schema registry, the base URL. */
 export const resourceContextOf = (
@@ -69,7 +46,21 @@ function isNotModified(context: OperationContext, etag: string): boolean {
 const withEtag = (result: ResourceResult): APIGatewayProxyResult =>
   ok(result.resource, { ETag: result.etag });
 
-export function resourceOperations<C>(
+/** A resource endpoint: its operation table for a registry, and its Lambda handler. */
+export function resourceEndpoint<C>(
+  target: 'users' | 'groups',
+  service: ResourceOperations<C>,
+  contextOf: (context: OperationContext, registry: SchemaRegistry) => C,
+) {
+  const operations = (registry: SchemaRegistry): OperationTable =>
+    resourceOperations(service, (context) => contextOf(context, registry));
+  /** `registry` defaults to the process registry (SCIM_SCHEMA_EXTENSIONS). */
+  const createHandler = (runtime: () => Runtime, registry = defaultSchemaRegistry()): LambdaHandler =>
+    createHttpHandler(target, operations(registry), runtime);
+  return { operations, createHandler, handler: createHandler(lazyRuntime()) };
+}
+
+function resourceOperations<C>(
   service: ResourceOperations<C>,
   contextOf: (context: OperationContext) => C,
 ): OperationTable {
@@ -109,7 +100,7 @@ export function resourceOperations<C>(
         projectionOf(context),
         ifMatchOf(context),
       );
-      if (!('noContent' in result)) return withEtag(result);
+      if (!('acknowledged' in result)) return withEtag(result);
       return noContent(result.etag !== undefined ? { ETag: result.etag } : {});
     },
     delete: async (context) => {

@@ -2,9 +2,8 @@
  * /Users endpoints: the shared resource plumbing (resource-handler.ts) over the Users service,
  * with the user's memberships wired from the memberships store (User.groups is readOnly).
  */
-import { createHttpHandler, type OperationContext, type OperationTable } from '../http/handler';
-import { lazyRuntime, type Runtime } from '../runtime';
-import { defaultSchemaRegistry, type SchemaRegistry } from '../scim/schema/registry';
+import type { OperationContext } from '../http/handler';
+import type { SchemaRegistry } from '../scim/schema/registry';
 import {
   createUserResource,
   deleteUserResource,
@@ -15,7 +14,7 @@ import {
   type UsersContext,
 } from '../service/users-service';
 import { groupReferences, removeMembershipsOfUser } from '../store/memberships-store';
-import { resourceContextOf, resourceOperations } from './resource-handler';
+import { resourceContextOf, resourceEndpoint } from './resource-handler';
 
 function usersContext(context: OperationContext, registry: SchemaRegistry): UsersContext {
   const resource = resourceContextOf(context, registry);
@@ -29,23 +28,19 @@ function usersContext(context: OperationContext, registry: SchemaRegistry): User
   };
 }
 
-export const createUsersOperations = (registry: SchemaRegistry): OperationTable =>
-  resourceOperations(
-    {
-      create: createUserResource,
-      get: getUserResource,
-      list: listUserResources,
-      replace: replaceUserResource,
-      patch: patchUserResource,
-      delete: deleteUserResource,
-    },
-    (context) => usersContext(context, registry),
-  );
+const users = resourceEndpoint(
+  'users',
+  {
+    create: createUserResource,
+    get: getUserResource,
+    list: listUserResources,
+    replace: replaceUserResource,
+    patch: patchUserResource,
+    delete: deleteUserResource,
+  },
+  usersContext,
+);
 
-/** `registry` defaults to the process registry (SCIM_SCHEMA_EXTENSIONS). */
-export const createUsersHandler = (
-  runtime: () => Runtime,
-  registry: SchemaRegistry = defaultSchemaRegistry(),
-) => createHttpHandler('users', createUsersOperations(registry), runtime);
-
-export const handler = createUsersHandler(lazyRuntime());
+export const createUsersOperations = users.operations;
+export const createUsersHandler = users.createHandler;
+export const handler = users.handler;

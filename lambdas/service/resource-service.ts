@@ -16,6 +16,7 @@ import type { ResourceTypeName, SchemaRegistry } from '../scim/schema/registry';
 import { adjustResourceCountAfterWrite, type CountedResource } from '../store/counters';
 import type { ListingSource, StoredItem } from '../store/listing';
 import { type ListingAccess, listPage, standardListingAccess } from './list-pages';
+import type { IfMatch } from './write-retries';
 
 /**
  * Tenant and table every store call works in. Declared here until the store exports its own
@@ -39,6 +40,34 @@ export interface ResourceResult {
   readonly resource: JsonObject;
   readonly location: string;
   readonly etag: string;
+}
+
+/** A PATCH whose response carries no resource (204), with the ETag when the version is known. */
+export interface PatchAcknowledged {
+  readonly acknowledged: true;
+  readonly etag?: string;
+}
+
+/** One resource type's operations, as the request side calls them. */
+export interface ResourceOperations<C> {
+  create(ctx: C, body: unknown, projection: Projection): Promise<ResourceResult>;
+  get(ctx: C, id: string, projection: Projection): Promise<ResourceResult>;
+  list(ctx: C, params: ListParameters): Promise<ListResponse<JsonObject>>;
+  replace(
+    ctx: C,
+    id: string,
+    body: unknown,
+    projection: Projection,
+    ifMatch: IfMatch,
+  ): Promise<ResourceResult>;
+  patch(
+    ctx: C,
+    id: string,
+    body: unknown,
+    projection: Projection,
+    ifMatch: IfMatch,
+  ): Promise<ResourceResult | PatchAcknowledged>;
+  delete(ctx: C, id: string, ifMatch: IfMatch): Promise<void>;
 }
 
 /** What the store keeps of a User or a Group. */

@@ -46,6 +46,7 @@ import {
   notFoundError,
   type ResourceContext,
   type ResourceKind,
+  type ResourceOperations,
   type ResourceResult,
   resultOf,
 } from './resource-service';
@@ -72,6 +73,8 @@ export interface UsersContext extends ResourceContext {
 
 /** A user as returned to the client, with the values of its Location and ETag headers. */
 export type UserResult = ResourceResult;
+
+type Users = ResourceOperations<UsersContext>;
 
 export { WRITE_ATTEMPTS } from './write-retries';
 
@@ -180,25 +183,13 @@ async function rewriteUser(
 }
 
 /** PUT /Users/{id} (RFC 7644 §3.5.1): full replace; echoed id/meta/schemas are ignored. */
-export function replaceUserResource(
-  ctx: UsersContext,
-  id: string,
-  body: unknown,
-  projection: Projection = {},
-  ifMatch?: IfMatch,
-): Promise<UserResult> {
+export const replaceUserResource: Users['replace'] = (ctx, id, body, projection, ifMatch) => {
   const resource = parseResourceInput('User', body, ctx.registry);
   return rewriteUser(ctx, id, projection, ifMatch, (current) => replaceUser(ctx.store, current, resource));
-}
+};
 
 /** PATCH /Users/{id} (RFC 7644 §3.5.2): 200 with the resource. */
-export function patchUserResource(
-  ctx: UsersContext,
-  id: string,
-  body: unknown,
-  projection: Projection = {},
-  ifMatch?: IfMatch,
-): Promise<UserResult> {
+export const patchUserResource: Users['patch'] = (ctx, id, body, projection, ifMatch) => {
   const { core, extensions } = ctx.registry.resourceSchemas('User');
   const schemas = { core: core.id, extensions: extensions.map((e) => e.schema.id) };
   // Parsed before any read: a malformed PATCH costs no DynamoDB request.
@@ -212,7 +203,7 @@ export function patchUserResource(
     const resource = parseResourceInput('User', patched.resource, ctx.registry);
     return replaceUser(ctx.store, current, resource);
   });
-}
+};
 
 /**
  * DELETE /Users/{id} (RFC 7644 §3.6): the user and its userName guard (one transaction), then
