@@ -1,8 +1,8 @@
 /**
  * Bearer authentication: token → tenant. Every failure (missing header, wrong scheme, malformed,
- * unknown, expired, revoked) is the same 'unauthenticated' error (401), so a caller learns
- * nothing about why. A token store that cannot be read is 'unavailable' (503 with Retry-After),
- * never an open door and never a 500.
+ * unknown, expired, revoked) is the same 'unauthenticated' error, so a caller learns
+ * nothing about why. A token store that cannot be read is 'unavailable' (with Retry-After), never
+ * an open door and never an internal fault.
  *
  * Timing: the presented token is always hashed, and a lookup compares against every stored
  * hash. A token that fails the format check is rejected without loading the store at all: its
@@ -45,19 +45,21 @@ export function createAuthenticator(source: TokenSource, now: () => Date = () =>
   };
 }
 
-async function load(read: () => Promise<TokenDocument>): Promise<readonly TokenRecord[]> {
-  try {
-    return (await read()).tokens;
-  } catch (error) {
-    if (isDomainError(error)) throw error;
-    const retryAfterSeconds =
-      error instanceof TokenStoreUnavailableError ? error.retryAfterSeconds : DEFAULT_RETRY_AFTER_SECONDS;
-    // Fail closed: no document, no access.
-    throw new DomainError('unavailable', 'The token store is temporarily unavailable', {
-      retryAfterSeconds,
-      cause: error,
+/** The records `read` yields; any failure of the source fails closed as 'unavailable'. */
+function load(read: () => Promise<TokenDocument>): Promise<readonly TokenRecord[]> {
+  return Promise.resolve()
+    .then(read)
+    .then((document) => document.tokens)
+    .catch((error: unknown) => {
+      if (isDomainError(error)) throw error;
+      const retryAfterSeconds =
+        error instanceof TokenStoreUnavailableError ? error.retryAfterSeconds : DEFAULT_RETRY_AFTER_SECONDS;
+      // Fail closed: no document, no access.
+      throw new DomainError('unavailable', 'The token store is temporarily unavailable', {
+        retryAfterSeconds,
+        cause: error,
+      });
     });
-  }
 }
 
 /**

@@ -10,10 +10,10 @@
  *   most `staleGraceSeconds` (TOKEN_STALE_GRACE_SECONDS, 300): a Secrets Manager blip does not
  *   take provisioning down. The price is that a token revoked during an outage keeps working
  *   until the store is readable again or the grace ends. A refresh for an unknown token that
- *   fails answers 503 (we cannot tell whether the token is new). After a failed read, no new
+ *   fails answers 'unavailable' (we cannot tell whether the token is new). After a failed read, no new
  *   read is attempted for `minRefreshSeconds`, so an outage is not hammered either.
  * - Unavailable, throttled, access denied, missing or corrupt secret: TokenStoreUnavailableError,
- *   which the authenticator turns into 503 + Retry-After. It is logged with the error name
+ *   which the authenticator turns into 'unavailable' with Retry-After. It is logged with the error name
  *   only — never the secret's contents (a JSON parse error message would quote them).
  *
  * Why not Powertools Parameters: its SecretsProvider caches with a max age and can force a

@@ -5,7 +5,7 @@
  * throttle refreshes so a flood of bad tokens cannot hammer the backing store.
  *
  * A source that cannot produce a trustworthy document throws TokenStoreUnavailableError; the
- * authenticator turns that (and any other failure of a source) into 503, failing closed.
+ * authenticator turns that (and any other failure of a source) into 'unavailable', failing closed.
  */
 import type { TokenDocument } from './token-document';
 

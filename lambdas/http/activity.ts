@@ -2,7 +2,7 @@
  * What a mutating request did, as a provisioning-activity record: who (token id and label),
  * what (method, path, resource id, attribute names) and the outcome status. Derived from the
  * request and the response alone, so every operation is covered the same way, including the
- * ones that failed validation (a 400 is exactly what an administrator troubleshooting Okta
+ * ones that failed validation (a rejected request is exactly what an administrator troubleshooting Okta
  * needs to see).
  *
  * "Changed attributes" are the attribute names the request set or removed: the keys of a

@@ -1,7 +1,7 @@
 /**
  * Plans a Groups filter onto the store (DESIGN.md §5). A top-level `eq` term (joined by `and`)
  * on `id`, `displayName`, `externalId` or `members.value` becomes a key look-up, in that order
- * of preference; anything else is a bounded walk of the tenant's listing (400 tooMany past the
+ * of preference; anything else is a bounded walk of the tenant's listing ('tooMany' past the
  * limit). The WHOLE filter is then evaluated in memory on the candidates, so the look-up only
  * narrows.
  *
@@ -10,7 +10,7 @@
  * clients use — `members.value eq "<userId>"` (also `members[value eq "<userId>"]`), possibly
  * several, joined to the rest by `and` — answered from the user-side refs of the memberships
  * (the groups of a user, in the user's own partition).
- * Any other reference to `members` is a 400 invalidFilter that says so, rather than a silently
+ * Any other reference to `members` is an invalidFilter error that says so, rather than a silently
  * wrong answer.
  */
 import { badRequest } from '../scim/errors';
@@ -122,7 +122,7 @@ export async function findGroups(
   registry: SchemaRegistry,
   baseUrl: string,
 ): Promise<StoredGroup[]> {
-  // Compiled (and planned) first: a bad filter is a 400 before any read.
+  // Compiled (and planned) first: a bad filter is rejected before any read.
   const predicate = compileFilter(filter, registry.lookup('Group'));
   const plan = planGroupQuery(filter, registry);
   // Group ids containing each filtered member (1 strongly consistent Query of the user's

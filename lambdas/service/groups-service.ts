@@ -5,25 +5,26 @@
  * Membership changes are membership writes, never an edited `members` array (DESIGN.md §4):
  * PATCH add/remove cost O(changed members), whatever the group's size, and parallel PATCHes of
  * one group cannot lose each other's members. Every member id added is first checked to be a
- * user of THIS tenant (400 invalidValue naming the unknown ids, and nothing stored).
+ * user of THIS tenant ('unknownMember'/'invalidValue' naming the unknown ids, and nothing stored).
  *
  * Order of a write, and why:
  *  1. everything that can be rejected is checked first (body, filter, member ids), so a 4xx
  *     leaves nothing half-written;
  *  2. attribute changes (displayName, externalId) are a write of the group item conditional on
- *     its resourceVersion (re-read and retried on a lost race; a taken displayName is 409
- *     uniqueness);
+ *     its resourceVersion (re-read and retried on a lost race; a taken displayName is a
+ *     'uniqueness' error);
  *  3. membership changes are transactions (memberships-store.ts): each one updates the group
  *     item (version + 1, condition: the group exists [and has the If-Match version]) and writes
  *     both sides of ≤49 memberships, atomically. A group deleted meanwhile makes the transaction
- *     fail and write nothing (404); a stale If-Match makes it fail the same way (412). A
+ *     fail and write nothing (notFound); a stale If-Match makes it fail the same way
+ *     (preconditionFailed). A
  *     member-only PATCH does not read the group at all. Conflicts between parallel transactions
  *     on one group are retried with backoff and jitter (write-retries.ts retryWhileBusy).
- *  A PATCH names at most MAX_MEMBERS_PER_REQUEST members (400 tooMany before any read).
+ *  A PATCH names at most MAX_MEMBERS_PER_REQUEST members ('tooMany' before any read).
  *
  * Large groups: a response carries at most MAX_MEMBERS_PER_RESPONSE members (a Lambda
  * response is limited to 6 MB; ~200 bytes per member, 2.07 MB measured for 10,000). Reading a larger group — or a page of
- * groups with more members in total — with members is a 400 tooMany naming the alternatives
+ * groups with more members in total — with members is a 'tooMany' error naming the alternatives
  * (`excludedAttributes=members`, `filter=members.value eq "<id>"`); see docs/GROUPS.md.
  *
  * DynamoDB requests per operation (n = members in the request, m = members of the group;
@@ -45,7 +46,7 @@
  *    attributes changed (TransactWriteItems + GetItem on a rename); + T(difference) and 1 GetItem
  *    (the new version) when members changed
  *  - delete: 1 GetItem + Query of member keys + ⌈2m/25⌉ BatchWriteItem + 1 GetItem +
- *    1 TransactWriteItems + 1 Query (final sweep); past DELETE_BUDGET_MS, 503 and the retry goes on
+ *    1 TransactWriteItems + 1 Query (final sweep); past DELETE_BUDGET_MS, 'busy' and the retry goes on
  */
 
 import { DomainError } from '../domain/errors';
@@ -288,7 +289,8 @@ const staleIfMatch = (version?: number): DomainError =>
  * Writes a membership delta as transactions of ≤49 members, each retried while it meets
  * concurrent transactions on the group. With a numeric `expectedVersion` (If-Match) the first
  * transaction is conditional on it, atomically with its writes; later ones only on the group
- * existing. 404 when the group does not exist (nothing written by that transaction), 412 when
+ * existing. notFound when the group does not exist (nothing written by that transaction),
+ * preconditionFailed when
  * If-Match is stale. Returns the version after the change when it is known without a read: with
  * If-Match and one transaction it is exactly expectedVersion + 1.
  */
@@ -335,7 +337,7 @@ export async function replaceGroupResource(
 ): Promise<GroupResult> {
   const resource = parseResourceInput('Group', body, ctx.registry);
   const ids = memberIdsOf(resource);
-  let first: StoredGroup | undefined = await mustGetGroup(ctx, id); // 404 before member look-ups
+  let first: StoredGroup | undefined = await mustGetGroup(ctx, id); // notFound before member look-ups
   if (namesVersion(ifMatch)) {
     await claimIfMatch(ctx, first, ifMatch);
     first = undefined; // the claim moved the version: read it again
@@ -460,7 +462,7 @@ export interface PatchedGroup {
   readonly version?: number;
 }
 
-/** 400 for unknown member ids — unless the group itself is missing, which the client hears first. */
+/** The store's error for unknown member ids — unless the group itself is missing, which the client hears first. */
 async function assertMembersExist(
   ctx: GroupsContext,
   groupId: string,
@@ -498,7 +500,7 @@ export async function patchGroupResource(
   }
   const lookup = ctx.registry.lookup('Group');
   for (const change of memberChanges) {
-    if (change.kind === 'removeWhere') compileFilter(change.filter, memberElementLookup(lookup)); // 400 early
+    if (change.kind === 'removeWhere') compileFilter(change.filter, memberElementLookup(lookup)); // rejected early
   }
   const added = memberChanges.flatMap((c) => (c.kind === 'add' || c.kind === 'replace' ? c.ids : []));
 
@@ -549,12 +551,12 @@ export async function presentPatchedGroup(
   patched: PatchedGroup,
   projection: Projection,
 ): Promise<GroupResult> {
-  // After member transactions the stored group is not known: read it (a DELETE since is a 404).
+  // After member transactions the stored group is not known: read it (a DELETE since is notFound).
   return presentWithMembers(ctx, patched.stored ?? (await mustGetGroup(ctx, patched.id)), projection);
 }
 
 /**
- * Time a DELETE spends removing memberships before it answers 503 + Retry-After and lets the
+ * Time a DELETE spends removing memberships before it answers 'busy' (with Retry-After) and lets the
  * client's retry continue: 20 s of API Gateway's 29 s, leaving room for the rest.
  */
 export const DELETE_BUDGET_MS = 20_000;
@@ -564,7 +566,7 @@ export const DELETE_BUDGET_MS = 20_000;
  *
  * 1. The memberships, in batches, for at most DELETE_BUDGET_MS. One group's memberships share a
  *    partition key, so a very large group (100,000 members) cannot be emptied within one API
- *    Gateway request on DynamoDB; then the answer is 503 with Retry-After, the group still
+ *    Gateway request on DynamoDB; then the answer is 'busy' with Retry-After, the group still
  *    exists (with fewer members) and the retried DELETE continues where this one stopped.
  *    Nothing is left behind, and no background job is needed.
  * 2. The group item and its name guard, in one transaction.

@@ -71,7 +71,7 @@ export async function findUsers(
   registry: SchemaRegistry,
   baseUrl: string,
 ): Promise<StoredUser[]> {
-  // Compiling first turns a type mismatch into 400 invalidFilter before any read.
+  // Compiling first turns a type mismatch into an invalidFilter error before any read.
   const predicate = compileFilter(filter, registry.lookup('User'));
   const matches = (user: StoredUser): boolean => predicate(userRepresentation(user, baseUrl));
   const plan = planUserQuery(filter, registry);

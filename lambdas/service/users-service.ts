@@ -5,7 +5,7 @@
  *
  * Concurrency: every write is conditional on the version read (write-retries.ts). Without
  * If-Match, PUT and PATCH re-run their read-modify-write when they lose a race, so two PATCHes
- * of different attributes both land; with If-Match a stale version is a 412.
+ * of different attributes both land; with If-Match a stale version is preconditionFailed.
  *
  * DynamoDB requests per operation. The user's partition holds the user item and the user-side
  * refs of its memberships, so "the user and its group ids" is ONE strongly consistent Query;
@@ -216,7 +216,7 @@ export async function deleteUserResource(ctx: UsersContext, id: string, ifMatch?
     groupIds = read.groupIds;
     if (!read.user) {
       // A retried DELETE whose first attempt removed the user but failed in the membership
-      // clean-up finishes that clean-up (idempotent) before answering 404.
+      // clean-up finishes that clean-up (idempotent) before answering notFound.
       if (groupIds.length > 0) await ctx.memberships.removeMemberships(id, groupIds);
       throw notFoundError('User', id);
     }

@@ -4,7 +4,7 @@
  *
  * VERSION_RACE: every write is conditional on the version read. Without a precondition a lost
  * race is re-run (two PATCHes of different attributes both land); after WRITE_ATTEMPTS the
- * versionConflict escapes (409, the client may retry). With `If-Match` (RFC 7644 §3.14) a lost
+ * versionConflict escapes (the client may retry). With `If-Match` (RFC 7644 §3.14) a lost
  * race is preconditionFailed at once — never a silent retry over a change the client has not
  * seen. The conditional write itself makes the If-Match check atomic.
  *
