@@ -15,21 +15,11 @@ import type { Operation, RouteTarget } from '../routes';
 import { parsedBody, type ScimRequest } from './request';
 import { isCreated } from './response';
 
-/** One mutating request, as the activity log keeps it: names and outcome, never values. */
-export interface ActivityRecord {
-  readonly tenant: string;
-  readonly time: string;
-  readonly tokenId: string;
-  readonly tokenLabel: string;
-  readonly method: string;
-  /** Path without query string: ids only, no filter values. */
-  readonly path: string;
-  readonly operation: string;
-  readonly resourceType: string;
-  readonly resourceId?: string;
-  readonly status: number;
-  readonly changedAttributes: readonly string[];
-}
+/**
+ * One mutating request, as the activity log keeps it: names and outcome, never values. The
+ * shape is what activityOf builds; the activity store accepts exactly this shape.
+ */
+export type ActivityRecord = ReturnType<typeof activityOf>;
 
 /** Where activity records go; the Runtime provides it (the activity store in production). */
 export type RecordActivity = (record: ActivityRecord) => Promise<void>;
@@ -50,7 +40,7 @@ export function activityOf(
   principal: Principal,
   result: APIGatewayProxyResult,
   now: Date = new Date(),
-): ActivityRecord {
+) {
   const resourceId = request.pathParameters.id ?? createdId(result);
   return {
     tenant: principal.tenant,

@@ -98,6 +98,7 @@ import {
   notFoundError,
   type ResourceContext,
   type ResourceKind,
+  type ResourceOperations,
   type ResourceResult,
   resultOf,
   truncate,
@@ -123,6 +124,8 @@ export interface GroupsContext extends ResourceContext {
 
 /** A group as returned to the client, with the values of its Location and ETag headers. */
 export type GroupResult = ResourceResult;
+
+type Groups = ResourceOperations<GroupsContext>;
 
 export const GROUPS: ResourceKind<StoredGroup> = {
   resourceType: 'Group',
@@ -236,11 +239,7 @@ function memberIdsOf(resource: JsonObject): string[] {
 }
 
 /** POST /Groups (RFC 7644 §3.3): 201 with the group as GET returns it. */
-export async function createGroupResource(
-  ctx: GroupsContext,
-  body: unknown,
-  projection: Projection = {},
-): Promise<GroupResult> {
+export const createGroupResource: Groups['create'] = async (ctx, body, projection) => {
   const resource = parseResourceInput('Group', body, ctx.registry);
   const ids = memberIdsOf(resource);
   // Unknown members are refused before anything is stored.
@@ -250,16 +249,11 @@ export async function createGroupResource(
   await countAfterWrite(ctx, 'GROUPS', +1);
   const members = ids.map((id) => memberReference(ctx.baseUrl, id, details.get(id)));
   return present(ctx, stored, projection, membersRequested(ctx, projection) ? members : undefined);
-}
+};
 
 /** GET /Groups/{id} (RFC 7644 §3.4.1). */
-export async function getGroupResource(
-  ctx: GroupsContext,
-  id: string,
-  projection: Projection = {},
-): Promise<GroupResult> {
-  return presentWithMembers(ctx, await mustGetGroup(ctx, id), projection);
-}
+export const getGroupResource: Groups['get'] = async (ctx, id, projection) =>
+  presentWithMembers(ctx, await mustGetGroup(ctx, id), projection);
 
 /** GET /Groups and POST /Groups/.search; members read only when the projection wants them. */
 export function listGroupResources(

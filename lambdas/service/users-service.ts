@@ -42,7 +42,6 @@ import {
 import {
   countAfterWrite,
   listResources,
-  mustExist,
   notFoundError,
   type ResourceContext,
   type ResourceKind,
@@ -108,17 +107,13 @@ async function present(
 }
 
 /** POST /Users (RFC 7644 §3.3). */
-export async function createUserResource(
-  ctx: UsersContext,
-  body: unknown,
-  projection: Projection = {},
-): Promise<UserResult> {
+export const createUserResource: Users['create'] = async (ctx, body, projection) => {
   const resource = parseResourceInput('User', body, ctx.registry);
   const stored = await createUser(ctx.store, resource);
   await countAfterWrite(ctx, 'USERS', +1);
   // A new user belongs to no group: `groups` in the body is readOnly and ignored (RFC 7643 §4.1.2).
   return present(ctx, stored, projection);
-}
+};
 
 interface ReadUser {
   readonly stored: StoredUser;
@@ -131,21 +126,18 @@ interface ReadUser {
  * partition, or a GetItem when the groups would be projected away). 'notFound' when missing.
  */
 async function mustReadUser(ctx: UsersContext, id: string, withGroups: boolean): Promise<ReadUser> {
-  if (!withGroups) return { stored: await mustExist('User', id, getUser(ctx.store, id)) };
-  const { user, groupIds } = await readUserWithGroupIds(ctx.store, id);
+  const { user, groupIds } = withGroups
+    ? await readUserWithGroupIds(ctx.store, id)
+    : { user: await getUser(ctx.store, id), groupIds: undefined };
   if (!user) throw notFoundError('User', id);
-  return { stored: user, groupIds };
+  return groupIds === undefined ? { stored: user } : { stored: user, groupIds };
 }
 
 /** GET /Users/{id} (RFC 7644 §3.4.1). */
-export async function getUserResource(
-  ctx: UsersContext,
-  id: string,
-  projection: Projection = {},
-): Promise<UserResult> {
+export const getUserResource: Users['get'] = async (ctx, id, projection) => {
   const { stored, groupIds } = await mustReadUser(ctx, id, groupsRequested(ctx, projection));
   return present(ctx, stored, projection, groupIds);
-}
+};
 
 /** GET /Users and POST /Users/.search. */
 export function listUserResources(
