@@ -8,14 +8,10 @@
  */
 import { etagOf } from '../scim/meta';
 import {
-  createGroupResource,
-  deleteGroupResource,
   type GroupsContext,
-  getGroupResource,
-  listGroupResources,
+  groupOperations,
   patchGroupResource,
   presentPatchedGroup,
-  replaceGroupResource,
 } from '../service/groups-service';
 import type { ResourceOperations } from '../service/resource-service';
 import { resourceContextOf, resourceEndpoint } from './resource-handler';
@@ -29,18 +25,7 @@ const patchGroup: ResourceOperations<GroupsContext>['patch'] = async (ctx, id, b
   return { acknowledged: true, ...(patched.version !== undefined ? { etag: etagOf(patched.version) } : {}) };
 };
 
-const groups = resourceEndpoint(
-  'groups',
-  {
-    create: createGroupResource,
-    get: getGroupResource,
-    list: listGroupResources,
-    replace: replaceGroupResource,
-    patch: patchGroup,
-    delete: deleteGroupResource,
-  },
-  resourceContextOf,
-);
+const groups = resourceEndpoint('groups', { ...groupOperations, patch: patchGroup }, resourceContextOf);
 
 export const createGroupsOperations = groups.operations;
 export const createGroupsHandler = groups.createHandler;

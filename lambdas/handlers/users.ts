@@ -4,15 +4,7 @@
  */
 import type { OperationContext } from '../http/handler';
 import type { SchemaRegistry } from '../scim/schema/registry';
-import {
-  createUserResource,
-  deleteUserResource,
-  getUserResource,
-  listUserResources,
-  patchUserResource,
-  replaceUserResource,
-  type UsersContext,
-} from '../service/users-service';
+import { type UsersContext, userOperations } from '../service/users-service';
 import { groupReferences, removeMembershipsOfUser } from '../store/memberships-store';
 import { resourceContextOf, resourceEndpoint } from './resource-handler';
 
@@ -28,18 +20,7 @@ function usersContext(context: OperationContext, registry: SchemaRegistry): User
   };
 }
 
-const users = resourceEndpoint(
-  'users',
-  {
-    create: createUserResource,
-    get: getUserResource,
-    list: listUserResources,
-    replace: replaceUserResource,
-    patch: patchUserResource,
-    delete: deleteUserResource,
-  },
-  usersContext,
-);
+const users = resourceEndpoint('users', userOperations, usersContext);
 
 export const createUsersOperations = users.operations;
 export const createUsersHandler = users.createHandler;

@@ -21,7 +21,6 @@ import type { SchemaRegistry } from '../scim/schema/registry';
 import {
   collectGroups,
   findGroupsByExternalId,
-  type GroupStoreContext,
   getGroup,
   getGroupByDisplayName,
   getGroupsByIds,
@@ -29,7 +28,7 @@ import {
 } from '../store/groups-store';
 import { groupIdsOfMember } from '../store/memberships-store';
 import { groupRepresentation } from './groups-representation';
-import { asCandidates, matchingInIdOrder } from './resource-service';
+import { asCandidates, matchingInIdOrder, type ResourceKind } from './resource-service';
 
 type GroupLookup = 'id' | 'displayName' | 'externalId';
 const LOOKUP_PRIORITY: readonly GroupLookup[] = ['id', 'displayName', 'externalId'];
@@ -116,12 +115,7 @@ export function planGroupQuery(filter: FilterNode, registry: SchemaRegistry): Gr
 }
 
 /** Groups of the tenant matching `filter`, in id (creation) order. */
-export async function findGroups(
-  store: GroupStoreContext,
-  filter: FilterNode,
-  registry: SchemaRegistry,
-  baseUrl: string,
-): Promise<StoredGroup[]> {
+export const findGroups: ResourceKind<StoredGroup>['find'] = async (store, filter, registry, baseUrl) => {
   // Compiled (and planned) first: a bad filter is rejected before any read.
   const predicate = compileFilter(filter, registry.lookup('Group'));
   const plan = planGroupQuery(filter, registry);
@@ -153,4 +147,4 @@ export async function findGroups(
   const [first, ...rest] = distinctMembers.map((uid) => groupsOf.get(uid) ?? new Set<string>());
   const ids = [...(first ?? [])].filter((id) => rest.every((set) => set.has(id)));
   return matchingInIdOrder(await getGroupsByIds(store, ids), matches);
-}
+};

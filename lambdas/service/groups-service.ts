@@ -122,21 +122,14 @@ export interface GroupsContext extends ResourceContext {
   readonly deleteBudgetMs?: number;
 }
 
-/** A group as returned to the client, with the values of its Location and ETag headers. */
-export type GroupResult = ResourceResult;
-
 type Groups = ResourceOperations<GroupsContext>;
 
 export const GROUPS: ResourceKind<StoredGroup> = {
   resourceType: 'Group',
-  counted: 'GROUPS',
-  listing: groupListing,
-  tableKey: groupKey,
-  fromItem: groupFromItem,
-  collect: collectGroups,
+  stored: { listing: groupListing, tableKey: groupKey, fromItem: groupFromItem, collect: collectGroups },
   find: findGroups,
   // Sorting compares attributes; members are not read for it (sortBy=members sorts nothing).
-  represent: (group, baseUrl) => groupRepresentation(group, baseUrl),
+  represent: groupRepresentation,
 };
 
 const mustGetGroup = (ctx: GroupsContext, id: string): Promise<StoredGroup> =>
@@ -185,7 +178,7 @@ function present(
   stored: StoredGroup,
   projection: Projection,
   members: readonly JsonObject[] | undefined,
-): GroupResult {
+): ResourceResult {
   return resultOf(
     ctx,
     'Group',
@@ -200,7 +193,7 @@ async function presentWithMembers(
   ctx: GroupsContext,
   stored: StoredGroup,
   projection: Projection,
-): Promise<GroupResult> {
+): Promise<ResourceResult> {
   if (!membersRequested(ctx, projection)) return present(ctx, stored, projection, undefined);
   const members = await readMembers(ctx, [stored]);
   return present(ctx, stored, projection, members.get(stored.id) ?? []);
@@ -328,7 +321,7 @@ export async function replaceGroupResource(
   body: unknown,
   projection: Projection = {},
   ifMatch?: IfMatch,
-): Promise<GroupResult> {
+): Promise<ResourceResult> {
   const resource = parseResourceInput('Group', body, ctx.registry);
   const ids = memberIdsOf(resource);
   let first: StoredGroup | undefined = await mustGetGroup(ctx, id); // notFound before member look-ups
@@ -544,7 +537,7 @@ export async function presentPatchedGroup(
   ctx: GroupsContext,
   patched: PatchedGroup,
   projection: Projection,
-): Promise<GroupResult> {
+): Promise<ResourceResult> {
   // After member transactions the stored group is not known: read it (a DELETE since is notFound).
   return presentWithMembers(ctx, patched.stored ?? (await mustGetGroup(ctx, patched.id)), projection);
 }
@@ -583,3 +576,12 @@ export async function deleteGroupResource(ctx: GroupsContext, id: string, ifMatc
   await countAfterWrite(ctx, 'GROUPS', -1);
   await removeAllMembershipsOfGroup(ctx.store, id);
 }
+
+/** The Groups operations but PATCH, whose response (204 or the group) the handler decides. */
+export const groupOperations: Omit<Groups, 'patch'> = {
+  create: createGroupResource,
+  get: getGroupResource,
+  list: listGroupResources,
+  replace: replaceGroupResource,
+  delete: deleteGroupResource,
+};

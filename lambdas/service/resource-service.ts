@@ -146,14 +146,18 @@ export function resultOf(
   };
 }
 
-/** How one resource type is kept in the store, for the paging engine. */
-export interface ResourceKind<T extends StoredResource> {
-  readonly resourceType: ResourceTypeName;
-  readonly counted: CountedResource;
+/** How one resource type's items are read from the store. */
+export interface StoredKind<T extends StoredResource> {
   readonly listing: (store: StoreContext) => ListingSource;
   readonly tableKey: (tenant: string, id: string) => { readonly PK: string; readonly SK: string };
   readonly fromItem: (item: StoredItem) => T | undefined;
   readonly collect: (store: StoreContext, keep: (resource: T) => boolean) => Promise<T[]>;
+}
+
+/** How one resource type is kept in the store and filtered, for the paging engine. */
+export interface ResourceKind<T extends StoredResource> {
+  readonly resourceType: 'User' | 'Group';
+  readonly stored: StoredKind<T>;
   readonly find: (
     store: StoreContext,
     filter: FilterNode,
@@ -164,22 +168,28 @@ export interface ResourceKind<T extends StoredResource> {
   readonly represent: (stored: T, baseUrl: string) => JsonObject;
 }
 
+const COUNTED: Readonly<Record<ResourceKind<StoredResource>['resourceType'], CountedResource>> = {
+  User: 'USERS',
+  Group: 'GROUPS',
+};
+
 function listingAccess<T extends StoredResource>(
   ctx: ResourceContext,
   kind: ResourceKind<T>,
 ): ListingAccess<T> {
   const { store, registry, baseUrl } = ctx;
+  const { stored } = kind;
   return standardListingAccess({
     resourceType: kind.resourceType,
     registry,
     store,
-    source: kind.listing(store),
-    counted: kind.counted,
-    tableKey: kind.tableKey,
-    fromItem: kind.fromItem,
+    source: stored.listing(store),
+    counted: COUNTED[kind.resourceType],
+    tableKey: stored.tableKey,
+    fromItem: stored.fromItem,
     findAll: (filter) =>
-      filter ? kind.find(store, filter, registry, baseUrl) : kind.collect(store, () => true),
-    represent: (stored) => kind.represent(stored, baseUrl),
+      filter ? kind.find(store, filter, registry, baseUrl) : stored.collect(store, () => true),
+    represent: (resource) => kind.represent(resource, baseUrl),
   });
 }
 

@@ -19,10 +19,9 @@ import {
   findUsersByUserNamePrefix,
   getUser,
   getUserByUserName,
-  type StoreContext,
   type StoredUser,
 } from '../store/users-store';
-import { asCandidates, matchingInIdOrder } from './resource-service';
+import { asCandidates, matchingInIdOrder, type ResourceKind } from './resource-service';
 import { userRepresentation } from './users-representation';
 
 export type UserLookup = 'id' | 'userName' | 'externalId';
@@ -65,12 +64,7 @@ export function planUserQuery(filter: FilterNode, registry: SchemaRegistry): Use
 }
 
 /** Users of the tenant matching `filter`, in id (creation) order. */
-export async function findUsers(
-  store: StoreContext,
-  filter: FilterNode,
-  registry: SchemaRegistry,
-  baseUrl: string,
-): Promise<StoredUser[]> {
+export const findUsers: ResourceKind<StoredUser>['find'] = async (store, filter, registry, baseUrl) => {
   // Compiling first turns a type mismatch into an invalidFilter error before any read.
   const predicate = compileFilter(filter, registry.lookup('User'));
   const matches = (user: StoredUser): boolean => predicate(userRepresentation(user, baseUrl));
@@ -83,4 +77,4 @@ export async function findUsers(
   if (plan.lookup) return matchingInIdOrder(await lookUp[plan.lookup.attribute](plan.lookup.value), matches);
   if (plan.userNamePrefix === undefined) return collectUsers(store, matches);
   return matchingInIdOrder(await findUsersByUserNamePrefix(store, plan.userNamePrefix), matches);
-}
+};

@@ -70,22 +70,15 @@ export interface UsersContext extends ResourceContext {
   readonly memberships: UserMemberships;
 }
 
-/** A user as returned to the client, with the values of its Location and ETag headers. */
-export type UserResult = ResourceResult;
-
 type Users = ResourceOperations<UsersContext>;
 
 export { WRITE_ATTEMPTS } from './write-retries';
 
 export const USERS: ResourceKind<StoredUser> = {
   resourceType: 'User',
-  counted: 'USERS',
-  listing: userListing,
-  tableKey: userKey,
-  fromItem: userFromItem,
-  collect: collectUsers,
+  stored: { listing: userListing, tableKey: userKey, fromItem: userFromItem, collect: collectUsers },
   find: findUsers,
-  represent: (user, baseUrl) => userRepresentation(user, baseUrl),
+  represent: userRepresentation,
 };
 
 const groupsRequested = (ctx: UsersContext, projection: Projection): boolean =>
@@ -100,7 +93,7 @@ async function present(
   stored: StoredUser,
   projection: Projection,
   groupIds?: readonly string[],
-): Promise<UserResult> {
+): Promise<ResourceResult> {
   const wanted = groupIds !== undefined && groupIds.length > 0 && groupsRequested(ctx, projection);
   const groups = wanted ? await ctx.memberships.groupReferences(groupIds) : [];
   return resultOf(ctx, 'User', userRepresentation(stored, ctx.baseUrl, groups), stored.version, projection);
@@ -162,7 +155,7 @@ async function rewriteUser(
   projection: Projection,
   ifMatch: IfMatch,
   change: (current: StoredUser) => Promise<StoredUser>,
-): Promise<UserResult> {
+): Promise<ResourceResult> {
   const withGroups = groupsRequested(ctx, projection);
   let groupIds: readonly string[] | undefined;
   const stored = await writeWithRetries(ifMatch, async () => {
@@ -220,3 +213,13 @@ export async function deleteUserResource(ctx: UsersContext, id: string, ifMatch?
   // transient orphan: hidden from reads, and removed by a retried DELETE or a PUT of the group.
   if (groupIds.length > 0) await ctx.memberships.removeMemberships(id, groupIds);
 }
+
+/** The Users operations, as the request side (handlers/resource-handler.ts) calls them. */
+export const userOperations: Users = {
+  create: createUserResource,
+  get: getUserResource,
+  list: listUserResources,
+  replace: replaceUserResource,
+  patch: patchUserResource,
+  delete: deleteUserResource,
+};
