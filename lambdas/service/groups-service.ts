@@ -543,8 +543,8 @@ export async function presentPatchedGroup(
 }
 
 /**
- * Time a DELETE spends removing memberships before it answers 'busy' (with Retry-After) and lets the
- * client's retry continue: 20 s of API Gateway's 29 s, leaving room for the rest.
+ * Time a DELETE spends removing memberships before it answers 'busy' (with Retry-After) and
+ * lets the client's retry continue: 20 s of API Gateway's 29 s, leaving room for the rest.
  */
 export const DELETE_BUDGET_MS = 20_000;
 
