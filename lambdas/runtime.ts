@@ -7,9 +7,13 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Authenticate, createAuthenticator } from './auth/authenticator';
 import { fileTokenSource } from './auth/file-token-source';
 import { secretsManagerTokenSource, tokenCacheSettingsFromEnv } from './auth/secrets-manager-token-source';
+import type { RecordActivity } from './http/activity';
+import { logger } from './observability/logger';
+import { DEFAULT_ACTIVITY_RETENTION_DAYS, recordActivity } from './store/activity-store';
 import { createDocumentClient } from './store/client';
 
-export interface Runtime {
+/** What a Runtime is built from (createRuntime); tests and benchmarks may write one directly. */
+export interface RuntimeSettings {
   readonly authenticate: Authenticate;
   readonly db: DynamoDBDocumentClient;
   readonly tableName: string;
@@ -17,6 +21,21 @@ export interface Runtime {
   readonly baseUrl?: string;
   /** Days provisioning activity is kept (default 90); 0 turns recording off. */
   readonly activityRetentionDays?: number;
+}
+
+export interface Runtime extends RuntimeSettings {
+  /** Records each mutating request's activity; without one nothing is recorded. */
+  readonly recordActivity?: RecordActivity;
+}
+
+/** The Runtime for these settings, with the activity recorder they call for. */
+export function createRuntime(settings: RuntimeSettings): Runtime {
+  const { db, tableName } = settings;
+  const days = settings.activityRetentionDays ?? DEFAULT_ACTIVITY_RETENTION_DAYS;
+  return {
+    ...settings,
+    recordActivity: days === 0 ? undefined : (record) => recordActivity(db, tableName, record, days),
+  };
 }
 
 /** Environment variable names, set by the CDK construct and the local server. */
@@ -36,14 +55,14 @@ export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
   const secretId = env[ENV.tokenSecretId];
   const tokenFile = env[ENV.tokenFile];
   const source = secretId
-    ? secretsManagerTokenSource({ secretId, ...tokenCacheSettingsFromEnv(env) })
+    ? secretsManagerTokenSource({ secretId, ...tokenCacheSettingsFromEnv(env), log: logger })
     : tokenFile
       ? fileTokenSource(tokenFile)
       : undefined;
   if (!source)
     throw new Error(`Set ${ENV.tokenSecretId} (AWS) or ${ENV.tokenFile} (local) for authentication`);
   const endpoint = env[ENV.dynamoEndpoint];
-  return {
+  return createRuntime({
     authenticate: createAuthenticator(source),
     db: createDocumentClient(endpoint ? { endpoint } : {}),
     tableName,
@@ -51,7 +70,7 @@ export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
     ...(env[ENV.activityRetentionDays] !== undefined
       ? { activityRetentionDays: retentionDays(env[ENV.activityRetentionDays]) }
       : {}),
-  };
+  });
 }
 
 /** Builds the runtime on first use and keeps it for the life of the container. */

@@ -8,10 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { DomainError } from '../lambdas/domain/errors';
+import { errorResponse, internalErrorResponse } from '../lambdas/http/error-response';
 import type { LambdaHandler } from '../lambdas/http/handler';
-import { errorResponse } from '../lambdas/http/response';
 import { matchRoute, type RouteTarget } from '../lambdas/routes';
-import { ScimError } from '../lambdas/scim/errors';
 
 /** API Gateway's own payload limit; the handlers enforce SCIM's smaller one. */
 const MAX_GATEWAY_PAYLOAD = 10 * 1024 * 1024;
@@ -81,7 +81,7 @@ export function createLocalServer(handlers: HandlerTable, options: LocalServerOp
     serve(handlers, remap, req, res).catch((error: unknown) => {
       // The handlers never throw; this only guards the adapter itself.
       process.stderr.write(`local server error: ${error instanceof Error ? error.message : String(error)}\n`);
-      send(res, errorResponse(new ScimError(500, 'Internal server error')));
+      send(res, internalErrorResponse());
     });
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -109,12 +109,15 @@ async function serve(
   const url = new URL(req.url ?? '/', 'http://local');
   const body = await readBody(req);
   if (body === undefined) {
-    send(res, errorResponse(new ScimError(413, 'Request body too large', 'tooMany')));
+    send(res, errorResponse(new DomainError('payloadTooLarge', 'Request body too large')));
     return;
   }
   const match = matchRoute(url.pathname);
   if (!match) {
-    send(res, errorResponse(new ScimError(404, `No SCIM endpoint at ${url.pathname.slice(0, 200)}`)));
+    send(
+      res,
+      errorResponse(new DomainError('notFound', `No SCIM endpoint at ${url.pathname.slice(0, 200)}`)),
+    );
     return;
   }
   const event = buildProxyEvent({

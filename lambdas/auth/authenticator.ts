@@ -1,15 +1,15 @@
 /**
  * Bearer authentication: token → tenant. Every failure (missing header, wrong scheme, malformed,
- * unknown, expired, revoked) produces the same 401 error, so a caller learns nothing about why.
- * A token store that cannot be read produces 503 with Retry-After, never an open door and
- * never a 500.
+ * unknown, expired, revoked) is the same 'unauthenticated' error, so a caller learns
+ * nothing about why. A token store that cannot be read is 'unavailable' (with Retry-After), never
+ * an open door and never an internal fault.
  *
  * Timing: the presented token is always hashed, and a lookup compares against every stored
  * hash. A token that fails the format check is rejected without loading the store at all: its
  * rejection is a little faster, but the format is public, so the difference reveals nothing
  * about which tokens exist — and it keeps garbage from triggering store refreshes.
  */
-import { ScimError, serviceUnavailable, unauthorized } from '../scim/errors';
+import { DomainError, isDomainError } from '../domain/errors';
 import type { TokenDocument, TokenRecord } from './token-document';
 import { isPlausibleToken } from './token-format';
 import { findRecordByHash, sha256Hex } from './token-hash';
@@ -28,30 +28,38 @@ const MAX_TOKEN_LENGTH = 512;
 /** Retry-After when a source fails without saying when to come back. */
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
+const unauthenticated = (): DomainError =>
+  new DomainError('unauthenticated', 'Authentication failed: a valid bearer token is required');
+
 export function createAuthenticator(source: TokenSource, now: () => Date = () => new Date()): Authenticate {
   return async (authorization) => {
     const token = bearerToken(authorization);
     // Hash before any decision, so every rejection pays for one hash.
     const presented = sha256Hex(token ?? '');
-    if (token === undefined || !isPlausibleToken(token)) throw unauthorized();
+    if (token === undefined || !isPlausibleToken(token)) throw unauthenticated();
     let record = findRecordByHash(presented, await load(() => source.current()));
     // Unknown: maybe created a moment ago. The source throttles how often this re-reads the store.
     if (!record) record = findRecordByHash(presented, await load(() => source.refresh()));
-    if (!record || isExpired(record, now())) throw unauthorized();
+    if (!record || isExpired(record, now())) throw unauthenticated();
     return { tenant: record.tenant, tokenId: record.id, label: record.label };
   };
 }
 
-async function load(read: () => Promise<TokenDocument>): Promise<readonly TokenRecord[]> {
-  try {
-    return (await read()).tokens;
-  } catch (error) {
-    if (error instanceof ScimError) throw error;
-    const retryAfter =
-      error instanceof TokenStoreUnavailableError ? error.retryAfterSeconds : DEFAULT_RETRY_AFTER_SECONDS;
-    // Fail closed: no document, no access.
-    throw serviceUnavailable('The token store is temporarily unavailable', retryAfter);
-  }
+/** The records `read` yields; any failure of the source fails closed as 'unavailable'. */
+function load(read: () => Promise<TokenDocument>): Promise<readonly TokenRecord[]> {
+  return Promise.resolve()
+    .then(read)
+    .then((document) => document.tokens)
+    .catch((error: unknown) => {
+      if (isDomainError(error)) throw error;
+      const retryAfterSeconds =
+        error instanceof TokenStoreUnavailableError ? error.retryAfterSeconds : DEFAULT_RETRY_AFTER_SECONDS;
+      // Fail closed: no document, no access.
+      throw new DomainError('unavailable', 'The token store is temporarily unavailable', {
+        retryAfterSeconds,
+        cause: error,
+      });
+    });
 }
 
 /**

@@ -4,7 +4,7 @@
  * by the CLI work without restarting the server. "Changed" is judged on inode, size and mtime
  * together: writers replace the file by rename (new inode), so even two writes within one
  * mtime tick are told apart. A missing file means no tokens; an unreadable or corrupt one
- * makes the authenticator answer 503 (fail closed).
+ * makes the authenticator answer 'unavailable' (fail closed).
  *
  * The check runs on every request, because `scim-token revoke --local` promises the token is
  * rejected from the very next request (a time-based cache would break that). It is a

@@ -10,10 +10,10 @@
  *   most `staleGraceSeconds` (TOKEN_STALE_GRACE_SECONDS, 300): a Secrets Manager blip does not
  *   take provisioning down. The price is that a token revoked during an outage keeps working
  *   until the store is readable again or the grace ends. A refresh for an unknown token that
- *   fails answers 503 (we cannot tell whether the token is new). After a failed read, no new
+ *   fails answers 'unavailable' (we cannot tell whether the token is new). After a failed read, no new
  *   read is attempted for `minRefreshSeconds`, so an outage is not hammered either.
  * - Unavailable, throttled, access denied, missing or corrupt secret: TokenStoreUnavailableError,
- *   which the authenticator turns into 503 + Retry-After. It is logged with the error name
+ *   which the authenticator turns into 'unavailable' with Retry-After. It is logged with the error name
  *   only — never the secret's contents (a JSON parse error message would quote them).
  *
  * Why not Powertools Parameters: its SecretsProvider caches with a max age and can force a
@@ -22,9 +22,13 @@
  * caches to reason about. The SDK call plus this small state machine is simpler to verify.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { logger } from '../observability/logger';
 import { parseTokenDocumentReport, type TokenDocument } from './token-document';
-import { type TokenSource, TokenStoreUnavailableError } from './token-source';
+import {
+  SILENT_LOG,
+  type TokenSource,
+  type TokenSourceLog,
+  TokenStoreUnavailableError,
+} from './token-source';
 
 export interface SecretsManagerTokenSourceOptions {
   readonly secretId: string;
@@ -34,6 +38,8 @@ export interface SecretsManagerTokenSourceOptions {
   readonly client?: SecretsManagerClient;
   /** Milliseconds since the epoch; tests pass a fake clock. */
   readonly now?: () => number;
+  /** Where failures and dropped records are reported (the runtime passes the service logger). */
+  readonly log?: TokenSourceLog;
 }
 
 export const TOKEN_CACHE_DEFAULTS = { ttlSeconds: 60, minRefreshSeconds: 5, staleGraceSeconds: 300 } as const;
@@ -74,6 +80,7 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
   const staleGraceMs = seconds(options.staleGraceSeconds, TOKEN_CACHE_DEFAULTS.staleGraceSeconds) * 1000;
   const retryAfterSeconds = Math.max(1, Math.ceil(minRefreshSeconds));
   const now = options.now ?? Date.now;
+  const log = options.log ?? SILENT_LOG;
 
   let cached: { document: TokenDocument; fetchedAt: number } | undefined;
   let lastAttemptAt: number | undefined;
@@ -100,7 +107,7 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
       throw unavailable('secret is not a valid token document');
     }
     if (parsed.dropped > 0) {
-      logger.warn('Token records ignored as invalid', {
+      log.warn('Token records ignored as invalid', {
         dropped: parsed.dropped,
         secretId: options.secretId,
       });
@@ -109,7 +116,7 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
   };
 
   const unavailable = (reason: string, extra: Record<string, unknown> = {}): TokenStoreUnavailableError => {
-    logger.error('Token store unavailable', { reason, secretId: options.secretId, ...extra });
+    log.error('Token store unavailable', { reason, secretId: options.secretId, ...extra });
     return new TokenStoreUnavailableError(reason, retryAfterSeconds);
   };
 

@@ -5,7 +5,7 @@
  * throttle refreshes so a flood of bad tokens cannot hammer the backing store.
  *
  * A source that cannot produce a trustworthy document throws TokenStoreUnavailableError; the
- * authenticator turns that (and any other failure of a source) into 503, failing closed.
+ * authenticator turns that (and any other failure of a source) into 'unavailable', failing closed.
  */
 import type { TokenDocument } from './token-document';
 
@@ -14,6 +14,14 @@ export interface TokenSource {
   /** Re-reads the backing store unless a refresh happened very recently. */
   refresh(): Promise<TokenDocument>;
 }
+
+/** Where a token source reports trouble: the service's logger in production, nothing by default. */
+export interface TokenSourceLog {
+  warn(message: string, details: Record<string, unknown>): void;
+  error(message: string, details: Record<string, unknown>): void;
+}
+
+export const SILENT_LOG: TokenSourceLog = { warn: () => undefined, error: () => undefined };
 
 /** Why the token store could not be read; `reason` is safe to log (never secret contents). */
 export class TokenStoreUnavailableError extends Error {

@@ -10,6 +10,7 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
+import { type RetryPolicy, retry } from '../retry';
 import { type ChangeEvent, EVENT_SOURCE } from './change-events';
 
 export interface EventSink {
@@ -18,7 +19,16 @@ export interface EventSink {
 
 /** PutEvents accepts at most 10 entries per call. */
 export const PUT_EVENTS_BATCH = 10;
-const MAX_ATTEMPTS = 3;
+/** Entries PutEvents rejected are sent again, up to three attempts in all. */
+export const PUT_EVENTS_RETRY: RetryPolicy = { attempts: 3, baseMs: 100, capMs: 1000 };
+
+/** Some entries of a PutEvents call failed; `pending` holds those, to send again. */
+class EntriesRejected extends Error {
+  constructor(readonly count: number) {
+    super(`EventBridge rejected ${count} event(s)`);
+    this.name = 'EntriesRejected';
+  }
+}
 
 export function eventBridgeSink(client: EventBridgeClient, eventBusName: string): EventSink {
   return {
@@ -27,16 +37,19 @@ export function eventBridgeSink(client: EventBridgeClient, eventBusName: string)
         let pending: PutEventsRequestEntry[] = events
           .slice(start, start + PUT_EVENTS_BATCH)
           .map((event) => entryOf(event, eventBusName));
-        for (let attempt = 1; pending.length > 0; attempt++) {
+        const sendPending = async (): Promise<void> => {
           const result = await client.send(new PutEventsCommand({ Entries: pending }));
-          if (!result.FailedEntryCount) break;
+          if (!result.FailedEntryCount) return;
           // Entries are answered positionally; keep only those that failed.
           pending = pending.filter((_, i) => result.Entries?.[i]?.ErrorCode !== undefined);
-          if (attempt >= MAX_ATTEMPTS) {
-            throw new Error(`EventBridge rejected ${pending.length} event(s) after ${attempt} attempts`);
-          }
-          await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-        }
+          if (pending.length > 0) throw new EntriesRejected(pending.length);
+        };
+        await retry(PUT_EVENTS_RETRY, sendPending, {
+          retryIf: (error) => error instanceof EntriesRejected,
+        }).catch((error: unknown) => {
+          if (!(error instanceof EntriesRejected)) throw error;
+          throw new Error(`${error.message} after ${PUT_EVENTS_RETRY.attempts} attempts`);
+        });
       }
     },
   };

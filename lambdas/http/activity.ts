@@ -2,7 +2,7 @@
  * What a mutating request did, as a provisioning-activity record: who (token id and label),
  * what (method, path, resource id, attribute names) and the outcome status. Derived from the
  * request and the response alone, so every operation is covered the same way, including the
- * ones that failed validation (a 400 is exactly what an administrator troubleshooting Okta
+ * ones that failed validation (a rejected request is exactly what an administrator troubleshooting Okta
  * needs to see).
  *
  * "Changed attributes" are the attribute names the request set or removed: the keys of a
@@ -12,8 +12,17 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { Principal } from '../auth/authenticator';
 import type { Operation, RouteTarget } from '../routes';
-import type { ActivityRecord } from '../store/activity-store';
-import type { ScimRequest } from './request';
+import { parsedBody, type ScimRequest } from './request';
+import { isCreated } from './response';
+
+/**
+ * One mutating request, as the activity log keeps it: names and outcome, never values. The
+ * shape is what activityOf builds; the activity store accepts exactly this shape.
+ */
+export type ActivityRecord = ReturnType<typeof activityOf>;
+
+/** Where activity records go; the Runtime provides it (the activity store in production). */
+export type RecordActivity = (record: ActivityRecord) => Promise<void>;
 
 const MUTATING: ReadonlySet<Operation> = new Set(['create', 'replace', 'patch', 'delete']);
 const RESOURCE_TYPE: Record<RouteTarget, string> = { users: 'User', groups: 'Group', discovery: 'Discovery' };
@@ -31,7 +40,7 @@ export function activityOf(
   principal: Principal,
   result: APIGatewayProxyResult,
   now: Date = new Date(),
-): ActivityRecord {
+) {
   const resourceId = request.pathParameters.id ?? createdId(result);
   return {
     tenant: principal.tenant,
@@ -44,12 +53,12 @@ export function activityOf(
     resourceType: RESOURCE_TYPE[target],
     ...(resourceId ? { resourceId: resourceId.slice(0, 256) } : {}),
     status: result.statusCode,
-    changedAttributes: operation === 'delete' ? [] : attributeNames(operation, request.rawBody),
+    changedAttributes: operation === 'delete' ? [] : attributeNames(operation, request),
   };
 }
 
 function createdId(result: APIGatewayProxyResult): string | undefined {
-  if (result.statusCode !== 201) return undefined;
+  if (!isCreated(result)) return undefined;
   try {
     const body = JSON.parse(result.body) as { id?: unknown };
     return typeof body.id === 'string' ? body.id : undefined;
@@ -58,14 +67,10 @@ function createdId(result: APIGatewayProxyResult): string | undefined {
   }
 }
 
-function attributeNames(operation: Operation, rawBody: string | undefined): string[] {
-  if (rawBody === undefined) return [];
-  let body: unknown;
-  try {
-    body = JSON.parse(rawBody);
-  } catch {
-    return [];
-  }
+function attributeNames(operation: Operation, request: ScimRequest): string[] {
+  // The operation's own parse when it read the body; otherwise (rejected before) parsed here.
+  const parsed = parsedBody(request);
+  const body = parsed.ok ? parsed.value : undefined;
   if (!isObject(body)) return [];
   const names = new Set<string>();
   if (operation === 'patch') {

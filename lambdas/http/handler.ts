@@ -1,22 +1,22 @@
 /**
- * The one place where an API Gateway event becomes a SCIM operation call and where errors
- * become responses. Order: route → method → authenticate → operation. Unknown paths and
- * methods are answered as SCIM errors too, so every response a client sees is SCIM JSON.
+ * The one place where an API Gateway event becomes a SCIM operation call, and the one
+ * try/catch of the request path (error-response.ts renders what it catches). Order: route →
+ * method → authenticate → operation. Unknown paths and methods are answered as SCIM errors
+ * too, so every response a client sees is SCIM JSON. Mutations are then recorded through the
+ * Runtime's activity recorder, when it has one.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Principal } from '../auth/authenticator';
-import { type DomainErrorCode, isDomainError } from '../domain/errors';
+import { DomainError } from '../domain/errors';
 import { type CostScope, openCostScope } from '../observability/dynamo-cost';
 import { isCostReported, operationName, reportRequestCost } from '../observability/dynamo-cost-report';
 import { logger } from '../observability/logger';
 import type { HttpMethod, Operation, RouteTarget } from '../routes';
 import { matchRoute, ROUTES } from '../routes';
 import type { Runtime } from '../runtime';
-import { isScimError, ScimError, type ScimType } from '../scim/errors';
-import { recordActivity } from '../store/activity-store';
 import { activityOf, isMutating } from './activity';
+import { errorResponse, isExpectedError } from './error-response';
 import { type ScimRequest, toScimRequest } from './request';
-import { errorResponse, internalErrorResponse } from './response';
 
 export interface OperationContext {
   readonly request: ScimRequest;
@@ -53,47 +53,16 @@ export function createHttpHandler(
       tenant = principal.tenant;
       const metered = cost ? { ...rt, db: cost.bind(rt.db) } : rt;
       result = await resolved.handle({ request, principal, runtime: metered });
-    } catch (caught) {
-      // TEMPORARY (branch arch-store) until lambdas/http/error-response.ts lands: DomainError →
-      // ScimError by code. The store translates every DynamoDB failure itself, so there is no
-      // fallback translation here any more. Replace this whole block at merge.
-      let error: unknown = caught;
-      if (isDomainError(caught)) {
-        const [status, scimType] = (
-          {
-            notFound: [404],
-            methodNotAllowed: [405],
-            unauthenticated: [401],
-            forbidden: [403],
-            preconditionFailed: [412],
-            versionConflict: [409],
-            uniqueness: [409, 'uniqueness'],
-            unknownMember: [400, 'invalidValue'],
-            invalidValue: [400, 'invalidValue'],
-            invalidSyntax: [400, 'invalidSyntax'],
-            tooMany: [400, 'tooMany'],
-            payloadTooLarge: [413],
-            unsupportedMediaType: [415],
-            busy: [503],
-            unavailable: [503],
-          } satisfies Record<DomainErrorCode, [number, ScimType?]>
-        )[caught.code];
-        error = new ScimError(status, caught.message, scimType, {
-          ...(status === 503 ? { 'Retry-After': String(caught.retryAfterSeconds ?? 2) } : {}),
-          ...(caught.allow ? { Allow: caught.allow.join(', ') } : {}),
-        });
-      }
-      // END TEMPORARY
-      if (isScimError(error)) {
-        result = errorResponse(error);
-      } else {
+    } catch (error) {
+      // The store translates DynamoDB's failures itself; anything unknown here is a fault of ours.
+      if (!isExpectedError(error)) {
         logger.error('Unhandled error', {
           error: describe(error),
           route: event.resource,
           method: event.httpMethod,
         });
-        result = internalErrorResponse();
       }
+      result = errorResponse(error);
     }
     logger.info('request', {
       method: event.httpMethod,
@@ -106,18 +75,12 @@ export function createHttpHandler(
     // DynamoDB cost of this request: EMF metrics in Lambda, a header only if SCIM_COST_HEADER=1.
     // Measured before the activity record below, which docs/BENCHMARKS.md lists separately.
     const reported = reportRequestCost(operation && operationName(target, operation), cost?.cost(), result);
-    if (rt && request && principal && operation && isMutating(operation) && rt.activityRetentionDays !== 0) {
-      try {
-        await recordActivity(
-          rt.db,
-          rt.tableName,
-          activityOf(target, operation, request, principal, result),
-          rt.activityRetentionDays,
-        );
-      } catch (error) {
-        // The SCIM write already happened; losing its audit line must not turn it into an error.
-        logger.warn('Could not record provisioning activity', { error: describe(error), operation, tenant });
-      }
+    const record = rt?.recordActivity;
+    if (record && request && principal && operation && isMutating(operation)) {
+      // The SCIM write already happened; losing its audit line must not turn it into an error.
+      await record(activityOf(target, operation, request, principal, result)).catch((error: unknown) =>
+        logger.warn('Could not record provisioning activity', { error: describe(error), operation, tenant }),
+      );
     }
     return reported;
   };
@@ -134,20 +97,17 @@ function resolveOperation(
     ? { route: declared, pathParameters: (event.pathParameters ?? {}) as Record<string, string> }
     : matchRoute(event.path);
   if (!match || match.route.target !== target) {
-    throw new ScimError(404, `No SCIM endpoint at ${truncate(event.path)}`);
+    throw new DomainError('notFound', `No SCIM endpoint at ${truncate(event.path)}`);
   }
   const method = event.httpMethod.toUpperCase() as HttpMethod;
   const operation = match.route.methods[method];
   const handle = operation ? operations[operation] : undefined;
   if (!operation || !handle) {
-    const allow = Object.keys(match.route.methods).join(', ');
-    throw new ScimError(
-      405,
-      `Method ${truncate(event.httpMethod)} is not supported here; allowed: ${allow}`,
-      undefined,
-      {
-        Allow: allow,
-      },
+    const allow = Object.keys(match.route.methods);
+    throw new DomainError(
+      'methodNotAllowed',
+      `Method ${truncate(event.httpMethod)} is not supported here; allowed: ${allow.join(', ')}`,
+      { allow },
     );
   }
   return { operation, handle, pathParameters: match.pathParameters };

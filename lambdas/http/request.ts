@@ -1,9 +1,10 @@
 /**
  * API Gateway proxy event → ScimRequest: lower-cased headers, decoded query parameters,
- * JSON body checked for size, media type and syntax before any other work is done.
+ * JSON body checked for size, media type and syntax before any other work is done. The body
+ * is parsed at most once per request: the operation and the activity record share the parse.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { badRequest, ScimError } from '../scim/errors';
+import { DomainError } from '../domain/errors';
 
 /** RFC 7644 gives no limit; 1 MB keeps parsing cheap and is advertised as bulk.maxPayloadSize. */
 export const MAX_BODY_BYTES = 1_048_576;
@@ -58,22 +59,53 @@ function deriveBaseUrl(event: APIGatewayProxyEvent, headers: Record<string, stri
 
 const JSON_MEDIA_TYPES = new Set(['application/scim+json', 'application/json']);
 
-/** Parses the JSON body; `required` bodies that are missing are a 400 invalidSyntax. */
+type ParsedBody = { readonly ok: true; readonly value: unknown } | { readonly ok: false };
+const parsedBodies = new WeakMap<ScimRequest, ParsedBody>();
+
+/** The body as JSON, parsed once per request; `ok: false` when absent or not JSON. */
+export function parsedBody(request: ScimRequest): ParsedBody {
+  let parsed = parsedBodies.get(request);
+  if (parsed === undefined) {
+    parsed = { ok: false };
+    if (request.rawBody !== undefined) {
+      try {
+        parsed = { ok: true, value: JSON.parse(request.rawBody) };
+      } catch {
+        // stays { ok: false }
+      }
+    }
+    parsedBodies.set(request, parsed);
+  }
+  return parsed;
+}
+
+/** The JSON body, checked for presence, size and media type; otherwise a DomainError. */
 export function jsonBody(request: ScimRequest): unknown {
-  if (request.rawBody === undefined) throw badRequest('invalidSyntax', 'A JSON request body is required');
+  if (request.rawBody === undefined)
+    throw new DomainError('invalidSyntax', 'A JSON request body is required');
   if (Buffer.byteLength(request.rawBody, 'utf8') > MAX_BODY_BYTES) {
-    throw new ScimError(413, `Request body exceeds ${MAX_BODY_BYTES} bytes`, 'tooMany');
+    throw new DomainError('payloadTooLarge', `Request body exceeds ${MAX_BODY_BYTES} bytes`);
   }
   const contentType = request.headers['content-type'];
   if (contentType !== undefined) {
     const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
     if (!JSON_MEDIA_TYPES.has(mediaType)) {
-      throw new ScimError(415, `Unsupported Content-Type "${mediaType}"; use application/scim+json`);
+      throw new DomainError(
+        'unsupportedMediaType',
+        `Unsupported Content-Type "${mediaType}"; use application/scim+json`,
+      );
     }
   }
-  try {
-    return JSON.parse(request.rawBody);
-  } catch {
-    throw badRequest('invalidSyntax', 'Request body is not valid JSON');
+  const parsed = parsedBody(request);
+  if (!parsed.ok) throw new DomainError('invalidSyntax', 'Request body is not valid JSON');
+  return parsed.value;
+}
+
+/** RFC 7644 §3.4.3: the body of POST /.search is a SearchRequest object. */
+export function searchRequestBody(request: ScimRequest): Record<string, unknown> {
+  const body = jsonBody(request);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new DomainError('invalidSyntax', 'The body of /.search must be a SearchRequest object');
   }
+  return body as Record<string, unknown>;
 }

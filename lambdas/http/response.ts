@@ -1,9 +1,8 @@
 /**
- * SCIM responses: `application/scim+json`, no caching, no sniffing, and errors rendered as
- * RFC 7644 §3.12 Error bodies. Internal faults become a generic 500 without internal details.
+ * SCIM responses: `application/scim+json`, no caching, no sniffing. The success statuses live
+ * here (ok, created, noContent, notModified); error responses only in error-response.ts.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { ScimError, toErrorBody } from '../scim/errors';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
@@ -31,10 +30,17 @@ export function emptyResponse(
   return { statusCode, headers: { ...BASE_HEADERS, ...headers }, body: '' };
 }
 
-export function errorResponse(error: ScimError): APIGatewayProxyResult {
-  return jsonResponse(error.status, toErrorBody(error), { ...error.headers });
-}
+export const ok = (body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult =>
+  jsonResponse(200, body, headers);
 
-export function internalErrorResponse(): APIGatewayProxyResult {
-  return errorResponse(new ScimError(500, 'Internal server error'));
-}
+export const created = (body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult =>
+  jsonResponse(201, body, headers);
+
+export const noContent = (headers: Record<string, string> = {}): APIGatewayProxyResult =>
+  emptyResponse(204, headers);
+
+/** RFC 7232 §4.1: no body, the current ETag. */
+export const notModified = (etag: string): APIGatewayProxyResult => emptyResponse(304, { ETag: etag });
+
+/** Whether a response is a 201 Created (its body names the new resource). */
+export const isCreated = (result: APIGatewayProxyResult): boolean => result.statusCode === 201;

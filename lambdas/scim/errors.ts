@@ -1,7 +1,7 @@
 /**
- * SCIM protocol errors (RFC 7644 §3.12). Every failure a client can cause is thrown as a
- * ScimError and rendered once, by the HTTP layer, as an Error body with a string `status`.
- * Anything else that escapes is an internal fault and becomes a generic 500 without details.
+ * SCIM protocol errors (RFC 7644 §3.12): what the protocol code (filters, paths, PATCH, schema
+ * validation, cursors, discovery) rejects, with its status and scimType. The service's own
+ * failures are DomainErrors (domain/errors.ts); http/error-response.ts renders both.
  */
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -40,29 +40,10 @@ export class ScimError extends Error {
   }
 }
 
-export interface ScimErrorBody {
-  schemas: [typeof ERROR_SCHEMA];
-  status: string;
-  scimType?: ScimType;
-  detail: string;
-}
-
-export function toErrorBody(error: ScimError): ScimErrorBody {
-  const body: ScimErrorBody = { schemas: [ERROR_SCHEMA], status: String(error.status), detail: error.detail };
-  if (error.scimType) body.scimType = error.scimType;
-  return body;
-}
-
 export const badRequest = (scimType: ScimType, detail: string): ScimError =>
   new ScimError(400, detail, scimType);
 export const notFound = (detail = 'Resource not found'): ScimError => new ScimError(404, detail);
 export const conflict = (detail: string): ScimError => new ScimError(409, detail, 'uniqueness');
-export const preconditionFailed = (detail = 'Resource version does not match If-Match'): ScimError =>
-  new ScimError(412, detail);
-export const unauthorized = (): ScimError =>
-  new ScimError(401, 'Authentication failed: a valid bearer token is required', undefined, {
-    'WWW-Authenticate': 'Bearer realm="SCIM"',
-  });
 export const serviceUnavailable = (detail: string, retryAfterSeconds = 5): ScimError =>
   new ScimError(503, detail, undefined, { 'Retry-After': String(retryAfterSeconds) });
 

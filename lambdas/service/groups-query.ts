@@ -1,7 +1,7 @@
 /**
  * Plans a Groups filter onto the store (DESIGN.md §5). A top-level `eq` term (joined by `and`)
  * on `id`, `displayName`, `externalId` or `members.value` becomes a key look-up, in that order
- * of preference; anything else is a bounded walk of the tenant's listing (400 tooMany past the
+ * of preference; anything else is a bounded walk of the tenant's listing ('tooMany' past the
  * limit). The WHOLE filter is then evaluated in memory on the candidates, so the look-up only
  * narrows.
  *
@@ -10,18 +10,18 @@
  * clients use — `members.value eq "<userId>"` (also `members[value eq "<userId>"]`), possibly
  * several, joined to the rest by `and` — answered from the user-side refs of the memberships
  * (the groups of a user, in the user's own partition).
- * Any other reference to `members` is a 400 invalidFilter that says so, rather than a silently
+ * Any other reference to `members` is an invalidFilter error that says so, rather than a silently
  * wrong answer.
  */
-import { badRequest } from '../scim/errors';
+
 import type { AttributePath, FilterNode, FilterValue } from '../scim/filter/ast';
 import { compileFilter, indexableEquality } from '../scim/filter/evaluate';
+import { unsupportedFilter } from '../scim/filter/unsupported';
 import type { JsonObject } from '../scim/schema/json';
 import type { SchemaRegistry } from '../scim/schema/registry';
 import {
   collectGroups,
   findGroupsByExternalId,
-  type GroupStoreContext,
   getGroup,
   getGroupByDisplayName,
   getGroupsByIds,
@@ -29,6 +29,7 @@ import {
 } from '../store/groups-store';
 import { groupIdsOfMember } from '../store/memberships-store';
 import { groupRepresentation } from './groups-representation';
+import { asCandidates, matchingInIdOrder, type ResourceKind } from './resource-service';
 
 type GroupLookup = 'id' | 'displayName' | 'externalId';
 const LOOKUP_PRIORITY: readonly GroupLookup[] = ['id', 'displayName', 'externalId'];
@@ -100,8 +101,7 @@ export function planGroupQuery(filter: FilterNode, registry: SchemaRegistry): Gr
     ...bracketMemberTerms(filter, registry),
   ];
   if (memberReferences(filter, registry).length !== memberIds.length) {
-    throw badRequest(
-      'invalidFilter',
+    throw unsupportedFilter(
       'Filters on members support only members.value eq "<user id>" joined with and; read a group with GET /Groups/{id} to see all its members',
     );
   }
@@ -114,16 +114,9 @@ export function planGroupQuery(filter: FilterNode, registry: SchemaRegistry): Gr
   return { memberIds };
 }
 
-const byId = (a: StoredGroup, b: StoredGroup): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
 /** Groups of the tenant matching `filter`, in id (creation) order. */
-export async function findGroups(
-  store: GroupStoreContext,
-  filter: FilterNode,
-  registry: SchemaRegistry,
-  baseUrl: string,
-): Promise<StoredGroup[]> {
-  // Compiled (and planned) first: a bad filter is a 400 before any read.
+export const findGroups: ResourceKind<StoredGroup>['find'] = async (store, filter, registry, baseUrl) => {
+  // Compiled (and planned) first: a bad filter is rejected before any read.
   const predicate = compileFilter(filter, registry.lookup('Group'));
   const plan = planGroupQuery(filter, registry);
   // Group ids containing each filtered member (1 strongly consistent Query of the user's
@@ -143,28 +136,15 @@ export async function findGroups(
     return predicate(groupRepresentation(group, baseUrl, members));
   };
 
-  let candidates: StoredGroup[];
-  switch (plan.lookup?.attribute) {
-    case 'id': {
-      const group = await getGroup(store, plan.lookup.value);
-      candidates = group ? [group] : [];
-      break;
-    }
-    case 'displayName': {
-      const group = await getGroupByDisplayName(store, plan.lookup.value);
-      candidates = group ? [group] : [];
-      break;
-    }
-    case 'externalId':
-      candidates = await findGroupsByExternalId(store, plan.lookup.value);
-      break;
-    default: {
-      if (distinctMembers.length === 0) return collectGroups(store, matches);
-      // Intersect the member terms' group sets; read only those groups.
-      const [first, ...rest] = distinctMembers.map((uid) => groupsOf.get(uid) ?? new Set<string>());
-      const ids = [...(first ?? [])].filter((id) => rest.every((set) => set.has(id)));
-      candidates = await getGroupsByIds(store, ids);
-    }
-  }
-  return candidates.filter(matches).sort(byId);
-}
+  const lookUp: Record<GroupLookup, (value: string) => Promise<StoredGroup[]>> = {
+    id: asCandidates((id) => getGroup(store, id)),
+    displayName: asCandidates((displayName) => getGroupByDisplayName(store, displayName)),
+    externalId: (externalId) => findGroupsByExternalId(store, externalId),
+  };
+  if (plan.lookup) return matchingInIdOrder(await lookUp[plan.lookup.attribute](plan.lookup.value), matches);
+  if (distinctMembers.length === 0) return collectGroups(store, matches);
+  // Intersect the member terms' group sets; read only those groups.
+  const [first, ...rest] = distinctMembers.map((uid) => groupsOf.get(uid) ?? new Set<string>());
+  const ids = [...(first ?? [])].filter((id) => rest.every((set) => set.has(id)));
+  return matchingInIdOrder(await getGroupsByIds(store, ids), matches);
+};

@@ -3,10 +3,11 @@
  * from the item's own fields (never stored in the resource), and `members` comes from the
  * membership items, not from the group item, which never holds a member list.
  */
-import { buildMeta, etagOf, resourceLocation } from '../scim/meta';
+import { resourceLocation } from '../scim/meta';
 import type { JsonObject, JsonValue } from '../scim/schema/json';
 import type { StoredGroup } from '../store/groups-store';
 import type { MemberDetail } from '../store/memberships-store';
+import { representation } from './resource-service';
 
 /** A member as returned: `value` (the user id), `display`, `$ref` and `type` (RFC 7643 §4.2). */
 export function memberReference(baseUrl: string, id: string, detail: MemberDetail | undefined): JsonObject {
@@ -27,17 +28,11 @@ export function groupRepresentation(
   baseUrl: string,
   members?: readonly JsonObject[],
 ): JsonObject {
-  const { schemas, displayName, externalId, ...attributes } = stored.resource;
-  const meta = buildMeta(baseUrl, 'Group', stored.id, stored.created, stored.lastModified, stored.version);
-  return {
-    ...(schemas !== undefined ? { schemas } : {}),
-    id: stored.id,
-    ...(externalId !== undefined ? { externalId } : {}),
-    ...(displayName !== undefined ? { displayName } : {}),
-    ...attributes,
-    ...(members !== undefined ? { members: members as JsonValue[] } : {}),
-    meta: { ...meta },
-  };
+  return representation(
+    'Group',
+    'displayName',
+    stored,
+    baseUrl,
+    members !== undefined ? { members: members as JsonValue[] } : {},
+  );
 }
-
-export const groupEtag = (stored: StoredGroup): string => etagOf(stored.version);

@@ -5,25 +5,26 @@
  * Membership changes are membership writes, never an edited `members` array (DESIGN.md §4):
  * PATCH add/remove cost O(changed members), whatever the group's size, and parallel PATCHes of
  * one group cannot lose each other's members. Every member id added is first checked to be a
- * user of THIS tenant (400 invalidValue naming the unknown ids, and nothing stored).
+ * user of THIS tenant ('unknownMember'/'invalidValue' naming the unknown ids, and nothing stored).
  *
  * Order of a write, and why:
  *  1. everything that can be rejected is checked first (body, filter, member ids), so a 4xx
  *     leaves nothing half-written;
  *  2. attribute changes (displayName, externalId) are a write of the group item conditional on
- *     its resourceVersion (re-read and retried on a lost race; a taken displayName is 409
- *     uniqueness);
+ *     its resourceVersion (re-read and retried on a lost race; a taken displayName is a
+ *     'uniqueness' error);
  *  3. membership changes are transactions (memberships-store.ts): each one updates the group
  *     item (version + 1, condition: the group exists [and has the If-Match version]) and writes
  *     both sides of ≤49 memberships, atomically. A group deleted meanwhile makes the transaction
- *     fail and write nothing (404); a stale If-Match makes it fail the same way (412). A
+ *     fail and write nothing (notFound); a stale If-Match makes it fail the same way
+ *     (preconditionFailed). A
  *     member-only PATCH does not read the group at all. Conflicts between parallel transactions
  *     on one group are retried with backoff and jitter (write-retries.ts retryWhileBusy).
- *  A PATCH names at most MAX_MEMBERS_PER_REQUEST members (400 tooMany before any read).
+ *  A PATCH names at most MAX_MEMBERS_PER_REQUEST members ('tooMany' before any read).
  *
  * Large groups: a response carries at most MAX_MEMBERS_PER_RESPONSE members (a Lambda
  * response is limited to 6 MB; ~200 bytes per member, 2.07 MB measured for 10,000). Reading a larger group — or a page of
- * groups with more members in total — with members is a 400 tooMany naming the alternatives
+ * groups with more members in total — with members is a 'tooMany' error naming the alternatives
  * (`excludedAttributes=members`, `filter=members.value eq "<id>"`); see docs/GROUPS.md.
  *
  * DynamoDB requests per operation (n = members in the request, m = members of the group;
@@ -45,14 +46,13 @@
  *    attributes changed (TransactWriteItems + GetItem on a rename); + T(difference) and 1 GetItem
  *    (the new version) when members changed
  *  - delete: 1 GetItem + Query of member keys + ⌈2m/25⌉ BatchWriteItem + 1 GetItem +
- *    1 TransactWriteItems + 1 Query (final sweep); past DELETE_BUDGET_MS, 503 and the retry goes on
+ *    1 TransactWriteItems + 1 Query (final sweep); past DELETE_BUDGET_MS, 'busy' and the retry goes on
  */
 
-import { badRequest, notFound, preconditionFailed, serviceUnavailable } from '../scim/errors';
+import { DomainError } from '../domain/errors';
 import type { AttributeLookup, FilterNode } from '../scim/filter/ast';
 import { compileFilter } from '../scim/filter/evaluate';
-import { parseFilter } from '../scim/filter/parser';
-import { type ListParameters, type ListResponse, listResponse } from '../scim/list';
+import type { ListParameters, ListResponse } from '../scim/list';
 import { etagOf } from '../scim/meta';
 import {
   applyPatch,
@@ -62,16 +62,13 @@ import {
   splitMemberOperations,
 } from '../scim/patch';
 import type { JsonObject } from '../scim/schema/json';
-import { isAttributeRequested, type Projection, projectResource } from '../scim/schema/projection';
-import type { SchemaRegistry } from '../scim/schema/registry';
+import { isAttributeRequested, type Projection } from '../scim/schema/projection';
 import { parseResourceInput } from '../scim/schema/resource-input';
-import { adjustResourceCountAfterWrite } from '../store/counters';
 import {
   claimGroupVersion,
   collectGroups,
   createGroup,
   deleteGroupItem,
-  type GroupStoreContext,
   getGroup,
   groupFromItem,
   groupListing,
@@ -93,9 +90,20 @@ import {
   writeMembershipTransaction,
 } from '../store/memberships-store';
 import { findGroups } from './groups-query';
-import { groupEtag, groupRepresentation, memberReference } from './groups-representation';
-import { type ListingAccess, listPage, standardListingAccess } from './list-pages';
-import { type IfMatch, retryWhileBusy, writeWithRetries } from './write-retries';
+import { groupRepresentation, memberReference } from './groups-representation';
+import {
+  countAfterWrite,
+  listResources,
+  mustExist,
+  notFoundError,
+  type ResourceContext,
+  type ResourceKind,
+  type ResourceOperations,
+  type ResourceResult,
+  resultOf,
+  truncate,
+} from './resource-service';
+import { type IfMatch, namesVersion, retryWhileBusy, writeWithRetries } from './write-retries';
 
 /**
  * Most members one response carries. 10,000 members of ~200 bytes (value, display, $ref, type)
@@ -109,37 +117,29 @@ export const MAX_MEMBERS_PER_REQUEST = MAX_MEMBERS_PER_RESPONSE;
 
 export { WRITE_ATTEMPTS } from './write-retries';
 
-export interface GroupsContext {
-  readonly store: GroupStoreContext;
-  readonly registry: SchemaRegistry;
-  /** Absolute base URL for meta.location and member $ref, e.g. https://host/scim/v2 */
-  readonly baseUrl: string;
+export interface GroupsContext extends ResourceContext {
   /** Overrides DELETE_BUDGET_MS (tests). */
   readonly deleteBudgetMs?: number;
 }
 
-/** A group as returned to the client, with the values of its Location and ETag headers. */
-export interface GroupResult {
-  readonly resource: JsonObject;
-  readonly location: string;
-  readonly etag: string;
-}
+type Groups = ResourceOperations<GroupsContext>;
 
-function truncate(text: string): string {
-  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
-}
+export const GROUPS: ResourceKind<StoredGroup> = {
+  resourceType: 'Group',
+  stored: { listing: groupListing, tableKey: groupKey, fromItem: groupFromItem, collect: collectGroups },
+  find: findGroups,
+  // Sorting compares attributes; members are not read for it (sortBy=members sorts nothing).
+  represent: groupRepresentation,
+};
 
-async function mustGetGroup(ctx: GroupsContext, id: string): Promise<StoredGroup> {
-  const stored = await getGroup(ctx.store, id);
-  if (!stored) throw notFound(`Group ${truncate(id)} not found`);
-  return stored;
-}
+const mustGetGroup = (ctx: GroupsContext, id: string): Promise<StoredGroup> =>
+  mustExist('Group', id, getGroup(ctx.store, id));
 
 const membersRequested = (ctx: GroupsContext, projection: Projection): boolean =>
   isAttributeRequested('members', 'Group', projection, ctx.registry);
 
 function tooManyMembers(what: string): never {
-  throw badRequest(
+  throw new DomainError(
     'tooMany',
     `${what} more than ${MAX_MEMBERS_PER_RESPONSE} members, more than one response carries; read it with excludedAttributes=members, and test a membership with GET /Groups?filter=members.value eq "<user id>"`,
   );
@@ -178,14 +178,14 @@ function present(
   stored: StoredGroup,
   projection: Projection,
   members: readonly JsonObject[] | undefined,
-): GroupResult {
-  const full = groupRepresentation(stored, ctx.baseUrl, members);
-  const meta = full.meta as { location: string };
-  return {
-    resource: projectResource(full, 'Group', projection, ctx.registry),
-    location: meta.location,
-    etag: groupEtag(stored),
-  };
+): ResourceResult {
+  return resultOf(
+    ctx,
+    'Group',
+    groupRepresentation(stored, ctx.baseUrl, members),
+    stored.version,
+    projection,
+  );
 }
 
 /** Reads members only when the projection asks for them (Entra's excludedAttributes=members costs 1 GetItem). */
@@ -193,7 +193,7 @@ async function presentWithMembers(
   ctx: GroupsContext,
   stored: StoredGroup,
   projection: Projection,
-): Promise<GroupResult> {
+): Promise<ResourceResult> {
   if (!membersRequested(ctx, projection)) return present(ctx, stored, projection, undefined);
   const members = await readMembers(ctx, [stored]);
   return present(ctx, stored, projection, members.get(stored.id) ?? []);
@@ -203,18 +203,18 @@ async function presentWithMembers(
 function memberIdsOf(resource: JsonObject): string[] {
   const members = resource.members;
   if (members === undefined) return [];
-  if (!Array.isArray(members)) throw badRequest('invalidValue', 'members must be an array');
+  if (!Array.isArray(members)) throw new DomainError('invalidValue', 'members must be an array');
   const ids: string[] = [];
   for (const [i, member] of members.entries()) {
     const value =
       typeof member === 'object' && member !== null && !Array.isArray(member) ? member.value : undefined;
     if (typeof value !== 'string' || value === '') {
-      throw badRequest('invalidValue', `members[${i}].value must be the id of a User`);
+      throw new DomainError('invalidValue', `members[${i}].value must be the id of a User`);
     }
     if (typeof member === 'object' && member !== null && !Array.isArray(member)) {
       const type = member.type;
       if (typeof type === 'string' && type.toLowerCase() !== 'user') {
-        throw badRequest(
+        throw new DomainError(
           'invalidValue',
           `members[${i}].type "${truncate(type)}" is not supported; members are Users`,
         );
@@ -223,7 +223,7 @@ function memberIdsOf(resource: JsonObject): string[] {
     ids.push(value);
   }
   if (ids.length > MAX_MEMBERS_PER_RESPONSE) {
-    throw badRequest(
+    throw new DomainError(
       'tooMany',
       `A request may set at most ${MAX_MEMBERS_PER_RESPONSE} members; add more with PATCH in batches`,
     );
@@ -232,83 +232,41 @@ function memberIdsOf(resource: JsonObject): string[] {
 }
 
 /** POST /Groups (RFC 7644 §3.3): 201 with the group as GET returns it. */
-export async function createGroupResource(
-  ctx: GroupsContext,
-  body: unknown,
-  projection: Projection = {},
-): Promise<GroupResult> {
+export const createGroupResource: Groups['create'] = async (ctx, body, projection) => {
   const resource = parseResourceInput('Group', body, ctx.registry);
   const ids = memberIdsOf(resource);
   // Unknown members are refused before anything is stored.
   const details: Map<string, MemberDetail> = ids.length > 0 ? await requireUsers(ctx.store, ids) : new Map();
   // The group, its guard and (up to 49) memberships in one transaction.
   const stored = await createGroup(ctx.store, resource, new Date(), ids);
-  await countGroups(ctx, +1);
+  await countAfterWrite(ctx, 'GROUPS', +1);
   const members = ids.map((id) => memberReference(ctx.baseUrl, id, details.get(id)));
   return present(ctx, stored, projection, membersRequested(ctx, projection) ? members : undefined);
-}
+};
 
 /** GET /Groups/{id} (RFC 7644 §3.4.1). */
-export async function getGroupResource(
-  ctx: GroupsContext,
-  id: string,
-  projection: Projection = {},
-): Promise<GroupResult> {
-  return presentWithMembers(ctx, await mustGetGroup(ctx, id), projection);
-}
+export const getGroupResource: Groups['get'] = async (ctx, id, projection) =>
+  presentWithMembers(ctx, await mustGetGroup(ctx, id), projection);
 
-/** GET /Groups and POST /Groups/.search (RFC 7644 §3.4.2, §3.4.3). */
-export async function listGroupResources(
+/** GET /Groups and POST /Groups/.search; members read only when the projection wants them. */
+export function listGroupResources(
   ctx: GroupsContext,
   params: ListParameters,
 ): Promise<ListResponse<JsonObject>> {
-  const projection: Projection = {
-    ...(params.attributes ? { attributes: params.attributes } : {}),
-    ...(params.excludedAttributes ? { excludedAttributes: params.excludedAttributes } : {}),
-  };
-  // Parsed before any read: a bad filter costs no DynamoDB request.
-  const filter: FilterNode | undefined = params.filter !== undefined ? parseFilter(params.filter) : undefined;
-  const result = await listPage(groupListingAccess(ctx), params, filter);
-  const page = result.resources;
-  const members = membersRequested(ctx, projection) ? await readMembers(ctx, page) : undefined;
-  const resources = page.map(
-    (g) => present(ctx, g, projection, members ? (members.get(g.id) ?? []) : undefined).resource,
-  );
-  return listResponse(
-    resources,
-    result.totalResults,
-    result.startIndex,
-    result.nextCursor ? { nextCursor: result.nextCursor } : {},
-  );
-}
-
-/** The shared paging engine (index with checkpoints, RFC 9865 cursors, sortBy) over groups. */
-function groupListingAccess(ctx: GroupsContext): ListingAccess<StoredGroup> {
-  const { store } = ctx;
-  return standardListingAccess({
-    resourceType: 'Group',
-    registry: ctx.registry,
-    store,
-    source: groupListing(store),
-    counted: 'GROUPS',
-    tableKey: groupKey,
-    fromItem: groupFromItem,
-    findAll: (filter) =>
-      filter ? findGroups(store, filter, ctx.registry, ctx.baseUrl) : collectGroups(store, () => true),
-    // Sorting compares attributes; members are not read for it (sortBy=members sorts nothing).
-    represent: (group) => groupRepresentation(group, ctx.baseUrl),
+  return listResources(ctx, GROUPS, params, async (page, projection) => {
+    const members = membersRequested(ctx, projection) ? await readMembers(ctx, page) : undefined;
+    return page.map(
+      (g) => present(ctx, g, projection, members ? (members.get(g.id) ?? []) : undefined).resource,
+    );
   });
 }
-
-/** The tenant's group count changes after the group's own transaction (counters.ts). */
-const countGroups = (ctx: GroupsContext, delta: number): Promise<void> =>
-  adjustResourceCountAfterWrite(ctx.store.db, ctx.store.tableName, ctx.store.tenant, 'GROUPS', delta);
 
 /** Lost races are re-run (write-retries.ts); If-Match is enforced by claimIfMatch instead. */
 const withRetries = <T>(attempt: () => Promise<T>): Promise<T> => writeWithRetries(undefined, attempt);
 
-const staleIfMatch = (version?: number) =>
-  preconditionFailed(
+const staleIfMatch = (version?: number): DomainError =>
+  new DomainError(
+    'preconditionFailed',
     version === undefined
       ? 'If-Match does not name a version of this group'
       : `If-Match does not match the group's current version ${etagOf(version)}`,
@@ -318,7 +276,8 @@ const staleIfMatch = (version?: number) =>
  * Writes a membership delta as transactions of ≤49 members, each retried while it meets
  * concurrent transactions on the group. With a numeric `expectedVersion` (If-Match) the first
  * transaction is conditional on it, atomically with its writes; later ones only on the group
- * existing. 404 when the group does not exist (nothing written by that transaction), 412 when
+ * existing. notFound when the group does not exist (nothing written by that transaction),
+ * preconditionFailed when
  * If-Match is stale. Returns the version after the change when it is known without a read: with
  * If-Match and one transaction it is exactly expectedVersion + 1.
  */
@@ -334,7 +293,7 @@ async function commitMembershipDelta(
     const result = await retryWhileBusy(() => writeMembershipTransaction(ctx.store, groupId, chunk, options));
     // A DELETE that won between two transactions also swept the earlier ones' memberships
     // (its final sweep runs after the group item is gone), so nothing is left behind.
-    if (result.outcome === 'groupMissing') throw notFound(`Group ${truncate(groupId)} not found`);
+    if (result.outcome === 'groupMissing') throw notFoundError('Group', groupId);
     if (result.outcome === 'versionMismatch') throw staleIfMatch(result.currentVersion);
   }
   return expectedVersion !== undefined && chunks.length === 1 ? expectedVersion + 1 : undefined;
@@ -345,15 +304,13 @@ async function commitMembershipDelta(
  * atomically (claimGroupVersion), so of several writers naming one version only one proceeds.
  */
 async function claimIfMatch(ctx: GroupsContext, current: StoredGroup, ifMatch: IfMatch): Promise<void> {
-  if (ifMatch === undefined || ifMatch === '*') return;
+  if (!namesVersion(ifMatch)) return;
   if (
     ifMatch === null ||
     ifMatch !== current.version ||
     !(await claimGroupVersion(ctx.store, current.id, ifMatch))
   ) {
-    throw preconditionFailed(
-      `If-Match does not match the group's current version ${etagOf(current.version)}`,
-    );
+    throw staleIfMatch(current.version);
   }
 }
 
@@ -364,11 +321,11 @@ export async function replaceGroupResource(
   body: unknown,
   projection: Projection = {},
   ifMatch?: IfMatch,
-): Promise<GroupResult> {
+): Promise<ResourceResult> {
   const resource = parseResourceInput('Group', body, ctx.registry);
   const ids = memberIdsOf(resource);
-  let first: StoredGroup | undefined = await mustGetGroup(ctx, id); // 404 before member look-ups
-  if (ifMatch !== undefined && ifMatch !== '*') {
+  let first: StoredGroup | undefined = await mustGetGroup(ctx, id); // notFound before member look-ups
+  if (namesVersion(ifMatch)) {
     await claimIfMatch(ctx, first, ifMatch);
     first = undefined; // the claim moved the version: read it again
   }
@@ -492,18 +449,16 @@ export interface PatchedGroup {
   readonly version?: number;
 }
 
-/** 400 for unknown member ids — unless the group itself is missing, which the client hears first. */
+/** The store's error for unknown member ids — unless the group itself is missing, which the client hears first. */
 async function assertMembersExist(
   ctx: GroupsContext,
   groupId: string,
   ids: readonly string[],
 ): Promise<void> {
-  try {
-    await assertUsersExist(ctx.store, ids);
-  } catch (error) {
-    if (!(await getGroup(ctx.store, groupId))) throw notFound(`Group ${truncate(groupId)} not found`);
+  await assertUsersExist(ctx.store, ids).catch(async (error: unknown) => {
+    if (!(await getGroup(ctx.store, groupId))) throw notFoundError('Group', groupId);
     throw error;
-  }
+  });
 }
 
 /**
@@ -525,20 +480,20 @@ export async function patchGroupResource(
   // become minutes of work (added by hardening).
   const requested = memberChanges.reduce((sum, c) => sum + ('ids' in c ? c.ids.length : 0), 0);
   if (requested > MAX_MEMBERS_PER_REQUEST) {
-    throw badRequest(
+    throw new DomainError(
       'tooMany',
       `A PATCH may add, remove or replace at most ${MAX_MEMBERS_PER_REQUEST} members; got ${requested}. Send them in batches`,
     );
   }
   const lookup = ctx.registry.lookup('Group');
   for (const change of memberChanges) {
-    if (change.kind === 'removeWhere') compileFilter(change.filter, memberElementLookup(lookup)); // 400 early
+    if (change.kind === 'removeWhere') compileFilter(change.filter, memberElementLookup(lookup)); // rejected early
   }
   const added = memberChanges.flatMap((c) => (c.kind === 'add' || c.kind === 'replace' ? c.ids : []));
 
   if (attributeOperations.length === 0 && memberChanges.length > 0) {
     // Member-only: no read of the group; existence and If-Match ride on the transaction.
-    if (!isGroupId(id)) throw notFound(`Group ${truncate(id)} not found`);
+    if (!isGroupId(id)) throw notFoundError('Group', id);
     if (ifMatch === null) throw staleIfMatch();
     if (added.length > 0) await assertMembersExist(ctx, id, added);
     const expected = typeof ifMatch === 'number' ? ifMatch : undefined;
@@ -554,11 +509,10 @@ export async function patchGroupResource(
   let stored = await mustGetGroup(ctx, id);
   if (attributeOperations.length === 0) {
     // Entra's empty Operations: nothing to write, If-Match merely checked.
-    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== stored.version)
-      throw staleIfMatch(stored.version);
+    if (namesVersion(ifMatch) && ifMatch !== stored.version) throw staleIfMatch(stored.version);
     return { id, stored, version: stored.version };
   }
-  if (ifMatch !== undefined && ifMatch !== '*') {
+  if (namesVersion(ifMatch)) {
     await claimIfMatch(ctx, stored, ifMatch);
     stored = await mustGetGroup(ctx, id);
   }
@@ -583,14 +537,14 @@ export async function presentPatchedGroup(
   ctx: GroupsContext,
   patched: PatchedGroup,
   projection: Projection,
-): Promise<GroupResult> {
-  // After member transactions the stored group is not known: read it (a DELETE since is a 404).
+): Promise<ResourceResult> {
+  // After member transactions the stored group is not known: read it (a DELETE since is notFound).
   return presentWithMembers(ctx, patched.stored ?? (await mustGetGroup(ctx, patched.id)), projection);
 }
 
 /**
- * Time a DELETE spends removing memberships before it answers 503 + Retry-After and lets the
- * client's retry continue: 20 s of API Gateway's 29 s, leaving room for the rest.
+ * Time a DELETE spends removing memberships before it answers 'busy' (with Retry-After) and
+ * lets the client's retry continue: 20 s of API Gateway's 29 s, leaving room for the rest.
  */
 export const DELETE_BUDGET_MS = 20_000;
 
@@ -599,7 +553,7 @@ export const DELETE_BUDGET_MS = 20_000;
  *
  * 1. The memberships, in batches, for at most DELETE_BUDGET_MS. One group's memberships share a
  *    partition key, so a very large group (100,000 members) cannot be emptied within one API
- *    Gateway request on DynamoDB; then the answer is 503 with Retry-After, the group still
+ *    Gateway request on DynamoDB; then the answer is 'busy' with Retry-After, the group still
  *    exists (with fewer members) and the retried DELETE continues where this one stopped.
  *    Nothing is left behind, and no background job is needed.
  * 2. The group item and its name guard, in one transaction.
@@ -612,12 +566,22 @@ export async function deleteGroupResource(ctx: GroupsContext, id: string, ifMatc
   const budget = ctx.deleteBudgetMs ?? DELETE_BUDGET_MS;
   const { complete } = await removeAllMembershipsOfGroup(ctx.store, id, { deadline: Date.now() + budget });
   if (!complete) {
-    throw serviceUnavailable(
+    throw new DomainError(
+      'busy',
       `Group ${truncate(id)} has too many members to delete in one request; its deletion has progressed, retry the DELETE`,
-      1,
+      { retryAfterSeconds: 1 },
     );
   }
   await withRetries(async () => deleteGroupItem(ctx.store, await mustGetGroup(ctx, id)));
-  await countGroups(ctx, -1);
+  await countAfterWrite(ctx, 'GROUPS', -1);
   await removeAllMembershipsOfGroup(ctx.store, id);
 }
+
+/** The Groups operations but PATCH, whose response (204 or the group) the handler decides. */
+export const groupOperations: Omit<Groups, 'patch'> = {
+  create: createGroupResource,
+  get: getGroupResource,
+  list: listGroupResources,
+  replace: replaceGroupResource,
+  delete: deleteGroupResource,
+};

@@ -39,7 +39,7 @@ export interface ListingAccess<T> {
   /** totalResults of the unfiltered listing. */
   readonly count: () => Promise<number>;
   readonly checkpoints: (queryHash: string) => CheckpointCache;
-  /** Every match of a filter (or every resource when undefined), id order, bounded (400 tooMany). */
+  /** Every match of a filter (or every resource when undefined), id order, bounded ('tooMany' past the limit). */
   readonly findAll: (filter: FilterNode | undefined) => Promise<T[]>;
   /** The SCIM representation sorting compares. */
   readonly represent: (resource: T) => JsonObject;

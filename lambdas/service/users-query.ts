@@ -19,9 +19,9 @@ import {
   findUsersByUserNamePrefix,
   getUser,
   getUserByUserName,
-  type StoreContext,
   type StoredUser,
 } from '../store/users-store';
+import { asCandidates, matchingInIdOrder, type ResourceKind } from './resource-service';
 import { userRepresentation } from './users-representation';
 
 export type UserLookup = 'id' | 'userName' | 'externalId';
@@ -64,34 +64,17 @@ export function planUserQuery(filter: FilterNode, registry: SchemaRegistry): Use
 }
 
 /** Users of the tenant matching `filter`, in id (creation) order. */
-export async function findUsers(
-  store: StoreContext,
-  filter: FilterNode,
-  registry: SchemaRegistry,
-  baseUrl: string,
-): Promise<StoredUser[]> {
-  // Compiling first turns a type mismatch into 400 invalidFilter before any read.
+export const findUsers: ResourceKind<StoredUser>['find'] = async (store, filter, registry, baseUrl) => {
+  // Compiling first turns a type mismatch into an invalidFilter error before any read.
   const predicate = compileFilter(filter, registry.lookup('User'));
   const matches = (user: StoredUser): boolean => predicate(userRepresentation(user, baseUrl));
   const plan = planUserQuery(filter, registry);
-  let candidates: StoredUser[];
-  switch (plan.lookup?.attribute) {
-    case 'id': {
-      const user = await getUser(store, plan.lookup.value);
-      candidates = user ? [user] : [];
-      break;
-    }
-    case 'userName': {
-      const user = await getUserByUserName(store, plan.lookup.value);
-      candidates = user ? [user] : [];
-      break;
-    }
-    case 'externalId':
-      candidates = await findUsersByExternalId(store, plan.lookup.value);
-      break;
-    default:
-      if (plan.userNamePrefix === undefined) return collectUsers(store, matches);
-      candidates = await findUsersByUserNamePrefix(store, plan.userNamePrefix);
-  }
-  return candidates.filter(matches).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
+  const lookUp: Record<UserLookup, (value: string) => Promise<StoredUser[]>> = {
+    id: asCandidates((id) => getUser(store, id)),
+    userName: asCandidates((userName) => getUserByUserName(store, userName)),
+    externalId: (externalId) => findUsersByExternalId(store, externalId),
+  };
+  if (plan.lookup) return matchingInIdOrder(await lookUp[plan.lookup.attribute](plan.lookup.value), matches);
+  if (plan.userNamePrefix === undefined) return collectUsers(store, matches);
+  return matchingInIdOrder(await findUsersByUserNamePrefix(store, plan.userNamePrefix), matches);
+};

@@ -4,9 +4,9 @@
  * from the key, the version or the request's base URL; `groups` (readOnly) comes from the
  * membership refs in the user's own partition, not from anything the client wrote.
  */
-import { buildMeta, etagOf, type ResourceMeta } from '../scim/meta';
 import type { JsonObject, JsonValue } from '../scim/schema/json';
 import type { StoredUser } from '../store/users-store';
+import { representation } from './resource-service';
 
 /** An entry of User.groups (RFC 7643 §4.1.2). */
 export interface UserGroupRef {
@@ -21,25 +21,7 @@ export function userRepresentation(
   baseUrl: string,
   groups?: readonly UserGroupRef[],
 ): JsonObject {
-  const { schemas, userName, externalId, ...attributes } = stored.resource;
-  const meta: ResourceMeta = buildMeta(
-    baseUrl,
-    'User',
-    stored.id,
-    stored.created,
-    stored.lastModified,
-    stored.version,
-  );
-  return {
-    ...(schemas !== undefined ? { schemas } : {}),
-    id: stored.id,
-    // DynamoDB maps come back in no particular order; lead with the identifying attributes.
-    ...(externalId !== undefined ? { externalId } : {}),
-    ...(userName !== undefined ? { userName } : {}),
-    ...attributes,
-    ...(groups && groups.length > 0 ? { groups: groups.map((g) => ({ ...g })) as JsonValue[] } : {}),
-    meta: { ...meta },
-  };
+  const computed: JsonObject =
+    groups && groups.length > 0 ? { groups: groups.map((g) => ({ ...g })) as JsonValue[] } : {};
+  return representation('User', 'userName', stored, baseUrl, computed);
 }
-
-export const userEtag = (stored: StoredUser): string => etagOf(stored.version);

@@ -5,7 +5,7 @@
  *
  * Concurrency: every write is conditional on the version read (write-retries.ts). Without
  * If-Match, PUT and PATCH re-run their read-modify-write when they lose a race, so two PATCHes
- * of different attributes both land; with If-Match a stale version is a 412.
+ * of different attributes both land; with If-Match a stale version is preconditionFailed.
  *
  * DynamoDB requests per operation. The user's partition holds the user item and the user-side
  * refs of its memberships, so "the user and its group ids" is ONE strongly consistent Query;
@@ -22,16 +22,11 @@
  *    before it). Listed users carry no `groups`.
  */
 
-import { notFound } from '../scim/errors';
-import type { FilterNode } from '../scim/filter/ast';
-import { parseFilter } from '../scim/filter/parser';
-import { type ListParameters, type ListResponse, listResponse } from '../scim/list';
+import type { ListParameters, ListResponse } from '../scim/list';
 import { applyPatch, parsePatchRequest } from '../scim/patch';
 import type { JsonObject } from '../scim/schema/json';
-import { isAttributeRequested, type Projection, projectResource } from '../scim/schema/projection';
-import type { SchemaRegistry } from '../scim/schema/registry';
+import { isAttributeRequested, type Projection } from '../scim/schema/projection';
 import { parseResourceInput } from '../scim/schema/resource-input';
-import { adjustResourceCountAfterWrite } from '../store/counters';
 import { userKey } from '../store/keys';
 import {
   collectUsers,
@@ -40,14 +35,22 @@ import {
   getUser,
   readUserWithGroupIds,
   replaceUser,
-  type StoreContext,
   type StoredUser,
   userFromItem,
   userListing,
 } from '../store/users-store';
-import { type ListingAccess, listPage, standardListingAccess } from './list-pages';
+import {
+  countAfterWrite,
+  listResources,
+  notFoundError,
+  type ResourceContext,
+  type ResourceKind,
+  type ResourceOperations,
+  type ResourceResult,
+  resultOf,
+} from './resource-service';
 import { findUsers } from './users-query';
-import { type UserGroupRef, userEtag, userRepresentation } from './users-representation';
+import { type UserGroupRef, userRepresentation } from './users-representation';
 import { checkIfMatch, type IfMatch, writeWithRetries } from './write-retries';
 
 /**
@@ -63,22 +66,20 @@ export interface UserMemberships {
   removeMemberships(userId: string, groupIds: readonly string[]): Promise<void>;
 }
 
-export interface UsersContext {
-  readonly store: StoreContext;
-  readonly registry: SchemaRegistry;
-  /** Absolute base URL for meta.location, e.g. https://host/scim/v2 */
-  readonly baseUrl: string;
+export interface UsersContext extends ResourceContext {
   readonly memberships: UserMemberships;
 }
 
-/** A user as returned to the client, with the values of its Location and ETag headers. */
-export interface UserResult {
-  readonly resource: JsonObject;
-  readonly location: string;
-  readonly etag: string;
-}
+type Users = ResourceOperations<UsersContext>;
 
 export { WRITE_ATTEMPTS } from './write-retries';
+
+export const USERS: ResourceKind<StoredUser> = {
+  resourceType: 'User',
+  stored: { listing: userListing, tableKey: userKey, fromItem: userFromItem, collect: collectUsers },
+  find: findUsers,
+  represent: userRepresentation,
+};
 
 const groupsRequested = (ctx: UsersContext, projection: Projection): boolean =>
   isAttributeRequested('groups', 'User', projection, ctx.registry);
@@ -92,30 +93,20 @@ async function present(
   stored: StoredUser,
   projection: Projection,
   groupIds?: readonly string[],
-): Promise<UserResult> {
+): Promise<ResourceResult> {
   const wanted = groupIds !== undefined && groupIds.length > 0 && groupsRequested(ctx, projection);
   const groups = wanted ? await ctx.memberships.groupReferences(groupIds) : [];
-  const full = userRepresentation(stored, ctx.baseUrl, groups);
-  const meta = full.meta as { location: string };
-  return {
-    resource: projectResource(full, 'User', projection, ctx.registry),
-    location: meta.location,
-    etag: userEtag(stored),
-  };
+  return resultOf(ctx, 'User', userRepresentation(stored, ctx.baseUrl, groups), stored.version, projection);
 }
 
 /** POST /Users (RFC 7644 §3.3). */
-export async function createUserResource(
-  ctx: UsersContext,
-  body: unknown,
-  projection: Projection = {},
-): Promise<UserResult> {
+export const createUserResource: Users['create'] = async (ctx, body, projection) => {
   const resource = parseResourceInput('User', body, ctx.registry);
   const stored = await createUser(ctx.store, resource);
-  await countUsers(ctx, +1);
+  await countAfterWrite(ctx, 'USERS', +1);
   // A new user belongs to no group: `groups` in the body is readOnly and ignored (RFC 7643 §4.1.2).
   return present(ctx, stored, projection);
-}
+};
 
 interface ReadUser {
   readonly stored: StoredUser;
@@ -125,115 +116,71 @@ interface ReadUser {
 
 /**
  * The user, with its group ids when `withGroups`: either way ONE request (a Query of the user's
- * partition, or a GetItem when the groups would be projected away). 404 when missing.
+ * partition, or a GetItem when the groups would be projected away). 'notFound' when missing.
  */
 async function mustReadUser(ctx: UsersContext, id: string, withGroups: boolean): Promise<ReadUser> {
-  if (!withGroups) {
-    const stored = await getUser(ctx.store, id);
-    if (!stored) throw notFound(`User ${truncate(id)} not found`);
-    return { stored };
-  }
-  const { user, groupIds } = await readUserWithGroupIds(ctx.store, id);
-  if (!user) throw notFound(`User ${truncate(id)} not found`);
-  return { stored: user, groupIds };
+  const { user, groupIds } = withGroups
+    ? await readUserWithGroupIds(ctx.store, id)
+    : { user: await getUser(ctx.store, id), groupIds: undefined };
+  if (!user) throw notFoundError('User', id);
+  return groupIds === undefined ? { stored: user } : { stored: user, groupIds };
 }
 
 /** GET /Users/{id} (RFC 7644 §3.4.1). */
-export async function getUserResource(
-  ctx: UsersContext,
-  id: string,
-  projection: Projection = {},
-): Promise<UserResult> {
+export const getUserResource: Users['get'] = async (ctx, id, projection) => {
   const { stored, groupIds } = await mustReadUser(ctx, id, groupsRequested(ctx, projection));
   return present(ctx, stored, projection, groupIds);
-}
+};
 
-/** GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3; RFC 9865 cursors). */
-export async function listUserResources(
+/** GET /Users and POST /Users/.search. */
+export function listUserResources(
   ctx: UsersContext,
   params: ListParameters,
 ): Promise<ListResponse<JsonObject>> {
-  const projection: Projection = {
-    ...(params.attributes ? { attributes: params.attributes } : {}),
-    ...(params.excludedAttributes ? { excludedAttributes: params.excludedAttributes } : {}),
-  };
-  // Parsed before any read: a bad filter costs no DynamoDB request.
-  const filter: FilterNode | undefined = params.filter !== undefined ? parseFilter(params.filter) : undefined;
-  const page = await listPage(userListingAccess(ctx), params, filter);
   // groups are not listed: one Query per listed user would multiply the cost of every import
   // page; clients read them from GET /Users/{id} or from the groups themselves.
-  const resources = await Promise.all(
-    page.resources.map(async (u) => (await present(ctx, u, projection)).resource),
-  );
-  return listResponse(
-    resources,
-    page.totalResults,
-    page.startIndex,
-    page.nextCursor ? { nextCursor: page.nextCursor } : {},
+  return listResources(ctx, USERS, params, (page, projection) =>
+    Promise.all(page.map(async (user) => (await present(ctx, user, projection)).resource)),
   );
 }
 
-function userListingAccess(ctx: UsersContext): ListingAccess<StoredUser> {
-  const { store } = ctx;
-  return standardListingAccess({
-    resourceType: 'User',
-    registry: ctx.registry,
-    store,
-    source: userListing(store),
-    counted: 'USERS',
-    tableKey: userKey,
-    fromItem: userFromItem,
-    findAll: (filter) =>
-      filter ? findUsers(store, filter, ctx.registry, ctx.baseUrl) : collectUsers(store, () => true),
-    represent: (user) => userRepresentation(user, ctx.baseUrl),
-  });
-}
-
-/** The tenant's user count changes after the user's own transaction (counters.ts explains why). */
-const countUsers = (ctx: UsersContext, delta: number): Promise<void> =>
-  adjustResourceCountAfterWrite(ctx.store.db, ctx.store.tableName, ctx.store.tenant, 'USERS', delta);
-
-/** PUT /Users/{id} (RFC 7644 §3.5.1): full replace; echoed id/meta/schemas are ignored. */
-export async function replaceUserResource(
+/**
+ * The read-modify-write of PUT and PATCH: read the user (with its group ids when the response
+ * shows them), check If-Match, write what `change` makes of it, re-run on a lost race.
+ * Memberships are not part of the user item: the refs read before the write are current.
+ */
+async function rewriteUser(
   ctx: UsersContext,
   id: string,
-  body: unknown,
-  projection: Projection = {},
-  ifMatch?: IfMatch,
-): Promise<UserResult> {
-  const resource = parseResourceInput('User', body, ctx.registry);
+  projection: Projection,
+  ifMatch: IfMatch,
+  change: (current: StoredUser) => Promise<StoredUser>,
+): Promise<ResourceResult> {
   const withGroups = groupsRequested(ctx, projection);
   let groupIds: readonly string[] | undefined;
   const stored = await writeWithRetries(ifMatch, async () => {
     const read = await mustReadUser(ctx, id, withGroups);
     groupIds = read.groupIds;
     checkIfMatch(ifMatch, read.stored.version);
-    return replaceUser(ctx.store, read.stored, resource);
+    return change(read.stored);
   });
-  // Memberships are not part of the user item: the refs read before the write are current.
   return present(ctx, stored, projection, groupIds);
 }
 
+/** PUT /Users/{id} (RFC 7644 §3.5.1): full replace; echoed id/meta/schemas are ignored. */
+export const replaceUserResource: Users['replace'] = (ctx, id, body, projection, ifMatch) => {
+  const resource = parseResourceInput('User', body, ctx.registry);
+  return rewriteUser(ctx, id, projection, ifMatch, (current) => replaceUser(ctx.store, current, resource));
+};
+
 /** PATCH /Users/{id} (RFC 7644 §3.5.2): 200 with the resource. */
-export async function patchUserResource(
-  ctx: UsersContext,
-  id: string,
-  body: unknown,
-  projection: Projection = {},
-  ifMatch?: IfMatch,
-): Promise<UserResult> {
+export const patchUserResource: Users['patch'] = (ctx, id, body, projection, ifMatch) => {
   const { core, extensions } = ctx.registry.resourceSchemas('User');
   const schemas = { core: core.id, extensions: extensions.map((e) => e.schema.id) };
   // Parsed before any read: a malformed PATCH costs no DynamoDB request.
   const operations = parsePatchRequest(body, { schemas: [schemas.core, ...schemas.extensions] });
   const lookup = ctx.registry.lookup('User');
-  const withGroups = groupsRequested(ctx, projection);
-  let groupIds: readonly string[] | undefined;
-  const stored = await writeWithRetries(ifMatch, async () => {
-    const read = await mustReadUser(ctx, id, withGroups);
-    groupIds = read.groupIds;
-    const current = read.stored;
-    checkIfMatch(ifMatch, current.version);
+  return rewriteUser(ctx, id, projection, ifMatch, async (current) => {
     if (operations.length === 0) return current; // Entra's empty Operations: nothing to write
     const patched = applyPatch(current.resource, operations, lookup, { schemas });
     if (patched.changedAttributes.length === 0) return current;
@@ -241,8 +188,7 @@ export async function patchUserResource(
     const resource = parseResourceInput('User', patched.resource, ctx.registry);
     return replaceUser(ctx.store, current, resource);
   });
-  return present(ctx, stored, projection, groupIds);
-}
+};
 
 /**
  * DELETE /Users/{id} (RFC 7644 §3.6): the user and its userName guard (one transaction), then
@@ -255,19 +201,25 @@ export async function deleteUserResource(ctx: UsersContext, id: string, ifMatch?
     groupIds = read.groupIds;
     if (!read.user) {
       // A retried DELETE whose first attempt removed the user but failed in the membership
-      // clean-up finishes that clean-up (idempotent) before answering 404.
+      // clean-up finishes that clean-up (idempotent) before answering notFound.
       if (groupIds.length > 0) await ctx.memberships.removeMemberships(id, groupIds);
-      throw notFound(`User ${truncate(id)} not found`);
+      throw notFoundError('User', id);
     }
     checkIfMatch(ifMatch, read.user.version);
     await deleteUser(ctx.store, read.user);
   });
-  await countUsers(ctx, -1);
+  await countAfterWrite(ctx, 'USERS', -1);
   // A membership added after the read (its user check passed before the delete) is left as a
   // transient orphan: hidden from reads, and removed by a retried DELETE or a PUT of the group.
   if (groupIds.length > 0) await ctx.memberships.removeMemberships(id, groupIds);
 }
 
-function truncate(text: string): string {
-  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
-}
+/** The Users operations, as the request side (handlers/resource-handler.ts) calls them. */
+export const userOperations: Users = {
+  create: createUserResource,
+  get: getUserResource,
+  list: listUserResources,
+  replace: replaceUserResource,
+  patch: patchUserResource,
+  delete: deleteUserResource,
+};

@@ -8,7 +8,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { createUsersHandler } from '../../lambdas/handlers/users';
-import type { Runtime } from '../../lambdas/runtime';
+import { createRuntime } from '../../lambdas/runtime';
 import {
   createDocumentClient,
   DYNAMO_CONNECTION_TIMEOUT_MS,
@@ -351,7 +351,7 @@ describe('a DynamoDB that never answers (real sockets, no injection)', () => {
       connectionTimeoutMs: 300,
       maxAttempts: 2,
     });
-    const runtime: Runtime = { ...client.runtime, db, activityRetentionDays: 0 };
+    const runtime = createRuntime({ ...client.runtime, db, activityRetentionDays: 0 });
     const handler = createUsersHandler(() => runtime);
     const url = new URL('http://scim.test/scim/v2/Users/0190f5e2-0000-7000-8000-000000000000');
     const started = Date.now();

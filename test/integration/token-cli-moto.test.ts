@@ -149,7 +149,7 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
       expect((await cli('revoke', '--secret-id', secretId, '--id', first.id)).code).toBe(0);
       expect(await tokenIds()).toEqual([rotated.id]);
       const fresh = createAuthenticator(secretsManagerTokenSource({ secretId, client }));
-      await expect(fresh(`Bearer ${first.token}`)).rejects.toMatchObject({ status: 401 });
+      await expect(fresh(`Bearer ${first.token}`)).rejects.toMatchObject({ code: 'unauthenticated' });
     });
 
     it('concurrent CLI processes do not lose a token', async () => {

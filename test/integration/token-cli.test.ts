@@ -15,7 +15,7 @@ import { parseTokenDocument, type TokenRecord } from '../../lambdas/auth/token-d
 import { hasValidFormat } from '../../lambdas/auth/token-format';
 import { sha256Hex } from '../../lambdas/auth/token-hash';
 import { type CliIo, runCli } from '../../lambdas/cli/main';
-import { ScimError } from '../../lambdas/scim/errors';
+import { DomainError } from '../../lambdas/domain/errors';
 import { writeDevTokens } from '../../local/dev-tokens';
 import { awsError, FakeSecretsManager } from '../unit/auth/fake-secrets-manager';
 
@@ -179,7 +179,7 @@ describe('scim-token against Secrets Manager (aws-sdk-client-mock)', () => {
     expect((await authenticate(`Bearer ${old.token}`)).tenant).toBe('acme');
     expect((await authenticate(`Bearer ${res.json.token}`)).tenant).toBe('acme');
     clock += 24 * 3600_000;
-    await expect(authenticate(`Bearer ${old.token}`)).rejects.toMatchObject({ status: 401 });
+    await expect(authenticate(`Bearer ${old.token}`)).rejects.toMatchObject({ code: 'unauthenticated' });
     expect((await authenticate(`Bearer ${res.json.token}`)).tokenId).toBe(res.json.id);
   });
 
@@ -218,7 +218,7 @@ describe('scim-token against Secrets Manager (aws-sdk-client-mock)', () => {
     const authenticate = createAuthenticator(
       secretsManagerTokenSource({ secretId: SECRET, client: sm.client }),
     );
-    await expect(authenticate(`Bearer ${gone.token}`)).rejects.toMatchObject({ status: 401 });
+    await expect(authenticate(`Bearer ${gone.token}`)).rejects.toMatchObject({ code: 'unauthenticated' });
     expect((await authenticate(`Bearer ${keep.token}`)).tenant).toBe('acme');
   });
 
@@ -432,7 +432,7 @@ describe('scim-token --local', () => {
     const revoked = await run('revoke', '--local', '--id', created.json.id);
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toContain('rejects it from its next request');
-    await expect(authenticate(`Bearer ${created.json.token}`)).rejects.toBeInstanceOf(ScimError);
+    await expect(authenticate(`Bearer ${created.json.token}`)).rejects.toBeInstanceOf(DomainError);
   });
 
   it('keeps tokens created by the CLI when the local server rewrites its own records at start', async () => {

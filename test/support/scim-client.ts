@@ -11,7 +11,7 @@ import { createDiscoveryHandler } from '../../lambdas/handlers/discovery';
 import { createGroupsHandler } from '../../lambdas/handlers/groups';
 import { createUsersHandler } from '../../lambdas/handlers/users';
 import { matchRoute } from '../../lambdas/routes';
-import type { Runtime } from '../../lambdas/runtime';
+import { createRuntime, type Runtime } from '../../lambdas/runtime';
 import { buildProxyEvent, type HandlerTable } from '../../local/http-server';
 import { createTestTable, type TestTable } from './dynamo';
 
@@ -48,7 +48,7 @@ export async function createScimTestClient(options: { tenants?: string[] } = {})
   const table = await createTestTable();
   const tenants = options.tenants ?? ['acme', 'globex'];
   const tokens = new Map(tenants.map((t) => [t, `test-token-${t}-0123456789abcdef0123456789`]));
-  const runtime: Runtime = {
+  const runtime: Runtime = createRuntime({
     authenticate: createAuthenticator(
       staticTokenSource({
         tokens: [...tokens].map(([tenant, token]) => ({
@@ -62,7 +62,7 @@ export async function createScimTestClient(options: { tenants?: string[] } = {})
     ),
     db: table.db,
     tableName: table.tableName,
-  };
+  });
   const rt = () => runtime;
   const handlers: HandlerTable = {
     users: createUsersHandler(rt),

@@ -5,7 +5,7 @@ import { attributeOfPath } from '../../../lambdas/http/activity';
 import { createHttpHandler } from '../../../lambdas/http/handler';
 import { emptyResponse, jsonResponse } from '../../../lambdas/http/response';
 import { matchRoute } from '../../../lambdas/routes';
-import type { Runtime } from '../../../lambdas/runtime';
+import { createRuntime, type Runtime } from '../../../lambdas/runtime';
 import { badRequest } from '../../../lambdas/scim/errors';
 import { listActivity, recordActivity } from '../../../lambdas/store/activity-store';
 import { buildProxyEvent } from '../../../local/http-server';
@@ -17,7 +17,7 @@ let runtime: Runtime;
 
 beforeAll(async () => {
   table = await createTestTable('activity');
-  runtime = {
+  runtime = createRuntime({
     authenticate: createAuthenticator(
       staticTokenSource({
         tokens: [
@@ -33,7 +33,7 @@ beforeAll(async () => {
     ),
     db: table.db,
     tableName: table.tableName,
-  };
+  });
 });
 afterAll(async () => {
   await table.drop();

@@ -8,7 +8,8 @@ import type { TokenDocument, TokenRecord } from '../../../lambdas/auth/token-doc
 import { generateToken } from '../../../lambdas/auth/token-format';
 import { sha256Hex } from '../../../lambdas/auth/token-hash';
 import { type TokenSource, TokenStoreUnavailableError } from '../../../lambdas/auth/token-source';
-import { ScimError, toErrorBody } from '../../../lambdas/scim/errors';
+import { isDomainError } from '../../../lambdas/domain/errors';
+import { errorResponse } from '../../../lambdas/http/error-response';
 
 const NOW = new Date('2026-11-23T10:00:00Z');
 const acmeToken = generateToken();
@@ -42,12 +43,26 @@ function countingSource(documents: { current: TokenDocument; refreshed?: TokenDo
   return { source, calls };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ScimError> {
+interface Rejection {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: unknown;
+  readonly detail: string;
+}
+
+/** The domain error a promise rejects with, and the SCIM response it becomes. */
+async function rejection(promise: Promise<unknown>): Promise<Rejection> {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
+    if (!isDomainError(error)) throw error;
+    const response = errorResponse(error);
+    return {
+      status: response.statusCode,
+      headers: response.headers as Record<string, string>,
+      body: JSON.parse(response.body),
+      detail: error.message,
+    };
   }
   throw new Error('expected a rejection');
 }
@@ -110,7 +125,7 @@ describe('createAuthenticator', () => {
       const error = await rejection(createAuthenticator(source, () => NOW)(header));
       expect(error.status).toBe(401);
       expect(error.headers['WWW-Authenticate']).toMatch(/^Bearer/);
-      expect(toErrorBody(error)).toEqual({
+      expect(error.body).toEqual({
         schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
         status: '401',
         detail: 'Authentication failed: a valid bearer token is required',

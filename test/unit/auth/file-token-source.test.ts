@@ -50,7 +50,7 @@ describe('fileTokenSource', () => {
     ]);
     for (let i = 0; i < 3; i += 1) expect((await authenticate(`Bearer ${revoked}`)).tenant).toBe('globex');
     replace(file, [['acme', kept]]);
-    await expect(authenticate(`Bearer ${revoked}`)).rejects.toMatchObject({ status: 401 });
+    await expect(authenticate(`Bearer ${revoked}`)).rejects.toMatchObject({ code: 'unauthenticated' });
     expect((await authenticate(`Bearer ${kept}`)).tenant).toBe('acme');
   });
 
@@ -69,18 +69,18 @@ describe('fileTokenSource', () => {
     });
     writeFileSync(file, JSON.stringify({ tokens: [record('globex-longer-name', second)] }));
     expect((await authenticate(`Bearer ${second}`)).tenant).toBe('globex-longer-name');
-    await expect(authenticate(`Bearer ${first}`)).rejects.toMatchObject({ status: 401 });
+    await expect(authenticate(`Bearer ${first}`)).rejects.toMatchObject({ code: 'unauthenticated' });
     rmSync(file);
-    await expect(authenticate(`Bearer ${second}`)).rejects.toMatchObject({ status: 401 });
+    await expect(authenticate(`Bearer ${second}`)).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 
   it('answers 401 while the file does not exist, and 503 when it is corrupt', async () => {
     const file = join(dir, 'tokens.json');
     const authenticate = createAuthenticator(fileTokenSource(file));
     const token = generateToken();
-    await expect(authenticate(`Bearer ${token}`)).rejects.toMatchObject({ status: 401 });
+    await expect(authenticate(`Bearer ${token}`)).rejects.toMatchObject({ code: 'unauthenticated' });
     writeFileSync(file, '{"tokens": [');
-    await expect(authenticate(`Bearer ${token}`)).rejects.toMatchObject({ status: 503 });
+    await expect(authenticate(`Bearer ${token}`)).rejects.toMatchObject({ code: 'unavailable' });
     replace(file, [['acme', token]]);
     expect((await authenticate(`Bearer ${token}`)).tenant).toBe('acme');
   });

@@ -12,8 +12,9 @@ import type { TokenRecord } from '../../../lambdas/auth/token-document';
 import { generateToken } from '../../../lambdas/auth/token-format';
 import { sha256Hex } from '../../../lambdas/auth/token-hash';
 import { TokenStoreUnavailableError } from '../../../lambdas/auth/token-source';
+import { isDomainError } from '../../../lambdas/domain/errors';
+import { errorResponse } from '../../../lambdas/http/error-response';
 import { logger } from '../../../lambdas/observability/logger';
-import { ScimError } from '../../../lambdas/scim/errors';
 import { awsError, FakeSecretsManager } from './fake-secrets-manager';
 
 const SECRET = 'scim/tokens';
@@ -59,7 +60,7 @@ async function statusOf(promise: Promise<unknown>): Promise<number> {
     await promise;
     return 200;
   } catch (error) {
-    if (error instanceof ScimError) return error.status;
+    if (isDomainError(error)) return errorResponse(error).statusCode;
     throw error;
   }
 }
@@ -121,9 +122,10 @@ describe('secretsManagerTokenSource', () => {
       await t.authenticate(`Bearer ${t.known}`);
       throw new Error('expected 503');
     } catch (caught) {
-      expect(caught).toBeInstanceOf(ScimError);
-      expect((caught as ScimError).status).toBe(503);
-      expect((caught as ScimError).headers['Retry-After']).toBe('5');
+      expect(isDomainError(caught)).toBe(true);
+      const response = errorResponse(caught);
+      expect(response.statusCode).toBe(503);
+      expect(response.headers?.['Retry-After']).toBe('5');
     }
   });
 
@@ -183,7 +185,7 @@ describe('secretsManagerTokenSource', () => {
     logger.setLogLevel('DEBUG');
     try {
       const authenticate = createAuthenticator(
-        secretsManagerTokenSource({ secretId: SECRET, client: sm.client }),
+        secretsManagerTokenSource({ secretId: SECRET, client: sm.client, log: logger }),
       );
       expect(await statusOf(authenticate(`Bearer ${leaked}`))).toBe(503);
     } finally {

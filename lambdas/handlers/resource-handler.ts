@@ -1,0 +1,111 @@
+/**
+ * The request side of a SCIM resource endpoint (/Users, /Groups), written once: path id,
+ * If-Match and If-None-Match (RFC 7644 §3.14), the projection, the `.search` body (§3.4.3),
+ * and the responses — 201 with Location and ETag, 200 with ETag, 304, 204. A resource handler
+ * passes its service's operations and a function building the service context; what differs
+ * (a group PATCH's 204-vs-200) is in the service's `patch`, which may answer without a body.
+ */
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import {
+  createHttpHandler,
+  type LambdaHandler,
+  type OperationContext,
+  type OperationTable,
+} from '../http/handler';
+import { jsonBody, searchRequestBody } from '../http/request';
+import { created, noContent, notModified, ok } from '../http/response';
+import { lazyRuntime, type Runtime } from '../runtime';
+import { parseListParameters, parseProjection } from '../scim/list';
+import { etagOf, versionFromEtagHeader } from '../scim/meta';
+import type { Projection } from '../scim/schema/projection';
+import { defaultSchemaRegistry, type SchemaRegistry } from '../scim/schema/registry';
+import type { ResourceContext, ResourceOperations, ResourceResult } from '../service/resource-service';
+import type { IfMatch } from '../service/write-retries';
+
+/** The service context of a request: the tenant's store, the schema registry, the base URL. */
+export const resourceContextOf = (
+  { runtime, principal, request }: OperationContext,
+  registry: SchemaRegistry,
+): ResourceContext => ({
+  store: { db: runtime.db, tableName: runtime.tableName, tenant: principal.tenant },
+  registry,
+  baseUrl: request.baseUrl,
+});
+
+const idOf = (context: OperationContext): string => context.request.pathParameters.id ?? '';
+const ifMatchOf = (context: OperationContext): IfMatch =>
+  versionFromEtagHeader(context.request.headers['if-match']);
+const projectionOf = (context: OperationContext): Projection => parseProjection(context.request.query);
+
+/** If-None-Match naming the current version (or `*`): 304 without a body. */
+function isNotModified(context: OperationContext, etag: string): boolean {
+  const wanted = versionFromEtagHeader(context.request.headers['if-none-match']);
+  return wanted === '*' || (typeof wanted === 'number' && etag === etagOf(wanted));
+}
+
+const withEtag = (result: ResourceResult): APIGatewayProxyResult =>
+  ok(result.resource, { ETag: result.etag });
+
+/** A resource endpoint: its operation table for a registry, and its Lambda handler. */
+export function resourceEndpoint<C>(
+  target: 'users' | 'groups',
+  service: ResourceOperations<C>,
+  contextOf: (context: OperationContext, registry: SchemaRegistry) => C,
+) {
+  const operations = (registry: SchemaRegistry): OperationTable =>
+    resourceOperations(service, (context) => contextOf(context, registry));
+  /** `registry` defaults to the process registry (SCIM_SCHEMA_EXTENSIONS). */
+  const createHandler = (runtime: () => Runtime, registry = defaultSchemaRegistry()): LambdaHandler =>
+    createHttpHandler(target, operations(registry), runtime);
+  return { operations, createHandler, handler: createHandler(lazyRuntime()) };
+}
+
+function resourceOperations<C>(
+  service: ResourceOperations<C>,
+  contextOf: (context: OperationContext) => C,
+): OperationTable {
+  return {
+    create: async (context) => {
+      const result = await service.create(
+        contextOf(context),
+        jsonBody(context.request),
+        projectionOf(context),
+      );
+      return created(result.resource, { ETag: result.etag, Location: result.location });
+    },
+    get: async (context) => {
+      const result = await service.get(contextOf(context), idOf(context), projectionOf(context));
+      return isNotModified(context, result.etag) ? notModified(result.etag) : withEtag(result);
+    },
+    list: async (context) =>
+      ok(await service.list(contextOf(context), parseListParameters(context.request.query))),
+    // RFC 7644 §3.4.3: the SearchRequest carries the same parameters as the query string.
+    search: async (context) =>
+      ok(await service.list(contextOf(context), parseListParameters(searchRequestBody(context.request)))),
+    replace: async (context) =>
+      withEtag(
+        await service.replace(
+          contextOf(context),
+          idOf(context),
+          jsonBody(context.request),
+          projectionOf(context),
+          ifMatchOf(context),
+        ),
+      ),
+    patch: async (context) => {
+      const result = await service.patch(
+        contextOf(context),
+        idOf(context),
+        jsonBody(context.request),
+        projectionOf(context),
+        ifMatchOf(context),
+      );
+      if (!('acknowledged' in result)) return withEtag(result);
+      return noContent(result.etag !== undefined ? { ETag: result.etag } : {});
+    },
+    delete: async (context) => {
+      await service.delete(contextOf(context), idOf(context), ifMatchOf(context));
+      return noContent();
+    },
+  };
+}
