@@ -3,10 +3,12 @@
  * server process) from environment variables. Tests build a Runtime directly with their own
  * table and tokens, so they run the same code paths as production.
  */
+
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Authenticate, createAuthenticator } from './auth/authenticator';
 import { fileTokenSource } from './auth/file-token-source';
 import { secretsManagerTokenSource, tokenCacheSettingsFromEnv } from './auth/secrets-manager-token-source';
+import { ENV } from './deployment';
 import type { RecordActivity } from './http/activity';
 import { logger } from './observability/logger';
 import { DEFAULT_ACTIVITY_RETENTION_DAYS, recordActivity } from './store/activity-store';
@@ -37,17 +39,6 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
     recordActivity: days === 0 ? undefined : (record) => recordActivity(db, tableName, record, days),
   };
 }
-
-/** Environment variable names, set by the CDK construct and the local server. */
-export const ENV = {
-  tableName: 'TABLE_NAME',
-  dynamoEndpoint: 'DYNAMODB_ENDPOINT',
-  tokenSecretId: 'TOKEN_SECRET_ID',
-  tokenFile: 'SCIM_TOKEN_FILE',
-  tokenCacheTtl: 'TOKEN_CACHE_TTL_SECONDS',
-  baseUrl: 'SCIM_BASE_URL',
-  activityRetentionDays: 'ACTIVITY_RETENTION_DAYS',
-} as const;
 
 export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
   const tableName = env[ENV.tableName];

@@ -33,8 +33,7 @@
 import { join, resolve } from 'node:path';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
-import type { RouteTarget } from '../lambdas/routes';
-import { VALIDATORS_SPECIFIER } from '../lambdas/scim/schema/validator-contract';
+import { type RouteTarget, VALIDATORS_SPECIFIER } from '../lambdas/deployment';
 
 /** Repository root (this file lives in lib/). */
 export const PROJECT_ROOT = resolve(__dirname, '..');

@@ -13,10 +13,13 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
-import type { ResourceTypeName } from '../lambdas/scim/meta';
-import { resourceJsonSchema } from '../lambdas/scim/schema/json-schema';
-import type { SchemaRegistry } from '../lambdas/scim/schema/registry';
-import { AJV_OPTIONS, schemaFingerprint } from '../lambdas/scim/schema/validator-contract';
+import {
+  AJV_OPTIONS,
+  type ResourceTypeName,
+  resourceJsonSchema,
+  type SchemaRegistry,
+  schemaFingerprint,
+} from '../lambdas/deployment';
 import { type HandlerName, PROJECT_ROOT } from './bundling';
 
 export const VALIDATORS_CACHE_DIR = join(PROJECT_ROOT, 'node_modules', '.cache', 'scim-validators');

@@ -3,17 +3,14 @@
  * Partial failures are reported per record (ReportBatchItemFailures), so Lambda retries from the
  * first record not fully published; after the mapping's retries the batch goes to the DLQ.
  */
+
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { EVENTS_ENV } from '../deployment';
 import { type EventSink, eventBridgeSink } from '../events/event-sink';
 import { publishStreamBatch, type SequencedChange } from '../events/stream-batch';
 import { toSequencedChange } from '../events/stream-record';
 import { logger } from '../observability/logger';
-
-export const EVENTS_ENV = {
-  busName: 'EVENT_BUS_NAME',
-  includeResource: 'EVENTS_INCLUDE_RESOURCE',
-} as const;
 
 export function createEventsHandler(sink: () => EventSink, includeResource: boolean) {
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {

@@ -6,6 +6,7 @@
  * else is a fault of ours: a generic 500 whose details go to the log only (by the caller).
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { BEARER_CHALLENGE } from '../deployment';
 import { type DomainError, type DomainErrorCode, isDomainError } from '../domain/errors';
 import { ERROR_SCHEMA, isScimError, type ScimType } from '../scim/errors';
 import { jsonResponse } from './response';
@@ -53,7 +54,7 @@ function render(status: ErrorStatus, detail: string, headers: Record<string, str
 function domainHeaders(error: DomainError): Record<string, string> {
   switch (error.code) {
     case 'unauthenticated':
-      return { 'WWW-Authenticate': 'Bearer realm="SCIM"' };
+      return { 'WWW-Authenticate': BEARER_CHALLENGE };
     case 'methodNotAllowed':
       return { Allow: (error.allow ?? []).join(', ') };
     case 'busy':

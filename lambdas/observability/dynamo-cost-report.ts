@@ -8,11 +8,10 @@
  * Kept apart from the meter so the meter stays free of Powertools and of HTTP shapes.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRIC_NAMESPACE } from '../deployment';
 import { type DynamoCost, formatCost } from './dynamo-cost';
 
 export const COST_HEADER = 'x-scim-dynamodb-cost';
-
-export const METRIC_NAMESPACE = 'Scim';
 
 interface ResultWithHeaders {
   headers?: { [header: string]: boolean | number | string } | undefined;

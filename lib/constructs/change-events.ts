@@ -19,7 +19,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EVENTS_ENV } from '../../lambdas/handlers/events';
+import { EVENTS_ENV } from '../../lambdas/deployment';
 import { HANDLER_ENVIRONMENT, handlerEntry, nodejsBundlingOptions } from '../bundling';
 import { lambdaRuntime } from './scim-function';
 

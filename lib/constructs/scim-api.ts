@@ -20,7 +20,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROUTES, type RouteTarget, SCIM_PREFIX } from '../../lambdas/routes';
+import { BEARER_CHALLENGE, ROUTES, type RouteTarget, SCIM_PREFIX } from '../../lambdas/deployment';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 export const SCIM_CONTENT_TYPE = 'application/scim+json';
@@ -30,7 +30,6 @@ export const SCIM_CONTENT_TYPE = 'application/scim+json';
  * server holds their value equal to this one), and so does the gateway response with status 401. Behind the proxy integration the handlers' copy reaches
  * clients as x-amzn-Remapped-WWW-Authenticate; the gateway response's copy is not renamed.
  */
-export const BEARER_CHALLENGE = 'Bearer realm="SCIM"';
 
 /** Seconds a throttled client is told to wait (API Gateway's token bucket refills every second). */
 export const THROTTLE_RETRY_AFTER_SECONDS = 1;

@@ -21,10 +21,13 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { METRIC_NAMESPACE } from '../../lambdas/observability/dynamo-cost-report';
-import type { RouteTarget } from '../../lambdas/routes';
-import { ENV } from '../../lambdas/runtime';
-import { SCHEMA_EXTENSIONS_ENV, type SchemaRegistry } from '../../lambdas/scim/schema/registry';
+import {
+  ENV,
+  METRIC_NAMESPACE,
+  type RouteTarget,
+  SCHEMA_EXTENSIONS_ENV,
+  type SchemaRegistry,
+} from '../../lambdas/deployment';
 import { HANDLER_ENVIRONMENT, handlerEntry, NODE_MAJOR, nodejsBundlingOptions } from '../bundling';
 import { handlerValidators } from '../validators-build';
 

@@ -7,7 +7,7 @@
  */
 import type { Server } from 'node:http';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { BEARER_CHALLENGE } from '../../lib/constructs/scim-api';
+import { BEARER_CHALLENGE } from '../../lambdas/deployment';
 import { createLocalServer, type HandlerTable, listen } from '../../local/http-server';
 import { createScimTestClient, type ScimTestClient } from '../support/scim-client';
 

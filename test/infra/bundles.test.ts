@@ -24,8 +24,8 @@ import type {
   DynamoDBStreamEvent,
 } from 'aws-lambda';
 import { build, type Metafile } from 'esbuild';
+import { ENV } from '../../lambdas/deployment';
 import type { RouteTarget } from '../../lambdas/routes';
-import { ENV } from '../../lambdas/runtime';
 import { parseExtensionsConfig } from '../../lambdas/scim/schema/extension-config';
 import { createSchemaRegistry, SCHEMA_EXTENSIONS_ENV } from '../../lambdas/scim/schema/registry';
 import { esbuildBuildOptions, type HandlerName, handlerEntry, PROJECT_ROOT } from '../../lib/bundling';

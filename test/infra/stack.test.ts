@@ -14,8 +14,8 @@ import { App, type CfnElement, RemovalPolicy, type Stack, Validations } from 'aw
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { ENV } from '../../lambdas/deployment';
 import { ROUTES, type RouteTarget } from '../../lambdas/routes';
-import { ENV } from '../../lambdas/runtime';
 import { GLOBAL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/store/table-definition';
 import { GATEWAY_RESPONSES, SCIM_ERROR_SCHEMA } from '../../lib/constructs/scim-api';
 import { NO_TABLE, TABLE_DATA_ACTIONS, TABLE_KEY_ACTIONS } from '../../lib/constructs/scim-function';

@@ -8,7 +8,7 @@
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { BEARER_CHALLENGE } from '../../lib/constructs/scim-api';
+import { BEARER_CHALLENGE } from '../../lambdas/deployment';
 import { ScimStack } from '../../lib/scim-stack';
 import { resources } from './template-queries';
 
