@@ -30,7 +30,7 @@ export const OUTPUTS = {
   eventBusName: 'EventBusName',
 } as const;
 
-export const API_TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery'];
+const API_TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery'];
 
 export interface ScimStackProps extends StackProps {
   /** Stage-wide steady request rate (requests/second); default 50. */

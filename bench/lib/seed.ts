@@ -195,8 +195,3 @@ async function verifyClone(client: ScimClient, id: string, userName: string): Pr
     throw new Error(`clone ${id} is not found by userName`);
   }
 }
-
-/** Number of users already created in `tenant` by this run. */
-export function seededCount(tenant: BenchTenant): number {
-  return pools.get(tenant)?.length ?? 0;
-}

@@ -78,7 +78,7 @@ export function errorResponse(error: unknown): APIGatewayProxyResult {
       status: error.status,
       ...(error.scimType ? { scimType: error.scimType } : {}),
     };
-    return render(status, error.detail, { ...error.headers });
+    return render(status, error.detail, {});
   }
   return internalErrorResponse();
 }

@@ -24,15 +24,11 @@ export type ScimType =
 export class ScimError extends Error {
   readonly status: number;
   readonly scimType: ScimType | undefined;
-  /** Extra response headers, e.g. Retry-After on 429/503 or WWW-Authenticate on 401. */
-  readonly headers: Readonly<Record<string, string>>;
-
-  constructor(status: number, detail: string, scimType?: ScimType, headers: Record<string, string> = {}) {
+  constructor(status: number, detail: string, scimType?: ScimType) {
     super(detail);
     this.name = 'ScimError';
     this.status = status;
     this.scimType = scimType;
-    this.headers = headers;
   }
 
   get detail(): string {
@@ -43,9 +39,6 @@ export class ScimError extends Error {
 export const badRequest = (scimType: ScimType, detail: string): ScimError =>
   new ScimError(400, detail, scimType);
 export const notFound = (detail = 'Resource not found'): ScimError => new ScimError(404, detail);
-export const conflict = (detail: string): ScimError => new ScimError(409, detail, 'uniqueness');
-export const serviceUnavailable = (detail: string, retryAfterSeconds = 5): ScimError =>
-  new ScimError(503, detail, undefined, { 'Retry-After': String(retryAfterSeconds) });
 
 export function isScimError(value: unknown): value is ScimError {
   return value instanceof ScimError;

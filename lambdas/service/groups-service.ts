@@ -113,9 +113,7 @@ import { type IfMatch, namesVersion, retryWhileBusy, writeWithRetries } from './
 export const MAX_MEMBERS_PER_RESPONSE = 10_000;
 
 /** Most member ids one PATCH may name (add/remove/replace), the same bound as POST/PUT. */
-export const MAX_MEMBERS_PER_REQUEST = MAX_MEMBERS_PER_RESPONSE;
-
-export { WRITE_ATTEMPTS } from './write-retries';
+export const MAX_MEMBERS_PER_REQUEST = 10_000;
 
 export interface GroupsContext extends ResourceContext {
   /** Overrides DELETE_BUDGET_MS (tests). */

@@ -72,8 +72,6 @@ export interface UsersContext extends ResourceContext {
 
 type Users = ResourceOperations<UsersContext>;
 
-export { WRITE_ATTEMPTS } from './write-retries';
-
 export const USERS: ResourceKind<StoredUser> = {
   resourceType: 'User',
   stored: { listing: userListing, tableKey: userKey, fromItem: userFromItem, collect: collectUsers },

@@ -48,9 +48,7 @@ import {
 } from './resource-store';
 import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
 
-export { MAX_EXTERNAL_ID_BYTES } from './resource-store';
 /** The service layer's name for the one store context type. */
-export type GroupStoreContext = StoreContext;
 
 export const GROUP_ITEM_TYPE = 'Group';
 export const GROUP_NAME_GUARD_TYPE = 'GroupName';

@@ -50,7 +50,6 @@ import {
 import { NAME_INDEX, TABLE_KEYS } from './table-definition';
 
 export type { StoreContext } from './context';
-export { MAX_EXTERNAL_ID_BYTES } from './resource-store';
 
 export const USER_ITEM_TYPE = 'User';
 export const USER_NAME_GUARD_TYPE = 'UserName';
