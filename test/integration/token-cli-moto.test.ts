@@ -1,5 +1,5 @@
 /**
- * scim-token as a real process (bin/scim-token.cjs → tsx → lambdas/cli) against moto's
+ * scim-token as a real process (bin/scim-token.cjs → tsx → cli/) against moto's
  * Secrets Manager server, reached only through AWS_ENDPOINT_URL — which also proves the SDK
  * honours that variable natively. Concurrent processes must not lose a token, and the Lambda's
  * token source must accept what the CLI created. Skipped, loudly, when moto_server is missing.

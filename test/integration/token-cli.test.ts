@@ -14,7 +14,7 @@ import { secretsManagerTokenSource } from '../../lambdas/auth/secrets-manager-to
 import { parseTokenDocument, type TokenRecord } from '../../lambdas/auth/token-document';
 import { hasValidFormat } from '../../lambdas/auth/token-format';
 import { sha256Hex } from '../../lambdas/auth/token-hash';
-import { type CliIo, runCli } from '../../lambdas/cli/main';
+import { type CliIo, runCli } from '../../cli/main';
 import { ScimError } from '../../lambdas/scim/errors';
 import { writeDevTokens } from '../../local/dev-tokens';
 import { awsError, FakeSecretsManager } from '../unit/auth/fake-secrets-manager';

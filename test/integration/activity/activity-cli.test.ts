@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSince, parseStatus, runActivityCli } from '../../../lambdas/cli/activity';
+import { parseSince, parseStatus, runActivityCli } from '../../../cli/activity';
 import { recordActivity } from '../../../lambdas/store/activity-store';
 import { createTestTable, type TestTable } from '../../support/dynamo';
 

@@ -6,9 +6,9 @@ import fc from 'fast-check';
 import type { TokenDocument } from '../../../lambdas/auth/token-document';
 import { hasValidFormat } from '../../../lambdas/auth/token-format';
 import { sha256Hex } from '../../../lambdas/auth/token-hash';
-import { parseDuration } from '../../../lambdas/cli/duration';
-import { CliError } from '../../../lambdas/cli/errors';
-import { createToken, listTokens, revokeToken, rotateToken } from '../../../lambdas/cli/token-operations';
+import { parseDuration } from '../../../cli/duration';
+import { CliError } from '../../../cli/errors';
+import { createToken, listTokens, revokeToken, rotateToken } from '../../../cli/token-operations';
 
 const NOW = new Date('2026-11-23T10:00:00Z');
 const H = 3_600_000;

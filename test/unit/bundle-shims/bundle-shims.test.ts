@@ -8,17 +8,17 @@ import {
   defaultProvider,
   MISSING_ENV_CREDENTIALS,
   MissingEnvCredentialsError,
-} from '../../../lambdas/bundle-shims/credential-provider-node';
+} from '../../../lib/bundle-shims/credential-provider-node';
 import {
   ENDPOINT_DISCOVERY_LEFT_OUT,
   NODE_ENDPOINT_DISCOVERY_CONFIG_OPTIONS,
   resolveEndpointDiscoveryConfig,
-} from '../../../lambdas/bundle-shims/endpoint-discovery';
+} from '../../../lib/bundle-shims/endpoint-discovery';
 import {
   EVENT_STREAMS_LEFT_OUT,
   EventStreamSerde,
   eventStreamSerdeProvider,
-} from '../../../lambdas/bundle-shims/event-streams';
+} from '../../../lib/bundle-shims/event-streams';
 
 const CREDENTIAL_ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
 

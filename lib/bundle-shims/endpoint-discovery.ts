@@ -13,7 +13,7 @@
 
 export const ENDPOINT_DISCOVERY_LEFT_OUT =
   'Endpoint discovery is not bundled in this function (lib/bundling.ts aliases ' +
-  '@aws-sdk/middleware-endpoint-discovery to lambdas/bundle-shims/endpoint-discovery.ts).';
+  '@aws-sdk/middleware-endpoint-discovery to lib/bundle-shims/endpoint-discovery.ts).';
 
 /** Config loader options: nothing set anywhere, as the SDK's own default (undefined). */
 export const NODE_ENDPOINT_DISCOVERY_CONFIG_OPTIONS = {

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { TOKEN_CACHE_DEFAULTS } from '../auth/secrets-manager-token-source';
+import { TOKEN_CACHE_DEFAULTS } from '../lambdas/auth/secrets-manager-token-source';
 import { parseDuration } from './duration';
 import { CliError, usageError } from './errors';
 import { localTokenStore } from './local-token-store';

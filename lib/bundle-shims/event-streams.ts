@@ -12,7 +12,7 @@
 
 export const EVENT_STREAMS_LEFT_OUT =
   'Event streams are not bundled in this function (lib/bundling.ts aliases @smithy/core/event-streams ' +
-  'to lambdas/bundle-shims/event-streams.ts); no operation it calls should need them.';
+  'to lib/bundle-shims/event-streams.ts); no operation it calls should need them.';
 
 export class EventStreamSerde {
   constructor() {

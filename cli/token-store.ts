@@ -3,7 +3,7 @@
  * local server's token file. `update` runs a read-modify-write that never loses a concurrent
  * writer's change: `change` may be called again on a fresher document if another writer won.
  */
-import type { TokenDocument } from '../auth/token-document';
+import type { TokenDocument } from '../lambdas/auth/token-document';
 import type { Change } from './token-operations';
 
 export interface TokenStore {

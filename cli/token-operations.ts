@@ -5,9 +5,9 @@
  * simply mints a different token; only the one that was stored is printed).
  */
 import { randomBytes } from 'node:crypto';
-import { isValidTenant, type TokenDocument, type TokenRecord } from '../auth/token-document';
-import { generateToken } from '../auth/token-format';
-import { sha256Hex } from '../auth/token-hash';
+import { isValidTenant, type TokenDocument, type TokenRecord } from '../lambdas/auth/token-document';
+import { generateToken } from '../lambdas/auth/token-format';
+import { sha256Hex } from '../lambdas/auth/token-hash';
 import { CliError, usageError } from './errors';
 
 /** Records the local server writes for SCIM_DEV_TOKEN / SCIM_LOCAL_TOKENS (local/dev-tokens.ts). */

@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type ActivityQuery, type ActivityRecord, listActivity } from '../store/activity-store';
-import { createDocumentClient } from '../store/client';
+import { type ActivityQuery, type ActivityRecord, listActivity } from '../lambdas/store/activity-store';
+import { createDocumentClient } from '../lambdas/store/client';
 import { parseDuration } from './duration';
 import { CliError, usageError } from './errors';
 
