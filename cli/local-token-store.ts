@@ -9,7 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EMPTY_TOKEN_DOCUMENT, parseTokenDocumentReport, type TokenDocument } from '../lambdas/auth/token-document';
+import {
+  EMPTY_TOKEN_DOCUMENT,
+  parseTokenDocumentReport,
+  type TokenDocument,
+} from '../lambdas/auth/token-document';
 import { CliError } from './errors';
 import { serialize } from './secrets-manager-token-store';
 import type { Change } from './token-operations';

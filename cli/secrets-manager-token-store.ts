@@ -25,7 +25,11 @@ import {
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { EMPTY_TOKEN_DOCUMENT, parseTokenDocumentReport, type TokenDocument } from '../lambdas/auth/token-document';
+import {
+  EMPTY_TOKEN_DOCUMENT,
+  parseTokenDocumentReport,
+  type TokenDocument,
+} from '../lambdas/auth/token-document';
 import { CliError, describeAwsError } from './errors';
 import type { Change } from './token-operations';
 import type { TokenStore } from './token-store';

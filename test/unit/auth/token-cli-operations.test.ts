@@ -3,12 +3,12 @@
  * document changes behind create/rotate/revoke/list.
  */
 import fc from 'fast-check';
-import type { TokenDocument } from '../../../lambdas/auth/token-document';
-import { hasValidFormat } from '../../../lambdas/auth/token-format';
-import { sha256Hex } from '../../../lambdas/auth/token-hash';
 import { parseDuration } from '../../../cli/duration';
 import { CliError } from '../../../cli/errors';
 import { createToken, listTokens, revokeToken, rotateToken } from '../../../cli/token-operations';
+import type { TokenDocument } from '../../../lambdas/auth/token-document';
+import { hasValidFormat } from '../../../lambdas/auth/token-format';
+import { sha256Hex } from '../../../lambdas/auth/token-hash';
 
 const NOW = new Date('2026-11-23T10:00:00Z');
 const H = 3_600_000;
