@@ -32,8 +32,8 @@ export interface CliIo {
   readonly now?: () => Date;
   readonly secretsManager?: (config: AwsClientOptions) => SecretsManagerClient;
   readonly cloudFormation?: (config: AwsClientOptions) => CloudFormationClient;
-  /** Pause between write attempts after losing a race; tests pass () => 0. */
-  readonly backoffMs?: (attempt: number) => number;
+  /** How to wait between write attempts after losing a race; tests pass one that does not wait. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** What the command line may tell the AWS clients; everything else comes from the SDK's own chain. */
@@ -249,7 +249,7 @@ async function openStore(
     client: (io.secretsManager ?? defaultSecretsManager)(aws),
     secretId,
     onWarning,
-    ...(io.backoffMs ? { backoffMs: io.backoffMs } : {}),
+    ...(io.sleep ? { sleep: io.sleep } : {}),
   });
 }
 

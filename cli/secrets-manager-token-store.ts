@@ -30,12 +30,18 @@ import {
   parseTokenDocumentReport,
   type TokenDocument,
 } from '../lambdas/auth/token-document';
+import { type RetryPolicy, retry } from '../lambdas/retry';
 import { CliError, describeAwsError } from './errors';
 import type { Change } from './token-operations';
 import type { TokenStore } from './token-store';
 
 const CURRENT = 'AWSCURRENT';
-const MAX_ATTEMPTS = 10;
+
+/** Writes that lose the AWSCURRENT race start again from a fresh read, up to 10 times in all. */
+export const SECRET_WRITE_RETRY: RetryPolicy = { attempts: 10, baseMs: 50, capMs: 1_000 };
+
+/** Another writer moved AWSCURRENT between our read and our promote. */
+class LostRace extends Error {}
 
 interface Snapshot {
   /** Undefined when the secret has no value yet. */
@@ -46,8 +52,8 @@ interface Snapshot {
 export interface SecretsManagerTokenStoreOptions {
   readonly client: SecretsManagerClient;
   readonly secretId: string;
-  /** Pause between attempts after losing a race (tests pass 0). */
-  readonly backoffMs?: (attempt: number) => number;
+  /** How to wait between attempts after losing a race (tests pass one that does not wait). */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** Told about stored records that do not validate (they are dropped on the next write). */
   readonly onWarning?: (message: string) => void;
 }
@@ -55,7 +61,6 @@ export interface SecretsManagerTokenStoreOptions {
 export function secretsManagerTokenStore(options: SecretsManagerTokenStoreOptions): TokenStore {
   const { client, secretId } = options;
   const what = `secret ${secretId}`;
-  const backoff = options.backoffMs ?? ((attempt: number) => 50 * attempt + Math.floor(Math.random() * 100));
 
   const send = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
@@ -125,7 +130,7 @@ export function secretsManagerTokenStore(options: SecretsManagerTokenStoreOption
     description: what,
     read: async () => (await snapshot()).document,
     async update<T>(change: (document: TokenDocument) => Change<T>): Promise<T> {
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const attempt = async (): Promise<T> => {
         const base = await snapshot();
         const { document, result } = change(base.document);
         const versionId = randomUUID();
@@ -142,10 +147,20 @@ export function secretsManagerTokenStore(options: SecretsManagerTokenStoreOption
         );
         const won = await promote(base, versionId);
         await dropLabel(label, versionId);
-        if (won) return result;
-        await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
+        if (!won) throw new LostRace();
+        return result;
+      };
+      try {
+        return await retry(SECRET_WRITE_RETRY, attempt, {
+          retryIf: (error) => error instanceof LostRace,
+          ...(options.sleep ? { sleep: options.sleep } : {}),
+        });
+      } catch (error) {
+        if (!(error instanceof LostRace)) throw error;
+        throw new CliError(
+          `${what} kept changing under us (${SECRET_WRITE_RETRY.attempts} attempts); try again`,
+        );
       }
-      throw new CliError(`${what} kept changing under us (${MAX_ATTEMPTS} attempts); try again`);
     },
   };
 }

@@ -50,7 +50,7 @@ function cli(options: {
       env: options.env ?? {},
       cwd: options.cwd ?? tmpdir(),
       now: () => options.now ?? NOW,
-      backoffMs: () => 0,
+      sleep: async () => undefined,
       ...(options.sm ? { secretsManager: () => options.sm!.client } : {}),
       ...(options.cfn ? { cloudFormation: () => options.cfn! } : {}),
     };
