@@ -12,7 +12,7 @@
  * small interpreter covers in full; anything else is refused when a schema is compiled, as ajv's
  * strict mode would, so json-schema.ts cannot grow a keyword that is silently ignored.
  *
- * Equivalence with ajv is a test, not a promise: test/unit/schema/json-schema-validator.test.ts
+ * Equivalence with ajv is a test, not a promise: test/unit/scim/schema/json-schema-validator.test.ts
  * runs ajv and this module side by side on generated registries and bodies (ajv stays a
  * devDependency for that purpose only).
  *
