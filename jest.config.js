@@ -19,7 +19,6 @@ const shared = {
     ],
   },
   setupFiles: ['<rootDir>/test/support/jest-env.ts'],
-  testTimeout: 60000,
 };
 
 const dynamoDbLocal = {
@@ -39,5 +38,7 @@ module.exports = {
     },
     { ...shared, ...dynamoDbLocal, displayName: 'infra', roots: ['<rootDir>/test/infra'] },
   ],
+  // Global options: jest ignores these inside a project.
+  testTimeout: 60000,
   maxWorkers: 2,
 };

@@ -12,25 +12,11 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import type { Config } from '@jest/types';
-import { startDynamoDbLocal } from '../../local/dynamodb-local';
-
-/**
- * JVM options for the test instances: C1 only and the serial collector. A test run is short and
- * the machine small, so C2 compilation and parallel GC threads cost more CPU than they win; in
- * a probe on 2 loaded cores, writing 5,000 items took half the time.
- */
-const TEST_JVM_OPTIONS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
+import { startTestDynamoDbLocals } from './test-dynamodb-local';
 
 export default async function globalSetup(globalConfig: Config.GlobalConfig): Promise<void> {
   const workers = Math.max(1, globalConfig.maxWorkers ?? 1);
-  const inherited = process.env.JAVA_TOOL_OPTIONS;
-  process.env.JAVA_TOOL_OPTIONS = [inherited, TEST_JVM_OPTIONS].filter(Boolean).join(' ');
-  const instances = await Promise.all(Array.from({ length: workers }, () => startDynamoDbLocal())).finally(
-    () => {
-      if (inherited === undefined) delete process.env.JAVA_TOOL_OPTIONS;
-      else process.env.JAVA_TOOL_OPTIONS = inherited;
-    },
-  );
+  const instances = await startTestDynamoDbLocals(workers);
   process.env.TEST_DYNAMODB_ENDPOINTS = instances.map((d) => d.endpoint).join(',');
   process.env.TEST_DYNAMODB_ENDPOINT = instances[0]?.endpoint;
   (globalThis as { __dynamoDbLocals?: typeof instances }).__dynamoDbLocals = instances;

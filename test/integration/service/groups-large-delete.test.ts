@@ -9,6 +9,7 @@ import { createScimTestClient, type ScimResponse, type ScimTestClient } from '..
 import {
   groupRefCount,
   membershipItemCount,
+  ownDynamoDbLocal,
   seedMemberships,
   seedUsers,
   usePatientClient,
@@ -22,12 +23,14 @@ const MEMBERS = 2_000;
 jest.setTimeout(300_000);
 
 let client: ScimTestClient;
+let stopDynamoDbLocal: () => Promise<void>;
 let users: string[];
 let largeId: string;
 let smallId: string;
 const timings: Record<string, number> = {};
 
 beforeAll(async () => {
+  stopDynamoDbLocal = await ownDynamoDbLocal();
   client = await createScimTestClient();
   usePatientClient(client);
   const seedStart = performance.now();
@@ -55,7 +58,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   console.log(`groups-large-delete timings (ms) on DynamoDB Local:\n${JSON.stringify(timings, null, 2)}`);
-  await client.close();
+  await client?.close();
+  await stopDynamoDbLocal?.();
 });
 
 async function groupsOf(userId: string): Promise<string[]> {
