@@ -1,12 +1,16 @@
 /**
- * One jest run covers unit, integration (DynamoDB Local), e2e (HTTP) and infra (CDK) tests.
- * The global setup starts a single DynamoDB Local for the whole run; each test file creates
- * its own table, so files can run in parallel without seeing each other's data.
+ * `npm test` runs three jest projects; `npx jest --selectProjects unit` runs one of them.
+ *  - unit: pure code (test/unit mirrors lambdas/, cli/, lib/, bench/). No global setup, so a
+ *    unit-only run starts no DynamoDB Local JVM.
+ *  - integration: DynamoDB-backed tests (test/integration, test/hardening, test/e2e).
+ *  - infra: the CDK stack and the esbuild bundles (test/infra); the bundles are invoked against
+ *    DynamoDB Local, so it shares the global setup.
+ * Jest runs a project's globalSetup only when that project has tests in the run, and the same
+ * module once per run however many projects name it: one DynamoDB Local per worker, and each
+ * test file creates its own table, so files run in parallel without seeing each other's data.
  */
-/** @type {import('jest').Config} */
-module.exports = {
+const shared = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': [
@@ -17,8 +21,26 @@ module.exports = {
   // As tsconfig.json `paths`: source runs compile validators at start (lambdas/scim/schema/validators.ts).
   moduleNameMapper: { '^scim-validators$': '<rootDir>/lambdas/scim/schema/compile-at-start.ts' },
   setupFiles: ['<rootDir>/test/support/jest-env.ts'],
+};
+
+const dynamoDbLocal = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
+    {
+      ...shared,
+      ...dynamoDbLocal,
+      displayName: 'integration',
+      roots: ['<rootDir>/test/integration', '<rootDir>/test/hardening', '<rootDir>/test/e2e'],
+    },
+    { ...shared, ...dynamoDbLocal, displayName: 'infra', roots: ['<rootDir>/test/infra'] },
+  ],
+  // Global options: jest ignores these inside a project.
   testTimeout: 60000,
   maxWorkers: 2,
 };

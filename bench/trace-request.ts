@@ -7,18 +7,19 @@
 import { Session } from 'node:inspector/promises';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createAuthenticator } from '../lambdas/auth/authenticator';
 import { sha256Hex } from '../lambdas/auth/token-hash';
 import { staticTokenSource } from '../lambdas/auth/token-source';
 import { createGroupsHandler } from '../lambdas/handlers/groups';
 import { createUsersHandler } from '../lambdas/handlers/users';
+import type { LambdaHandler } from '../lambdas/http/handler';
 import { createRuntime } from '../lambdas/runtime';
 import { createDocumentClient } from '../lambdas/store/client';
 import { ensureTable } from '../lambdas/store/ensure-table';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
-import { buildProxyEvent, type LambdaHandler } from '../local/http-server';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { buildProxyEvent } from '../local/http-server';
 
 const ROOT = relative(process.cwd(), `${__dirname}/..`) || '.';
 const TOKEN = 'trace-token-0123456789abcdef0123456789abcdef';
@@ -36,7 +37,15 @@ async function main(): Promise<void> {
     const runtime = createRuntime({
       authenticate: createAuthenticator(
         staticTokenSource({
-          tokens: [{ id: 't1', tenant: 'trace', label: 'trace', sha256: sha256Hex(TOKEN), createdAt: new Date().toISOString() }],
+          tokens: [
+            {
+              id: 't1',
+              tenant: 'trace',
+              label: 'trace',
+              sha256: sha256Hex(TOKEN),
+              createdAt: new Date().toISOString(),
+            },
+          ],
         }),
       ),
       db: createDocumentClient({ endpoint: dynamo.endpoint }),
@@ -44,13 +53,26 @@ async function main(): Promise<void> {
     });
     const users = createUsersHandler(() => runtime);
     const groups = createGroupsHandler(() => runtime);
-    const call = async (handler: LambdaHandler, method: string, path: string, resource: string, id: string | undefined, body: unknown) => {
+    const call = async (
+      handler: LambdaHandler,
+      method: string,
+      path: string,
+      resource: string,
+      id: string | undefined,
+      body: unknown,
+    ) => {
       const url = new URL(`http://127.0.0.1/scim/v2${path}`);
       const text = body === undefined ? '' : JSON.stringify(body);
       const event = buildProxyEvent({
         method,
         url,
-        rawHeaders: ['Host', url.host, 'Authorization', `Bearer ${TOKEN}`, ...(text ? ['Content-Type', 'application/scim+json'] : [])],
+        rawHeaders: [
+          'Host',
+          url.host,
+          'Authorization',
+          `Bearer ${TOKEN}`,
+          ...(text ? ['Content-Type', 'application/scim+json'] : []),
+        ],
         body: text,
         resource: `/scim/v2${resource}`,
         pathParameters: id ? { id } : {},

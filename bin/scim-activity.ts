@@ -1,8 +1,8 @@
 /**
  * `npx scim-activity` / `npm run activity --`: provisioning activity, newest first.
- * See lambdas/cli/activity.ts for the options.
+ * See cli/activity.ts for the options.
  */
-import { runActivityCli } from '../lambdas/cli/activity';
+import { runActivityCli } from '../cli/activity';
 
 runActivityCli(process.argv.slice(2), {
   out: (line) => process.stdout.write(`${line}\n`),

@@ -1,9 +1,9 @@
 /**
  * `npx scim-token …` / `npm run token -- …`: manages the SCIM bearer tokens. The work happens in
- * lambdas/cli/main.ts; this file only connects it to the process.
+ * cli/main.ts; this file only connects it to the process.
  */
 import '../local/log-defaults';
-import { runCli } from '../lambdas/cli/main';
+import { runCli } from '../cli/main';
 
 runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),

@@ -19,7 +19,7 @@
  *    the position offline with the index.js.map of the deployed asset.
  *  - Target follows the Lambda runtime, so esbuild never lowers syntax the runtime supports.
  *  - Three SDK packages are swapped, at bundle time only, for small modules in
- *    lambdas/bundle-shims/ (esbuild `alias`), because a cold start parses every byte of the
+ *    lib/bundle-shims/ (esbuild `alias`), because a cold start parses every byte of the
  *    bundle: the default credential chain (a Lambda function's credentials are always in its
  *    environment; ~130 KB of SSO/ini/IMDS providers and their STS/SSO clients), the lazily
  *    imported event-stream codecs (no operation we call streams events; ~14 KB) and DynamoDB's
@@ -42,7 +42,7 @@ export const PROJECT_ROOT = resolve(__dirname, '..');
 export const NODE_MAJOR = 24;
 
 function shim(name: string): string {
-  return join(PROJECT_ROOT, 'lambdas', 'bundle-shims', `${name}.ts`);
+  return join(PROJECT_ROOT, 'lib', 'bundle-shims', `${name}.ts`);
 }
 
 export const HANDLER_BUNDLE = {

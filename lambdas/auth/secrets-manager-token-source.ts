@@ -90,7 +90,7 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
   const read = async (): Promise<TokenDocument> => {
     let text: string | undefined;
     try {
-      // VersionStage is explicit: it is what the CLI moves when it writes (see lambdas/cli).
+      // VersionStage is explicit: it is what the CLI moves when it writes (see cli/).
       const output = await client.send(
         new GetSecretValueCommand({ SecretId: options.secretId, VersionStage: 'AWSCURRENT' }),
       );

@@ -183,8 +183,8 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
   it("no bundle carries the SDK default credential chain, event streams, endpoint discovery or ajv's compiler; the shims stand in", () => {
     for (const target of BUNDLED) {
       const inputs = bundledInputs[target] ?? [];
-      expect(inputs).toContain('lambdas/bundle-shims/credential-provider-node.ts');
-      if (target !== 'events') expect(inputs).toContain('lambdas/bundle-shims/endpoint-discovery.ts');
+      expect(inputs).toContain('lib/bundle-shims/credential-provider-node.ts');
+      if (target !== 'events') expect(inputs).toContain('lib/bundle-shims/endpoint-discovery.ts');
       const unwanted = inputs.filter(
         (path) =>
           /node_modules\/(@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|http|login)|nested-clients|token-providers|middleware-endpoint-discovery|endpoint-cache)|@smithy\/credential-provider-imds|@smithy\/core\/dist-es\/submodules\/event-streams|mnemonist|fast-uri)\//.test(

@@ -12,11 +12,11 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import type { Config } from '@jest/types';
-import { startDynamoDbLocal } from '../../local/dynamodb-local';
+import { startTestDynamoDbLocals } from './test-dynamodb-local';
 
 export default async function globalSetup(globalConfig: Config.GlobalConfig): Promise<void> {
   const workers = Math.max(1, globalConfig.maxWorkers ?? 1);
-  const instances = await Promise.all(Array.from({ length: workers }, () => startDynamoDbLocal()));
+  const instances = await startTestDynamoDbLocals(workers);
   process.env.TEST_DYNAMODB_ENDPOINTS = instances.map((d) => d.endpoint).join(',');
   process.env.TEST_DYNAMODB_ENDPOINT = instances[0]?.endpoint;
   (globalThis as { __dynamoDbLocals?: typeof instances }).__dynamoDbLocals = instances;

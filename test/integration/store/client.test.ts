@@ -4,7 +4,7 @@
  * latency), and dropping the SDK's logger middleware loses no error. Connections are counted
  * by a TCP relay in front of DynamoDB Local, not by reading SDK internals.
  */
-import { createConnection, createServer, type Server } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../../lambdas/store/client';
 import { createTestTable, type TestTable } from '../../support/dynamo';
@@ -13,6 +13,7 @@ let table: TestTable;
 let relay: Server;
 let relayEndpoint: string;
 let accepted = 0;
+const sockets = new Set<Socket>();
 
 beforeAll(async () => {
   table = await createTestTable('client');
@@ -20,6 +21,10 @@ beforeAll(async () => {
   relay = createServer((inbound) => {
     accepted += 1;
     const outbound = createConnection({ host: target.hostname, port: Number(target.port) });
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    }
     inbound.pipe(outbound).pipe(inbound);
     inbound.on('error', () => outbound.destroy());
     outbound.on('error', () => inbound.destroy());
@@ -31,7 +36,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => relay.close(() => resolve()));
+  // close() waits for open connections; kept-alive ones would hold it for their idle timeout.
+  const closed = new Promise<void>((resolve) => relay.close(() => resolve()));
+  for (const socket of sockets) socket.destroy();
+  await closed;
   await table.drop();
 });
 

@@ -1,0 +1,46 @@
+import { createScimTestClient, type ScimTestClient } from '../../support/scim-client';
+
+const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+describe('foundation: routing, auth and error rendering through the real handlers', () => {
+  let client: ScimTestClient;
+  beforeAll(async () => {
+    client = await createScimTestClient();
+  });
+  afterAll(() => client.close());
+
+  it('serves ServiceProviderConfig to a valid token with the SCIM media type', async () => {
+    const res = await client.request('GET', '/ServiceProviderConfig');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/scim\+json/);
+    expect(res.body.authenticationSchemes[0].type).toBe('oauthbearertoken');
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it.each([
+    ['no header', null, undefined],
+    ['unknown token', 'not-a-real-token-not-a-real-token-0000', undefined],
+    ['wrong scheme', null, { Authorization: 'Basic dXNlcjpwYXNz' }],
+    ['empty bearer', null, { Authorization: 'Bearer ' }],
+  ])('answers 401 with one SCIM error body for %s', async (_name, token, headers) => {
+    const res = await client.request('GET', '/ServiceProviderConfig', {
+      token,
+      ...(headers ? { headers } : {}),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect(res.body).toEqual({
+      schemas: [ERROR_SCHEMA],
+      status: '401',
+      detail: 'Authentication failed: a valid bearer token is required',
+    });
+  });
+
+  it('answers an unsupported method with a 405 SCIM error naming the allowed methods', async () => {
+    const res = await client.request('DELETE', '/ServiceProviderConfig');
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET');
+    expect(res.body.schemas).toEqual([ERROR_SCHEMA]);
+    expect(res.body.status).toBe('405');
+  });
+});

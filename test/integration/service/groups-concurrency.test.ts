@@ -1,0 +1,227 @@
+/**
+ * Parallel membership changes of one group (Okta and Entra both send them when many
+ * assignments change at once). With one item per member nothing is read-modified-written,
+ * so no change may be lost, duplicates collapse, and retries are harmless.
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { groupKey } from '../../../lambdas/store/keys';
+import { type FaultInjector, injectFaults } from '../../support/fault-injection';
+import { createScimTestClient, type ScimTestClient } from '../../support/scim-client';
+
+// Many parallel requests on one DynamoDB Local: slow when the whole suite shares the machine.
+jest.setTimeout(240_000);
+
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+let client: ScimTestClient;
+let users: string[];
+
+beforeAll(async () => {
+  client = await createScimTestClient();
+  users = [];
+  for (let i = 0; i < 20; i++) {
+    const res = await client.request('POST', '/Users', {
+      body: { schemas: [USER], userName: `parallel${i}@example.com` },
+    });
+    expect(res.status).toBe(201);
+    users.push(res.body.id);
+  }
+});
+afterAll(() => client.close());
+
+async function createGroup(displayName: string): Promise<string> {
+  const res = await client.request('POST', '/Groups', { body: { schemas: [GROUP], displayName } });
+  expect(res.status).toBe(201);
+  return res.body.id;
+}
+
+async function storedMembers(groupId: string): Promise<string[]> {
+  const result = await client.table.db.send(
+    new QueryCommand({
+      TableName: client.table.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :m)',
+      ExpressionAttributeValues: { ':pk': groupKey('acme', groupId).PK, ':m': 'M#' },
+      ConsistentRead: true,
+    }),
+  );
+  return (result.Items ?? []).map((item) => String(item.userId)).sort();
+}
+
+const add = (ids: string[], display = true) => ({
+  schemas: [PATCH_OP],
+  Operations: [
+    {
+      op: 'add',
+      path: 'members',
+      value: ids.map((value) => (display ? { value, display: value } : { value })),
+    },
+  ],
+});
+
+it('Okta: 20 concurrent PATCH adds of different users to one group → all 20 are members', async () => {
+  const groupId = await createGroup('Parallel adds');
+  const responses = await Promise.all(
+    users.map((id) => client.request('PATCH', `/Groups/${groupId}`, { body: add([id]) })),
+  );
+  expect(responses.map((r) => r.status)).toEqual(users.map(() => 204));
+  expect(await storedMembers(groupId)).toEqual([...users].sort());
+  const got = await client.request('GET', `/Groups/${groupId}`);
+  expect(got.body.members).toHaveLength(20);
+  // Every change bumped the version exactly once: created at 1, 20 adds.
+  expect(got.headers.etag).toBe('W/"21"');
+});
+
+it('Entra: 20 concurrent identical adds (retries) → exactly one membership', async () => {
+  const groupId = await createGroup('Parallel duplicates');
+  const user = users[0] as string;
+  const responses = await Promise.all(
+    Array.from({ length: 20 }, () =>
+      client.request('PATCH', `/Groups/${groupId}`, { body: add([user], false) }),
+    ),
+  );
+  expect(responses.every((r) => r.status === 204)).toBe(true);
+  expect(await storedMembers(groupId)).toEqual([user]);
+});
+
+it('Okta: displayName resent with every membership update, in parallel → all 204, all members kept', async () => {
+  const groupId = await createGroup('Resent name');
+  const responses = await Promise.all(
+    users.slice(0, 10).map((id) =>
+      client.request('PATCH', `/Groups/${groupId}`, {
+        body: {
+          schemas: [PATCH_OP],
+          Operations: [
+            { op: 'replace', value: { id: groupId, displayName: 'Resent name' } },
+            { op: 'add', path: 'members', value: [{ value: id, display: id }] },
+          ],
+        },
+      }),
+    ),
+  );
+  expect(responses.map((r) => r.status)).toEqual(responses.map(() => 204));
+  expect(await storedMembers(groupId)).toEqual(users.slice(0, 10).sort());
+});
+
+it('parallel renames to alternating names: never a false 409 uniqueness, one name holds, no member lost', async () => {
+  const groupId = await createGroup('Rename race');
+  const responses = await Promise.all(
+    users.slice(0, 10).map((id, i) =>
+      client.request('PATCH', `/Groups/${groupId}`, {
+        body: {
+          schemas: [PATCH_OP],
+          Operations: [
+            { op: 'replace', value: { id: groupId, displayName: `Rename race ${i % 2}` } },
+            { op: 'add', path: 'members', value: [{ value: id, display: id }] },
+          ],
+        },
+      }),
+    ),
+  );
+  // A request may lose its read-modify-write race repeatedly (409 without scimType, retryable);
+  // it must never be told the name is taken by another group.
+  for (const r of responses) {
+    expect([204, 409]).toContain(r.status);
+    if (r.status === 409) expect(r.body.scimType).toBeUndefined();
+  }
+  // Retries absorb most lost races: at least one rename must land, or the test proves nothing.
+  const won = responses.flatMap((r, i) => (r.status === 204 ? [i] : []));
+  expect(won.length).toBeGreaterThan(0);
+  const landed = users.slice(0, 10).filter((_, i) => won.includes(i));
+  expect(await storedMembers(groupId)).toEqual(landed.sort());
+  const got = await client.request('GET', `/Groups/${groupId}?excludedAttributes=members`);
+  // The name that holds is one a successful request set, never one only a failed request sent.
+  const finalName = String(got.body.displayName);
+  expect([...new Set(won.map((i) => `Rename race ${i % 2}`))]).toContain(finalName);
+  // The name guard agrees: the final name is taken (409 uniqueness); the other name and the
+  // original one are free (their guards were moved or never written).
+  const create = (displayName: string) =>
+    client.request('POST', '/Groups', { body: { schemas: [GROUP], displayName } });
+  const taken = await create(finalName);
+  expect([taken.status, taken.body.scimType]).toEqual([409, 'uniqueness']);
+  for (const free of ['Rename race 0', 'Rename race 1', 'Rename race'].filter((n) => n !== finalName)) {
+    const res = await create(free);
+    expect([free, res.status]).toEqual([free, 201]);
+    expect((await client.request('DELETE', `/Groups/${res.body.id}`)).status).toBe(204);
+  }
+  // Exactly the final name resolves to the group; the other was released.
+  const byName = async (name: string) =>
+    (await client.request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq "${name}"`)}`)).body
+      .totalResults;
+  expect(await byName(got.body.displayName)).toBe(1);
+  expect((await byName('Rename race 0')) + (await byName('Rename race 1'))).toBe(1);
+});
+
+it('parallel adds and removes of different members → the expected final set', async () => {
+  const groupId = await createGroup('Mixed');
+  await client.request('PATCH', `/Groups/${groupId}`, { body: add(users.slice(0, 10)) });
+  const removes = users.slice(0, 5).map((id) =>
+    client.request('PATCH', `/Groups/${groupId}`, {
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${id}"]` }] },
+    }),
+  );
+  const adds = users
+    .slice(10, 20)
+    .map((id) => client.request('PATCH', `/Groups/${groupId}`, { body: add([id]) }));
+  const responses = await Promise.all([...removes, ...adds]);
+  expect(responses.every((r) => r.status === 204)).toBe(true);
+  expect(await storedMembers(groupId)).toEqual(users.slice(5, 20).sort());
+});
+
+it('PATCH adds racing a DELETE never leave membership items of the deleted group', async () => {
+  for (let round = 0; round < 5; round++) {
+    const groupId = await createGroup(`Delete race ${round}`);
+    await client.request('PATCH', `/Groups/${groupId}`, { body: add(users.slice(0, 5)) });
+    const results = await Promise.all([
+      ...users.slice(5, 15).map((id) => client.request('PATCH', `/Groups/${groupId}`, { body: add([id]) })),
+      client.request('DELETE', `/Groups/${groupId}`),
+    ]);
+    // Each add either landed before the delete (204) or found the group gone (404).
+    for (const r of results) expect([204, 404]).toContain(r.status);
+    expect((await client.request('GET', `/Groups/${groupId}`)).status).toBe(404);
+    expect(await storedMembers(groupId)).toEqual([]);
+  }
+});
+
+describe('transaction conflicts on the group item (real DynamoDB cancels concurrent transactions)', () => {
+  let faults: FaultInjector;
+  beforeAll(() => {
+    faults = injectFaults(client.runtime.db, { seed: 8 });
+  });
+  afterEach(() => faults.reset());
+  afterAll(() => faults.detach());
+
+  it('Okta PATCH add whose first three transactions are cancelled by a TransactionConflict: retried, 204, one membership', async () => {
+    const groupId = await createGroup('Conflicted add');
+    faults.setRules([{ operation: 'TransactWriteItems', fault: 'transactionConflict', calls: [1, 2, 3] }]);
+    const res = await client.request('PATCH', `/Groups/${groupId}`, { body: add([users[0] as string]) });
+    expect(res.status).toBe(204);
+    expect(faults.attempts('TransactWriteItems')).toBe(4);
+    faults.reset();
+    expect(await storedMembers(groupId)).toEqual([users[0]]);
+  });
+
+  it('a conflict under If-Match is retried too (the condition is re-checked), not turned into a 412', async () => {
+    const created = await client.request('POST', '/Groups', {
+      body: { schemas: [GROUP], displayName: 'Conflicted conditional add' },
+    });
+    faults.setRules([{ operation: 'TransactWriteItems', fault: 'transactionConflict', calls: [1] }]);
+    const res = await client.request('PATCH', `/Groups/${created.body.id}`, {
+      body: add([users[1] as string]),
+      headers: { 'If-Match': created.headers.etag as string },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.etag).toBe('W/"2"');
+  });
+
+  it('a group that stays busy: 503 with Retry-After, and nothing written', async () => {
+    const groupId = await createGroup('Always busy');
+    faults.setRules([{ operation: 'TransactWriteItems', fault: 'transactionConflict' }]);
+    const res = await client.request('PATCH', `/Groups/${groupId}`, { body: add([users[2] as string]) });
+    expect(res.status).toBe(503);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    faults.reset();
+    expect(await storedMembers(groupId)).toEqual([]);
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * Set-up for the large-group tests: their own DynamoDB Local, and users and both sides of
+ * memberships written straight into the table with the store's own item builders (as
+ * bench/sections/large-group.ts does), because DynamoDB Local runs each membership transaction
+ * under a process-wide lock and a fill through PATCH alone would take minutes. Also the counts
+ * the tests check the table with.
+ */
+import { BatchWriteCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../../lambdas/store/client';
+import { uuidv7 } from '../../../lambdas/store/ids';
+import { groupKey, USER_GROUP_REF_SK_PREFIX, userKey, userListingPk } from '../../../lambdas/store/keys';
+import { groupRefItem, membershipItem } from '../../../lambdas/store/memberships-store';
+import type { ScimTestClient } from '../../support/scim-client';
+import { startTestDynamoDbLocals } from '../../support/test-dynamodb-local';
+
+const CONCURRENCY = 8;
+
+/**
+ * A DynamoDB Local for this file alone (test/support/dynamo.ts picks it up from the environment,
+ * which jest copies per file); returns its stop. DynamoDB Local slows down with everything it
+ * has ever stored, deleted tables included (in a probe, 5,000 writes took 3.9 s on a fresh
+ * instance and 24 s after 20,000 writes and a DeleteTable), so tens of thousands of items on
+ * the worker's shared instance would slow every later file of that worker, and this one too.
+ */
+export async function ownDynamoDbLocal(): Promise<() => Promise<void>> {
+  const [local] = await startTestDynamoDbLocals(1);
+  if (!local) throw new Error('DynamoDB Local did not start');
+  const shared = process.env.TEST_DYNAMODB_ENDPOINTS;
+  process.env.TEST_DYNAMODB_ENDPOINTS = local.endpoint;
+  return async () => {
+    if (shared === undefined) delete process.env.TEST_DYNAMODB_ENDPOINTS;
+    else process.env.TEST_DYNAMODB_ENDPOINTS = shared;
+    await local.stop();
+  };
+}
+
+/**
+ * The production client gives up on a DynamoDB call after 3 s (lambdas/store/client.ts), right
+ * for DynamoDB, but a DynamoDB Local busy with the other jest worker's file can take longer to
+ * write a 25-item batch. These suites measure our request pattern, not that timeout, so they run
+ * the same handlers over a client with a generous one.
+ */
+export function usePatientClient(client: ScimTestClient): void {
+  const patient = createDocumentClient({ endpoint: client.table.endpoint, requestTimeoutMs: 120_000 });
+  client.table.db.destroy(); // drop() destroys the replacement instead
+  (client.runtime as { db: unknown }).db = patient;
+  (client.table as { db: unknown }).db = patient;
+}
+
+async function putAll(client: ScimTestClient, items: readonly Record<string, unknown>[]): Promise<void> {
+  const { db, tableName } = client.table;
+  const queue: Record<string, unknown>[][] = [];
+  for (let i = 0; i < items.length; i += 25) queue.push(items.slice(i, i + 25));
+  const worker = async () => {
+    for (let batch = queue.shift(); batch; batch = queue.shift()) {
+      let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+      while (pending.length > 0) {
+        const result = await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+        pending = (result.UnprocessedItems?.[tableName] ?? []) as typeof pending;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
+
+/** `count` users of tenant acme (the Users API is not under test here); returns their ids. */
+export async function seedUsers(client: ScimTestClient, count: number): Promise<string[]> {
+  const now = new Date().toISOString();
+  const ids = Array.from({ length: count }, () => uuidv7());
+  await putAll(
+    client,
+    ids.map((id) => ({
+      ...userKey('acme', id),
+      type: 'User',
+      tenant: 'acme',
+      id,
+      version: 1,
+      created: now,
+      lastModified: now,
+      resource: { userName: `large-${id}@example.com` },
+      GSI1PK: userListingPk('acme'),
+      GSI1SK: id,
+    })),
+  );
+  return ids;
+}
+
+/**
+ * Both sides of each membership, as the membership transaction writes them. `userSide` limits
+ * the user-side refs to those users: a suite that never reads the others' groups nor deletes
+ * the group skips thousands of writes (the group side alone serves every read of the group).
+ */
+export async function seedMemberships(
+  client: ScimTestClient,
+  groupId: string,
+  userIds: readonly string[],
+  userSide: readonly string[] = userIds,
+): Promise<void> {
+  await putAll(client, [
+    ...userIds.map((id) => membershipItem('acme', groupId, id)),
+    ...userSide.map((id) => groupRefItem('acme', id, groupId)),
+  ]);
+}
+
+/** Group-side membership items of `groupId` (strongly consistent). */
+export async function membershipItemCount(client: ScimTestClient, groupId: string): Promise<number> {
+  let count = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const result = await client.table.db.send(
+      new QueryCommand({
+        TableName: client.table.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :m)',
+        ExpressionAttributeValues: { ':pk': groupKey('acme', groupId).PK, ':m': 'M#' },
+        Select: 'COUNT',
+        ConsistentRead: true,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    count += result.Count ?? 0;
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return count;
+}
+
+/** User-side refs to `groupId`, wherever they are: one Scan of the whole table. */
+export async function groupRefCount(client: ScimTestClient, groupId: string): Promise<number> {
+  let count = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const result = await client.table.db.send(
+      new ScanCommand({
+        TableName: client.table.tableName,
+        FilterExpression: 'SK = :sk',
+        ExpressionAttributeValues: { ':sk': `${USER_GROUP_REF_SK_PREFIX}${groupId}` },
+        Select: 'COUNT',
+        ConsistentRead: true,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    count += result.Count ?? 0;
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return count;
+}
