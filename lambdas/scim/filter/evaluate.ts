@@ -261,8 +261,11 @@ function valueTest(
       invalid(path, 'is complex; filter on one of its sub-attributes');
       break;
     default:
-      // string, reference, binary
-      return stringTest(op, String(literal), definition.caseExact);
+      // string, reference, binary: RFC 7644 §3.4.2.2, a literal of another type is invalidFilter.
+      if (typeof literal !== 'string') {
+        invalid(path, `is a ${definition.type}; compare it with a quoted string, not ${String(literal)}`);
+      }
+      return stringTest(op, literal, definition.caseExact);
   }
 }
 
@@ -340,6 +343,14 @@ function compile(node: FilterNode, parent: AttributePath | undefined, lookup: At
     }
     case 'valuePath': {
       if (parent !== undefined) invalid(node.path, 'value filters cannot be nested');
+      const declared = lookup(node.path);
+      // A list of plain values (`schemas[value eq "…"]`) is filtered item by item; one simple value is not a list.
+      if (declared !== undefined && declared.type !== 'complex' && !declared.multiValued) {
+        invalid(
+          node.path,
+          `is a single ${declared.type}; a value filter "[…]" needs a multi-valued attribute`,
+        );
+      }
       const get = makeGetter(node.path, undefined);
       const inner = compile(node.filter, node.path, lookup);
       return (resource) => {
@@ -408,7 +419,13 @@ export function indexablePrefixes(filter: FilterNode): { path: AttributePath; va
   while (pending.length > 0) {
     const node = pending.pop() as FilterNode;
     if (node.kind === 'and') pending.push(node.right, node.left);
-    else if (node.kind === 'compare' && node.op === 'sw' && typeof node.value === 'string') {
+    // `sw ""` matches every present string; a begins_with on "" would answer it differently.
+    else if (
+      node.kind === 'compare' &&
+      node.op === 'sw' &&
+      typeof node.value === 'string' &&
+      node.value !== ''
+    ) {
       out.push({ path: node.path, value: node.value });
     }
   }

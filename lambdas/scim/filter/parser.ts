@@ -17,9 +17,9 @@
  * ScimError 400 (invalidFilter, or invalidPath for PATCH paths).
  *
  * Deliberate leniencies (each keeps a real client working and changes no valid filter's
- * meaning): keywords and operators are case-insensitive; `not(` needs no space; an unquoted
- * value that is not a keyword or a number (`externalId eq jyoung`, shown in Entra's docs) is a
- * string; `attr[filter].sub op value` (Entra) means "one element satisfies both".
+ * meaning): keywords and operators are case-insensitive; `not(` needs no space;
+ * `attr[filter].sub op value` (Entra) means "one element satisfies both". Not lenient: an
+ * unquoted word as a value (`userName eq x`) is invalidFilter, as compValue must be JSON.
  */
 
 import { badRequest, type ScimType } from '../errors';
@@ -235,8 +235,8 @@ class Parser {
       return value;
     }
     if (NUMBER_LIKE.test(token.text)) this.fail('Invalid number', token.pos);
-    // Unquoted text (Entra's documented `externalId eq jyoung`): a string.
-    return token.text;
+    // RFC 7644 §3.4.2.2: compValue is a JSON literal; an unquoted word is not one.
+    this.fail('Expected a value (a quoted string, a number, true, false or null)', token.pos);
   }
 }
 

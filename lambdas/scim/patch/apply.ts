@@ -26,6 +26,7 @@ import type { JsonObject } from '../schema/json';
 import type { ResourceSchemas } from '../schema/registry';
 import type { AttributeDefinition } from '../schema/types';
 import { USER_SCHEMA } from '../schema/user-schema';
+import { MAX_PATCH_WORK, MAX_VALUES_PER_ATTRIBUTE } from './limits';
 import type { PatchOperation, PatchOpName } from './types';
 import {
   canonicalComplex,
@@ -37,6 +38,7 @@ import {
   isRecord,
   type Json,
   type JsonRecord,
+  valueKey,
 } from './values';
 
 /** The schema URNs of the resource type being patched. */
@@ -82,6 +84,13 @@ interface Target {
 class Engine {
   private readonly cores: readonly string[];
   private readonly extensions: readonly string[];
+  /** Element visits so far (see MAX_PATCH_WORK). */
+  private work = 0;
+  /**
+   * valueKey of list elements, kept across operations on the same list. Safe because the
+   * engine never mutates an element once it is in a list: edits build a copy.
+   */
+  private readonly elementKeys = new WeakMap<object, string>();
 
   constructor(
     private readonly resource: JsonRecord,
@@ -127,6 +136,27 @@ class Engine {
     } else {
       this.applyPlain(op, target, operation.value, operation.hasValue);
     }
+  }
+
+  /** Books `units` of work before doing it; tooMany when the request's budget would be exceeded. */
+  private charge(units: number, where: string): void {
+    this.work += units;
+    if (this.work > MAX_PATCH_WORK) {
+      throw badRequest(
+        'tooMany',
+        `${where}: this PATCH would examine more than ${MAX_PATCH_WORK} values; split it into smaller requests`,
+      );
+    }
+  }
+
+  private keyOf(element: Json): string {
+    if (!isRecord(element)) return valueKey(element);
+    let key = this.elementKeys.get(element);
+    if (key === undefined) {
+      key = valueKey(element);
+      this.elementKeys.set(element, key);
+    }
+    return key;
   }
 
   // --- resolution -------------------------------------------------------------------------
@@ -308,6 +338,9 @@ class Engine {
     const holder = this.container(target, true) as JsonRecord;
     const existing = holder[name];
     if (attribute.multiValued) {
+      const incoming = listLength(value);
+      if (incoming > MAX_VALUES_PER_ATTRIBUTE) throw tooManyValues(where, incoming);
+      this.charge(listLength(existing) + incoming, where);
       const items = canonicalMulti(attribute, value, where);
       if (op === 'add' && items === null && !isUnassign(value)) return; // nothing usable to add
       let next: Json[] | undefined;
@@ -317,15 +350,19 @@ class Engine {
         written = items ?? [];
       } else {
         next = Array.isArray(existing) ? [...existing] : [];
+        // RFC 7644 §3.5.2.1: add to a multi-valued attribute appends; an identical value is
+        // not added twice (clients retry). Keys equal exactly when deepEqual is true.
+        const present = new Set(next.map((element) => this.keyOf(element)));
         for (const item of items) {
-          // RFC 7644 §3.5.2.1: add to a multi-valued attribute appends; an identical value is
-          // not added twice (clients retry).
-          if (!next.some((present) => deepEqual(present, item))) {
+          const key = this.keyOf(item);
+          if (!present.has(key)) {
+            present.add(key);
             next.push(item);
             written.push(item);
           }
         }
       }
+      assertGrowth(next, existing, where);
       assertMutable(attribute, existing, next, where);
       setOrDelete(
         holder,
@@ -369,6 +406,7 @@ class Engine {
           : canonicalSingle(sub, value, where);
     let updated: Json | undefined;
     if (attribute.multiValued) {
+      this.charge(listLength(existing), where);
       const elements = Array.isArray(existing) ? (existing.filter(isRecord) as JsonRecord[]) : [];
       const list =
         elements.length === 0
@@ -399,10 +437,13 @@ class Engine {
     value: unknown,
     where: string,
   ) {
-    const listed = canonicalMulti(attribute, value, where) ?? [];
     const existing = holder[attribute.name];
+    this.charge(listLength(value), where);
+    const listed = canonicalMulti(attribute, value, where) ?? [];
     if (!Array.isArray(existing)) return;
-    const kept = existing.filter((element) => !listed.some((spec) => sameAsListed(element, spec, attribute)));
+    const isListed = listedMatcher(listed, attribute);
+    this.charge(existing.length * isListed.lookups, where);
+    const kept = existing.filter((element) => !isListed(element));
     assertMutable(attribute, existing, kept, where);
     setOrDelete(holder, attribute.name, kept.length > 0 ? kept : undefined);
   }
@@ -436,6 +477,7 @@ class Engine {
     if (!holder) return;
     const existing = holder[attribute.name];
     const elements: Json[] = Array.isArray(existing) ? [...existing] : [];
+    this.charge(elements.length * filterTerms(filter) + 1, where);
     const matches = compileElementFilter(filter, elementLookup, where);
     const matched = elements.map((element) => isRecord(element) && matches(element));
 
@@ -501,6 +543,7 @@ class Engine {
       }
     }
     const next = elements.filter((element) => !isRecord(element) || Object.keys(element).length > 0);
+    assertGrowth(next, existing, where);
     assertMutable(attribute, existing, next, where);
     setOrDelete(
       holder,
@@ -597,17 +640,91 @@ function assertMutable(
   }
 }
 
-/** Does `element` match a listed element: every sub-attribute given is equal? */
-function sameAsListed(element: Json, spec: Json, attribute: AttributeDefinition): boolean {
-  if (!isRecord(spec) || !isRecord(element)) return deepEqual(element, spec);
-  return Object.entries(spec).every(([key, value]) => {
-    const sub = findSubAttribute(attribute, key);
-    const present = element[key];
-    if (sub && !sub.caseExact && typeof value === 'string' && typeof present === 'string') {
-      return value.toLowerCase() === present.toLowerCase();
+/**
+ * A predicate "does `element` match a listed element", in time linear in elements and specs.
+ * A record element matches a record spec when every sub-attribute the spec gives is equal
+ * (strings of caseExact=false sub-attributes compared case-insensitively); anything else
+ * matches when deepEqual. Specs are grouped by the sub-attributes they give, and each element
+ * is looked up once per group (a group per distinct set of names, so at most 2^sub-attributes).
+ */
+function listedMatcher(
+  listed: readonly Json[],
+  attribute: AttributeDefinition,
+): ((element: Json) => boolean) & { readonly lookups: number } {
+  const plain = new Set<string>();
+  const groups = new Map<string, { names: string[]; keys: Set<string> }>();
+  const caseless = new Map<string, boolean>();
+  const part = (name: string, value: Json): string => {
+    let fold = caseless.get(name);
+    if (fold === undefined) {
+      const sub = findSubAttribute(attribute, name);
+      fold = sub !== undefined && !sub.caseExact;
+      caseless.set(name, fold);
     }
-    return deepEqual(present, value);
-  });
+    // JSON text never holds a raw U+0000, so joined parts cannot collide.
+    return fold && typeof value === 'string' ? JSON.stringify(value.toLowerCase()) : valueKey(value);
+  };
+  for (const spec of listed) {
+    if (!isRecord(spec)) {
+      plain.add(valueKey(spec));
+      continue;
+    }
+    const names = Object.keys(spec).sort();
+    const id = JSON.stringify(names);
+    let group = groups.get(id);
+    if (!group) {
+      group = { names, keys: new Set() };
+      groups.set(id, group);
+    }
+    group.keys.add(names.map((name) => part(name, spec[name] as Json)).join('\u0000'));
+  }
+  const matches = (element: Json): boolean => {
+    if (!isRecord(element)) return plain.has(valueKey(element));
+    for (const { names, keys } of groups.values()) {
+      if (!names.every((name) => Object.hasOwn(element, name))) continue;
+      if (keys.has(names.map((name) => part(name, element[name] as Json)).join('\u0000'))) return true;
+    }
+    return false;
+  };
+  /** Set lookups per element: one per group of specs (one for plain values). */
+  return Object.assign(matches, { lookups: Math.max(1, groups.size) });
+}
+
+/** Elements of a list value (a lone value counts as one), without looking inside them. */
+function listLength(value: unknown): number {
+  if (Array.isArray(value)) return value.length;
+  return value === undefined || value === null ? 0 : 1;
+}
+
+function tooManyValues(where: string, count: number) {
+  return badRequest(
+    'tooMany',
+    `${where}: a multi-valued attribute may hold at most ${MAX_VALUES_PER_ATTRIBUTE} values; got ${count}`,
+  );
+}
+
+/** An operation may not grow a list past MAX_VALUES_PER_ATTRIBUTE (it may shrink a longer one). */
+function assertGrowth(next: readonly Json[] | undefined, existing: unknown, where: string): void {
+  const length = next?.length ?? 0;
+  if (length > MAX_VALUES_PER_ATTRIBUTE && length > listLength(existing)) {
+    throw tooManyValues(where, length);
+  }
+}
+
+/** Attribute expressions in a filter: the cost of evaluating it against one element. */
+function filterTerms(node: FilterNode): number {
+  switch (node.kind) {
+    case 'compare':
+    case 'present':
+      return 1;
+    case 'and':
+    case 'or':
+      return filterTerms(node.left) + filterTerms(node.right);
+    case 'not':
+      return filterTerms(node.operand);
+    case 'valuePath':
+      return filterTerms(node.filter);
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ export {
   type PatchSchemas,
   patchSchemasOf,
 } from './apply';
+export { MAX_PATCH_VALUES, MAX_PATCH_WORK, MAX_VALUES_PER_ATTRIBUTE } from './limits';
 export { type SplitOperations, splitMemberOperations } from './members';
 export { MAX_PATCH_OPERATIONS, PATCH_OP_SCHEMA, type ParsePatchOptions, parsePatchRequest } from './request';
 export type { MemberChange, PatchOperation, PatchOpName } from './types';

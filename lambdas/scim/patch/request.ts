@@ -8,10 +8,12 @@
  * unknown op or a wrongly typed member is a 400 naming the member, never a silent no-op.
  */
 import { badRequest } from '../errors';
+import type { AttributePath } from '../filter/ast';
 import { parsePatchPath } from '../filter/parser';
 import { ENTERPRISE_USER_SCHEMA } from '../schema/enterprise-user-schema';
 import { GROUP_SCHEMA } from '../schema/group-schema';
 import { USER_SCHEMA } from '../schema/user-schema';
+import { countListValues, MAX_PATCH_VALUES, MAX_VALUES_PER_ATTRIBUTE } from './limits';
 import type { PatchOperation, PatchOpName } from './types';
 
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -76,7 +78,47 @@ export function parsePatchRequest(body: unknown, options: ParsePatchOptions = {}
     );
   }
   const schemas = options.schemas ?? DEFAULT_SCHEMAS;
-  return list.map((raw, index) => parseOperation(raw, index, schemas));
+  const parsed = list.map((raw, index) => parseOperation(raw, index, schemas));
+  assertValueLimits(parsed);
+  return parsed;
+}
+
+/**
+ * Group `members` have their own limit (the groups service's member-id cap) and never reach
+ * the attribute engine; every other list value counts here, before anything is read.
+ */
+function assertValueLimits(operations: readonly PatchOperation[]): void {
+  let total = 0;
+  for (const [index, operation] of operations.entries()) {
+    if (!operation.hasValue || (operation.path && isMembersPath(operation.path.path))) continue;
+    const { total: values, longest } = countListValues(
+      operation.value,
+      operation.path ? undefined : isMembersKey,
+    );
+    if (longest > MAX_VALUES_PER_ATTRIBUTE) {
+      throw badRequest(
+        'tooMany',
+        `Operations[${index}]: a list may hold at most ${MAX_VALUES_PER_ATTRIBUTE} values; got ${longest}`,
+      );
+    }
+    total += values;
+    if (total > MAX_PATCH_VALUES) {
+      throw badRequest(
+        'tooMany',
+        `A PATCH request may carry at most ${MAX_PATCH_VALUES} list values outside group members`,
+      );
+    }
+  }
+}
+
+function isMembersPath(path: AttributePath): boolean {
+  if (path.attribute.toLowerCase() !== 'members') return false;
+  return path.schema === undefined || path.schema.toLowerCase() === GROUP_SCHEMA.toLowerCase();
+}
+
+function isMembersKey(key: string): boolean {
+  const lower = key.toLowerCase();
+  return lower === 'members' || lower === `${GROUP_SCHEMA.toLowerCase()}:members`;
 }
 
 function parseOperation(raw: unknown, index: number, schemas: readonly string[]): PatchOperation {

@@ -64,6 +64,17 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/**
+ * A string that is equal for two JSON values exactly when deepEqual says they are: JSON with
+ * object keys sorted (arrays keep their order). Lets sets and maps replace pairwise scans.
+ */
+export function valueKey(value: Json): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(valueKey).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${valueKey(value[key] as Json)}`).join(',')}}`;
+}
+
 /** A definition's sub-attribute by case-insensitive name (RFC 7643 §2.1). */
 export function findSubAttribute(
   definition: AttributeDefinition,

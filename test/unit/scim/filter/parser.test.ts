@@ -62,9 +62,9 @@ describe('parseFilter: requests Okta and Entra send', () => {
     );
   });
 
-  test('Entra docs: externalId eq jyoung (unquoted) reads as a string', () => {
-    expect(parseFilter('externalId eq jyoung')).toEqual(eq('externalId', 'jyoung'));
-    expect(parseFilter('externalId eq 8aa1a0c0-c4c3')).toEqual(eq('externalId', '8aa1a0c0-c4c3'));
+  test('an unquoted word is not a value (RFC 7644 §3.4.2.2; issue #19): invalidFilter', () => {
+    expect(errorOf(() => parseFilter('externalId eq jyoung')).scimType).toBe('invalidFilter');
+    expect(errorOf(() => parseFilter('externalId eq 8aa1a0c0-c4c3')).scimType).toBe('invalidFilter');
   });
 
   test('Entra: emails[type eq "work"].value eq "x" becomes one value path with both conditions', () => {
