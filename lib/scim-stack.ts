@@ -30,8 +30,6 @@ export const OUTPUTS = {
   eventBusName: 'EventBusName',
 } as const;
 
-const API_TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery'];
-
 export interface ScimStackProps extends StackProps {
   /** Stage-wide steady request rate (requests/second); default 50. */
   readonly throttlingRateLimit?: number;

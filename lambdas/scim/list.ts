@@ -5,7 +5,6 @@
 import { badRequest } from './errors';
 
 export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
-const SEARCH_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 
 /** Page size when the client gives none, and the most one page may hold. */
 export const DEFAULT_COUNT = 100;

@@ -3,10 +3,10 @@
  * compValue is a JSON literal and must fit the attribute's type; a value path needs a list),
  * and one rule for empty operands: `sw ""`, `ew ""`, `co ""` match every present string value.
  */
-import { isScimError } from '../../../lambdas/scim/errors';
-import { indexablePrefixes, matchesFilter, validateFilter } from '../../../lambdas/scim/filter/evaluate';
-import { parseFilter } from '../../../lambdas/scim/filter/parser';
-import { createSchemaRegistry } from '../../../lambdas/scim/schema/registry';
+import { isScimError } from '../../../../lambdas/scim/errors';
+import { indexablePrefixes, matchesFilter, validateFilter } from '../../../../lambdas/scim/filter/evaluate';
+import { parseFilter } from '../../../../lambdas/scim/filter/parser';
+import { createSchemaRegistry } from '../../../../lambdas/scim/schema/registry';
 
 const lookup = createSchemaRegistry().lookup('User');
 const user = {

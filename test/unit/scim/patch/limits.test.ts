@@ -10,18 +10,10 @@ import {
   MAX_VALUES_PER_ATTRIBUTE,
   parsePatchRequest,
   splitMemberOperations,
-} from '../../../lambdas/scim/patch';
-import { deepEqual } from '../../../lambdas/scim/patch/values';
-import type { AttributeDefinition } from '../../../lambdas/scim/schema/types';
-import {
-  expectScimError,
-  ops,
-  patchGroup,
-  patchUser,
-  storedGroup,
-  storedUser,
-  userLookup,
-} from '../patch/support';
+} from '../../../../lambdas/scim/patch';
+import { deepEqual } from '../../../../lambdas/scim/patch/values';
+import type { AttributeDefinition } from '../../../../lambdas/scim/schema/types';
+import { expectScimError, ops, patchGroup, patchUser, storedGroup, storedUser, userLookup } from './support';
 
 const MAX_BODY_BYTES = 1_048_576;
 const emailsDefinition = userLookup({ attribute: 'emails' }) as AttributeDefinition;
