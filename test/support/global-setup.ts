@@ -11,10 +11,10 @@
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import type { Config } from '@jest/types';
+import type { GlobalConfig } from 'jest';
 import { startTestDynamoDbLocals } from './test-dynamodb-local';
 
-export default async function globalSetup(globalConfig: Config.GlobalConfig): Promise<void> {
+export default async function globalSetup(globalConfig: GlobalConfig): Promise<void> {
   const workers = Math.max(1, globalConfig.maxWorkers ?? 1);
   const instances = await startTestDynamoDbLocals(workers);
   process.env.TEST_DYNAMODB_ENDPOINTS = instances.map((d) => d.endpoint).join(',');
