@@ -15,7 +15,7 @@ import { createDocumentClient } from '../lambdas/store/client';
 import { parseDuration } from './duration';
 import { CliError, usageError } from './errors';
 
-export const USAGE = `Usage: scim-activity --tenant <tenant> [options]
+const USAGE = `Usage: scim-activity --tenant <tenant> [options]
 
 Where the table is (one of):
   --local [--dir .scim-local]   the table of a running \`npm start\`
@@ -155,7 +155,7 @@ async function locateTable(values: Location): Promise<{ db: DynamoDBDocumentClie
   throw usageError('Say where the table is: --local, --table <name> or --stack <name>');
 }
 
-export function formatTable(records: readonly ActivityRecord[]): string {
+function formatTable(records: readonly ActivityRecord[]): string {
   if (records.length === 0) return 'No activity in that window.';
   const rows = records.map((r) => [
     r.time,

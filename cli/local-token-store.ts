@@ -19,7 +19,7 @@ import { serialize } from './secrets-manager-token-store';
 import type { Change } from './token-operations';
 import type { TokenStore } from './token-store';
 
-export const LOCAL_TOKEN_FILE = 'tokens.json';
+const LOCAL_TOKEN_FILE = 'tokens.json';
 /** A lock older than this was left by a crashed run. */
 const STALE_LOCK_MS = 30_000;
 const LOCK_TIMEOUT_MS = 10_000;

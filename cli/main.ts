@@ -37,7 +37,7 @@ export interface CliIo {
 }
 
 /** What the command line may tell the AWS clients; everything else comes from the SDK's own chain. */
-export interface AwsClientOptions {
+interface AwsClientOptions {
   readonly region?: string;
   readonly profile?: string;
 }
@@ -79,7 +79,7 @@ const COMMAND_OPTIONS: Record<string, OptionName[]> = {
   revoke: ['id'],
 };
 
-export const USAGE = `Usage: scim-token <command> [options]
+const USAGE = `Usage: scim-token <command> [options]
 
 Commands
   create --tenant <t> --label <l> [--expires-in 90d]   new token, printed once

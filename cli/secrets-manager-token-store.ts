@@ -38,7 +38,7 @@ import type { TokenStore } from './token-store';
 const CURRENT = 'AWSCURRENT';
 
 /** Writes that lose the AWSCURRENT race start again from a fresh read, up to 10 times in all. */
-export const SECRET_WRITE_RETRY: RetryPolicy = { attempts: 10, baseMs: 50, capMs: 1_000 };
+const SECRET_WRITE_RETRY: RetryPolicy = { attempts: 10, baseMs: 50, capMs: 1_000 };
 
 /** Another writer moved AWSCURRENT between our read and our promote. */
 class LostRace extends Error {}
@@ -169,7 +169,7 @@ export function secretsManagerTokenStore(options: SecretsManagerTokenStoreOption
  * A fresh secret may hold nothing or `{}` (placeholder); anything else must be a token document,
  * or the CLI refuses to overwrite it.
  */
-export function parseStored(
+function parseStored(
   text: string | undefined,
   what: string,
   onWarning: ((message: string) => void) | undefined,

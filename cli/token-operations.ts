@@ -11,7 +11,7 @@ import { sha256Hex } from '../lambdas/auth/token-hash';
 import { CliError, usageError } from './errors';
 
 /** Records the local server writes for SCIM_DEV_TOKEN / SCIM_LOCAL_TOKENS (local/dev-tokens.ts). */
-export const LOCAL_SERVER_ID_PREFIX = 'local-env-';
+const LOCAL_SERVER_ID_PREFIX = 'local-env-';
 const MAX_LABEL_LENGTH = 200;
 
 export interface IssuedToken {

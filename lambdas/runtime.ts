@@ -40,7 +40,7 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
   };
 }
 
-export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
+function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
   const tableName = env[ENV.tableName];
   if (!tableName) throw new Error(`${ENV.tableName} is not set`);
   const secretId = env[ENV.tokenSecretId];

@@ -85,7 +85,7 @@ export function handlerEntry(name: HandlerName): string {
 }
 
 /** `scim-validators` in a bundle that was given no generated module. */
-export const NO_VALIDATORS_MODULE = join(PROJECT_ROOT, 'lambdas', 'scim', 'schema', 'no-validators.ts');
+const NO_VALIDATORS_MODULE = join(PROJECT_ROOT, 'lambdas', 'scim', 'schema', 'no-validators.ts');
 
 /** The aliases of one bundle: the shims, and `scim-validators` → `validators` (a generated module). */
 function bundleAlias(validators: string | undefined): Record<string, string> {

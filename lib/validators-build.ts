@@ -22,7 +22,7 @@ import {
 } from '../lambdas/deployment';
 import { type HandlerName, PROJECT_ROOT } from './bundling';
 
-export const VALIDATORS_CACHE_DIR = join(PROJECT_ROOT, 'node_modules', '.cache', 'scim-validators');
+const VALIDATORS_CACHE_DIR = join(PROJECT_ROOT, 'node_modules', '.cache', 'scim-validators');
 
 const ALL_TYPES: readonly ResourceTypeName[] = ['User', 'Group'];
 
@@ -30,7 +30,7 @@ const ALL_TYPES: readonly ResourceTypeName[] = ['User', 'Group'];
  * The resource types whose bodies each handler validates: its bundle carries the validators of
  * exactly these, and asking for another fails by name.
  */
-export const VALIDATED_RESOURCE_TYPES: Readonly<Record<HandlerName, readonly ResourceTypeName[]>> = {
+const VALIDATED_RESOURCE_TYPES: Readonly<Record<HandlerName, readonly ResourceTypeName[]>> = {
   users: ['User'],
   groups: ['Group'],
   discovery: [],
@@ -71,7 +71,7 @@ exports.validatorFor = function validatorFor(resourceType, schema, fingerprint) 
 }
 
 /** Writes the module (once per content) and returns its absolute path. */
-export function writeValidatorsModule(
+function writeValidatorsModule(
   registry: SchemaRegistry,
   resourceTypes: readonly ResourceTypeName[] = ALL_TYPES,
   dir: string = VALIDATORS_CACHE_DIR,

@@ -39,7 +39,7 @@ export interface StartOptions {
 export class JavaMissingError extends Error {}
 
 /** Fails with a message a newcomer can act on when Java 17+ is not on the PATH. */
-export function checkJava(): void {
+function checkJava(): void {
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) {
     throw new JavaMissingError(
@@ -56,7 +56,7 @@ export function checkJava(): void {
   }
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();

@@ -32,7 +32,7 @@ export const KEEP_ALIVE_TIMEOUT_MS = 60_000;
  * Remapped headers are renamed `x-amzn-Remapped-<name>` (Date and Server are also given API
  * Gateway's own value, which node:http's Date stands in for); dropped ones never reach the client.
  */
-export const GATEWAY_REMAPPED_RESPONSE_HEADERS: readonly string[] = [
+const GATEWAY_REMAPPED_RESPONSE_HEADERS: readonly string[] = [
   'authorization',
   'connection',
   'content-md5',
@@ -42,7 +42,7 @@ export const GATEWAY_REMAPPED_RESPONSE_HEADERS: readonly string[] = [
   'user-agent',
   'www-authenticate',
 ];
-export const GATEWAY_DROPPED_RESPONSE_HEADERS: readonly string[] = [
+const GATEWAY_DROPPED_RESPONSE_HEADERS: readonly string[] = [
   'expect',
   'host',
   'proxy-authenticate',
@@ -52,7 +52,7 @@ export const GATEWAY_DROPPED_RESPONSE_HEADERS: readonly string[] = [
   'upgrade',
   'via',
 ];
-export const REMAPPED_HEADER_PREFIX = 'x-amzn-Remapped-';
+const REMAPPED_HEADER_PREFIX = 'x-amzn-Remapped-';
 
 export interface LocalServerOptions {
   /**
@@ -63,7 +63,7 @@ export interface LocalServerOptions {
 }
 
 /** The handler's response headers as a client of the deployed REST API receives them. */
-export function gatewayResponseHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+function gatewayResponseHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();

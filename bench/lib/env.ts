@@ -25,7 +25,7 @@ import { buildProxyEvent, createLocalServer, type HandlerTable, listen } from '.
 import { type BenchResponse, ScimHttpClient } from './http-client';
 
 /** Tenants by purpose. `bulk` holds the imported users, reused as group members. */
-export const TENANTS = ['cost', 'bulk', 'latency', 'group'] as const;
+const TENANTS = ['cost', 'bulk', 'latency', 'group'] as const;
 export type BenchTenant = (typeof TENANTS)[number];
 
 export interface ScimClient {

@@ -82,7 +82,7 @@ export class ScimHttpClient {
 export class NotAvailable extends Error {}
 
 /** Thrown for any other unexpected answer; the row shows status and SCIM detail. */
-export class UnexpectedResponse extends Error {}
+class UnexpectedResponse extends Error {}
 
 /** Returns the response when its status is one of `expected`, otherwise throws one of the above. */
 export function expectStatus(response: BenchResponse, expected: number[], what: string): BenchResponse {

@@ -20,7 +20,7 @@ export const SECTION_NAMES: readonly SectionName[] = [
 
 export type Verdict = 'meets' | 'misses' | 'no target';
 
-export interface SectionBase {
+interface SectionBase {
   readonly measuredAt: string;
   readonly large: boolean;
   readonly durationSeconds: number;

@@ -18,7 +18,7 @@ import type { BenchEnv, BenchTenant, ScimClient } from './env';
 import { expectStatus } from './http-client';
 import { describeError, note, progress, runPool, userBody } from './util';
 
-export const SEED_CONCURRENCY = Number(process.env.BENCH_SEED_CONCURRENCY) || 16;
+const SEED_CONCURRENCY = Number(process.env.BENCH_SEED_CONCURRENCY) || 16;
 
 /** Below this many missing users, POST /Users is quick enough and needs no cloning. */
 const CLONE_THRESHOLD = 300;

@@ -53,7 +53,7 @@ const deployOptions = (entry: string, outfile: string): BuildOptions => {
 };
 const deployNodeOptions = HANDLER_ENVIRONMENT.NODE_OPTIONS;
 
-export const VARIANTS: readonly Variant[] = [
+const VARIANTS: readonly Variant[] = [
   {
     label: `deploy (lib/bundling.ts, ${HANDLER_BUNDLE.target}${deployNodeOptions ? `, ${deployNodeOptions}` : ''})`,
     options: deployOptions,
@@ -248,7 +248,7 @@ function describeOptions(options: BuildOptions): string {
  * The packages (or our own top-level folders) that put the most bytes into a bundle, from
  * esbuild's metafile: where to look first when a bundle grows.
  */
-export function biggestInputs(metafile: Metafile, top = 6): string {
+function biggestInputs(metafile: Metafile, top = 6): string {
   const bytes = new Map<string, number>();
   for (const output of Object.values(metafile.outputs)) {
     for (const [path, input] of Object.entries(output.inputs)) {

@@ -78,7 +78,7 @@ function bearerToken(authorization: string | undefined): string | undefined {
 }
 
 /** A record with an unparseable expiry counts as expired: fail closed. */
-export function isExpired(record: TokenRecord, now: Date): boolean {
+function isExpired(record: TokenRecord, now: Date): boolean {
   if (!record.expiresAt) return false;
   const expires = Date.parse(record.expiresAt);
   return Number.isNaN(expires) || expires <= now.getTime();

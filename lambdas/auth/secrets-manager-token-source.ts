@@ -45,7 +45,7 @@ export interface SecretsManagerTokenSourceOptions {
 export const TOKEN_CACHE_DEFAULTS = { ttlSeconds: 60, minRefreshSeconds: 5, staleGraceSeconds: 300 } as const;
 
 /** Environment variables that tune the cache (set by the CDK construct, all optional). */
-export const TOKEN_CACHE_ENV = {
+const TOKEN_CACHE_ENV = {
   ttlSeconds: 'TOKEN_CACHE_TTL_SECONDS',
   minRefreshSeconds: 'TOKEN_MIN_REFRESH_SECONDS',
   staleGraceSeconds: 'TOKEN_STALE_GRACE_SECONDS',

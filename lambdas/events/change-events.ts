@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 
 export const EVENT_SOURCE = 'scim.directory';
 
-export type ChangeEventType =
+type ChangeEventType =
   | 'User Created'
   | 'User Updated'
   | 'User Deactivated'
@@ -30,7 +30,7 @@ export type ChangeEventType =
   | 'Group Member Added'
   | 'Group Member Removed';
 
-export interface ChangeEventDetail {
+interface ChangeEventDetail {
   readonly eventId: string;
   readonly tenant: string;
   readonly resourceType: 'User' | 'Group';

@@ -18,9 +18,9 @@ export interface EventSink {
 }
 
 /** PutEvents accepts at most 10 entries per call. */
-export const PUT_EVENTS_BATCH = 10;
+const PUT_EVENTS_BATCH = 10;
 /** Entries PutEvents rejected are sent again, up to three attempts in all. */
-export const PUT_EVENTS_RETRY: RetryPolicy = { attempts: 3, baseMs: 100, capMs: 1000 };
+const PUT_EVENTS_RETRY: RetryPolicy = { attempts: 3, baseMs: 100, capMs: 1000 };
 
 /** Some entries of a PutEvents call failed; `pending` holds those, to send again. */
 class EntriesRejected extends Error {
@@ -66,7 +66,7 @@ function entryOf(event: ChangeEvent, eventBusName: string): PutEventsRequestEntr
 }
 
 /** The envelope written locally mirrors what an EventBridge rule would receive. */
-export function localEnvelope(event: ChangeEvent): Record<string, unknown> {
+function localEnvelope(event: ChangeEvent): Record<string, unknown> {
   return {
     id: event.detail.eventId,
     source: EVENT_SOURCE,

@@ -19,7 +19,7 @@ import { isCreated } from './response';
  * One mutating request, as the activity log keeps it: names and outcome, never values. The
  * shape is what activityOf builds; the activity store accepts exactly this shape.
  */
-export type ActivityRecord = ReturnType<typeof activityOf>;
+type ActivityRecord = ReturnType<typeof activityOf>;
 
 /** Where activity records go; the Runtime provides it (the activity store in production). */
 export type RecordActivity = (record: ActivityRecord) => Promise<void>;

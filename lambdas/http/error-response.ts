@@ -38,7 +38,7 @@ const BY_CODE: Readonly<Record<DomainErrorCode, ErrorStatus>> = {
 /** Retry-After when a busy or unavailable error does not say when to come back. */
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
-export interface ScimErrorBody {
+interface ScimErrorBody {
   schemas: [typeof ERROR_SCHEMA];
   status: string;
   scimType?: ScimType;

@@ -24,7 +24,7 @@ export interface OperationContext {
   readonly runtime: Runtime;
 }
 
-export type OperationHandler = (context: OperationContext) => Promise<APIGatewayProxyResult>;
+type OperationHandler = (context: OperationContext) => Promise<APIGatewayProxyResult>;
 export type OperationTable = Partial<Record<Operation, OperationHandler>>;
 export type LambdaHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 

@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 
-export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
 const BASE_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-store',

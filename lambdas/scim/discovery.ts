@@ -11,15 +11,15 @@ import { DEFAULT_COUNT, type ListResponse, listResponse, MAX_COUNT } from './lis
 import type { SchemaRegistry } from './schema/registry';
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from './schema/types';
 
-export const SERVICE_PROVIDER_CONFIG_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
-export const RESOURCE_TYPE_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType';
-export const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
+const SERVICE_PROVIDER_CONFIG_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
+const RESOURCE_TYPE_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType';
+const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
 
 /**
  * What this server supports, stated once (RFC 7643 §5). Whoever builds sorting or ETag
  * preconditions flips the flag here, in the same change.
  */
-export const CAPABILITIES = {
+const CAPABILITIES = {
   documentationUri: 'https://github.com/scim-serverless/scim-serverless#readme',
   patch: { supported: true },
   // maxPayloadSize mirrors MAX_BODY_BYTES of http/request.ts (scim/ may not import http/).
@@ -65,10 +65,7 @@ export function rejectDiscoveryFilter(query: Readonly<Record<string, string | un
   }
 }
 
-export function resourceTypeResource(
-  definition: ResourceTypeDefinition,
-  baseUrl: string,
-): Record<string, unknown> {
+function resourceTypeResource(definition: ResourceTypeDefinition, baseUrl: string): Record<string, unknown> {
   return {
     schemas: [RESOURCE_TYPE_SCHEMA],
     id: definition.id,
@@ -99,7 +96,7 @@ export function getResourceType(
   return resourceTypeResource(definition, baseUrl);
 }
 
-export function schemaResource(definition: SchemaDefinition, baseUrl: string): Record<string, unknown> {
+function schemaResource(definition: SchemaDefinition, baseUrl: string): Record<string, unknown> {
   return {
     schemas: [SCHEMA_SCHEMA],
     id: definition.id,

@@ -4,7 +4,7 @@
  */
 import { badRequest } from './errors';
 
-export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 
 /** Page size when the client gives none, and the most one page may hold. */
 export const DEFAULT_COUNT = 100;

@@ -81,13 +81,13 @@ function bracketMemberTerms(node: FilterNode, registry: SchemaRegistry): string[
   return [];
 }
 
-export interface GroupQueryPlan {
+interface GroupQueryPlan {
   readonly lookup?: { readonly attribute: GroupLookup; readonly value: string };
   /** User ids the groups must all contain (`members.value eq` terms). */
   readonly memberIds: readonly string[];
 }
 
-export function planGroupQuery(filter: FilterNode, registry: SchemaRegistry): GroupQueryPlan {
+function planGroupQuery(filter: FilterNode, registry: SchemaRegistry): GroupQueryPlan {
   const terms = indexableEquality(filter).map((term: { path: AttributePath; value: FilterValue }) => ({
     target: resolvesTo(term.path, registry),
     value: term.value,

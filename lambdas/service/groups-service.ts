@@ -122,7 +122,7 @@ export interface GroupsContext extends ResourceContext {
 
 type Groups = ResourceOperations<GroupsContext>;
 
-export const GROUPS: ResourceKind<StoredGroup> = {
+const GROUPS: ResourceKind<StoredGroup> = {
   resourceType: 'Group',
   stored: { listing: groupListing, tableKey: groupKey, fromItem: groupFromItem, collect: collectGroups },
   find: findGroups,
@@ -230,7 +230,7 @@ function memberIdsOf(resource: JsonObject): string[] {
 }
 
 /** POST /Groups (RFC 7644 §3.3): 201 with the group as GET returns it. */
-export const createGroupResource: Groups['create'] = async (ctx, body, projection) => {
+const createGroupResource: Groups['create'] = async (ctx, body, projection) => {
   const resource = parseResourceInput('Group', body, ctx.registry);
   const ids = memberIdsOf(resource);
   // Unknown members are refused before anything is stored.
@@ -243,14 +243,11 @@ export const createGroupResource: Groups['create'] = async (ctx, body, projectio
 };
 
 /** GET /Groups/{id} (RFC 7644 §3.4.1). */
-export const getGroupResource: Groups['get'] = async (ctx, id, projection) =>
+const getGroupResource: Groups['get'] = async (ctx, id, projection) =>
   presentWithMembers(ctx, await mustGetGroup(ctx, id), projection);
 
 /** GET /Groups and POST /Groups/.search; members read only when the projection wants them. */
-export function listGroupResources(
-  ctx: GroupsContext,
-  params: ListParameters,
-): Promise<ListResponse<JsonObject>> {
+function listGroupResources(ctx: GroupsContext, params: ListParameters): Promise<ListResponse<JsonObject>> {
   return listResources(ctx, GROUPS, params, async (page, projection) => {
     const members = membersRequested(ctx, projection) ? await readMembers(ctx, page) : undefined;
     return page.map(
@@ -313,7 +310,7 @@ async function claimIfMatch(ctx: GroupsContext, current: StoredGroup, ifMatch: I
 }
 
 /** PUT /Groups/{id} (RFC 7644 §3.5.1): attributes replaced, members become exactly the list given. */
-export async function replaceGroupResource(
+async function replaceGroupResource(
   ctx: GroupsContext,
   id: string,
   body: unknown,
@@ -544,7 +541,7 @@ export async function presentPatchedGroup(
  * Time a DELETE spends removing memberships before it answers 'busy' (with Retry-After) and
  * lets the client's retry continue: 20 s of API Gateway's 29 s, leaving room for the rest.
  */
-export const DELETE_BUDGET_MS = 20_000;
+const DELETE_BUDGET_MS = 20_000;
 
 /**
  * DELETE /Groups/{id} (RFC 7644 §3.6).

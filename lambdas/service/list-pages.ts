@@ -48,14 +48,14 @@ export interface ListingAccess<T> {
 }
 
 /** Env variable with the deployment's cursor-signing key (the CDK stack sets one). */
-export const CURSOR_KEY_ENV = 'SCIM_CURSOR_KEY';
+const CURSOR_KEY_ENV = 'SCIM_CURSOR_KEY';
 
 /**
  * Without a configured key the table name keys the HMAC: cursors stay tenant- and query-bound
  * and evident to accidental edits, but a client that knows the table name could forge one —
  * which, as cursors grant nothing, would only move it within its own listing.
  */
-export function cursorBinding(
+function cursorBinding(
   tenant: string,
   tableName: string,
   env: NodeJS.ProcessEnv = process.env,

@@ -34,7 +34,7 @@ export interface ResourceResult {
 }
 
 /** A PATCH whose response carries no resource (204), with the ETag when the version is known. */
-export interface PatchAcknowledged {
+interface PatchAcknowledged {
   readonly acknowledged: true;
   readonly etag?: string;
 }
@@ -138,7 +138,7 @@ export function resultOf(
 }
 
 /** How one resource type's items are read from the store. */
-export interface StoredKind<T extends StoredResource> {
+interface StoredKind<T extends StoredResource> {
   readonly listing: (store: StoreContext) => ListingSource;
   readonly tableKey: (tenant: string, id: string) => { readonly PK: string; readonly SK: string };
   readonly fromItem: (item: StoredItem) => T | undefined;

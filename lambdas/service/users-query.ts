@@ -24,12 +24,12 @@ import {
 import { asCandidates, matchingInIdOrder, type ResourceKind } from './resource-service';
 import { userRepresentation } from './users-representation';
 
-export type UserLookup = 'id' | 'userName' | 'externalId';
+type UserLookup = 'id' | 'userName' | 'externalId';
 
 /** Preference when a filter offers several indexed terms: the cheapest, most selective first. */
 const LOOKUP_PRIORITY: readonly UserLookup[] = ['id', 'userName', 'externalId'];
 
-export interface UserQueryPlan {
+interface UserQueryPlan {
   readonly lookup?: { readonly attribute: UserLookup; readonly value: string };
   /** `userName sw "x"`: a prefix range of the name index. */
   readonly userNamePrefix?: string;
@@ -43,7 +43,7 @@ function indexedAttribute(path: AttributePath, registry: SchemaRegistry): UserLo
   return (LOOKUP_PRIORITY as readonly string[]).includes(name) ? (name as UserLookup) : undefined;
 }
 
-export function planUserQuery(filter: FilterNode, registry: SchemaRegistry): UserQueryPlan {
+function planUserQuery(filter: FilterNode, registry: SchemaRegistry): UserQueryPlan {
   const terms = indexableEquality(filter)
     .map((term: { path: AttributePath; value: FilterValue }) => ({
       attribute: indexedAttribute(term.path, registry),

@@ -59,7 +59,7 @@ import { checkIfMatch, type IfMatch, writeWithRetries } from './write-retries';
  * removeMembershipsOfUser); kept as an interface so the Users service does not depend on how
  * the group side of a membership is stored.
  */
-export interface UserMemberships {
+interface UserMemberships {
   /** User.groups entries for these group ids (display names from the group items). */
   groupReferences(groupIds: readonly string[]): Promise<readonly UserGroupRef[]>;
   /** Deletes both sides of the user's memberships of these groups (after the user is deleted). */
@@ -72,7 +72,7 @@ export interface UsersContext extends ResourceContext {
 
 type Users = ResourceOperations<UsersContext>;
 
-export const USERS: ResourceKind<StoredUser> = {
+const USERS: ResourceKind<StoredUser> = {
   resourceType: 'User',
   stored: { listing: userListing, tableKey: userKey, fromItem: userFromItem, collect: collectUsers },
   find: findUsers,
@@ -98,7 +98,7 @@ async function present(
 }
 
 /** POST /Users (RFC 7644 §3.3). */
-export const createUserResource: Users['create'] = async (ctx, body, projection) => {
+const createUserResource: Users['create'] = async (ctx, body, projection) => {
   const resource = parseResourceInput('User', body, ctx.registry);
   const stored = await createUser(ctx.store, resource);
   await countAfterWrite(ctx, 'USERS', +1);
@@ -125,16 +125,13 @@ async function mustReadUser(ctx: UsersContext, id: string, withGroups: boolean):
 }
 
 /** GET /Users/{id} (RFC 7644 §3.4.1). */
-export const getUserResource: Users['get'] = async (ctx, id, projection) => {
+const getUserResource: Users['get'] = async (ctx, id, projection) => {
   const { stored, groupIds } = await mustReadUser(ctx, id, groupsRequested(ctx, projection));
   return present(ctx, stored, projection, groupIds);
 };
 
 /** GET /Users and POST /Users/.search. */
-export function listUserResources(
-  ctx: UsersContext,
-  params: ListParameters,
-): Promise<ListResponse<JsonObject>> {
+function listUserResources(ctx: UsersContext, params: ListParameters): Promise<ListResponse<JsonObject>> {
   // groups are not listed: one Query per listed user would multiply the cost of every import
   // page; clients read them from GET /Users/{id} or from the groups themselves.
   return listResources(ctx, USERS, params, (page, projection) =>
@@ -166,13 +163,13 @@ async function rewriteUser(
 }
 
 /** PUT /Users/{id} (RFC 7644 §3.5.1): full replace; echoed id/meta/schemas are ignored. */
-export const replaceUserResource: Users['replace'] = (ctx, id, body, projection, ifMatch) => {
+const replaceUserResource: Users['replace'] = (ctx, id, body, projection, ifMatch) => {
   const resource = parseResourceInput('User', body, ctx.registry);
   return rewriteUser(ctx, id, projection, ifMatch, (current) => replaceUser(ctx.store, current, resource));
 };
 
 /** PATCH /Users/{id} (RFC 7644 §3.5.2): 200 with the resource. */
-export const patchUserResource: Users['patch'] = (ctx, id, body, projection, ifMatch) => {
+const patchUserResource: Users['patch'] = (ctx, id, body, projection, ifMatch) => {
   const { core, extensions } = ctx.registry.resourceSchemas('User');
   const schemas = { core: core.id, extensions: extensions.map((e) => e.schema.id) };
   // Parsed before any read: a malformed PATCH costs no DynamoDB request.
@@ -192,7 +189,7 @@ export const patchUserResource: Users['patch'] = (ctx, id, body, projection, ifM
  * DELETE /Users/{id} (RFC 7644 §3.6): the user and its userName guard (one transaction), then
  * both sides of its memberships, from the refs read with the user.
  */
-export async function deleteUserResource(ctx: UsersContext, id: string, ifMatch?: IfMatch): Promise<void> {
+async function deleteUserResource(ctx: UsersContext, id: string, ifMatch?: IfMatch): Promise<void> {
   let groupIds: readonly string[] = [];
   await writeWithRetries(ifMatch, async () => {
     const read = await readUserWithGroupIds(ctx.store, id);

@@ -20,15 +20,15 @@ import { etagOf } from '../scim/meta';
 /** Parsed If-Match: a version, '*' (any existing version), null (a value naming no version). */
 export type IfMatch = number | '*' | null | undefined;
 
-export const WRITE_ATTEMPTS = 6;
+const WRITE_ATTEMPTS = 6;
 /** Attempts of one membership transaction that keeps meeting concurrent transactions. */
-export const BUSY_ATTEMPTS = 10;
+const BUSY_ATTEMPTS = 10;
 
-export const VERSION_RACE: RetryPolicy = { attempts: WRITE_ATTEMPTS, baseMs: 10, capMs: 1000 };
-export const BUSY_GROUP: RetryPolicy = { attempts: BUSY_ATTEMPTS, baseMs: 20, capMs: 1000 };
+const VERSION_RACE: RetryPolicy = { attempts: WRITE_ATTEMPTS, baseMs: 10, capMs: 1000 };
+const BUSY_GROUP: RetryPolicy = { attempts: BUSY_ATTEMPTS, baseMs: 20, capMs: 1000 };
 
 /** A lost optimistic-concurrency race (the store's versionConflict). */
-export const isVersionConflict = (error: unknown): boolean => isDomainError(error, 'versionConflict');
+const isVersionConflict = (error: unknown): boolean => isDomainError(error, 'versionConflict');
 
 /** Whether If-Match names a version (anything but absent or '*'). */
 export const namesVersion = (ifMatch: IfMatch): ifMatch is number | null =>

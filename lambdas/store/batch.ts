@@ -12,8 +12,8 @@ import type { StoredItem } from './listing';
 import { UNPROCESSED_BATCH_RETRY } from './retry-policies';
 
 /** DynamoDB's per-request limits (API reference of BatchGetItem, BatchWriteItem). */
-export const BATCH_GET_LIMIT = 100;
-export const BATCH_WRITE_LIMIT = 25;
+const BATCH_GET_LIMIT = 100;
+const BATCH_WRITE_LIMIT = 25;
 
 /** Retry-After of a batch left unfinished: its partition was busy for seconds already. */
 const UNFINISHED_BATCH_RETRY_AFTER_SECONDS = 5;

@@ -32,7 +32,7 @@ export const DYNAMO_MAX_ATTEMPTS = 4;
  * test suites; 3 s there timed out healthy calls and retried writes (a store test flaked). No
  * gateway budget applies locally, so a local endpoint gets a patient response timeout.
  */
-export const DYNAMO_LOCAL_REQUEST_TIMEOUT_MS = 20_000;
+const DYNAMO_LOCAL_REQUEST_TIMEOUT_MS = 20_000;
 
 export function createDocumentClient(config: DynamoConfig = {}): DynamoDBDocumentClient {
   const local = config.endpoint !== undefined;

@@ -27,7 +27,7 @@ const VERSION_ROLE: ItemRole = { kind: 'version' };
 const OTHER_ROLE: ItemRole = { kind: 'other' };
 
 /** How long a client should wait before retrying a throttled or unreachable store. */
-export const STORE_RETRY_AFTER_SECONDS = 2;
+const STORE_RETRY_AFTER_SECONDS = 2;
 
 const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',

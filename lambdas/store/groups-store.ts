@@ -50,11 +50,11 @@ import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
 
 /** The service layer's name for the one store context type. */
 
-export const GROUP_ITEM_TYPE = 'Group';
-export const GROUP_NAME_GUARD_TYPE = 'GroupName';
+const GROUP_ITEM_TYPE = 'Group';
+const GROUP_NAME_GUARD_TYPE = 'GroupName';
 
 /** Key attribute limits: 2048 bytes for a partition key, 1024 for a sort key (GSI3SK). */
-export const MAX_DISPLAY_NAME_BYTES = 1000;
+const MAX_DISPLAY_NAME_BYTES = 1000;
 
 export interface StoredGroup extends StoredResource {
   /** Attribute writes so far (1 at creation); the condition of the next attribute write. */

@@ -34,11 +34,11 @@ import {
 import { sortKeySuffixes } from './partition-query';
 import { TABLE_KEYS } from './table-definition';
 
-export const MEMBERSHIP_ITEM_TYPE = 'Membership';
+const MEMBERSHIP_ITEM_TYPE = 'Membership';
 export const GROUP_REF_ITEM_TYPE = 'GroupRef';
 
 /** DynamoDB's limit of actions per TransactWriteItems. */
-export const TRANSACTION_ACTION_LIMIT = 100;
+const TRANSACTION_ACTION_LIMIT = 100;
 /** 1 action for the group item + 2 per member (group side and user side). */
 export const MEMBERS_PER_TRANSACTION = Math.floor((TRANSACTION_ACTION_LIMIT - 1) / 2);
 

@@ -19,7 +19,7 @@ import { TTL_ATTRIBUTE } from './table-definition';
 export const CHECKPOINT_TTL_SECONDS = 15 * 60;
 
 /** A DynamoDB ExclusiveStartKey, as returned in LastEvaluatedKey. */
-export type StartKey = Record<string, unknown>;
+type StartKey = Record<string, unknown>;
 
 export interface Checkpoint {
   /** 1-based offset of the first matching item that a read resuming at `startKey` returns. */

@@ -28,9 +28,9 @@ import { CREATE_RACE_RETRY } from './retry-policies';
 import { LOOKUP_INDEX } from './table-definition';
 
 /** externalId is a GSI2 partition key component (DynamoDB allows 2048 bytes). */
-export const MAX_EXTERNAL_ID_BYTES = 1500;
+const MAX_EXTERNAL_ID_BYTES = 1500;
 
-export type TableKey = { readonly PK: string; readonly SK: string };
+type TableKey = { readonly PK: string; readonly SK: string };
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** The fields every stored resource has. */
@@ -154,7 +154,7 @@ export function nameGuardItem(
 }
 
 /** The role of a name guard that must not exist yet. */
-export function duplicateName(kind: ResourceKind<StoredResource>, name: string): ItemRole {
+function duplicateName(kind: ResourceKind<StoredResource>, name: string): ItemRole {
   const shown = name.length > 200 ? `${name.slice(0, 200)}…` : name;
   return { kind: 'unique', detail: `A ${kind.noun} with ${kind.nameAttribute} "${shown}" already exists` };
 }

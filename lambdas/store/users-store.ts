@@ -51,8 +51,8 @@ import { NAME_INDEX, TABLE_KEYS } from './table-definition';
 
 export type { StoreContext } from './context';
 
-export const USER_ITEM_TYPE = 'User';
-export const USER_NAME_GUARD_TYPE = 'UserName';
+const USER_ITEM_TYPE = 'User';
+const USER_NAME_GUARD_TYPE = 'UserName';
 
 /**
  * DynamoDB limits key attributes to 2048 bytes (partition) and 1024 bytes (sort); the
@@ -62,7 +62,7 @@ export const MAX_USERNAME_BYTES = 1000;
 
 export type StoredUser = StoredResource;
 
-export const isUserId = isResourceId;
+const isUserId = isResourceId;
 
 /** Reads a stored item back; undefined for anything that is not a well-formed user item. */
 export function userFromItem(item: StoredItem | undefined): StoredUser | undefined {

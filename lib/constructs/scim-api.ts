@@ -23,7 +23,7 @@ import { Construct } from 'constructs';
 import { BEARER_CHALLENGE, ROUTES, type RouteTarget, SCIM_PREFIX } from '../../lambdas/deployment';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
-export const SCIM_CONTENT_TYPE = 'application/scim+json';
+const SCIM_CONTENT_TYPE = 'application/scim+json';
 
 /**
  * The challenge every 401 carries (RFC 6750 §3): the handlers send it (a test over the local
@@ -32,7 +32,7 @@ export const SCIM_CONTENT_TYPE = 'application/scim+json';
  */
 
 /** Seconds a throttled client is told to wait (API Gateway's token bucket refills every second). */
-export const THROTTLE_RETRY_AFTER_SECONDS = 1;
+const THROTTLE_RETRY_AFTER_SECONDS = 1;
 
 /**
  * API Gateway's own responses, with the status each is sent with. The fixed statuses are the
@@ -66,7 +66,7 @@ export const GATEWAY_RESPONSES: readonly { type: apigw.ResponseType; status: num
  * The SCIM error body as a gateway response template. `status` is a string (RFC 7644 §3.12);
  * $context.error.messageString is already a quoted JSON string, so it is not quoted again.
  */
-export function scimErrorTemplate(status: number): string {
+function scimErrorTemplate(status: number): string {
   return `{"schemas":["${SCIM_ERROR_SCHEMA}"],"status":"${status}","detail":$context.error.messageString}`;
 }
 

@@ -31,10 +31,10 @@ import {
 import { HANDLER_ENVIRONMENT, handlerEntry, NODE_MAJOR, nodejsBundlingOptions } from '../bundling';
 import { handlerValidators } from '../validators-build';
 
-export type TableAccess = 'readWrite' | 'none';
+type TableAccess = 'readWrite' | 'none';
 
 /** Which functions touch the table. The only place this is decided. */
-export const TABLE_ACCESS: Readonly<Record<RouteTarget, TableAccess>> = {
+const TABLE_ACCESS: Readonly<Record<RouteTarget, TableAccess>> = {
   users: 'readWrite',
   groups: 'readWrite',
   discovery: 'none',

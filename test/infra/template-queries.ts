@@ -22,7 +22,7 @@ export function resources(template: Template, type: string): [string, CfnResourc
 }
 
 /** Full path of every AWS::ApiGateway::Resource, e.g. `/scim/v2/Users/{id}`. */
-export function resourcePaths(template: Template): Map<string, string> {
+function resourcePaths(template: Template): Map<string, string> {
   const all = new Map(resources(template, 'AWS::ApiGateway::Resource'));
   const paths = new Map<string, string>();
   const pathOf = (id: string): string => {
@@ -40,7 +40,7 @@ export function resourcePaths(template: Template): Map<string, string> {
 }
 
 /** The logical id of the Lambda function an AWS_PROXY integration URI invokes. */
-export function integrationFunction(method: CfnResource): string | undefined {
+function integrationFunction(method: CfnResource): string | undefined {
   const uri = JSON.stringify((method.Properties?.Integration as { Uri?: unknown } | undefined)?.Uri ?? null);
   return /"Fn::GetAtt":\["([^"]+)","Arn"\]/.exec(uri)?.[1];
 }

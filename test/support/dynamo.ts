@@ -15,7 +15,7 @@ export interface TestTable {
   drop(): Promise<void>;
 }
 
-export function testEndpoint(): string {
+function testEndpoint(): string {
   const endpoint = workerEndpoint() ?? process.env.TEST_DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run tests through jest (global setup)');
   if (!/^http:\/\/(127\.0\.0\.1|localhost):\d+$/.test(endpoint)) {

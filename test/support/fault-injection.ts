@@ -14,9 +14,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** Names are DynamoDB operation names: 'GetItem', 'TransactWriteItems', 'BatchWriteItem'… */
-export type DynamoOperation = string;
+type DynamoOperation = string;
 
-export type FaultKind =
+type FaultKind =
   /** ProvisionedThroughputExceededException: the SDK retries it with throttling backoff. */
   | 'throttle'
   /** The request handler's TimeoutError, as when DynamoDB does not answer in time. */
@@ -45,7 +45,7 @@ export interface FaultRule {
   readonly afterSuccess?: boolean;
 }
 
-export interface InjectedFault {
+interface InjectedFault {
   readonly operation: DynamoOperation;
   readonly call: number;
   readonly fault: FaultKind;

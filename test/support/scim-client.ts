@@ -26,7 +26,7 @@ export interface ScimResponse {
   readonly text: string;
 }
 
-export interface RequestOptions {
+interface RequestOptions {
   readonly body?: unknown;
   /** Raw body text (for malformed JSON tests); wins over `body`. */
   readonly rawBody?: string;

@@ -122,7 +122,7 @@ function comparable(raw: unknown): unknown[] {
 }
 
 /** RFC 7644 §3.4.2.2 `pr`: has a non-empty value; null, "", [] and {} (all empty) are absent. */
-export function isPresent(value: unknown): boolean {
+function isPresent(value: unknown): boolean {
   if (value === undefined || value === null || value === '') return false;
   if (Array.isArray(value)) return value.some(isPresent);
   if (isObject(value)) return Object.values(value).some(isPresent);

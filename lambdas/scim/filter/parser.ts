@@ -392,7 +392,7 @@ export function printPath(path: AttributePath): string {
   return path.subAttribute === undefined ? base : `${base}.${path.subAttribute}`;
 }
 
-export function printValue(value: FilterValue): string {
+function printValue(value: FilterValue): string {
   if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
   return JSON.stringify(value);
 }

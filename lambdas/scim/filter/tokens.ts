@@ -31,7 +31,7 @@ function isDelimiter(c: string): boolean {
 const NUMBER_BEFORE_EXPONENT_SIGN = /^-?\d+(\.\d+)?[eE]$/;
 
 /** Shows the text at `pos` in an error detail, quoted as JSON so control characters stay visible. */
-export function near(text: string, pos: number): string {
+function near(text: string, pos: number): string {
   if (pos >= text.length) return 'at the end of the text';
   const snippet = text.slice(pos, pos + 20);
   return `at position ${pos} near ${JSON.stringify(snippet)}`;

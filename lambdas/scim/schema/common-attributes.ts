@@ -7,7 +7,7 @@
 import { attribute, complex, str } from './attribute-builders';
 import type { AttributeDefinition } from './types';
 
-export const idAttribute = str('id', {
+const idAttribute = str('id', {
   description: 'Server-assigned identifier of the resource.',
   caseExact: true,
   mutability: 'readOnly',
@@ -15,12 +15,12 @@ export const idAttribute = str('id', {
   uniqueness: 'server',
 });
 
-export const externalIdAttribute = str('externalId', {
+const externalIdAttribute = str('externalId', {
   description: 'Identifier of the resource as defined by the provisioning client.',
   caseExact: true,
 });
 
-export const metaAttribute = complex(
+const metaAttribute = complex(
   'meta',
   [
     str('resourceType', {
@@ -48,7 +48,7 @@ export const metaAttribute = complex(
   { description: 'Resource metadata.', mutability: 'readOnly' },
 );
 
-export const schemasAttribute = attribute('schemas', 'reference', {
+const schemasAttribute = attribute('schemas', 'reference', {
   description: 'The schema URNs the resource conforms to.',
   multiValued: true,
   required: true,

@@ -17,8 +17,6 @@ import type {
   Uniqueness,
 } from './types';
 
-export type { ResourceTypeName };
-
 export interface ExtensionConfig {
   readonly resourceType: ResourceTypeName;
   readonly schema: SchemaDefinition;
@@ -64,7 +62,7 @@ export interface ExtensionInput {
   };
 }
 
-export type AttributeInput = Partial<Omit<AttributeDefinition, 'subAttributes'>> &
+type AttributeInput = Partial<Omit<AttributeDefinition, 'subAttributes'>> &
   Pick<AttributeDefinition, 'name' | 'type'> & { readonly subAttributes?: readonly AttributeInput[] };
 
 /** Parses the SCIM_SCHEMA_EXTENSIONS value; throws an Error naming the problem. */

@@ -17,7 +17,7 @@ import type { AttributeDefinition } from './types';
 export const MAX_STRING_LENGTH = 65_536;
 
 /** xsd:dateTime (RFC 7643 §2.3.5), with optional fraction and offset. */
-export const DATE_TIME_PATTERN =
+const DATE_TIME_PATTERN =
   '^-?\\d{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d:([0-5]\\d|60)(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})?$';
 
 /** A JSON Schema node: type, properties, required, items, maxLength, minLength, pattern, $ref, definitions. */

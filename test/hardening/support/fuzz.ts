@@ -139,7 +139,7 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** JSON text nested `depth` levels deep (objects or arrays), around a leaf value. */
-export const deepJson: fc.Arbitrary<string> = fc
+const deepJson: fc.Arbitrary<string> = fc
   .tuple(fc.integer({ min: 10, max: 20_000 }), fc.boolean())
   .map(([depth, arrays]) =>
     arrays ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`,

@@ -71,7 +71,7 @@ export function ops(...operations: unknown[]): unknown {
 }
 
 /** Runs `fn` and returns the ScimError it throws; fails the test on success or another error. */
-export function scimErrorOf(fn: () => unknown): ScimError {
+function scimErrorOf(fn: () => unknown): ScimError {
   try {
     fn();
   } catch (error) {
