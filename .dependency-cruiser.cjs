@@ -51,14 +51,14 @@ const layers = [
   {
     name: 'http',
     path: '^lambdas/http/',
-    job: 'API Gateway event ⇄ request/response, the resource operations table, the one error → SCIM response mapping, activity of a request',
+    job: 'API Gateway event ⇄ request/response, the one error → SCIM response mapping, the activity record of a request',
     forbidden: ['^lambdas/(store|handlers)/'],
     reason: 'http reaches the store only through services and the runtime it is handed',
   },
   {
     name: 'handlers',
     path: '^lambdas/handlers/',
-    job: 'one thin entry point per function: wires runtime, services and the http pipeline',
+    job: 'one thin entry point per function, and the operations table every resource endpoint shares',
     forbidden: [],
     reason: 'the composition root of each bundle; nothing in lambdas/ imports a handler',
   },
