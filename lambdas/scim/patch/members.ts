@@ -21,13 +21,14 @@ export interface SplitOperations {
   readonly attributeOperations: PatchOperation[];
 }
 
-function isMembers(path: AttributePath): boolean {
+/** A path naming the Group's `members` (`members`, `urn:…:core:2.0:Group:members`). */
+export function isMembersPath(path: AttributePath): boolean {
   if (path.attribute.toLowerCase() !== 'members') return false;
   return path.schema === undefined || path.schema.toLowerCase() === GROUP_SCHEMA.toLowerCase();
 }
 
 /** A `members` key of a path-less value (`members` or `urn:…:core:2.0:Group:members`). */
-function isMembersKey(key: string): boolean {
+export function isMembersKey(key: string): boolean {
   const lower = key.toLowerCase();
   return lower === 'members' || lower === `${GROUP_SCHEMA.toLowerCase()}:members`;
 }
@@ -119,7 +120,7 @@ export function splitMemberOperations(operations: readonly PatchOperation[]): Sp
   for (const [index, operation] of operations.entries()) {
     const where = `Operations[${index}]`;
     if (operation.path) {
-      if (isMembers(operation.path.path)) memberChanges.push(memberChange(operation, where));
+      if (isMembersPath(operation.path.path)) memberChanges.push(memberChange(operation, where));
       else attributeOperations.push(operation);
       continue;
     }

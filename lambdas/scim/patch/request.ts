@@ -8,12 +8,12 @@
  * unknown op or a wrongly typed member is a 400 naming the member, never a silent no-op.
  */
 import { badRequest } from '../errors';
-import type { AttributePath } from '../filter/ast';
 import { parsePatchPath } from '../filter/parser';
 import { ENTERPRISE_USER_SCHEMA } from '../schema/enterprise-user-schema';
 import { GROUP_SCHEMA } from '../schema/group-schema';
 import { USER_SCHEMA } from '../schema/user-schema';
 import { countListValues, MAX_PATCH_VALUES, MAX_VALUES_PER_ATTRIBUTE } from './limits';
+import { isMembersKey, isMembersPath } from './members';
 import type { PatchOperation, PatchOpName } from './types';
 
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -109,16 +109,6 @@ function assertValueLimits(operations: readonly PatchOperation[]): void {
       );
     }
   }
-}
-
-function isMembersPath(path: AttributePath): boolean {
-  if (path.attribute.toLowerCase() !== 'members') return false;
-  return path.schema === undefined || path.schema.toLowerCase() === GROUP_SCHEMA.toLowerCase();
-}
-
-function isMembersKey(key: string): boolean {
-  const lower = key.toLowerCase();
-  return lower === 'members' || lower === `${GROUP_SCHEMA.toLowerCase()}:members`;
 }
 
 function parseOperation(raw: unknown, index: number, schemas: readonly string[]): PatchOperation {
