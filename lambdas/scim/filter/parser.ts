@@ -107,21 +107,15 @@ class Parser {
 
   /** FILTER with `or` binding loosest (RFC 7644 §3.4.2.2 precedence: not, and, or). */
   parseOr(depth: number, scope: Scope): FilterNode {
-    let left = this.parseAnd(depth, scope);
-    while (this.isKeyword(this.peek(), 'or')) {
-      this.index++;
-      const right = this.parseAnd(depth, scope);
-      left = { kind: 'or', left, right };
-    }
-    return left;
+    return this.parseChain('or', () => this.parseChain('and', () => this.parseUnary(depth, scope)));
   }
 
-  private parseAnd(depth: number, scope: Scope): FilterNode {
-    let left = this.parseUnary(depth, scope);
-    while (this.isKeyword(this.peek(), 'and')) {
+  /** `operand (keyword operand)*`, left-associative, as a loop (no recursion per term). */
+  private parseChain(keyword: 'and' | 'or', operand: () => FilterNode): FilterNode {
+    let left = operand();
+    while (this.isKeyword(this.peek(), keyword)) {
       this.index++;
-      const right = this.parseUnary(depth, scope);
-      left = { kind: 'and', left, right };
+      left = { kind: keyword, left, right: operand() };
     }
     return left;
   }
