@@ -16,6 +16,7 @@ import type { ResourceTypeName, SchemaRegistry } from '../scim/schema/registry';
 import type { StoreContext } from '../store/context';
 import { adjustResourceCountAfterWrite, type CountedResource } from '../store/counters';
 import type { ListingSource, StoredItem } from '../store/listing';
+import type { StoredResource } from '../store/resource-store';
 import { type ListingAccess, listPage, standardListingAccess } from './list-pages';
 import type { IfMatch } from './write-retries';
 
@@ -59,16 +60,6 @@ export interface ResourceOperations<C> {
     ifMatch: IfMatch,
   ): Promise<ResourceResult | PatchAcknowledged>;
   delete(ctx: C, id: string, ifMatch: IfMatch): Promise<void>;
-}
-
-/** What the store keeps of a User or a Group. */
-export interface StoredResource {
-  readonly id: string;
-  readonly version: number;
-  readonly created: string;
-  readonly lastModified: string;
-  /** Canonical SCIM attributes without id and meta. */
-  readonly resource: JsonObject;
 }
 
 export function truncate(text: string): string {
