@@ -420,7 +420,7 @@ class Engine {
 
   /**
    * `remove` with a path to a list AND a value: remove only the listed elements. Entra sends
-   * this for members (idp-clients.md §2.1); the same reading is applied to any list rather than
+   * this for members (docs/ENTRA.md); the same reading is applied to any list rather than
    * RFC 7644's literal "remove every value", which would surprise such a client.
    */
   private removeListedElements(
@@ -558,7 +558,7 @@ class Engine {
 
 /**
  * Targets accepted but not written: `schemas` is recomputed from the attributes present, and
- * attributes that are never returned (password) are never stored (DESIGN.md §5), so Okta's
+ * attributes that are never returned (password) are never stored either, so Okta's
  * password sync succeeds without keeping the secret or reporting a change.
  */
 function isIgnoredTarget(target: Target): boolean {
