@@ -1,20 +1,14 @@
 /**
  * `npm run load`: a bounded load test with a reconciliation at the end. Starts DynamoDB Local
- * and the local SCIM server in this process (bench/lib/env.ts, as `npm run bench` does), runs
- * N connections of an Okta-like mix (create, look up by userName, PATCH active, PUT, Group Push
- * member add/remove, GET, delete) for a fixed time, then checks that nothing was lost:
- * every acknowledged write is readable as acknowledged, every deleted user is gone, each
- * userName is held once, group members equal what was acknowledged, and a Scan finds no guard
- * without its resource and no membership without its user or group.
+ * and the local SCIM server in this process (bench/lib/env.ts), runs N connections of an
+ * Okta-like mix (create, look up by userName, PATCH active, PUT, Group Push member add/remove,
+ * GET, delete) for a fixed time, then checks that nothing acknowledged was lost.
  *
  *   npm run load                                  60 s, 32 connections
  *   npm run load -- --duration 10 --connections 8
  *
- * Exit status 1 when any response was ≥ 500 or the reconciliation found a difference. Not part
- * of `npm test`: numbers from a shared machine are a report, not an assertion.
- *
- * Each connection owns the users it creates (so their last acknowledged state is known
- * exactly); groups are shared by all connections, which is where the contention is.
+ * Exit status 1 when any response was ≥ 500 or the reconciliation found a difference.
+ * What is reconciled, and why it is not part of `npm test`: docs/DECISIONS.md.
  */
 import '../local/log-defaults';
 import { startBenchEnv } from './lib/env';

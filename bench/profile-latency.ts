@@ -1,21 +1,12 @@
 /**
  * `SCIM_COST_HEADER=1 npx tsx bench/profile-latency.ts [requests]`: where the time of
- * GET /Users/{id} goes at concurrency 1. The latency section reports only end-to-end
- * percentiles; this splits one request into the client's wall time, the server's (request
- * event → response finished), the handler's, the DynamoDB SDK's (from `send()`, stack
- * resolution included) and the wire (signed request sent → response deserialised), next to
- * the same raw GetItem floor the latency section measures and to the raw Query the GET makes.
- * Everything outside the SDK is "ours". SCIM_COST_HEADER=1 runs the meter as the bench does.
- *
- * Floor and GET requests alternate, so a change of the machine's load hits both alike; at the
- * end the same requests run in two blocks (all floors, then all GETs), the latency section's
- * shape, to show how much that ordering alone moves the ratio on a shared machine.
- * DynamoDB Local is warmed first (PROFILE_WARMUP), since a cold JVM moves every number.
+ * GET /Users/{id} goes at concurrency 1 — client, server, handler, DynamoDB SDK and wire —
+ * next to the raw GetItem floor and the raw Query the GET makes. Floor and GET requests
+ * alternate, then run again in two blocks; DynamoDB Local is warmed first (PROFILE_WARMUP).
  * `node --cpu-prof --import tsx bench/profile-latency.ts` shows which functions the rest is
  * spent in.
  *
- * It builds its own copy of the bench environment (same handlers, static token source, same
- * client factory) because it needs to put timing probes on the handlers' DynamoDB client.
+ * Why this method, and why its own copy of the bench environment: docs/DECISIONS.md.
  */
 import '../local/log-defaults';
 import type { Server } from 'node:http';

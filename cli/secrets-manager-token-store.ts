@@ -1,21 +1,13 @@
 /**
  * The token document in Secrets Manager, written without losing concurrent changes.
  *
- * Secrets Manager has no conditional put, but UpdateSecretVersionStage is a compare-and-swap
- * on a staging label: moving AWSCURRENT with RemoveFromVersionId fails unless that version
- * still holds AWSCURRENT. So a write is:
+ * A write reads AWSCURRENT (v0), puts the new document as a version that is not yet current
+ * (v1, under a label unique to this write, idempotent by ClientRequestToken), then moves
+ * AWSCURRENT from v0 to v1 with UpdateSecretVersionStage — a compare-and-swap that fails if
+ * someone else moved it first, in which case the write starts again from their document.
+ * Readers only ever see complete documents.
  *
- *   1. GetSecretValue(AWSCURRENT)             → document + VersionId v0
- *   2. PutSecretValue(new document, ClientRequestToken v1, VersionStages [a label unique to
- *      this write])                          → v1 exists but is not current: readers still see v0
- *   3. UpdateSecretVersionStage(AWSCURRENT, MoveTo v1, RemoveFrom v0)
- *        succeeds → v1 is current, v0 becomes AWSPREVIOUS; drop our label from v1
- *        fails    → someone else moved AWSCURRENT since step 1: drop our label (v1 becomes a
- *                   deprecated, unused version) and start again from step 1 with their document
- *
- * ClientRequestToken makes a retried PutSecretValue idempotent. The first version of a secret
- * that has none gets AWSCURRENT from Secrets Manager itself; DescribeSecret then tells whether
- * ours won. The Lambda reads AWSCURRENT, so it only ever sees complete documents.
+ * The protocol step by step, and why: docs/DECISIONS.md.
  */
 import { randomUUID } from 'node:crypto';
 import {

@@ -1,34 +1,14 @@
 /**
  * The one description of how a handler is bundled. The stack hands it to NodejsFunction and
  * test/infra/bundles.test.ts (and the benchmarks) hand it to esbuild's own API, so the artifact
- * a test loads is built exactly like the one CloudFormation uploads; the two cannot drift.
+ * a test loads is built exactly like the one CloudFormation uploads.
  *
- * Choices, and why:
- *  - Everything is bundled, the AWS SDK and Powertools included (no externals, no layers): the
- *    runtime's preinstalled SDK version changes under us, and a bundle is one tested artifact.
- *  - `mainFields: module,main` lets esbuild take the SDK's ES module builds, which tree-shake
- *    far better than the CommonJS ones (see the cold-start section of docs/BENCHMARKS.md).
- *  - Source maps are built (without sources content) and shipped in each asset, but the
- *    functions start WITHOUT NODE_OPTIONS=--enable-source-maps. With it, Node reads the map and
- *    indexes the whole minified bundle while loading it: measured +10 ms (hello-world) to
- *    +15 ms (users) of module initialisation, a third of the INIT phase, paid at every cold
- *    start of every function for a benefit that only shows when a request fails. The trade:
- *    stack traces in CloudWatch name minified positions (index.js:1:<column>) instead of
- *    TypeScript lines. When a trace has to be read, set NODE_OPTIONS=--enable-source-maps on
- *    that function (console or CLI; no rebuild, the map is already there) and replay, or map
- *    the position offline with the index.js.map of the deployed asset.
- *  - Target follows the Lambda runtime, so esbuild never lowers syntax the runtime supports.
- *  - Three SDK packages are swapped, at bundle time only, for small modules in
- *    lib/bundle-shims/ (esbuild `alias`), because a cold start parses every byte of the
- *    bundle: the default credential chain (a Lambda function's credentials are always in its
- *    environment; ~130 KB of SSO/ini/IMDS providers and their STS/SSO clients), the lazily
- *    imported event-stream codecs (no operation we call streams events; ~14 KB) and DynamoDB's
- *    endpoint-discovery cache (unused by this SDK's commands; ~8 KB). Each shim fails with a
- *    named cause if the left-out feature is ever used. The local server, tests and CLIs run from
- *    source and keep the real packages. Measured in docs/BENCHMARKS.md (cold start).
- *  - `scim-validators` is aliased to the input validators ajv generated at build time for the
- *    stack's schema registry (lib/validators-build.ts), or, when none is given, to a module that
- *    fails by name if used: ajv's compiler never enters a bundle (see docs/ARCHITECTURE.md).
+ * Everything is bundled (SDK and Powertools included), ES module builds preferred, source maps
+ * shipped but not enabled at start-up, target = the Lambda runtime; three SDK packages are
+ * aliased to lib/bundle-shims/ and `scim-validators` to the ajv code generated at build time
+ * (lib/validators-build.ts).
+ *
+ * Why, with the cold-start measurements: docs/DECISIONS.md.
  */
 import { join, resolve } from 'node:path';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';

@@ -1,25 +1,11 @@
 /**
- * Token document read from AWS Secrets Manager, with the caching rules of DESIGN.md §6:
+ * Token document read from AWS Secrets Manager, cached per container (docs/TOKENS.md):
+ * `current()` serves the cached document for `ttlSeconds`; `refresh()` (on an unknown token)
+ * re-reads at most once per `minRefreshSeconds`; concurrent reads are coalesced; after a failed
+ * re-read the last good document is served for at most `staleGraceSeconds`. Any failure to read
+ * is a TokenStoreUnavailableError, logged with the error name only, never the secret's contents.
  *
- * - `current()` serves the cached document for `ttlSeconds` (TOKEN_CACHE_TTL_SECONDS, 60).
- * - `refresh()` (asked on an unknown token) re-reads at most once per `minRefreshSeconds`
- *   (TOKEN_MIN_REFRESH_SECONDS, 5), so a new token works at once while a flood of bad tokens
- *   costs one read per interval.
- * - Concurrent reads are coalesced into one GetSecretValue.
- * - If re-reading fails once the TTL is over, the last good document keeps being served for at
- *   most `staleGraceSeconds` (TOKEN_STALE_GRACE_SECONDS, 300): a Secrets Manager blip does not
- *   take provisioning down. The price is that a token revoked during an outage keeps working
- *   until the store is readable again or the grace ends. A refresh for an unknown token that
- *   fails answers 'unavailable' (we cannot tell whether the token is new). After a failed read, no new
- *   read is attempted for `minRefreshSeconds`, so an outage is not hammered either.
- * - Unavailable, throttled, access denied, missing or corrupt secret: TokenStoreUnavailableError,
- *   which the authenticator turns into 'unavailable' with Retry-After. It is logged with the error name
- *   only — never the secret's contents (a JSON parse error message would quote them).
- *
- * Why not Powertools Parameters: its SecretsProvider caches with a max age and can force a
- * fetch, but it neither coalesces concurrent fetches, nor throttles forced fetches, nor serves a
- * stale value on failure, so all three rules would have to be built around it anyway, with two
- * caches to reason about. The SDK call plus this small state machine is simpler to verify.
+ * Why these rules, their price, and why not Powertools Parameters: docs/DECISIONS.md.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseTokenDocumentReport, type TokenDocument } from './token-document';

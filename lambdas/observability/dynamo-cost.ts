@@ -1,25 +1,13 @@
 /**
  * The DynamoDB cost meter: how many requests, and how much read and write capacity, one SCIM
- * request spends. DynamoDB bills by capacity, not by Lambda time, so this is the number that
- * says whether a code change made an operation cheaper or dearer.
+ * request spends.
  *
- * Shape, and why:
- *  - A middleware on the low-level DynamoDBClient (the document client shares its stack), so
- *    every store module is metered without knowing it exists.
- *  - It acts only inside a cost scope. Outside one (scripts, table set-up) requests go out
- *    untouched.
- *  - Inside a scope it asks for `ReturnConsumedCapacity: 'TOTAL'` (free of charge) unless the
- *    caller chose a value, and removes the ConsumedCapacity it caused from the result, so the
- *    caller sees exactly what it would have seen without the meter.
- *  - A request's scope is carried explicitly: the HTTP handler opens one and hands the
- *    operation a view of the client that tags every command it sends with that scope, so the
- *    local server and the benchmarks can run many requests at once in one process and each
- *    sees only its own cost. Not AsyncLocalStorage on that path: on Node 20/22 its first
- *    `run()` installs promise hooks that then tax every promise in the process for good (the
- *    SDK makes dozens per call): 5–15 % of a GET's CPU, measured with bench/profile-get-cpu.ts.
- *  - measureCost/withCostScope (tests, scripts) still use AsyncLocalStorage, so a scope covers
- *    whatever runs inside `fn` without passing anything around. Scopes nest: a request scope
- *    opened inside one of those adds to it too.
+ * A middleware on the low-level DynamoDBClient that acts only inside a cost scope, asks for
+ * `ReturnConsumedCapacity: 'TOTAL'` there and removes what it caused from the result. A
+ * request's scope is carried explicitly by a tagged view of the client (the HTTP handler opens
+ * it); measureCost/withCostScope (tests, scripts) use AsyncLocalStorage. Scopes nest.
+ *
+ * Why this shape (and not AsyncLocalStorage on the request path): docs/DECISIONS.md.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';

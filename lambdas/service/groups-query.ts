@@ -1,5 +1,5 @@
 /**
- * Plans a Groups filter onto the store (DESIGN.md §5). A top-level `eq` term (joined by `and`)
+ * Plans a Groups filter onto the store (docs/GROUPS.md, Filters). A top-level `eq` term (joined by `and`)
  * on `id`, `displayName`, `externalId` or `members.value` becomes a key look-up, in that order
  * of preference; anything else is a bounded walk of the tenant's listing ('tooMany' past the
  * limit). The WHOLE filter is then evaluated in memory on the candidates, so the look-up only

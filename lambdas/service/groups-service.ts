@@ -2,51 +2,13 @@
  * The Groups resource (RFC 7643 §4.2, RFC 7644 §3) over one item per membership. No HTTP here:
  * the handler turns requests into these calls and results into responses.
  *
- * Membership changes are membership writes, never an edited `members` array (DESIGN.md §4):
- * PATCH add/remove cost O(changed members), whatever the group's size, and parallel PATCHes of
- * one group cannot lose each other's members. Every member id added is first checked to be a
- * user of THIS tenant ('unknownMember'/'invalidValue' naming the unknown ids, and nothing stored).
+ * Membership changes are membership writes (transactions of ≤49 memberships that also bump the
+ * group's version), never an edited `members` array; every member id added must be a user of
+ * THIS tenant. Attribute changes are a write of the group item conditional on its version.
+ * Everything that can be rejected is checked before anything is written. Reads with members are
+ * capped at MAX_MEMBERS_PER_RESPONSE (docs/GROUPS.md).
  *
- * Order of a write, and why:
- *  1. everything that can be rejected is checked first (body, filter, member ids), so a 4xx
- *     leaves nothing half-written;
- *  2. attribute changes (displayName, externalId) are a write of the group item conditional on
- *     its resourceVersion (re-read and retried on a lost race; a taken displayName is a
- *     'uniqueness' error);
- *  3. membership changes are transactions (memberships-store.ts): each one updates the group
- *     item (version + 1, condition: the group exists [and has the If-Match version]) and writes
- *     both sides of ≤49 memberships, atomically. A group deleted meanwhile makes the transaction
- *     fail and write nothing (notFound); a stale If-Match makes it fail the same way
- *     (preconditionFailed). A
- *     member-only PATCH does not read the group at all. Conflicts between parallel transactions
- *     on one group are retried with backoff and jitter (write-retries.ts retryWhileBusy).
- *  A PATCH names at most MAX_MEMBERS_PER_REQUEST members ('tooMany' before any read).
- *
- * Large groups: a response carries at most MAX_MEMBERS_PER_RESPONSE members (a Lambda
- * response is limited to 6 MB; ~200 bytes per member, 2.07 MB measured for 10,000). Reading a larger group — or a page of
- * groups with more members in total — with members is a 'tooMany' error naming the alternatives
- * (`excludedAttributes=members`, `filter=members.value eq "<id>"`); see docs/GROUPS.md.
- *
- * DynamoDB requests per operation (n = members in the request, m = members of the group;
- * T(k) = ⌈k/49⌉ TransactWriteItems, at least 1):
- *  - create: 1 TransactWriteItems with up to 49 members (+ ⌈n/100⌉ BatchGetItem user check,
- *    + T(n−49) for more members)
- *  - get without members: 1 GetItem; with members: + ⌈m/~1MB⌉ Query + ⌈m/100⌉ BatchGetItem
- *  - list: the shared paging engine (list-pages.ts); members read only when requested
- *  - PATCH add n (member-only): ⌈n/100⌉ BatchGetItem + T(n); add 1 = 2 requests, add 100 = 4
- *  - PATCH remove 1 (`members[value eq "id"]` or Entra's value list of 1): 1 TransactWriteItems
- *  - PATCH replace of members / remove by another filter: + 1 Query of member keys (and a
- *    BatchGetItem of member names for a filter) before the transactions
- *  - PATCH with attributes: 1 GetItem (+ 1 UpdateItem If-Match claim + 1 GetItem) + the
- *    attribute write (rename: TransactWriteItems + GetItem; an unchanged displayName, which
- *    Okta resends, writes nothing) + T(n) for members
- *  - a 200 PATCH response (attributes/excludedAttributes asked for) reads the group after: + 1
- *    GetItem (+ members when requested)
- *  - PUT: 1 GetItem + ⌈n/100⌉ BatchGetItem + 1 Query (member keys); + 1 UpdateItem if the
- *    attributes changed (TransactWriteItems + GetItem on a rename); + T(difference) and 1 GetItem
- *    (the new version) when members changed
- *  - delete: 1 GetItem + Query of member keys + ⌈2m/25⌉ BatchWriteItem + 1 GetItem +
- *    1 TransactWriteItems + 1 Query (final sweep); past DELETE_BUDGET_MS, 'busy' and the retry goes on
+ * Why, the order of a write, and DynamoDB requests per operation: docs/DECISIONS.md.
  */
 
 import { DomainError } from '../domain/errors';

@@ -2,7 +2,7 @@
  * One paging engine for Users and Groups (RFC 7644 §3.4.2.4 index paging, RFC 9865 cursor
  * paging, §3.4.2.3 sorting), so both resources page, sort and count the same way.
  *
- * Cost by construction (DESIGN.md §4):
+ * Cost by construction:
  *  - unfiltered, unsorted, by index: totalResults from the sharded counter (1 Query), the page
  *    from the nearest page checkpoint (1 Query) — a sequential import reads each item once;
  *  - unfiltered, unsorted, by cursor: the page resumes after the cursor's id (no offset walk);

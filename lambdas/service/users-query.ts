@@ -1,5 +1,5 @@
 /**
- * Plans a Users filter onto the store (DESIGN.md §5): one top-level `eq` term on `id`,
+ * Plans a Users filter onto the store: one top-level `eq` term on `id`,
  * `userName` or `externalId` (in that order of preference) becomes a key look-up; failing
  * that, a top-level `userName sw` becomes a `begins_with` on the name index; anything else is a
  * bounded walk of the tenant's listing. Either way the WHOLE filter is then evaluated in

@@ -3,23 +3,10 @@
  * look-ups and writes through the store, representation and projection on the way out. No HTTP
  * here: the handler turns requests into these calls and results into responses.
  *
- * Concurrency: every write is conditional on the version read (write-retries.ts). Without
- * If-Match, PUT and PATCH re-run their read-modify-write when they lose a race, so two PATCHes
- * of different attributes both land; with If-Match a stale version is preconditionFailed.
+ * Every write is conditional on the version read (write-retries.ts); without If-Match a lost
+ * race re-runs the read-modify-write, with If-Match a stale version is preconditionFailed.
  *
- * DynamoDB requests per operation. The user's partition holds the user item and the user-side
- * refs of its memberships, so "the user and its group ids" is ONE strongly consistent Query;
- * groups' display names are a BatchGetItem of the group items only when there are any
- * (⌈g/100⌉, written "+ names" below):
- *  - create = 1 TransactWriteItems (+ 1 counter UpdateItem);
- *  - get = 1 Query (+ names); without `groups` in the projection 1 GetItem;
- *  - userName eq = 2 GetItems; externalId eq = 1 Query; id eq = 1 GetItem;
- *  - PUT/PATCH = 1 Query + 1 PutItem (1 TransactWriteItems on a rename) (+ names): 1 read +
- *    1 write; the response's groups come from the refs read before the write;
- *  - delete = 1 Query + 1 TransactWriteItems + 1 counter UpdateItem (+ ⌈2g/25⌉ BatchWriteItem
- *    for both sides of g memberships);
- *  - an unfiltered list = COUNT Query pages + the Query of the page (and of the items skipped
- *    before it). Listed users carry no `groups`.
+ * Why, and DynamoDB requests per operation: docs/DECISIONS.md.
  */
 
 import type { ListParameters, ListResponse } from '../scim/list';

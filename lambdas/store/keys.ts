@@ -1,18 +1,10 @@
 /**
  * Every key string of the single table is built here and nowhere else. The tenant is the
- * first component of every partition key, so no query can reach another tenant's items.
+ * first component of every partition key (`T#<t>#…`), so no query can reach another tenant's
+ * items. Items: user, group, membership, group ref, uniqueness guards, counter shards, page
+ * checkpoints, activity records.
  *
- * | item        | PK                              | SK        |
- * |-------------|---------------------------------|-----------|
- * | user        | T#<t>#U#<id>                    | U         |
- * | group       | T#<t>#G#<id>                    | G         |
- * | membership  | T#<t>#G#<gid>                   | M#<uid>   |
- * | group ref   | T#<t>#U#<uid>                   | G#<gid>   |
- * | uniqueness  | T#<t>#UNAME#<lower userName>    | #         |
- * |             | T#<t>#GNAME#<lower displayName> | #         |
- * | counter     | T#<t>#COUNT#<USERS|GROUPS>      | <shard>   |
- * | checkpoint  | T#<t>#PAGE#<query hash>         | <offset>  |
- * | activity    | T#<t>#ACT#<yyyy-mm-dd>          | <time>#<n>|
+ * The key layout table: docs/DECISIONS.md.
  */
 
 const enc = (value: string): string => value.replace(/#/g, '%23');

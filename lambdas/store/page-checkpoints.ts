@@ -1,5 +1,5 @@
 /**
- * Page checkpoints make sequential `startIndex` paging O(n) in total (DESIGN.md §4).
+ * Page checkpoints make sequential `startIndex` paging O(n) in total.
  *
  * DynamoDB has no offsets: reaching item 9,901 of a listing means reading the 9,900 before it,
  * so an import by `startIndex`/`count` would cost O(n²) reads. Each page therefore records where

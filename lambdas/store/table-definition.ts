@@ -1,6 +1,7 @@
 /**
- * The single table's key schema and indexes. The CDK table construct and the local/test
- * table creation both read this, so DynamoDB Local always has the indexes production has.
+ * The single table's key schema and indexes. The CDK table construct and the table creation
+ * for the local server and the tests both read this, so DynamoDB Local always has the indexes
+ * production has.
  *
  *  - PK/SK: every item (users, groups, memberships, uniqueness guards, counters, checkpoints).
  *  - GSI1 "listing": GSI1PK = tenant + resource type, GSI1SK = time-ordered id (UUIDv7), so a

@@ -3,16 +3,11 @@
  * aliases that package to this module at esbuild time. The local server, the tests and the CLIs
  * run from source (tsx, jest) and keep the SDK's full default chain.
  *
- * Why: every SDK client imports `defaultProvider` from the default chain, which drags in the SSO,
- * ini-file, process, web-identity, login, container and IMDS providers plus the STS, SSO and
- * sign-in clients they call — about a third of a handler bundle, parsed at every cold start. A
- * Lambda function never needs them: the runtime puts the execution role's credentials in
- * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN before INIT and they last for the
- * life of the execution environment, so the environment provider is the whole chain there.
+ * `defaultProvider(init)` keeps the SDK's name and call shape and reads only the environment
+ * (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN); without them it fails saying
+ * so and why.
  *
- * The export keeps the name and call shape the SDK clients use (`defaultProvider(init)` returning
- * a credential provider). When the environment holds no credentials (a bundle run outside
- * Lambda), the error says so and why, instead of the SDK's generic "could not load credentials".
+ * Why the environment is the whole chain in Lambda: docs/DECISIONS.md.
  */
 import { type FromEnvInit, fromEnv } from '@aws-sdk/credential-provider-env';
 

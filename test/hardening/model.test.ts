@@ -3,7 +3,7 @@
  * PATCH, rename, delete of users and groups; member add/remove) and runs each against the real
  * handlers on DynamoDB Local AND against a small in-memory model of SCIM semantics:
  *  - userName unique case-insensitively (RFC 7643 §4.1.1 "caseExact false"), displayName too
- *    (this service's choice, DESIGN.md), a collision is 409 uniqueness;
+ *    (this service's choice, docs/GROUPS.md), a collision is 409 uniqueness;
  *  - an unknown id is 404; adding a user that does not exist to a group is 400;
  *  - deleting a user removes it from every group, deleting a group removes its memberships;
  *  - User.groups is exactly the groups the user is a member of.

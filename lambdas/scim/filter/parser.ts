@@ -2,24 +2,12 @@
  * Parses SCIM filters (RFC 7644 §3.4.2.2) and PATCH paths (RFC 7644 §3.5.2) into the AST of
  * ast.ts, and prints an AST back as canonical filter text.
  *
- * Why hand-written rather than the `scim2-parse-filter` package: its documented AST is a
- * different shape (`{op, attrPath: "name.familyName", compValue}` with the path as one string
- * that every consumer would have to split again, URN included), it documents no PATCH path
- * entry point, and we need behaviours it does not document: Entra's `emails[type eq
- * "work"].value eq "x"` form, `+` as a space, a nesting bound, and errors that name the
- * position. A recursive-descent parser over this small grammar is less code than an adapter
- * plus patches around it.
+ * A hand-written recursive-descent parser: nesting is capped at MAX_FILTER_DEPTH and attribute
+ * expressions at MAX_FILTER_TERMS; `and`/`or` chains are loops. Every failure is a ScimError 400
+ * (invalidFilter, or invalidPath for PATCH paths). Keywords and operators are case-insensitive,
+ * and Entra's `attr[filter].sub op value` form is accepted.
  *
- * Robustness: recursion only happens per nesting level (parentheses, `not`, value paths), which
- * is capped at MAX_FILTER_DEPTH; `and`/`or` chains are parsed with loops. The number of
- * attribute expressions is capped at MAX_FILTER_TERMS so the left-deep trees that long chains
- * produce stay shallow enough for the recursive evaluator and printer. Every failure is a
- * ScimError 400 (invalidFilter, or invalidPath for PATCH paths).
- *
- * Deliberate leniencies (each keeps a real client working and changes no valid filter's
- * meaning): keywords and operators are case-insensitive; `not(` needs no space;
- * `attr[filter].sub op value` (Entra) means "one element satisfies both". Not lenient: an
- * unquoted word as a value (`userName eq x`) is invalidFilter, as compValue must be JSON.
+ * Why hand-written, and which leniencies are deliberate: docs/DECISIONS.md.
  */
 
 import { badRequest, type ScimType } from '../errors';

@@ -2,20 +2,12 @@
  * The PATCH engine (RFC 7644 §3.5.2): applies parsed operations to a copy of a stored resource.
  *
  * Pure and synchronous: the services read the resource, call applyPatch, re-validate the result
- * with the schema module (which reports missing required attributes and wrong types as
- * invalidValue) and write it with a version condition. Keeping the engine free of I/O is what
- * lets every Okta and Entra request shape be unit-tested and fuzzed here.
- *
- * Hand-written rather than the `scim-patch` package: that package applies group `members`
- * edits to an array (the store keeps one item per member), has had Entra's `Remove members`
- * with a value list reported as removing everyone (its issue #959), answers a `Replace` of
- * `emails[type eq "work"].value` with no matching element with noTarget (its issue #74; Entra
- * sends exactly that for a work email that does not exist yet), and knows nothing of our
- * registry's mutability, case rules or extension layout, which would need an adapter on each
- * side of it.
+ * with the schema module and write it with a version condition.
  *
  * Layout assumed (the schema module's canonical form): core attributes at the top level,
  * extension attributes in an object under the extension's URN (RFC 7643 §3.3).
+ *
+ * Why pure, and why hand-written rather than the `scim-patch` package: docs/DECISIONS.md.
  */
 import { badRequest, isScimError } from '../errors';
 import type { AttributeLookup, AttributePath, FilterNode, PatchPath } from '../filter/ast';
@@ -428,7 +420,7 @@ class Engine {
 
   /**
    * `remove` with a path to a list AND a value: remove only the listed elements. Entra sends
-   * this for members (idp-clients.md §2.1); the same reading is applied to any list rather than
+   * this for members (docs/ENTRA.md); the same reading is applied to any list rather than
    * RFC 7644's literal "remove every value", which would surprise such a client.
    */
   private removeListedElements(
@@ -566,7 +558,7 @@ class Engine {
 
 /**
  * Targets accepted but not written: `schemas` is recomputed from the attributes present, and
- * attributes that are never returned (password) are never stored (DESIGN.md §5), so Okta's
+ * attributes that are never returned (password) are never stored either, so Okta's
  * password sync succeeds without keeping the secret or reporting a change.
  */
 function isIgnoredTarget(target: Target): boolean {

@@ -1,9 +1,9 @@
 /**
  * Turns group `members` operations into membership changes. The store keeps one item per
- * member (DESIGN.md §4) so concurrent PATCHes cannot lose each other's members and groups are
+ * member (docs/GROUPS.md) so concurrent PATCHes cannot lose each other's members and groups are
  * not bounded by the item size; a `members` array is therefore never patched in memory.
  *
- * Covers the shapes Okta and Entra send (idp-clients.md §1.7, §2.1, §2.2): add with
+ * Covers the shapes Okta and Entra send (docs/OKTA.md, docs/ENTRA.md): add with
  * `[{value, display}]` or `[{"$ref": null, value}]`; remove by `members[value eq "id"]`;
  * Entra's remove with `path: "members"` plus a value list (remove only those — RFC 7644 read
  * literally would remove everyone); replace of the whole list; and path-less add/replace whose

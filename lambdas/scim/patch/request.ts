@@ -2,7 +2,7 @@
  * Parses a PATCH body (RFC 7644 §3.5.2) into operations with parsed paths, before anything is
  * read from the store, so a malformed request costs no DynamoDB reads.
  *
- * Tolerant where real clients deviate and the intent is unambiguous (docs: idp-clients.md):
+ * Tolerant where real clients deviate and the intent is unambiguous (docs/ENTRA.md):
  * capitalised op names and member names (Entra), a missing `schemas` member (some Entra
  * samples), an empty `Operations` list (Entra's validator). Strict everywhere else: an
  * unknown op or a wrongly typed member is a 400 naming the member, never a silent no-op.

@@ -107,7 +107,7 @@ export function canonicalSingle(definition: AttributeDefinition, value: unknown,
     return canonicalComplex(definition, value, where, false);
   }
   if (definition.type === 'boolean' && typeof value === 'string') {
-    // Entra's default mode sends "True"/"False" (idp-clients.md §2.2).
+    // Entra's default mode sends "True"/"False" (docs/ENTRA.md).
     const lower = value.toLowerCase();
     if (lower === 'true') return true;
     if (lower === 'false') return false;

@@ -2,17 +2,12 @@
  * Turns a POST/PUT body (or a PATCHed resource the services re-validate) into the canonical
  * resource the store keeps. Two passes:
  *
- * 1. Canonicalise, tolerating what real clients send (Okta echoes `id`/`meta`
- *    with non-ISO dates and sends `password` and `groups: []`; Entra sends `meta`, `roles: []`,
- *    string booleans, Microsoft schema URNs, nulls, and URN-qualified or dotted keys): names
- *    are matched case-insensitively and rewritten to the definitions' spelling; read-only,
- *    never-returned, unknown, null and empty values are dropped (RFC 7643 §2.5 treats null
- *    and [] as "unassigned"; RFC 7644 §3.5.1 lets a server ignore read-only input).
- * 2. Validate the canonical shape with ajv against a JSON Schema generated from the registry
- *    (json-schema.ts; validators.ts says where the compiled code comes from) and translate the
- *    first error into a SCIM 400 invalidValue whose detail names the attribute path.
+ * 1. Canonicalise: names matched case-insensitively and rewritten to the definitions' spelling;
+ *    read-only, never-returned, unknown, null and empty values dropped; wrong types kept.
+ * 2. Validate with ajv against the JSON Schema generated from the registry (json-schema.ts,
+ *    validators.ts) and turn the first error into a SCIM 400 invalidValue naming the path.
  *
- * Canonicalisation keeps wrongly typed values as they are so that pass 2 reports them.
+ * What Okta and Entra send that pass 1 tolerates, and why: docs/DECISIONS.md.
  */
 import { badRequest } from '../errors';
 import type { ResourceTypeName } from '../meta';

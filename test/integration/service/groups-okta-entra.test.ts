@@ -1,6 +1,6 @@
 /**
  * Okta Group Push and Entra group provisioning, request by request as the clients send them
- * (docs: /work/shared/reference/idp-clients.md §1.7 and §2.1), through the real handlers on
+ * (docs/OKTA.md and docs/ENTRA.md, "What … sends"), through the real handlers on
  * DynamoDB Local. Membership is checked in the table itself, not only in responses.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';

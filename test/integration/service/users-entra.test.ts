@@ -1,6 +1,6 @@
 /**
- * Microsoft Entra ID provisioning as the SCIM client (idp-clients.md §2): the request bodies of
- * Microsoft's "Build a SCIM endpoint" tutorial and the quirks of §2.2, replayed through the real
+ * Microsoft Entra ID provisioning as the SCIM client (docs/ENTRA.md): the request bodies of
+ * Microsoft's "Build a SCIM endpoint" tutorial and Entra's quirks, replayed through the real
  * handlers on DynamoDB Local.
  */
 import { createScimTestClient, type ScimTestClient } from '../../support/scim-client';

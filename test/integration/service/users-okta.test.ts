@@ -1,5 +1,5 @@
 /**
- * Okta as the SCIM client (docs: /work/shared/reference/idp-clients.md §1): the published
+ * Okta as the SCIM client (docs/OKTA.md): the published
  * "Okta SCIM 2.0 SPEC Test" steps in order, then the request shapes of Okta custom (AIW) and
  * OIN apps, replayed through the real handlers on DynamoDB Local.
  */
@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => client.close());
 
-/** Okta's create body (idp-clients.md §1.4): password, groups: [], externalId. */
+/** Okta's create body (docs/OKTA.md): password, groups: [], externalId. */
 function oktaCreateBody(userName: string, extra: Record<string, unknown> = {}) {
   return {
     schemas: [USER_SCHEMA],

@@ -1,6 +1,6 @@
 /**
- * Replays every PATCH request of docs/reference (idp-clients.md) that Okta, Entra and
- * Microsoft's SCIM validator send, through parse → split → apply, and checks the stored result.
+ * Replays the PATCH requests that Okta, Entra and Microsoft's SCIM validator send (docs/OKTA.md,
+ * docs/ENTRA.md), through parse → split → apply, and checks the stored result.
  */
 import { deepFreeze, ENTERPRISE, ops, patchGroup, patchUser, storedGroup, storedUser, USER } from './support';
 
