@@ -374,7 +374,8 @@ function stringHeaders(result: APIGatewayProxyResult): Record<string, string> {
 }
 
 function send(res: ServerResponse, result: APIGatewayProxyResult): void {
-  if (res.headersSent || !res.writable || res.socket === null || res.socket.destroyed) return;
+  // The socket may be gone (client abort) or ended by the clientError listener's own answer.
+  if (res.headersSent || !res.writable || res.socket === null || !res.socket.writable) return;
   res.writeHead(result.statusCode, stringHeaders(result));
   res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
 }
