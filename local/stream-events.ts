@@ -20,6 +20,7 @@ import type { ChangeEvent } from '../lambdas/events/change-events';
 import type { EventSink } from '../lambdas/events/event-sink';
 import { publishStreamBatch, type SequencedChange } from '../lambdas/events/stream-batch';
 import { type RawStreamRecord, sequencedChangeOf } from '../lambdas/events/stream-record';
+import { escapeControl } from './escape-control';
 
 export interface StreamFollower {
   /** Resolves once every record written so far has been published (tests use it). */
@@ -188,5 +189,6 @@ export function summarizeEvent(event: ChangeEvent): string {
     : d.changedAttributes
       ? ` (${d.changedAttributes.join(', ')})`
       : '';
-  return `event ${event.type}: ${d.tenant}/${d.resourceId}${name ? ` "${name}"` : ''}${extra}`;
+  // Names and attributes come from requests: escaped, so they cannot forge a line of their own.
+  return escapeControl(`event ${event.type}: ${d.tenant}/${d.resourceId}${name ? ` "${name}"` : ''}${extra}`);
 }

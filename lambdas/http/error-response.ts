@@ -86,3 +86,23 @@ export function errorResponse(error: unknown): APIGatewayProxyResult {
 export function internalErrorResponse(): APIGatewayProxyResult {
   return render({ status: 500 }, 'Internal server error', {});
 }
+
+/**
+ * Faults an HTTP front end finds before there is a request to route: header block too large,
+ * a request line or header it cannot parse (control characters, a malformed chunked body), a
+ * method token no server knows, a request that never finished arriving.
+ */
+export type ClientErrorKind = 'headersTooLarge' | 'malformed' | 'unknownMethod' | 'timeout';
+
+const BY_CLIENT_ERROR: Readonly<Record<ClientErrorKind, { status: ErrorStatus; detail: string }>> = {
+  headersTooLarge: { status: { status: 431 }, detail: 'Request header fields too large' },
+  malformed: { status: { status: 400, scimType: 'invalidSyntax' }, detail: 'Malformed HTTP request' },
+  unknownMethod: { status: { status: 501 }, detail: 'Request method not implemented' },
+  timeout: { status: { status: 408 }, detail: 'Request not received in time' },
+};
+
+/** The SCIM error response for a fault of the HTTP exchange itself. */
+export function clientErrorResponse(kind: ClientErrorKind): APIGatewayProxyResult {
+  const { status, detail } = BY_CLIENT_ERROR[kind];
+  return render(status, detail, {});
+}

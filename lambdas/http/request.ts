@@ -2,6 +2,9 @@
  * API Gateway proxy event → ScimRequest: lower-cased headers, decoded query parameters,
  * JSON body checked for size, media type and syntax before any other work is done. The body
  * is parsed at most once per request: the operation and the activity record share the parse.
+ * Request data lands in prototype-free maps (a parameter named `constructor` is just a name);
+ * bodies must be valid UTF-8 and no string may hold a lone surrogate; more than one
+ * credential (two Authorization headers, or a comma list in one) authenticates nobody.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { DomainError } from '../domain/errors';
@@ -22,27 +25,84 @@ export interface ScimRequest {
 }
 
 export function toScimRequest(event: APIGatewayProxyEvent, configuredBaseUrl?: string): ScimRequest {
-  const headers: Record<string, string> = {};
+  const headers = emptyMap<string>();
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (value !== undefined) headers[name.toLowerCase()] = value;
   }
-  const query: Record<string, string> = {};
+  const authorization = singleAuthorization(event);
+  if (authorization === undefined) delete headers.authorization;
+  else headers.authorization = authorization;
+  const query = emptyMap<string>();
   for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
-    if (value !== undefined) query[name] = value;
+    if (value === undefined) continue;
+    if (!isWellFormed(name) || !isWellFormed(value)) {
+      throw new DomainError('invalidValue', 'A query parameter holds a lone UTF-16 surrogate');
+    }
+    query[name] = value;
   }
   let rawBody: string | undefined;
   if (event.body !== null && event.body !== undefined && event.body !== '') {
-    rawBody = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    rawBody = event.isBase64Encoded ? decodeUtf8(Buffer.from(event.body, 'base64')) : event.body;
+  }
+  const pathParameters = emptyMap<string>();
+  for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
+    if (value !== undefined) pathParameters[name] = value;
   }
   return {
     method: event.httpMethod.toUpperCase(),
     path: event.path,
-    pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
+    pathParameters,
     query,
     headers,
     baseUrl: configuredBaseUrl ?? deriveBaseUrl(event, headers),
     rawBody,
   };
+}
+
+/** A map with no prototype: `map.constructor` or `map.__proto__` are only ever own keys. */
+export function emptyMap<V>(): Record<string, V> {
+  return Object.create(null) as Record<string, V>;
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Bytes as UTF-8 text; bytes that are not UTF-8 are refused, never repaired to U+FFFD. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    throw new DomainError('invalidSyntax', 'Request body is not valid UTF-8');
+  }
+}
+
+const unauthenticated = (): DomainError =>
+  new DomainError('unauthenticated', 'Authentication failed: a valid bearer token is required');
+
+/**
+ * The one Authorization value of the request, or undefined when it has none. API Gateway keeps
+ * only the last of repeated headers in `headers` but all of them in `multiValueHeaders`, so
+ * both are counted (names compared case-insensitively); more than one value, or one value
+ * listing several credentials, is refused rather than letting one of them pick the tenant.
+ */
+function singleAuthorization(event: APIGatewayProxyEvent): string | undefined {
+  const values: string[] = [];
+  const multi = event.multiValueHeaders;
+  const source: Record<string, readonly (string | undefined)[] | string | undefined> =
+    multi && Object.keys(multi).length > 0 ? multi : (event.headers ?? {});
+  for (const [name, value] of Object.entries(source)) {
+    if (name.toLowerCase() !== 'authorization' || value === undefined) continue;
+    for (const v of typeof value === 'string' ? [value] : value) if (v !== undefined) values.push(v);
+  }
+  // A header that only multiValueHeaders lacks (a hand-built event) still counts.
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (name.toLowerCase() === 'authorization' && value !== undefined && !values.includes(value)) {
+      values.push(value);
+    }
+  }
+  if (values.length === 0) return undefined;
+  const [only] = values;
+  if (values.length > 1 || only === undefined || only.includes(',')) throw unauthenticated();
+  return only;
 }
 
 /**
@@ -98,7 +158,37 @@ export function jsonBody(request: ScimRequest): unknown {
   }
   const parsed = parsedBody(request);
   if (!parsed.ok) throw new DomainError('invalidSyntax', 'Request body is not valid JSON');
+  if (!isWellFormedJson(parsed.value)) {
+    throw new DomainError('invalidValue', 'A string in the request body holds a lone UTF-16 surrogate');
+  }
   return parsed.value;
+}
+
+/** In a `u` regex a lone surrogate is a code point of its own, category Cs; pairs are not. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** String.prototype.isWellFormed (Node 20), without raising the compiler's lib to ES2024. */
+function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/** Whether every string (member names included) in a parsed JSON value is well-formed UTF-16. */
+function isWellFormedJson(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') {
+      if (!isWellFormed(next)) return false;
+    } else if (Array.isArray(next)) {
+      pending.push(...next);
+    } else if (typeof next === 'object' && next !== null) {
+      for (const [key, inner] of Object.entries(next)) {
+        if (!isWellFormed(key)) return false;
+        pending.push(inner);
+      }
+    }
+  }
+  return true;
 }
 
 /** RFC 7644 §3.4.3: the body of POST /.search is a SearchRequest object. */
