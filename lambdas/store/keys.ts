@@ -8,12 +8,14 @@
  * | group       | T#<t>#G#<id>                    | G         |
  * | membership  | T#<t>#G#<gid>                   | M#<uid>   |
  * | group ref   | T#<t>#U#<uid>                   | G#<gid>   |
- * | uniqueness  | T#<t>#UNAME#<lower userName>    | #         |
- * |             | T#<t>#GNAME#<lower displayName> | #         |
+ * | uniqueness  | T#<t>#UNAME#<nameKey userName>  | #         |
+ * |             | T#<t>#GNAME#<nameKey displayName>| #        |
  * | counter     | T#<t>#COUNT#<USERS|GROUPS>      | <shard>   |
  * | checkpoint  | T#<t>#PAGE#<query hash>         | <offset>  |
  * | activity    | T#<t>#ACT#<yyyy-mm-dd>          | <time>#<n>|
  */
+
+import { nameKey } from '../scim/names';
 
 const enc = (value: string): string => value.replace(/#/g, '%23');
 
@@ -34,11 +36,11 @@ export const userGroupRefKey = (tenant: string, userId: string, groupId: string)
 });
 
 export const userNameKey = (tenant: string, userName: string) => ({
-  PK: `${tenantPrefix(tenant)}#UNAME#${userName.toLowerCase()}`,
+  PK: `${tenantPrefix(tenant)}#UNAME#${nameKey(userName)}`,
   SK: '#',
 });
 export const groupNameKey = (tenant: string, displayName: string) => ({
-  PK: `${tenantPrefix(tenant)}#GNAME#${displayName.toLowerCase()}`,
+  PK: `${tenantPrefix(tenant)}#GNAME#${nameKey(displayName)}`,
   SK: '#',
 });
 
@@ -52,7 +54,7 @@ export const userExternalIdPk = (tenant: string, externalId: string): string =>
 export const groupExternalIdPk = (tenant: string, externalId: string): string =>
   `${tenantPrefix(tenant)}#GEXT#${externalId}`;
 
-/** GSI3 (byName) partitions; the sort key is the lower-cased name. */
+/** GSI3 (byName) partitions; the sort key is the name's nameKey (scim/names.ts). */
 export const userNamesPk = (tenant: string): string => `${tenantPrefix(tenant)}#UNAMES`;
 export const groupNamesPk = (tenant: string): string => `${tenantPrefix(tenant)}#GNAMES`;
 
