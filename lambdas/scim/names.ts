@@ -40,6 +40,3 @@ export function normaliseName(attribute: string, value: string): string {
 export function nameKey(value: string): string {
   return value.normalize('NFKC').toLowerCase().toUpperCase().toLowerCase().normalize('NFKC');
 }
-
-/** Whether two names are one identity. */
-export const isSameNameKey = (a: string, b: string): boolean => nameKey(a) === nameKey(b);
