@@ -45,6 +45,7 @@ import {
   type MemberDetail,
   type MembershipDelta,
   memberDetails,
+  membersAmong,
   membershipDifference,
   membershipTransactions,
   removeAllMembershipsOfGroup,
@@ -244,16 +245,39 @@ async function commitMembershipDelta(
   delta: MembershipDelta,
   expectedVersion?: number,
 ): Promise<number | undefined> {
-  const chunks = membershipTransactions(delta);
-  for (const [i, chunk] of chunks.entries()) {
-    const options = i === 0 && expectedVersion !== undefined ? { expectedVersion } : {};
+  let chunks = membershipTransactions(delta);
+  let written = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i] as MembershipDelta;
+    const empty = chunk.add.length + chunk.remove.length === 0;
+    // If-Match rides on the first transaction that writes; an empty delta only checks the group.
+    const options = {
+      ...(written === 0 && expectedVersion !== undefined ? { expectedVersion } : {}),
+      ...(empty ? { bumpVersion: false } : {}),
+    };
     const result = await retryWhileBusy(() => writeMembershipTransaction(ctx.store, groupId, chunk, options));
     // A DELETE that won between two transactions also swept the earlier ones' memberships
     // (its final sweep runs after the group item is gone), so nothing is left behind.
     if (result.outcome === 'groupMissing') throw notFoundError('Group', groupId);
     if (result.outcome === 'versionMismatch') throw staleIfMatch(result.currentVersion);
+    if (result.outcome === 'written' && !empty) written++;
+    const rest = chunks.slice(i + 1);
+    if ((result.skippedNonMembers ?? 0) > 0 && rest.some((c) => c.remove.length > 0)) {
+      // Non-members met: read which of the remaining ids are members (⌈n/100⌉ BatchGetItem)
+      // rather than cancel one transaction per 49 of them.
+      const members = await membersAmong(
+        ctx.store,
+        groupId,
+        rest.flatMap((c) => c.remove),
+      );
+      const add = rest.flatMap((c) => c.add);
+      const remove = rest.flatMap((c) => c.remove).filter((id) => members.has(id));
+      const next = add.length + remove.length > 0 ? membershipTransactions({ add, remove }) : [];
+      chunks = [...chunks.slice(0, i + 1), ...next];
+    }
   }
-  return expectedVersion !== undefined && chunks.length === 1 ? expectedVersion + 1 : undefined;
+  if (expectedVersion === undefined) return undefined;
+  return written === 0 ? expectedVersion : written === 1 ? expectedVersion + 1 : undefined;
 }
 
 /**

@@ -4,7 +4,8 @@
  *
  * Cost by construction:
  *  - unfiltered, unsorted, by index: totalResults from the sharded counter (1 Query), the page
- *    from the nearest page checkpoint (1 Query) — a sequential import reads each item once;
+ *    from the nearest page checkpoint (1 Query) — a sequential import reads each item once; a
+ *    page past the counter reads nothing more, a skip past MAX_EXAMINED_ITEMS is tooMany;
  *  - unfiltered, unsorted, by cursor: the page resumes after the cursor's id (no offset walk);
  *  - filtered: the service's planner (key look-up or bounded walk) yields all matches in id
  *    order, which index and cursor pages slice;
@@ -137,14 +138,23 @@ export async function listPage<T>(
     };
   }
 
-  const [total, items] = await Promise.all([
-    access.count(),
-    readListingPage(
-      access.source,
-      { startIndex: params.startIndex, count: params.count },
-      access.checkpoints(hash),
-    ),
-  ]);
+  if (params.startIndex === 1) {
+    // Nothing to skip: the first page is bounded by `count`, read alongside the counter.
+    const [total, items] = await Promise.all([
+      access.count(),
+      readListingPage(access.source, { startIndex: 1, count: params.count }, access.checkpoints(hash)),
+    ]);
+    return { resources: toResources(access, items), totalResults: total, startIndex: 1 };
+  }
+  // A page past the end is answered from the counter alone, without reading any item; a deep
+  // offset is bounded by readListingPage (tooMany past MAX_EXAMINED_ITEMS skipped).
+  const total = await access.count();
+  if (params.startIndex > total) return { resources: [], totalResults: total, startIndex: params.startIndex };
+  const items = await readListingPage(
+    access.source,
+    { startIndex: params.startIndex, count: params.count },
+    access.checkpoints(hash),
+  );
   return { resources: toResources(access, items), totalResults: total, startIndex: params.startIndex };
 }
 

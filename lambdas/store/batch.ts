@@ -88,6 +88,7 @@ export async function batchGet(
   ctx: Omit<StoreContext, 'tenant'>,
   keys: readonly Key[],
   projection?: Projection,
+  consistent = false,
 ): Promise<StoredItem[]> {
   const found: StoredItem[] = [];
   await inParallel(chunks(keys, BATCH_GET_LIMIT), BATCH_CONCURRENCY, (batch) =>
@@ -97,6 +98,7 @@ export async function batchGet(
           RequestItems: {
             [ctx.tableName]: {
               Keys: pending,
+              ...(consistent ? { ConsistentRead: true } : {}),
               ...(projection
                 ? { ProjectionExpression: projection.expression, ExpressionAttributeNames: projection.names }
                 : {}),

@@ -14,6 +14,7 @@
  * a rename 1 TransactWriteItems + 1 GetItem; If-Match claim = 1 UpdateItem.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { nameKey } from '../scim/names';
 import type { JsonObject } from '../scim/schema/json';
 import type { StoreContext } from './context';
 import { isConditionalCheckFailed, lostRace, translateConditionFailure } from './errors';
@@ -221,7 +222,7 @@ export async function replaceGroup(
     ExpressionAttributeValues: {
       ':r': resource,
       ':lm': now.toISOString(),
-      ':n': newName.toLowerCase(),
+      ':n': nameKey(newName),
       ':one': 1,
       ':rv': current.resourceVersion,
       ...(externalId !== undefined

@@ -7,6 +7,8 @@
  * The key layout table: docs/DECISIONS.md.
  */
 
+import { nameKey } from '../scim/names';
+
 const enc = (value: string): string => value.replace(/#/g, '%23');
 
 export const tenantPrefix = (tenant: string): string => `T#${enc(tenant)}`;
@@ -26,11 +28,11 @@ export const userGroupRefKey = (tenant: string, userId: string, groupId: string)
 });
 
 export const userNameKey = (tenant: string, userName: string) => ({
-  PK: `${tenantPrefix(tenant)}#UNAME#${userName.toLowerCase()}`,
+  PK: `${tenantPrefix(tenant)}#UNAME#${nameKey(userName)}`,
   SK: '#',
 });
 export const groupNameKey = (tenant: string, displayName: string) => ({
-  PK: `${tenantPrefix(tenant)}#GNAME#${displayName.toLowerCase()}`,
+  PK: `${tenantPrefix(tenant)}#GNAME#${nameKey(displayName)}`,
   SK: '#',
 });
 
@@ -44,7 +46,7 @@ export const userExternalIdPk = (tenant: string, externalId: string): string =>
 export const groupExternalIdPk = (tenant: string, externalId: string): string =>
   `${tenantPrefix(tenant)}#GEXT#${externalId}`;
 
-/** GSI3 (byName) partitions; the sort key is the lower-cased name. */
+/** GSI3 (byName) partitions; the sort key is the name's nameKey (scim/names.ts). */
 export const userNamesPk = (tenant: string): string => `${tenantPrefix(tenant)}#UNAMES`;
 export const groupNamesPk = (tenant: string): string => `${tenantPrefix(tenant)}#GNAMES`;
 

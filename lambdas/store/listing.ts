@@ -86,14 +86,25 @@ function resumeKeyOf(item: StoredItem): StartKey {
   };
 }
 
-/** Items `startIndex` … `startIndex + count - 1` (1-based) of the partition, in id order. */
+/**
+ * Items `startIndex` … `startIndex + count - 1` (1-based) of the partition, in id order. The
+ * items skipped to reach `startIndex` (from the nearest checkpoint) are bounded like a filter's
+ * walk: past `maxSkipped` the request is refused (tooMany) before any item is read.
+ */
 export async function readListingPage(
   source: ListingSource,
   page: { readonly startIndex: number; readonly count: number },
   checkpoints?: CheckpointCache,
+  maxSkipped: number = MAX_EXAMINED_ITEMS,
 ): Promise<StoredItem[]> {
   if (page.count <= 0) return [];
   const start = checkpoints ? await checkpoints.nearest(page.startIndex) : { offset: 1 };
+  if (page.startIndex - start.offset > maxSkipped) {
+    throw new DomainError(
+      'tooMany',
+      `startIndex ${page.startIndex} would skip more than ${maxSkipped} resources; page sequentially from a page already read, or use cursor paging (cursor=, RFC 9865)`,
+    );
+  }
   const end = page.startIndex + page.count; // exclusive
   let position = start.offset; // 1-based offset of the next item the query returns
   let startKey: StartKey | undefined = start.startKey;

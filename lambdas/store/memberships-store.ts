@@ -185,7 +185,10 @@ export interface MembershipTransactionOptions {
 }
 
 export type MembershipTransactionResult =
-  | { readonly outcome: 'written' }
+  /** `skippedNonMembers`: removals dropped because the id was no member (present when > 0). */
+  | { readonly outcome: 'written'; readonly skippedNonMembers?: number }
+  /** Every removal named a non-member and nothing was added: nothing written, no version bump. */
+  | { readonly outcome: 'unchanged'; readonly skippedNonMembers: number }
   | { readonly outcome: 'groupMissing' }
   | { readonly outcome: 'versionMismatch'; readonly currentVersion: number };
 
@@ -203,6 +206,11 @@ function versionOfOldItem(item: unknown): number | undefined {
  * A failed group condition is reported, not thrown: no item → groupMissing, an item with
  * another version → versionMismatch. A TransactionConflict with a concurrent transaction on the
  * group is a versionConflict the caller retries; throttling is unavailable.
+ *
+ * Removing a non-member writes nothing: each group-side Delete is conditional on the membership
+ * existing, and a transaction cancelled only by those conditions is sent again without them
+ * (1 request when every id is a member; when none is and nothing is added, the one cancelled
+ * transaction is all: 'unchanged', no version bump).
  */
 export async function writeMembershipTransaction(
   ctx: StoreContext,
@@ -250,32 +258,75 @@ export async function writeMembershipTransaction(
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         };
-  const transactItems: NonNullable<TransactWriteCommandInput['TransactItems']> = [
-    groupAction,
-    ...chunk.add.flatMap((userId) => [
-      { Put: { TableName: tableName, Item: membershipItem(tenant, groupId, userId) } },
-      { Put: { TableName: tableName, Item: groupRefItem(tenant, userId, groupId) } },
-    ]),
-    ...chunk.remove.flatMap((userId) => [
-      { Delete: { TableName: tableName, Key: membershipKey(tenant, groupId, userId) } },
-      { Delete: { TableName: tableName, Key: userGroupRefKey(tenant, userId, groupId) } },
-    ]),
-  ];
-  try {
-    await ctx.db.send(new TransactWriteCommand({ TransactItems: transactItems }));
-    return { outcome: 'written' };
-  } catch (error) {
-    const reasons = cancellationReasons(error);
-    if (reasons?.[0] === 'ConditionalCheckFailed') {
-      const old = (error as { CancellationReasons?: { Item?: unknown }[] }).CancellationReasons?.[0]?.Item;
-      const currentVersion = versionOfOldItem(old);
-      return currentVersion === undefined
-        ? { outcome: 'groupMissing' }
-        : { outcome: 'versionMismatch', currentVersion };
+  let remove = [...chunk.remove];
+  let skipped = 0;
+  for (;;) {
+    if (skipped > 0 && chunk.add.length + remove.length === 0) {
+      return { outcome: 'unchanged', skippedNonMembers: skipped };
     }
-    // Only the group action has a condition; anything else was translated by the client.
-    translateConditionFailure(error, [{ kind: 'version' }]);
+    const transactItems: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+      groupAction,
+      ...chunk.add.flatMap((userId) => [
+        { Put: { TableName: tableName, Item: membershipItem(tenant, groupId, userId) } },
+        { Put: { TableName: tableName, Item: groupRefItem(tenant, userId, groupId) } },
+      ]),
+      ...remove.flatMap((userId) => [
+        {
+          Delete: {
+            TableName: tableName,
+            Key: membershipKey(tenant, groupId, userId),
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey },
+          },
+        },
+        { Delete: { TableName: tableName, Key: userGroupRefKey(tenant, userId, groupId) } },
+      ]),
+    ];
+    try {
+      await ctx.db.send(new TransactWriteCommand({ TransactItems: transactItems }));
+      return skipped > 0 ? { outcome: 'written', skippedNonMembers: skipped } : { outcome: 'written' };
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (reasons?.[0] === 'ConditionalCheckFailed') {
+        const old = (error as { CancellationReasons?: { Item?: unknown }[] }).CancellationReasons?.[0]?.Item;
+        const currentVersion = versionOfOldItem(old);
+        return currentVersion === undefined
+          ? { outcome: 'groupMissing' }
+          : { outcome: 'versionMismatch', currentVersion };
+      }
+      // The group-side Delete of removal i is action 1 + 2·adds + 2·i.
+      const firstRemoval = 1 + 2 * chunk.add.length;
+      const notMembers = new Set(
+        remove.filter((_, i) => reasons?.[firstRemoval + 2 * i] === 'ConditionalCheckFailed'),
+      );
+      if (notMembers.size === 0) {
+        // Anything else was translated by the client.
+        translateConditionFailure(error, [{ kind: 'version' }]);
+      }
+      remove = remove.filter((id) => !notMembers.has(id));
+      skipped += notMembers.size;
+    }
   }
+}
+
+/**
+ * Those of `userIds` that are members of the group: strongly consistent BatchGetItem of the
+ * group-side items, keys only (⌈n/100⌉ requests).
+ */
+export async function membersAmong(
+  ctx: StoreContext,
+  groupId: string,
+  userIds: readonly string[],
+): Promise<Set<string>> {
+  const unique = [...new Set(userIds)];
+  const items = await batchGet(
+    ctx,
+    unique.map((id) => membershipKey(ctx.tenant, groupId, id)),
+    { expression: '#sk', names: { '#sk': TABLE_KEYS.sortKey } },
+    true,
+  );
+  const found = new Set(items.map((item) => String(item[TABLE_KEYS.sortKey])));
+  return new Set(unique.filter((id) => found.has(membershipKey(ctx.tenant, groupId, id).SK)));
 }
 
 /**
@@ -285,7 +336,9 @@ export async function writeMembershipTransaction(
 async function writeDelta(ctx: StoreContext, groupId: string, delta: MembershipDelta): Promise<void> {
   for (const chunk of membershipTransactions(delta)) {
     const result = await writeMembershipTransaction(ctx, groupId, chunk);
-    if (result.outcome !== 'written') throw new DomainError('notFound', `Group ${groupId} not found`);
+    if (result.outcome !== 'written' && result.outcome !== 'unchanged') {
+      throw new DomainError('notFound', `Group ${groupId} not found`);
+    }
   }
 }
 

@@ -2,9 +2,9 @@
  * The mechanism Users and Groups share, parameterised by a ResourceKind (keys, the unique name
  * attribute, the item types). A resource item holds the SCIM attributes in `resource`, its
  * `version` and its index keys: GSI1 listing (id order), GSI2 externalId (sparse), GSI3 the
- * lower-cased name. The name is unique per tenant case-insensitively: a guard item keyed by the
- * lower-cased name is written in the SAME transaction as the resource, so two concurrent creates
- * cannot both win, and a rename moves the guard atomically.
+ * folded name (scim/names.ts nameKey). The name is unique per tenant under that fold: a guard
+ * item keyed by the folded name is written in the SAME transaction as the resource, so two
+ * concurrent creates cannot both win, and a rename moves the guard atomically.
  *
  * Requests: create = 1 TransactWriteItems (again only after a lost race); get = 1 GetItem; by
  * name = 2 GetItems (guard read strongly consistently, then the resource); by externalId =
@@ -13,6 +13,7 @@
 import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DomainError, isDomainError } from '../domain/errors';
 import { retry } from '../retry';
+import { nameKey } from '../scim/names';
 import type { JsonObject } from '../scim/schema/json';
 import type { StoreContext } from './context';
 import { type ItemRole, translateConditionFailure } from './errors';
@@ -51,7 +52,7 @@ export interface ResourceKind<R extends StoredResource> {
   readonly guardType: string;
   /** The SCIM attribute unique per tenant, case-insensitively. */
   readonly nameAttribute: string;
-  /** The lower-cased name is a GSI3 sort key (DynamoDB allows 1024 bytes). */
+  /** The name's nameKey is a GSI3 sort key (DynamoDB allows 1024 bytes). */
   readonly maxNameBytes: number;
   /** Whether a string is no name at all (users: empty; groups: blank). */
   readonly isMissingName: (name: string) => boolean;
@@ -67,12 +68,12 @@ export interface ResourceKind<R extends StoredResource> {
 
 const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
 
-/** Case-insensitive name equality: a change of case only keeps the guard. */
-export const isSameName = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+/** Name equality under the name profile: a change of case or width only keeps the guard. */
+export const isSameName = (a: string, b: string): boolean => nameKey(a) === nameKey(b);
 
 /** Whether `name` could be stored at all (non-empty, short enough for its keys). */
 export function isStorableName(kind: ResourceKind<StoredResource>, name: string): boolean {
-  return name !== '' && byteLength(name.toLowerCase()) <= kind.maxNameBytes;
+  return name !== '' && byteLength(nameKey(name)) <= kind.maxNameBytes;
 }
 
 /** The resource's unique name; the SCIM layer has checked it is present, the key size is ours. */
@@ -81,7 +82,7 @@ export function nameOf(kind: ResourceKind<StoredResource>, resource: JsonObject)
   if (typeof name !== 'string' || kind.isMissingName(name)) {
     throw new DomainError('invalidValue', `${kind.nameAttribute} is required`);
   }
-  if (byteLength(name.toLowerCase()) > kind.maxNameBytes) {
+  if (byteLength(nameKey(name)) > kind.maxNameBytes) {
     throw new DomainError(
       'invalidValue',
       `${kind.nameAttribute} must be at most ${kind.maxNameBytes} bytes long`,
@@ -127,7 +128,7 @@ export function resourceItem(
     // Sparse: only resources with an externalId appear in the lookup index.
     ...(externalId !== undefined ? { GSI2PK: kind.externalIdPk(tenant, externalId), GSI2SK: stored.id } : {}),
     GSI3PK: kind.namesPk(tenant),
-    GSI3SK: name.toLowerCase(),
+    GSI3SK: nameKey(name),
   };
 }
 

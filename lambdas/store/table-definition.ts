@@ -9,7 +9,7 @@
  *  - GSI2 "lookup": sparse exact-match look-ups that are not unique: externalId of users and
  *    groups, and the activity of one resource. (The groups of a user are not here: they are
  *    refs in the user's own partition, memberships-store.ts.)
- *  - GSI3 "byName": GSI3PK = tenant + resource type, GSI3SK = lower-cased userName or
+ *  - GSI3 "byName": GSI3PK = tenant + resource type, GSI3SK = folded (nameKey) userName or
  *    displayName, for `sw` filters (begins_with) and sorting by name.
  */
 

@@ -14,6 +14,7 @@
  * = 1 Query (GSI3); replace without rename = 1 PutItem, with rename = 1 TransactWriteItems.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { nameKey } from '../scim/names';
 import type { JsonObject } from '../scim/schema/json';
 import type { StoreContext } from './context';
 import { translateConditionFailure } from './errors';
@@ -56,7 +57,7 @@ const USER_NAME_GUARD_TYPE = 'UserName';
 
 /**
  * DynamoDB limits key attributes to 2048 bytes (partition) and 1024 bytes (sort); the
- * lower-cased userName is a GSI3 sort key and part of the guard's partition key.
+ * folded userName (nameKey) is a GSI3 sort key and part of the guard's partition key.
  */
 export const MAX_USERNAME_BYTES = 1000;
 
@@ -150,24 +151,23 @@ export const findUsersByExternalId = (ctx: StoreContext, externalId: string): Pr
   findResourcesByExternalId(ctx, USERS, externalId);
 
 /**
- * `userName sw "x"`: a `begins_with` Query of the tenant's name index (GSI3, lower-cased
+ * `userName sw "x"`: a `begins_with` Query of the tenant's name index (GSI3, folded
  * userNames in order), bounded like any walk. The index is eventually consistent, so each item
  * is re-checked against its own userName.
  */
 export async function findUsersByUserNamePrefix(ctx: StoreContext, prefix: string): Promise<StoredUser[]> {
-  const lower = prefix.toLowerCase();
-  if (!isStorableName(USERS, lower)) return [];
+  const folded = nameKey(prefix);
+  if (!isStorableName(USERS, folded)) return [];
   const items = await queryIndexPartition(ctx, NAME_INDEX, userNamesPk(ctx.tenant), {
-    sortKeyPrefix: lower,
+    sortKeyPrefix: folded,
     tooManyDetail: `More than ${MAX_EXAMINED_ITEMS} userNames start with that prefix; narrow it`,
   });
-  return items.map(userFromItem).filter(
-    (user): user is StoredUser =>
-      user !== undefined &&
-      String(user.resource.userName ?? '')
-        .toLowerCase()
-        .startsWith(lower),
-  );
+  return items
+    .map(userFromItem)
+    .filter(
+      (user): user is StoredUser =>
+        user !== undefined && nameKey(String(user.resource.userName ?? '')).startsWith(folded),
+    );
 }
 
 export const userListing = (ctx: StoreContext): ListingSource => resourceListing(ctx, USERS);

@@ -15,6 +15,7 @@
  */
 
 import { badRequest } from '../errors';
+import { nameKey } from '../names';
 import type { AttributeLookup, AttributePath, CompareOperator, FilterNode, FilterValue } from './ast';
 import { printPath } from './parser';
 
@@ -153,11 +154,15 @@ function order(op: CompareOperator, sign: number): boolean {
 const ORDERING: ReadonlySet<CompareOperator> = new Set(['gt', 'ge', 'lt', 'le']);
 const SUBSTRING: ReadonlySet<CompareOperator> = new Set(['co', 'sw', 'ew']);
 
+/**
+ * caseExact=false strings compare by the name profile's fold (names.ts nameKey), the key the
+ * userName/displayName guards and index use, so index-backed and walked answers agree.
+ */
 function stringTest(op: CompareOperator, literal: string, caseExact: boolean): ValueTest {
-  const want = caseExact ? literal : literal.toLowerCase();
+  const want = caseExact ? literal : nameKey(literal);
   return (value) => {
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return false;
-    const text = caseExact ? String(value) : String(value).toLowerCase();
+    const text = caseExact ? String(value) : nameKey(String(value));
     switch (op) {
       case 'co':
         return text.includes(want);

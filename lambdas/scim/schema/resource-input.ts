@@ -11,6 +11,7 @@
  */
 import { badRequest } from '../errors';
 import type { ResourceTypeName } from '../meta';
+import { normaliseName } from '../names';
 import { FORBIDDEN_KEYS, isPlainObject, type JsonObject } from './json';
 import { isWritable, MAX_STRING_LENGTH } from './json-schema';
 import type { SchemaRegistry } from './registry';
@@ -31,10 +32,17 @@ export function parseResourceInput(
   const canonical = canonicalise(resourceType, body, registry);
   const error = resourceValidator(registry, resourceType)(canonical);
   if (error) throw badRequest('invalidValue', describeError(error, resourceType));
+  const nameAttribute = NAME_ATTRIBUTE[resourceType];
+  const name = canonical[nameAttribute];
+  // The unique name is stored in the name profile's form (names.ts, docs/NAMES.md).
+  if (typeof name === 'string') canonical[nameAttribute] = normaliseName(nameAttribute, name);
   const { core, extensions } = registry.resourceSchemas(resourceType);
   const schemas = [core.id, ...extensions.map((e) => e.schema.id).filter((urn) => urn in canonical)];
   return { schemas, ...(canonical as JsonObject) };
 }
+
+/** The attribute of each resource type that is unique per tenant. */
+const NAME_ATTRIBUTE: Readonly<Record<ResourceTypeName, string>> = { User: 'userName', Group: 'displayName' };
 
 // ---------------------------------------------------------------------------------------------
 // Pass 1: canonicalisation

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { ScimError } from '../../../../lambdas/scim/errors';
+import { normaliseName } from '../../../../lambdas/scim/names';
 import {
   createSchemaRegistry,
   ENTERPRISE_USER_SCHEMA,
@@ -399,7 +400,7 @@ describe('parseResourceInput: rejections name the attribute', () => {
     );
   });
 
-  it('accepts any well-typed User and returns what it was given, minus the dropped attributes (property)', () => {
+  it('accepts any well-typed User and returns what it was given, minus the dropped attributes, userName in the name profile (property)', () => {
     const email = fc.record(
       { value: fc.string(), type: fc.constantFrom('work', 'home'), primary: fc.boolean() },
       { requiredKeys: ['value'] },
@@ -417,9 +418,23 @@ describe('parseResourceInput: rejections name the attribute', () => {
     );
     fc.assert(
       fc.property(user, (body) => {
+        let profiled: string;
+        try {
+          profiled = normaliseName('userName', body.userName);
+        } catch (refusal) {
+          // Outside the name profile (docs/NAMES.md): refused the same way, whatever else the body holds.
+          expect(() => parseResourceInput('User', body, registry)).toThrow(
+            expect.objectContaining({
+              status: 400,
+              scimType: 'invalidValue',
+              message: (refusal as Error).message,
+            }),
+          );
+          return;
+        }
         const result = parseResourceInput('User', body, registry);
         const { password: _password, id: _id, ...kept } = body;
-        expect(result).toEqual({ schemas: [USER_SCHEMA], ...kept });
+        expect(result).toEqual({ schemas: [USER_SCHEMA], ...kept, userName: profiled });
         expect(result).not.toHaveProperty('password');
         expect(result).not.toHaveProperty('id');
       }),
