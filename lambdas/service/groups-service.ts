@@ -251,12 +251,19 @@ export function listGroupResources(
   ctx: GroupsContext,
   params: ListParameters,
 ): Promise<ListResponse<JsonObject>> {
-  return listResources(ctx, GROUPS, params, async (page, projection) => {
-    const members = membersRequested(ctx, projection) ? await readMembers(ctx, page) : undefined;
-    return page.map(
-      (g) => present(ctx, g, projection, members ? (members.get(g.id) ?? []) : undefined).resource,
-    );
-  });
+  return listResources(ctx, GROUPS, params, (page, projection) => presentGroupPage(ctx, page, projection));
+}
+
+/** A listed page of groups as the client sees it (also the root search's). */
+export async function presentGroupPage(
+  ctx: GroupsContext,
+  page: readonly StoredGroup[],
+  projection: Projection,
+): Promise<JsonObject[]> {
+  const members = membersRequested(ctx, projection) ? await readMembers(ctx, page) : undefined;
+  return page.map(
+    (g) => present(ctx, g, projection, members ? (members.get(g.id) ?? []) : undefined).resource,
+  );
 }
 
 /** Lost races are re-run (write-retries.ts); If-Match is enforced by claimIfMatch instead. */

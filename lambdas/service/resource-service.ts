@@ -164,7 +164,7 @@ const COUNTED: Readonly<Record<ResourceKind<StoredResource>['resourceType'], Cou
   Group: 'GROUPS',
 };
 
-function listingAccess<T extends StoredResource>(
+export function listingAccess<T extends StoredResource>(
   ctx: ResourceContext,
   kind: ResourceKind<T>,
 ): ListingAccess<T> {

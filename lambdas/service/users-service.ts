@@ -137,10 +137,16 @@ export function listUserResources(
 ): Promise<ListResponse<JsonObject>> {
   // groups are not listed: one Query per listed user would multiply the cost of every import
   // page; clients read them from GET /Users/{id} or from the groups themselves.
-  return listResources(ctx, USERS, params, (page, projection) =>
-    Promise.all(page.map(async (user) => (await present(ctx, user, projection)).resource)),
-  );
+  return listResources(ctx, USERS, params, (page, projection) => presentUserPage(ctx, page, projection));
 }
+
+/** A listed page of users as the client sees it (also the root search's). */
+export const presentUserPage = (
+  ctx: UsersContext,
+  page: readonly StoredUser[],
+  projection: Projection,
+): Promise<JsonObject[]> =>
+  Promise.all(page.map(async (user) => (await present(ctx, user, projection)).resource));
 
 /**
  * The read-modify-write of PUT and PATCH: read the user (with its group ids when the response
