@@ -19,7 +19,7 @@ import type { StoreContext } from './context';
 import { isConditionalCheckFailed, lostRace, translateConditionFailure } from './errors';
 import { isResourceId, uuidv7 } from './ids';
 import { groupExternalIdPk, groupKey, groupListingPk, groupNameKey, groupNamesPk } from './keys';
-import type { ListingSource, StoredItem } from './listing';
+import { type ListingSource, MAX_EXAMINED_ITEMS, queryIndexPartition, type StoredItem } from './listing';
 import {
   batches,
   groupRefItem,
@@ -37,6 +37,7 @@ import {
   getResource,
   getResourceByName,
   isSameName,
+  isStorableName,
   nameOf,
   type ResourceKind,
   resourceItem,
@@ -149,6 +150,30 @@ export const getGroup = (
 ): Promise<StoredGroup | undefined> => getResource(ctx, GROUPS, id, options.consistent ?? true);
 
 /** `displayName eq "x"`: the guard (strongly consistent), then the group it points to. */
+/**
+ * `displayName sw "x"`: a `begins_with` Query of the tenant's name index (GSI3, lower-cased
+ * displayNames in order), bounded like any walk; each item re-checked (the index is eventually
+ * consistent).
+ */
+export async function findGroupsByDisplayNamePrefix(
+  ctx: StoreContext,
+  prefix: string,
+): Promise<StoredGroup[]> {
+  const lower = prefix.toLowerCase();
+  if (!isStorableName(GROUPS, lower)) return [];
+  const items = await queryIndexPartition(ctx, NAME_INDEX, groupNamesPk(ctx.tenant), {
+    sortKeyPrefix: lower,
+    tooManyDetail: `More than ${MAX_EXAMINED_ITEMS} group displayNames start with that prefix; narrow it`,
+  });
+  return items.map(groupFromItem).filter(
+    (group): group is StoredGroup =>
+      group !== undefined &&
+      String(group.resource.displayName ?? '')
+        .toLowerCase()
+        .startsWith(lower),
+  );
+}
+
 export const getGroupByDisplayName = (
   ctx: StoreContext,
   displayName: string,

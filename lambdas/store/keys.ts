@@ -9,6 +9,7 @@
  * | membership  | T#<t>#G#<gid>                   | M#<uid>   |
  * | group ref   | T#<t>#U#<uid>                   | G#<gid>   |
  * | uniqueness  | T#<t>#UNAME#<lower userName>    | #         |
+ * | user email  | T#<t>#UEMAIL#<lower email>      | <uid>     |
  * |             | T#<t>#GNAME#<lower displayName> | #         |
  * | counter     | T#<t>#COUNT#<USERS|GROUPS>      | <shard>   |
  * | checkpoint  | T#<t>#PAGE#<query hash>         | <offset>  |
@@ -41,6 +42,14 @@ export const groupNameKey = (tenant: string, displayName: string) => ({
   PK: `${tenantPrefix(tenant)}#GNAME#${displayName.toLowerCase()}`,
   SK: '#',
 });
+
+/** An email index item: one per distinct (lower-cased) email value of a user. */
+export const userEmailKey = (tenant: string, email: string, userId: string) => ({
+  PK: userEmailPk(tenant, email),
+  SK: userId,
+});
+export const userEmailPk = (tenant: string, email: string): string =>
+  `${tenantPrefix(tenant)}#UEMAIL#${enc(email.toLowerCase())}`;
 
 /** GSI1 (listing) partition of a tenant's users or groups. */
 export const userListingPk = (tenant: string): string => `${tenantPrefix(tenant)}#USERS`;

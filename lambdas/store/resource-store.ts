@@ -225,6 +225,7 @@ export async function writeWithRename(
   resourceAction: TransactItem,
   id: string,
   names: { readonly oldName: string; readonly newName: string },
+  extraActions: readonly TransactItem[] = [],
 ): Promise<void> {
   try {
     await ctx.db.send(
@@ -239,6 +240,7 @@ export async function writeWithRename(
             },
           },
           releaseNameAction(ctx, kind, names.oldName, id),
+          ...extraActions,
         ],
       }),
     );
@@ -261,6 +263,7 @@ export async function deleteWithNameGuard(
   kind: ResourceKind<StoredResource>,
   current: StoredResource,
   versionCondition: { readonly attribute: string; readonly value: number },
+  extraActions: readonly TransactItem[] = [],
 ): Promise<void> {
   try {
     await ctx.db.send(
@@ -275,6 +278,7 @@ export async function deleteWithNameGuard(
             },
           },
           releaseNameAction(ctx, kind, storedNameOf(kind, current), current.id),
+          ...extraActions,
         ],
       }),
     );
