@@ -45,8 +45,8 @@
  *  - PUT: 1 GetItem + ⌈n/100⌉ BatchGetItem + 1 Query (member keys); + 1 UpdateItem if the
  *    attributes changed (TransactWriteItems + GetItem on a rename); + T(difference) and 1 GetItem
  *    (the new version) when members changed
- *  - delete: 1 GetItem + Query of member keys + ⌈2m/25⌉ BatchWriteItem + 1 GetItem +
- *    1 TransactWriteItems + 1 Query (final sweep); past DELETE_BUDGET_MS, 'busy' and the retry goes on
+ *  - delete: 1 GetItem + Query of member keys + ⌈2m/25⌉ BatchWriteItem + 1 TransactWriteItems
+ *    + counter (100 members: 12); past DELETE_BUDGET_MS, 'busy' and the retry goes on
  */
 
 import { DomainError } from '../domain/errors';
@@ -296,8 +296,8 @@ async function commitMembershipDelta(
   for (const [i, chunk] of chunks.entries()) {
     const options = i === 0 && expectedVersion !== undefined ? { expectedVersion } : {};
     const result = await retryWhileBusy(() => writeMembershipTransaction(ctx.store, groupId, chunk, options));
-    // A DELETE that won between two transactions also swept the earlier ones' memberships
-    // (its final sweep runs after the group item is gone), so nothing is left behind.
+    // A DELETE that won between two transactions also removed the earlier ones' memberships
+    // (they moved the version it deletes on, or preceded its read), so nothing is left behind.
     if (result.outcome === 'groupMissing') throw notFoundError('Group', groupId);
     if (result.outcome === 'versionMismatch') throw staleIfMatch(result.currentVersion);
   }
@@ -561,25 +561,34 @@ export const DELETE_BUDGET_MS = 20_000;
  *    Gateway request on DynamoDB; then the answer is 'busy' with Retry-After, the group still
  *    exists (with fewer members) and the retried DELETE continues where this one stopped.
  *    Nothing is left behind, and no background job is needed.
- * 2. The group item and its name guard, in one transaction.
- * 3. A last strongly consistent sweep of membership items (usually one empty Query): a PATCH
- *    whose transaction committed between 1 and 2 is caught here; one after 2 fails its group
- *    condition and writes nothing.
+ * 2. The group item and its name guard, in one transaction conditional on the group's
+ *    `version` as read before step 1 (deleteGroupItem): a membership transaction that
+ *    committed meanwhile fails it, and steps 1–2 are re-run from a fresh read; one after 2
+ *    fails its own group condition and writes nothing. So no final sweep is needed.
+ * Requests (m members, no race): 1 GetItem + ⌈m/1000⌉ Query + ⌈2m/25⌉ BatchWriteItem +
+ * 1 TransactWriteItems + 1 counter UpdateItem (100 members: 12).
  */
 export async function deleteGroupResource(ctx: GroupsContext, id: string, ifMatch?: IfMatch): Promise<void> {
-  await claimIfMatch(ctx, await mustGetGroup(ctx, id), ifMatch);
-  const budget = ctx.deleteBudgetMs ?? DELETE_BUDGET_MS;
-  const { complete } = await removeAllMembershipsOfGroup(ctx.store, id, { deadline: Date.now() + budget });
-  if (!complete) {
-    throw new DomainError(
-      'busy',
-      `Group ${truncate(id)} has too many members to delete in one request; its deletion has progressed, retry the DELETE`,
-      { retryAfterSeconds: 1 },
-    );
-  }
-  await withRetries(async () => deleteGroupItem(ctx.store, await mustGetGroup(ctx, id)));
+  let current = await mustGetGroup(ctx, id);
+  await claimIfMatch(ctx, current, ifMatch);
+  // A successful claim added exactly 1 to the version it named.
+  if (namesVersion(ifMatch)) current = { ...current, version: current.version + 1 };
+  const deadline = Date.now() + (ctx.deleteBudgetMs ?? DELETE_BUDGET_MS);
+  let fresh = true;
+  await withRetries(async () => {
+    if (!fresh) current = await mustGetGroup(ctx, id);
+    fresh = false;
+    const { complete } = await removeAllMembershipsOfGroup(ctx.store, id, { deadline });
+    if (!complete) {
+      throw new DomainError(
+        'busy',
+        `Group ${truncate(id)} has too many members to delete in one request; its deletion has progressed, retry the DELETE`,
+        { retryAfterSeconds: 1 },
+      );
+    }
+    await deleteGroupItem(ctx.store, current);
+  });
   await countAfterWrite(ctx, 'GROUPS', -1);
-  await removeAllMembershipsOfGroup(ctx.store, id);
 }
 
 /** The Groups operations but PATCH, whose response (204 or the group) the handler decides. */

@@ -305,11 +305,12 @@ export async function claimGroupVersion(
 }
 
 /**
- * Deletes the group item and its name guard in one transaction, conditional on the
- * resourceVersion read (membership touches must not block a delete; the caller re-reads and
- * retries on versionConflict). Memberships are removed separately (before, and in a final
- * sweep after); a membership transaction racing with the delete either commits before this
- * (and is swept) or fails its group condition and writes nothing.
+ * Deletes the group item and its name guard in one transaction, conditional on the `version`
+ * read BEFORE the memberships were removed. Every membership transaction bumps `version`, so
+ * success proves none committed since that read: the removal saw every membership and no final
+ * sweep is needed. One that commits after this fails its group condition and writes nothing;
+ * one that committed in between fails this condition (versionConflict: the caller re-reads,
+ * removes again and retries).
  */
 export const deleteGroupItem = (ctx: StoreContext, current: StoredGroup): Promise<void> =>
-  deleteWithNameGuard(ctx, GROUPS, current, { attribute: 'resourceVersion', value: current.resourceVersion });
+  deleteWithNameGuard(ctx, GROUPS, current, { attribute: 'version', value: current.version });
