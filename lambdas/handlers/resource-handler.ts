@@ -30,6 +30,7 @@ export const resourceContextOf = (
   store: { db: runtime.db, tableName: runtime.tableName, tenant: principal.tenant },
   registry,
   baseUrl: request.baseUrl,
+  ...(runtime.cursorKeys ? { cursorKeys: runtime.cursorKeys } : {}),
 });
 
 const idOf = (context: OperationContext): string => context.request.pathParameters.id ?? '';

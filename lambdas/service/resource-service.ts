@@ -16,7 +16,7 @@ import type { ResourceTypeName, SchemaRegistry } from '../scim/schema/registry';
 import type { StoreContext } from '../store/context';
 import { adjustResourceCountAfterWrite, type CountedResource } from '../store/counters';
 import type { ListingSource, StoredItem } from '../store/listing';
-import { type ListingAccess, listPage, standardListingAccess } from './list-pages';
+import { type CursorKeys, type ListingAccess, listPage, standardListingAccess } from './list-pages';
 import type { IfMatch } from './write-retries';
 
 export interface ResourceContext {
@@ -24,6 +24,8 @@ export interface ResourceContext {
   readonly registry: SchemaRegistry;
   /** Absolute base URL for meta.location and references, e.g. https://host/scim/v2 */
   readonly baseUrl: string;
+  /** The deployment's cursor keys; without them cursors are keyed by the table name. */
+  readonly cursorKeys?: CursorKeys;
 }
 
 /** A resource as returned to the client, with the values of its Location and ETag headers. */
@@ -181,6 +183,7 @@ export function listingAccess<T extends StoredResource>(
     findAll: (filter) =>
       filter ? kind.find(store, filter, registry, baseUrl) : stored.collect(store, () => true),
     represent: (resource) => kind.represent(resource, baseUrl),
+    ...(ctx.cursorKeys ? { cursorKeys: ctx.cursorKeys } : {}),
   });
 }
 

@@ -36,7 +36,7 @@ interface ErasedSource {
   readonly count: () => Promise<number>;
   readonly readPage: (startIndex: number, count: number) => Promise<Hit[]>;
   readonly findAll: (filter: FilterNode | undefined) => Promise<Hit[]>;
-  readonly cursorBinding: CursorBinding;
+  readonly cursorBinding: () => Promise<CursorBinding>;
   readonly present: (items: readonly unknown[], projection: Projection) => Promise<JsonObject[]>;
 }
 
@@ -94,8 +94,8 @@ export async function rootSearch(
     ...(params.sortBy ? { sortBy: params.sortBy } : {}),
     ...(params.sortOrder ? { sortOrder: params.sortOrder } : {}),
   });
-  const binding = erased[0]?.cursorBinding;
   const cursorMode = params.cursor !== undefined;
+  const binding = cursorMode ? await erased[0]?.cursorBinding() : undefined;
   const position = cursorMode ? decodeCursor(params.cursor ?? '', hash, new Date(), binding) : undefined;
   const offset = position && 'offset' in position ? position.offset : cursorMode ? 1 : params.startIndex;
 
