@@ -25,16 +25,18 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT "${process.env.PORT}" is not a port`);
-  const inMemory = process.env.SCIM_IN_MEMORY === '1' || process.env.SCIM_IN_MEMORY === 'true';
-  const stateDir = inMemory ? mkdtempSync(join(tmpdir(), 'scim-local-')) : resolve('.scim-local');
-  const tableName = process.env.TABLE_NAME ?? 'scim-local';
-
   const generated = process.env.SCIM_DEV_TOKEN === undefined;
   const tokens: DevToken[] = [
     { tenant: 'default', token: process.env.SCIM_DEV_TOKEN ?? generateToken() },
     ...parseLocalTokens(process.env.SCIM_LOCAL_TOKENS),
   ];
-  tokens.forEach(validateDevToken);
+  // The rule authentication applies, checked before anything is created or started.
+  for (const [i, token] of tokens.entries()) {
+    validateDevToken(token, i === 0 ? 'SCIM_DEV_TOKEN' : 'SCIM_LOCAL_TOKENS');
+  }
+  const inMemory = process.env.SCIM_IN_MEMORY === '1' || process.env.SCIM_IN_MEMORY === 'true';
+  const stateDir = inMemory ? mkdtempSync(join(tmpdir(), 'scim-local-')) : resolve('.scim-local');
+  const tableName = process.env.TABLE_NAME ?? 'scim-local';
 
   let dynamo: DynamoDbLocal | undefined;
   let endpoint = process.env.DYNAMODB_ENDPOINT;

@@ -13,6 +13,7 @@ export type Operation =
   | 'list'
   | 'create'
   | 'search'
+  | 'searchAll'
   | 'get'
   | 'replace'
   | 'patch'
@@ -33,6 +34,9 @@ export interface Route {
 export const SCIM_PREFIX = '/scim/v2';
 
 export const ROUTES: readonly Route[] = [
+  // RFC 7644 §3.4.3 root search over Users and Groups: the users function, given the groups
+  // service too (it has the same table access; see docs/ROOT-SEARCH.md).
+  { path: `${SCIM_PREFIX}/.search`, target: 'users', methods: { POST: 'searchAll' } },
   { path: `${SCIM_PREFIX}/Users`, target: 'users', methods: { GET: 'list', POST: 'create' } },
   { path: `${SCIM_PREFIX}/Users/.search`, target: 'users', methods: { POST: 'search' } },
   {

@@ -6,6 +6,7 @@
 
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Authenticate, createAuthenticator } from './auth/authenticator';
+import { secretsManagerCursorKeys } from './auth/cursor-keys';
 import { fileTokenSource } from './auth/file-token-source';
 import { secretsManagerTokenSource, tokenCacheSettingsFromEnv } from './auth/secrets-manager-token-source';
 import { ENV } from './deployment';
@@ -23,6 +24,8 @@ export interface RuntimeSettings {
   readonly baseUrl?: string;
   /** Days provisioning activity is kept (default 90); 0 turns recording off. */
   readonly activityRetentionDays?: number;
+  /** Cursor-signing keys, current first (the stack's secret); default: SCIM_CURSOR_KEY or the table name. */
+  readonly cursorKeys?: () => Promise<readonly string[]>;
 }
 
 export interface Runtime extends RuntimeSettings {
@@ -53,7 +56,9 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
   if (!source)
     throw new Error(`Set ${ENV.tokenSecretId} (AWS) or ${ENV.tokenFile} (local) for authentication`);
   const endpoint = env[ENV.dynamoEndpoint];
+  const cursorKeySecretId = env[ENV.cursorKeySecretId];
   return createRuntime({
+    ...(cursorKeySecretId ? { cursorKeys: secretsManagerCursorKeys({ secretId: cursorKeySecretId }) } : {}),
     authenticate: createAuthenticator(source),
     db: createDocumentClient(endpoint ? { endpoint } : {}),
     tableName,

@@ -13,6 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { defaultSchemaRegistry, type RouteTarget, SCHEMA_EXTENSIONS_ENV } from '../lambdas/deployment';
 import { ChangeEvents } from './constructs/change-events';
+import { CursorKeySecret } from './constructs/cursor-key-secret';
 import { ScimAlarms } from './constructs/scim-alarms';
 import { ScimApi } from './constructs/scim-api';
 import { ScimFunction, type ScimFunctionSettings } from './constructs/scim-function';
@@ -71,6 +72,7 @@ export interface ScimStackProps extends StackProps {
 export class ScimStack extends Stack {
   readonly table: ScimTable;
   readonly tokenSecret: TokenSecret;
+  readonly cursorKeySecret: CursorKeySecret;
   readonly functions: Readonly<Record<RouteTarget, ScimFunction>>;
   readonly api: ScimApi;
   readonly alarms: ScimAlarms;
@@ -98,6 +100,7 @@ export class ScimStack extends Stack {
       ...(tableKey ? { encryptionKey: tableKey } : {}),
     });
     this.tokenSecret = new TokenSecret(this, 'Tokens', { removalPolicy });
+    this.cursorKeySecret = new CursorKeySecret(this, 'CursorKey');
 
     const extensionsJson = props.schemaExtensions?.length
       ? JSON.stringify(props.schemaExtensions)
@@ -128,6 +131,8 @@ export class ScimStack extends Stack {
         table: this.table.table,
         ...(tableKey ? { tableKey } : {}),
         tokenSecret: this.tokenSecret.secret,
+        // Only the functions that issue and read cursors get the cursor key.
+        ...(target === 'discovery' ? {} : { cursorKeySecret: this.cursorKeySecret.secret }),
         settings,
       });
     this.functions = { users: make('users'), groups: make('groups'), discovery: make('discovery') };

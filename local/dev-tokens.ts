@@ -6,7 +6,13 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isValidTenant, parseTokenDocument, type TokenRecord } from '../lambdas/auth/token-document';
-import { MIN_DEV_TOKEN_LENGTH } from '../lambdas/auth/token-format';
+import {
+  hasValidFormat,
+  isPlausibleToken,
+  MIN_DEV_TOKEN_LENGTH,
+  TOKEN_LENGTH,
+  TOKEN_PREFIX,
+} from '../lambdas/auth/token-format';
 import { sha256Hex } from '../lambdas/auth/token-hash';
 
 export interface DevToken {
@@ -31,13 +37,30 @@ export function parseLocalTokens(spec: string | undefined): DevToken[] {
     });
 }
 
-export function validateDevToken({ tenant, token }: DevToken): void {
+/** How to get a token the server accepts, for the messages below. */
+const HOW_TO_GET_ONE = `Leave SCIM_DEV_TOKEN unset to have a valid token generated and printed at start, or use a random value of at least ${MIN_DEV_TOKEN_LENGTH} characters (e.g. the output of \`openssl rand -hex 32\`).`;
+
+/**
+ * Refuses a token that authentication would refuse (isPlausibleToken: a `scim_` token needs
+ * its valid checksum, any other at least MIN_DEV_TOKEN_LENGTH characters), saying which
+ * variable holds it, what is wrong and how to get a valid one.
+ */
+export function validateDevToken({ tenant, token }: DevToken, source = 'the token variable'): void {
   if (!isValidTenant(tenant)) {
-    throw new Error(`Tenant "${tenant}" must be 1-64 characters of letters, digits, ".", "_" or "-"`);
-  }
-  if (token.length < MIN_DEV_TOKEN_LENGTH || /\s/.test(token)) {
     throw new Error(
-      `The token for tenant "${tenant}" must be at least ${MIN_DEV_TOKEN_LENGTH} characters without spaces`,
+      `${source}: tenant "${tenant}" must be 1-64 characters of letters, digits, ".", "_" or "-"`,
+    );
+  }
+  const what = `${source}: the token for tenant "${tenant}"`;
+  if (/\s/.test(token)) throw new Error(`${what} contains whitespace. ${HOW_TO_GET_ONE}`);
+  if (token.startsWith(TOKEN_PREFIX) && !hasValidFormat(token)) {
+    throw new Error(
+      `${what} starts with "${TOKEN_PREFIX}" but is not a well-formed ${TOKEN_PREFIX} token (${TOKEN_LENGTH} characters with a matching checksum; mistyped or truncated?), so every request with it would be 401. Copy the whole token again, or use a token without the "${TOKEN_PREFIX}" prefix. ${HOW_TO_GET_ONE}`,
+    );
+  }
+  if (!isPlausibleToken(token)) {
+    throw new Error(
+      `${what} is ${token.length} characters; a development token needs at least ${MIN_DEV_TOKEN_LENGTH}, so every request with it would be 401. ${HOW_TO_GET_ONE}`,
     );
   }
 }

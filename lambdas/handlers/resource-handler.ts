@@ -30,6 +30,7 @@ export const resourceContextOf = (
   store: { db: runtime.db, tableName: runtime.tableName, tenant: principal.tenant },
   registry,
   baseUrl: request.baseUrl,
+  ...(runtime.cursorKeys ? { cursorKeys: runtime.cursorKeys } : {}),
 });
 
 const idOf = (context: OperationContext): string => context.request.pathParameters.id ?? '';
@@ -51,9 +52,12 @@ export function resourceEndpoint<C>(
   target: 'users' | 'groups',
   service: ResourceOperations<C>,
   contextOf: (context: OperationContext, registry: SchemaRegistry) => C,
+  more: (registry: SchemaRegistry) => OperationTable = () => ({}),
 ) {
-  const operations = (registry: SchemaRegistry): OperationTable =>
-    resourceOperations(service, (context) => contextOf(context, registry));
+  const operations = (registry: SchemaRegistry): OperationTable => ({
+    ...resourceOperations(service, (context) => contextOf(context, registry)),
+    ...more(registry),
+  });
   /** `registry` defaults to the process registry (SCIM_SCHEMA_EXTENSIONS). */
   const createHandler = (runtime: () => Runtime, registry = defaultSchemaRegistry()): LambdaHandler =>
     createHttpHandler(target, operations(registry), runtime);

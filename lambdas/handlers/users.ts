@@ -1,10 +1,17 @@
 /**
  * /Users endpoints: the shared resource plumbing (resource-handler.ts) over the Users service,
  * with the user's memberships wired from the memberships store (User.groups is readOnly).
+ * Also the root POST /.search over Users and Groups (service/root-search.ts).
  */
-import type { OperationContext } from '../http/handler';
+import type { OperationContext, OperationTable } from '../http/handler';
+import { searchRequestBody } from '../http/request';
+import { ok } from '../http/response';
+import { parseListParameters } from '../scim/list';
 import type { SchemaRegistry } from '../scim/schema/registry';
-import { type UsersContext, userOperations } from '../service/users-service';
+import { GROUPS, presentGroupPage } from '../service/groups-service';
+import { listingAccess } from '../service/resource-service';
+import { rootSearch, searchSource } from '../service/root-search';
+import { presentUserPage, USERS, type UsersContext, userOperations } from '../service/users-service';
 import { groupReferences, removeMembershipsOfUser } from '../store/memberships-store';
 import { resourceContextOf, resourceEndpoint } from './resource-handler';
 
@@ -20,7 +27,31 @@ function usersContext(context: OperationContext, registry: SchemaRegistry): User
   };
 }
 
-const users = resourceEndpoint('users', userOperations, usersContext);
+/** POST /.search: Users then Groups, each through its own listing and presentation. */
+const rootSearchOperations = (registry: SchemaRegistry): OperationTable => ({
+  searchAll: async (context) => {
+    const params = parseListParameters(searchRequestBody(context.request));
+    const ctx = usersContext(context, registry);
+    return ok(
+      await rootSearch(
+        registry,
+        [
+          searchSource({
+            access: listingAccess(ctx, USERS),
+            present: (page, p) => presentUserPage(ctx, page, p),
+          }),
+          searchSource({
+            access: listingAccess(ctx, GROUPS),
+            present: (page, p) => presentGroupPage(ctx, page, p),
+          }),
+        ],
+        params,
+      ),
+    );
+  },
+});
+
+const users = resourceEndpoint('users', userOperations, usersContext, rootSearchOperations);
 
 export const createUsersOperations = users.operations;
 export const createUsersHandler = users.createHandler;

@@ -67,7 +67,7 @@ export function emptyMap<V>(): Record<string, V> {
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Bytes as UTF-8 text; bytes that are not UTF-8 are refused, never repaired to U+FFFD. */
-export function decodeUtf8(bytes: Uint8Array): string {
+function decodeUtf8(bytes: Uint8Array): string {
   try {
     return STRICT_UTF8.decode(bytes);
   } catch {

@@ -46,6 +46,8 @@ export function queryHash(parts: {
 export interface CursorBinding {
   readonly tenant: string;
   readonly key: string;
+  /** Keys that signed earlier cursors (a rotated-out key): still accepted, never used to sign. */
+  readonly previousKeys?: readonly string[];
 }
 
 const UNBOUND: CursorBinding = { tenant: '', key: '' };
@@ -90,9 +92,12 @@ export function decodeCursor(
     throw badRequest('invalidCursor', 'cursor is not a value this server issued');
   }
   const body = match[1] as string;
-  const expected = Buffer.from(signature(binding, body));
   const given = Buffer.from(match[2] as string);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+  const signedBy = (key: string): boolean => {
+    const expected = Buffer.from(signature({ tenant: binding.tenant, key }, body));
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  };
+  if (![binding.key, ...(binding.previousKeys ?? [])].some(signedBy)) {
     throw badRequest('invalidCursor', 'cursor is not a value this server issued for this tenant');
   }
   let payload: unknown;

@@ -1,9 +1,10 @@
 /**
  * Plans a Groups filter onto the store (docs/GROUPS.md, Filters). A top-level `eq` term (joined by `and`)
  * on `id`, `displayName`, `externalId` or `members.value` becomes a key look-up, in that order
- * of preference; anything else is a bounded walk of the tenant's listing ('tooMany' past the
- * limit). The WHOLE filter is then evaluated in memory on the candidates, so the look-up only
- * narrows.
+ * of preference; failing that (and with no member terms), a top-level `displayName sw` is a
+ * `begins_with` on the name index (GSI3); anything else is a bounded walk of the tenant's
+ * listing ('tooMany' past the limit). The WHOLE filter is then evaluated in memory on the
+ * candidates, so the look-up only narrows.
  *
  * `members` is special: a group's members are items of their own, so evaluating an arbitrary
  * member filter would mean reading every candidate's membership. The supported form is the one
@@ -15,12 +16,13 @@
  */
 
 import type { AttributePath, FilterNode, FilterValue } from '../scim/filter/ast';
-import { compileFilter, indexableEquality } from '../scim/filter/evaluate';
+import { compileFilter, indexableEquality, indexablePrefixes } from '../scim/filter/evaluate';
 import { unsupportedFilter } from '../scim/filter/unsupported';
 import type { JsonObject } from '../scim/schema/json';
 import type { SchemaRegistry } from '../scim/schema/registry';
 import {
   collectGroups,
+  findGroupsByDisplayNamePrefix,
   findGroupsByExternalId,
   getGroup,
   getGroupByDisplayName,
@@ -83,6 +85,8 @@ function bracketMemberTerms(node: FilterNode, registry: SchemaRegistry): string[
 
 interface GroupQueryPlan {
   readonly lookup?: { readonly attribute: GroupLookup; readonly value: string };
+  /** `displayName sw "x"`: a prefix range of the name index (GSI3). */
+  readonly displayNamePrefix?: string;
   /** User ids the groups must all contain (`members.value eq` terms). */
   readonly memberIds: readonly string[];
 }
@@ -111,7 +115,11 @@ function planGroupQuery(filter: FilterNode, registry: SchemaRegistry): GroupQuer
     );
     if (term) return { lookup: { attribute, value: term.value as string }, memberIds };
   }
-  return { memberIds };
+  const prefix = indexablePrefixes(filter).find((term) => {
+    const target = resolvesTo(term.path, registry);
+    return target?.attribute === 'displayName' && !target.sub;
+  });
+  return prefix && memberIds.length === 0 ? { memberIds, displayNamePrefix: prefix.value } : { memberIds };
 }
 
 /** Groups of the tenant matching `filter`, in id (creation) order. */
@@ -142,6 +150,9 @@ export const findGroups: ResourceKind<StoredGroup>['find'] = async (store, filte
     externalId: (externalId) => findGroupsByExternalId(store, externalId),
   };
   if (plan.lookup) return matchingInIdOrder(await lookUp[plan.lookup.attribute](plan.lookup.value), matches);
+  if (plan.displayNamePrefix !== undefined) {
+    return matchingInIdOrder(await findGroupsByDisplayNamePrefix(store, plan.displayNamePrefix), matches);
+  }
   if (distinctMembers.length === 0) return collectGroups(store, matches);
   // Intersect the member terms' group sets; read only those groups.
   const [first, ...rest] = distinctMembers.map((uid) => groupsOf.get(uid) ?? new Set<string>());

@@ -85,7 +85,7 @@ export interface GroupsContext extends ResourceContext {
 
 type Groups = ResourceOperations<GroupsContext>;
 
-const GROUPS: ResourceKind<StoredGroup> = {
+export const GROUPS: ResourceKind<StoredGroup> = {
   resourceType: 'Group',
   stored: { listing: groupListing, tableKey: groupKey, fromItem: groupFromItem, collect: collectGroups },
   find: findGroups,
@@ -211,12 +211,19 @@ const getGroupResource: Groups['get'] = async (ctx, id, projection) =>
 
 /** GET /Groups and POST /Groups/.search; members read only when the projection wants them. */
 function listGroupResources(ctx: GroupsContext, params: ListParameters): Promise<ListResponse<JsonObject>> {
-  return listResources(ctx, GROUPS, params, async (page, projection) => {
-    const members = membersRequested(ctx, projection) ? await readMembers(ctx, page) : undefined;
-    return page.map(
-      (g) => present(ctx, g, projection, members ? (members.get(g.id) ?? []) : undefined).resource,
-    );
-  });
+  return listResources(ctx, GROUPS, params, (page, projection) => presentGroupPage(ctx, page, projection));
+}
+
+/** A listed page of groups as the client sees it (also the root search's). */
+export async function presentGroupPage(
+  ctx: GroupsContext,
+  page: readonly StoredGroup[],
+  projection: Projection,
+): Promise<JsonObject[]> {
+  const members = membersRequested(ctx, projection) ? await readMembers(ctx, page) : undefined;
+  return page.map(
+    (g) => present(ctx, g, projection, members ? (members.get(g.id) ?? []) : undefined).resource,
+  );
 }
 
 /** Lost races are re-run (write-retries.ts); If-Match is enforced by claimIfMatch instead. */
@@ -256,8 +263,8 @@ async function commitMembershipDelta(
       ...(empty ? { bumpVersion: false } : {}),
     };
     const result = await retryWhileBusy(() => writeMembershipTransaction(ctx.store, groupId, chunk, options));
-    // A DELETE that won between two transactions also swept the earlier ones' memberships
-    // (its final sweep runs after the group item is gone), so nothing is left behind.
+    // A DELETE that won between two transactions also removed the earlier ones' memberships
+    // (they moved the version it deletes on, or preceded its read), so nothing is left behind.
     if (result.outcome === 'groupMissing') throw notFoundError('Group', groupId);
     if (result.outcome === 'versionMismatch') throw staleIfMatch(result.currentVersion);
     if (result.outcome === 'written' && !empty) written++;
@@ -537,25 +544,34 @@ const DELETE_BUDGET_MS = 20_000;
  *    Gateway request on DynamoDB; then the answer is 'busy' with Retry-After, the group still
  *    exists (with fewer members) and the retried DELETE continues where this one stopped.
  *    Nothing is left behind, and no background job is needed.
- * 2. The group item and its name guard, in one transaction.
- * 3. A last strongly consistent sweep of membership items (usually one empty Query): a PATCH
- *    whose transaction committed between 1 and 2 is caught here; one after 2 fails its group
- *    condition and writes nothing.
+ * 2. The group item and its name guard, in one transaction conditional on the group's
+ *    `version` as read before step 1 (deleteGroupItem): a membership transaction that
+ *    committed meanwhile fails it, and steps 1–2 are re-run from a fresh read; one after 2
+ *    fails its own group condition and writes nothing. So no final sweep is needed.
+ * Requests (m members, no race): 1 GetItem + ⌈m/1000⌉ Query + ⌈2m/25⌉ BatchWriteItem +
+ * 1 TransactWriteItems + 1 counter UpdateItem (100 members: 12).
  */
 export async function deleteGroupResource(ctx: GroupsContext, id: string, ifMatch?: IfMatch): Promise<void> {
-  await claimIfMatch(ctx, await mustGetGroup(ctx, id), ifMatch);
-  const budget = ctx.deleteBudgetMs ?? DELETE_BUDGET_MS;
-  const { complete } = await removeAllMembershipsOfGroup(ctx.store, id, { deadline: Date.now() + budget });
-  if (!complete) {
-    throw new DomainError(
-      'busy',
-      `Group ${truncate(id)} has too many members to delete in one request; its deletion has progressed, retry the DELETE`,
-      { retryAfterSeconds: 1 },
-    );
-  }
-  await withRetries(async () => deleteGroupItem(ctx.store, await mustGetGroup(ctx, id)));
+  let current = await mustGetGroup(ctx, id);
+  await claimIfMatch(ctx, current, ifMatch);
+  // A successful claim added exactly 1 to the version it named.
+  if (namesVersion(ifMatch)) current = { ...current, version: current.version + 1 };
+  const deadline = Date.now() + (ctx.deleteBudgetMs ?? DELETE_BUDGET_MS);
+  let fresh = true;
+  await withRetries(async () => {
+    if (!fresh) current = await mustGetGroup(ctx, id);
+    fresh = false;
+    const { complete } = await removeAllMembershipsOfGroup(ctx.store, id, { deadline });
+    if (!complete) {
+      throw new DomainError(
+        'busy',
+        `Group ${truncate(id)} has too many members to delete in one request; its deletion has progressed, retry the DELETE`,
+        { retryAfterSeconds: 1 },
+      );
+    }
+    await deleteGroupItem(ctx.store, current);
+  });
   await countAfterWrite(ctx, 'GROUPS', -1);
-  await removeAllMembershipsOfGroup(ctx.store, id);
 }
 
 /** The Groups operations but PATCH, whose response (204 or the group) the handler decides. */

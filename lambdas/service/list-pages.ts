@@ -44,8 +44,8 @@ export interface ListingAccess<T> {
   readonly findAll: (filter: FilterNode | undefined) => Promise<T[]>;
   /** The SCIM representation sorting compares. */
   readonly represent: (resource: T) => JsonObject;
-  /** Tenant and key that sign this listing's cursors. */
-  readonly cursorBinding: CursorBinding;
+  /** Tenant and keys that sign this listing's cursors (read only when a cursor is used). */
+  readonly cursorBinding: () => Promise<CursorBinding>;
 }
 
 /** Env variable with the deployment's cursor-signing key (the CDK stack sets one). */
@@ -62,6 +62,19 @@ function cursorBinding(
   env: NodeJS.ProcessEnv = process.env,
 ): CursorBinding {
   return { tenant, key: env[CURSOR_KEY_ENV] || `scim-cursor:${tableName}` };
+}
+
+/** The deployment's cursor keys (current first), e.g. from the stack's secret (runtime.ts). */
+export type CursorKeys = () => Promise<readonly string[]>;
+
+/** The binding from `keys` when configured, else cursorBinding's. */
+export async function cursorBindingFrom(
+  tenant: string,
+  tableName: string,
+  keys: CursorKeys | undefined,
+): Promise<CursorBinding> {
+  const [key, ...previousKeys] = keys ? await keys() : [];
+  return key ? { tenant, key, previousKeys } : cursorBinding(tenant, tableName);
 }
 
 export interface ResultPage<T> {
@@ -84,7 +97,8 @@ export async function listPage<T>(
     ...(params.sortOrder ? { sortOrder: params.sortOrder } : {}),
   });
   const cursorMode = params.cursor !== undefined;
-  const binding = access.cursorBinding;
+  // The keys are read only in cursor mode: index paging never touches the key source.
+  const binding = cursorMode ? await access.cursorBinding() : undefined;
   const position = cursorMode ? decodeCursor(params.cursor ?? '', hash, new Date(), binding) : undefined;
   const cursorAt = (at: Parameters<typeof encodeCursor>[1]) => encodeCursor(hash, at, new Date(), binding);
 
@@ -194,6 +208,7 @@ export function standardListingAccess<T extends { readonly id: string }>(options
   readonly fromItem: (item: StoredItem) => T | undefined;
   readonly findAll: ListingAccess<T>['findAll'];
   readonly represent: ListingAccess<T>['represent'];
+  readonly cursorKeys?: CursorKeys;
 }): ListingAccess<T> {
   const { store, source } = options;
   return {
@@ -207,6 +222,6 @@ export function standardListingAccess<T extends { readonly id: string }>(options
     checkpoints: (hash) => dynamoCheckpointCache(store.db, store.tableName, store.tenant, hash),
     findAll: options.findAll,
     represent: options.represent,
-    cursorBinding: cursorBinding(store.tenant, store.tableName),
+    cursorBinding: () => cursorBindingFrom(store.tenant, store.tableName, options.cursorKeys),
   };
 }

@@ -17,7 +17,7 @@ import type { StoreContext } from '../store/context';
 import { adjustResourceCountAfterWrite, type CountedResource } from '../store/counters';
 import type { ListingSource, StoredItem } from '../store/listing';
 import type { StoredResource } from '../store/resource-store';
-import { type ListingAccess, listPage, standardListingAccess } from './list-pages';
+import { type CursorKeys, type ListingAccess, listPage, standardListingAccess } from './list-pages';
 import type { IfMatch } from './write-retries';
 
 export interface ResourceContext {
@@ -25,6 +25,8 @@ export interface ResourceContext {
   readonly registry: SchemaRegistry;
   /** Absolute base URL for meta.location and references, e.g. https://host/scim/v2 */
   readonly baseUrl: string;
+  /** The deployment's cursor keys; without them cursors are keyed by the table name. */
+  readonly cursorKeys?: CursorKeys;
 }
 
 /** A resource as returned to the client, with the values of its Location and ETag headers. */
@@ -155,7 +157,7 @@ const COUNTED: Readonly<Record<ResourceKind<StoredResource>['resourceType'], Cou
   Group: 'GROUPS',
 };
 
-function listingAccess<T extends StoredResource>(
+export function listingAccess<T extends StoredResource>(
   ctx: ResourceContext,
   kind: ResourceKind<T>,
 ): ListingAccess<T> {
@@ -172,6 +174,7 @@ function listingAccess<T extends StoredResource>(
     findAll: (filter) =>
       filter ? kind.find(store, filter, registry, baseUrl) : stored.collect(store, () => true),
     represent: (resource) => kind.represent(resource, baseUrl),
+    ...(ctx.cursorKeys ? { cursorKeys: ctx.cursorKeys } : {}),
   });
 }
 

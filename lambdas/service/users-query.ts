@@ -1,6 +1,7 @@
 /**
  * Plans a Users filter onto the store: one top-level `eq` term on `id`,
- * `userName` or `externalId` (in that order of preference) becomes a key look-up; failing
+ * `userName`, `externalId` or an email value (`emails.value eq`, Entra's
+ * `emails[type eq "work"].value eq`; in that order of preference) becomes a key look-up; failing
  * that, a top-level `userName sw` becomes a `begins_with` on the name index; anything else is a
  * bounded walk of the tenant's listing. Either way the WHOLE filter is then evaluated in
  * memory on the candidates, so `userName eq "a" and active eq true` is exact, and the look-up
@@ -15,6 +16,7 @@ import { compileFilter, indexableEquality, indexablePrefixes } from '../scim/fil
 import type { SchemaRegistry } from '../scim/schema/registry';
 import {
   collectUsers,
+  findUsersByEmail,
   findUsersByExternalId,
   findUsersByUserNamePrefix,
   getUser,
@@ -24,10 +26,10 @@ import {
 import { asCandidates, matchingInIdOrder, type ResourceKind } from './resource-service';
 import { userRepresentation } from './users-representation';
 
-type UserLookup = 'id' | 'userName' | 'externalId';
+type UserLookup = 'id' | 'userName' | 'externalId' | 'email';
 
 /** Preference when a filter offers several indexed terms: the cheapest, most selective first. */
-const LOOKUP_PRIORITY: readonly UserLookup[] = ['id', 'userName', 'externalId'];
+const LOOKUP_PRIORITY: readonly UserLookup[] = ['id', 'userName', 'externalId', 'email'];
 
 interface UserQueryPlan {
   readonly lookup?: { readonly attribute: UserLookup; readonly value: string };
@@ -35,8 +37,33 @@ interface UserQueryPlan {
   readonly userNamePrefix?: string;
 }
 
+const isEmailsPath = (path: AttributePath, registry: SchemaRegistry): boolean => {
+  const resolved = registry.resolve('User', { ...path, subAttribute: undefined });
+  return !!resolved && !resolved.extension && resolved.attribute.name === 'emails';
+};
+
+/** The email values of top-level `emails[… and value eq "x" …]` terms (joined by `and`). */
+function valuePathEmails(filter: FilterNode, registry: SchemaRegistry): string[] {
+  if (filter.kind === 'and') {
+    return [...valuePathEmails(filter.left, registry), ...valuePathEmails(filter.right, registry)];
+  }
+  if (filter.kind !== 'valuePath' || filter.path.subAttribute !== undefined) return [];
+  if (!isEmailsPath(filter.path, registry)) return [];
+  return indexableEquality(filter.filter).flatMap((term) =>
+    term.path.schema === undefined &&
+    term.path.subAttribute === undefined &&
+    term.path.attribute.toLowerCase() === 'value' &&
+    typeof term.value === 'string'
+      ? [term.value]
+      : [],
+  );
+}
+
 function indexedAttribute(path: AttributePath, registry: SchemaRegistry): UserLookup | undefined {
-  if (path.subAttribute !== undefined) return undefined;
+  if (path.subAttribute !== undefined) {
+    const resolved = registry.resolve('User', path);
+    return isEmailsPath(path, registry) && resolved?.subAttribute?.name === 'value' ? 'email' : undefined;
+  }
   const resolved = registry.resolve('User', path);
   if (!resolved || resolved.subAttribute || resolved.extension) return undefined;
   const name = resolved.attribute.name;
@@ -53,8 +80,9 @@ function planUserQuery(filter: FilterNode, registry: SchemaRegistry): UserQueryP
       (term): term is { attribute: UserLookup; value: string } =>
         term.attribute !== undefined && typeof term.value === 'string',
     );
+  const emails = valuePathEmails(filter, registry).map((value) => ({ attribute: 'email' as const, value }));
   for (const attribute of LOOKUP_PRIORITY) {
-    const term = terms.find((t) => t.attribute === attribute);
+    const term = [...terms, ...emails].find((t) => t.attribute === attribute);
     if (term) return { lookup: term };
   }
   const prefix = indexablePrefixes(filter).find(
@@ -73,6 +101,7 @@ export const findUsers: ResourceKind<StoredUser>['find'] = async (store, filter,
     id: asCandidates((id) => getUser(store, id)),
     userName: asCandidates((userName) => getUserByUserName(store, userName)),
     externalId: (externalId) => findUsersByExternalId(store, externalId),
+    email: (email) => findUsersByEmail(store, email),
   };
   if (plan.lookup) return matchingInIdOrder(await lookUp[plan.lookup.attribute](plan.lookup.value), matches);
   if (plan.userNamePrefix === undefined) return collectUsers(store, matches);

@@ -59,7 +59,7 @@ export interface UsersContext extends ResourceContext {
 
 type Users = ResourceOperations<UsersContext>;
 
-const USERS: ResourceKind<StoredUser> = {
+export const USERS: ResourceKind<StoredUser> = {
   resourceType: 'User',
   stored: { listing: userListing, tableKey: userKey, fromItem: userFromItem, collect: collectUsers },
   find: findUsers,
@@ -121,10 +121,16 @@ const getUserResource: Users['get'] = async (ctx, id, projection) => {
 function listUserResources(ctx: UsersContext, params: ListParameters): Promise<ListResponse<JsonObject>> {
   // groups are not listed: one Query per listed user would multiply the cost of every import
   // page; clients read them from GET /Users/{id} or from the groups themselves.
-  return listResources(ctx, USERS, params, (page, projection) =>
-    Promise.all(page.map(async (user) => (await present(ctx, user, projection)).resource)),
-  );
+  return listResources(ctx, USERS, params, (page, projection) => presentUserPage(ctx, page, projection));
 }
+
+/** A listed page of users as the client sees it (also the root search's). */
+export const presentUserPage = (
+  ctx: UsersContext,
+  page: readonly StoredUser[],
+  projection: Projection,
+): Promise<JsonObject[]> =>
+  Promise.all(page.map(async (user) => (await present(ctx, user, projection)).resource));
 
 /**
  * The read-modify-write of PUT and PATCH: read the user (with its group ids when the response

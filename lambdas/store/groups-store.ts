@@ -35,6 +35,7 @@ import {
   deleteWithNameGuard,
   externalIdOf,
   findResourcesByExternalId,
+  findResourcesByNamePrefix,
   getResource,
   getResourceByName,
   isSameName,
@@ -148,6 +149,10 @@ export const getGroup = (
   id: string,
   options: { consistent?: boolean } = {},
 ): Promise<StoredGroup | undefined> => getResource(ctx, GROUPS, id, options.consistent ?? true);
+
+/** `displayName sw "x"`: the name index (GSI3), never a walk of the listing. */
+export const findGroupsByDisplayNamePrefix = (ctx: StoreContext, prefix: string): Promise<StoredGroup[]> =>
+  findResourcesByNamePrefix(ctx, GROUPS, prefix);
 
 /** `displayName eq "x"`: the guard (strongly consistent), then the group it points to. */
 export const getGroupByDisplayName = (
@@ -281,11 +286,12 @@ export async function claimGroupVersion(
 }
 
 /**
- * Deletes the group item and its name guard in one transaction, conditional on the
- * resourceVersion read (membership touches must not block a delete; the caller re-reads and
- * retries on versionConflict). Memberships are removed separately (before, and in a final
- * sweep after); a membership transaction racing with the delete either commits before this
- * (and is swept) or fails its group condition and writes nothing.
+ * Deletes the group item and its name guard in one transaction, conditional on the `version`
+ * read BEFORE the memberships were removed. Every membership transaction bumps `version`, so
+ * success proves none committed since that read: the removal saw every membership and no final
+ * sweep is needed. One that commits after this fails its group condition and writes nothing;
+ * one that committed in between fails this condition (versionConflict: the caller re-reads,
+ * removes again and retries).
  */
 export const deleteGroupItem = (ctx: StoreContext, current: StoredGroup): Promise<void> =>
-  deleteWithNameGuard(ctx, GROUPS, current, { attribute: 'resourceVersion', value: current.resourceVersion });
+  deleteWithNameGuard(ctx, GROUPS, current, { attribute: 'version', value: current.version });

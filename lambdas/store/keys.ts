@@ -36,6 +36,14 @@ export const groupNameKey = (tenant: string, displayName: string) => ({
   SK: '#',
 });
 
+/** An email index item: one per distinct (lower-cased) email value of a user. */
+export const userEmailKey = (tenant: string, email: string, userId: string) => ({
+  PK: userEmailPk(tenant, email),
+  SK: userId,
+});
+export const userEmailPk = (tenant: string, email: string): string =>
+  `${tenantPrefix(tenant)}#UEMAIL#${enc(email.toLowerCase())}`;
+
 /** GSI1 (listing) partition of a tenant's users or groups. */
 export const userListingPk = (tenant: string): string => `${tenantPrefix(tenant)}#USERS`;
 export const groupListingPk = (tenant: string): string => `${tenantPrefix(tenant)}#GROUPS`;

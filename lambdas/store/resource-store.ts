@@ -26,7 +26,7 @@ import {
   type StoredItem,
 } from './listing';
 import { CREATE_RACE_RETRY } from './retry-policies';
-import { LOOKUP_INDEX } from './table-definition';
+import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
 
 /** externalId is a GSI2 partition key component (DynamoDB allows 2048 bytes). */
 const MAX_EXTERNAL_ID_BYTES = 1500;
@@ -72,7 +72,7 @@ const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
 export const isSameName = (a: string, b: string): boolean => nameKey(a) === nameKey(b);
 
 /** Whether `name` could be stored at all (non-empty, short enough for its keys). */
-export function isStorableName(kind: ResourceKind<StoredResource>, name: string): boolean {
+function isStorableName(kind: ResourceKind<StoredResource>, name: string): boolean {
   return name !== '' && byteLength(nameKey(name)) <= kind.maxNameBytes;
 }
 
@@ -226,6 +226,7 @@ export async function writeWithRename(
   resourceAction: TransactItem,
   id: string,
   names: { readonly oldName: string; readonly newName: string },
+  extraActions: readonly TransactItem[] = [],
 ): Promise<void> {
   try {
     await ctx.db.send(
@@ -240,6 +241,7 @@ export async function writeWithRename(
             },
           },
           releaseNameAction(ctx, kind, names.oldName, id),
+          ...extraActions,
         ],
       }),
     );
@@ -262,6 +264,7 @@ export async function deleteWithNameGuard(
   kind: ResourceKind<StoredResource>,
   current: StoredResource,
   versionCondition: { readonly attribute: string; readonly value: number },
+  extraActions: readonly TransactItem[] = [],
 ): Promise<void> {
   try {
     await ctx.db.send(
@@ -276,6 +279,7 @@ export async function deleteWithNameGuard(
             },
           },
           releaseNameAction(ctx, kind, storedNameOf(kind, current), current.id),
+          ...extraActions,
         ],
       }),
     );
@@ -339,6 +343,29 @@ export async function findResourcesByExternalId<R extends StoredResource>(
   return items
     .map(kind.fromItem)
     .filter((found): found is R => found !== undefined && found.resource.externalId === externalId);
+}
+
+/**
+ * `<name> sw "x"`: a `begins_with` Query of the tenant's name index (GSI3, folded names in
+ * order), bounded like any walk. The index is eventually consistent: each item is re-checked
+ * against its own name.
+ */
+export async function findResourcesByNamePrefix<R extends StoredResource>(
+  ctx: StoreContext,
+  kind: ResourceKind<R>,
+  prefix: string,
+): Promise<R[]> {
+  const folded = nameKey(prefix);
+  if (!isStorableName(kind, folded)) return [];
+  const items = await queryIndexPartition(ctx, NAME_INDEX, kind.namesPk(ctx.tenant), {
+    sortKeyPrefix: folded,
+    tooManyDetail: `More than ${MAX_EXAMINED_ITEMS} ${kind.noun} ${kind.nameAttribute}s start with that prefix; narrow it`,
+  });
+  return items
+    .map(kind.fromItem)
+    .filter(
+      (found): found is R => found !== undefined && nameKey(storedNameOf(kind, found)).startsWith(folded),
+    );
 }
 
 export function resourceListing(ctx: StoreContext, kind: ResourceKind<StoredResource>): ListingSource {

@@ -11,11 +11,12 @@
  *   listings, counts and userFromItem never see them.
  *
  * Requests: get with group ids = 1 Query (more pages only past ~1 MB of refs); userName prefix
- * = 1 Query (GSI3); replace without rename = 1 PutItem, with rename = 1 TransactWriteItems.
+ * = 1 Query (GSI3); replace without rename = 1 PutItem (TransactWriteItems when emails change),
+ * with rename = 1 TransactWriteItems; by email = 1 Query + 1 GetItem (user-emails.ts).
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { nameKey } from '../scim/names';
+import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { JsonObject } from '../scim/schema/json';
+import { batchGet } from './batch';
 import type { StoreContext } from './context';
 import { translateConditionFailure } from './errors';
 import { isResourceId, uuidv7 } from './ids';
@@ -27,17 +28,17 @@ import {
   userNameKey,
   userNamesPk,
 } from './keys';
-import { type ListingSource, MAX_EXAMINED_ITEMS, queryIndexPartition, type StoredItem } from './listing';
+import type { ListingSource, StoredItem } from './listing';
 import { queryPartition } from './partition-query';
 import {
   collectResources,
   createWithNameGuard,
   deleteWithNameGuard,
   findResourcesByExternalId,
+  findResourcesByNamePrefix,
   getResource,
   getResourceByName,
   isSameName,
-  isStorableName,
   nameGuardItem,
   nameOf,
   type ResourceKind,
@@ -48,7 +49,8 @@ import {
   storedResourceOf,
   writeWithRename,
 } from './resource-store';
-import { NAME_INDEX, TABLE_KEYS } from './table-definition';
+import { TABLE_KEYS } from './table-definition';
+import { emailIndexActions, findUserIdsByEmail } from './user-emails';
 
 export type { StoreContext } from './context';
 
@@ -109,7 +111,8 @@ export async function createUser(
     resource,
   };
   const item = userItem(ctx.tenant, user);
-  await createWithNameGuard(ctx, USERS, item, nameOf(USERS, resource), user.id);
+  const emails = emailIndexActions(ctx, user.id, undefined, resource);
+  await createWithNameGuard(ctx, USERS, item, nameOf(USERS, resource), user.id, emails);
   return user;
 }
 
@@ -150,25 +153,9 @@ export const getUserByUserName = (ctx: StoreContext, userName: string): Promise<
 export const findUsersByExternalId = (ctx: StoreContext, externalId: string): Promise<StoredUser[]> =>
   findResourcesByExternalId(ctx, USERS, externalId);
 
-/**
- * `userName sw "x"`: a `begins_with` Query of the tenant's name index (GSI3, folded
- * userNames in order), bounded like any walk. The index is eventually consistent, so each item
- * is re-checked against its own userName.
- */
-export async function findUsersByUserNamePrefix(ctx: StoreContext, prefix: string): Promise<StoredUser[]> {
-  const folded = nameKey(prefix);
-  if (!isStorableName(USERS, folded)) return [];
-  const items = await queryIndexPartition(ctx, NAME_INDEX, userNamesPk(ctx.tenant), {
-    sortKeyPrefix: folded,
-    tooManyDetail: `More than ${MAX_EXAMINED_ITEMS} userNames start with that prefix; narrow it`,
-  });
-  return items
-    .map(userFromItem)
-    .filter(
-      (user): user is StoredUser =>
-        user !== undefined && nameKey(String(user.resource.userName ?? '')).startsWith(folded),
-    );
-}
+/** `userName sw "x"`: the name index (GSI3), never a walk of the listing. */
+export const findUsersByUserNamePrefix = (ctx: StoreContext, prefix: string): Promise<StoredUser[]> =>
+  findResourcesByNamePrefix(ctx, USERS, prefix);
 
 export const userListing = (ctx: StoreContext): ListingSource => resourceListing(ctx, USERS);
 
@@ -205,14 +192,18 @@ export async function replaceUser(
     ConditionExpression: 'version = :v',
     ExpressionAttributeValues: { ':v': current.version },
   };
+  const emails = emailIndexActions(ctx, current.id, current.resource, resource);
   if (!isSameName(oldName, newName)) {
-    await writeWithRename(ctx, USERS, { Put: put }, current.id, { oldName, newName });
+    await writeWithRename(ctx, USERS, { Put: put }, current.id, { oldName, newName }, emails);
     return next;
   }
   try {
-    await ctx.db.send(new PutCommand(put));
+    // Changed emails move their index items in the same request (a transaction, not a Put).
+    if (emails.length > 0)
+      await ctx.db.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, ...emails] }));
+    else await ctx.db.send(new PutCommand(put));
   } catch (error) {
-    translateConditionFailure(error);
+    translateConditionFailure(error, [{ kind: 'version' }]);
   }
   return next;
 }
@@ -222,4 +213,28 @@ export async function replaceUser(
  * concurrent rename cannot leave a guard behind; a lost race is a versionConflict.
  */
 export const deleteUser = (ctx: StoreContext, current: StoredUser): Promise<void> =>
-  deleteWithNameGuard(ctx, USERS, current, { attribute: 'version', value: current.version });
+  deleteWithNameGuard(
+    ctx,
+    USERS,
+    current,
+    { attribute: 'version', value: current.version },
+    emailIndexActions(ctx, current.id, current.resource, undefined),
+  );
+
+/**
+ * `emails.value eq "x"` (any case): the email index (1 Query), then the users it names
+ * (1 GetItem, or BatchGetItem for several). Each user is re-checked by the caller's filter.
+ */
+export async function findUsersByEmail(ctx: StoreContext, email: string): Promise<StoredUser[]> {
+  const ids = (await findUserIdsByEmail(ctx, email)).filter(isUserId);
+  if (ids.length === 0) return [];
+  if (ids.length === 1) {
+    const user = await getUser(ctx, ids[0] as string);
+    return user ? [user] : [];
+  }
+  const items = await batchGet(
+    ctx,
+    ids.map((id) => userKey(ctx.tenant, id)),
+  );
+  return items.map(userFromItem).filter((user): user is StoredUser => user !== undefined);
+}

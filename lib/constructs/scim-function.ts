@@ -92,6 +92,8 @@ export interface ScimFunctionProps {
   readonly table: dynamodb.ITable;
   readonly tableKey?: kms.IKey;
   readonly tokenSecret: secretsmanager.ISecret;
+  /** The cursor-signing key; given only to the functions that page (users, groups). */
+  readonly cursorKeySecret?: secretsmanager.ISecret;
   readonly settings: ScimFunctionSettings;
 }
 
@@ -154,6 +156,15 @@ export class ScimFunction extends Construct {
         resources: [props.tokenSecret.secretArn],
       }),
     );
+    if (props.cursorKeySecret) {
+      environment[ENV.cursorKeySecretId] = props.cursorKeySecret.secretArn;
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [props.cursorKeySecret.secretArn],
+        }),
+      );
+    }
     if (access === 'readWrite') {
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({

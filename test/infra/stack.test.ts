@@ -96,6 +96,7 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
   const roleId = {} as Record<RouteTarget, string>;
   let tableId = '';
   let secretId = '';
+  let cursorSecretId = '';
 
   beforeAll(() => {
     const started = Date.now();
@@ -110,6 +111,7 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
     }
     tableId = logicalId(stack, stack.table.table);
     secretId = logicalId(stack, stack.tokenSecret.secret);
+    cursorSecretId = logicalId(stack, stack.cursorKeySecret.secret);
   });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -160,8 +162,12 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
 
   function expectSecretAndLogsOnly(statements: Statement[], target: RouteTarget): void {
     const secret = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+    // The token secret for all; the cursor key only for the functions that page (users, groups).
     expect(secret.map((s) => ({ actions: actionsOf(s), resources: resourcesOf(s) }))).toEqual([
       { actions: ['secretsmanager:GetSecretValue'], resources: [{ Ref: secretId }] },
+      ...(target === 'discovery'
+        ? []
+        : [{ actions: ['secretsmanager:GetSecretValue'], resources: [{ Ref: cursorSecretId }] }]),
     ]);
     const logGroupId = logicalId(stack, stack.functions[target].logGroup);
     const rest = statements.filter((s) => !secret.includes(s));

@@ -303,7 +303,12 @@ class Engine {
     }
     if (!isRecord(operation.value))
       throw badRequest('invalidValue', `${where} must be an object of attributes`);
-    this.applyValueObject(op, operation.value, urn);
+    // Clients echo the extension's `schemas` inside its object; it names no attribute and the
+    // resource's `schemas` is recomputed anyway. Only here: elsewhere an unknown key is invalidPath.
+    const attributes = Object.fromEntries(
+      Object.entries(operation.value).filter(([key]) => key.toLowerCase() !== 'schemas'),
+    );
+    this.applyValueObject(op, attributes, urn);
   }
 
   // --- paths without a value filter -------------------------------------------------------

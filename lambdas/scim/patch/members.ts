@@ -47,10 +47,26 @@ function memberIds(value: unknown, where: string): string[] {
         `${where}[${i}] must be an object with a non-empty string "value" (the member id)`,
       );
     }
+    const type = isRecord(item) ? memberType(item) : undefined;
+    if (type !== undefined && (typeof type !== 'string' || type.toLowerCase() !== 'user')) {
+      // As POST and PUT: nested groups are not supported (docs/GROUPS.md).
+      throw badRequest(
+        'invalidValue',
+        `${where}[${i}].type ${shorten(JSON.stringify(type))} is not supported; members are Users`,
+      );
+    }
     ids.add(id);
   }
   return [...ids];
 }
+
+/** Case-insensitive `type` member; undefined when absent or null. */
+function memberType(item: Record<string, unknown>): unknown {
+  const key = Object.keys(item).find((k) => k.toLowerCase() === 'type');
+  return key === undefined ? undefined : (item[key] ?? undefined);
+}
+
+const shorten = (text: string): string => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
 
 /** Case-insensitive `value` member (structural leniency asked for by Entra). */
 function memberValue(item: Record<string, unknown>): unknown {

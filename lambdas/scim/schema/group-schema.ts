@@ -1,7 +1,8 @@
 /**
- * The core Group schema, RFC 7643 §4.2 with the characteristics of §8.7.1. `members.display`
- * is accepted on input because Okta sends it with every member (it is not listed in §8.7.1,
- * but §4.2 names it), and rejecting it breaks Group Push.
+ * The core Group schema, RFC 7643 §4.2 with the characteristics of §8.7.1, as this server
+ * implements it: members are Users only (no nested groups, docs/GROUPS.md), so `type` and
+ * `$ref` advertise only User. `members.display` is readOnly: the server always fills it from
+ * the user; Okta sends it with every member, and like any readOnly input it is ignored.
  */
 import { attribute, complex, str } from './attribute-builders';
 import type { SchemaDefinition } from './types';
@@ -25,13 +26,16 @@ export const groupSchema: SchemaDefinition = {
         attribute('$ref', 'reference', {
           description: 'The URI of the member resource.',
           mutability: 'immutable',
-          referenceTypes: ['User', 'Group'],
+          referenceTypes: ['User'],
         }),
-        str('display', { description: 'A human-readable name of the member.', mutability: 'immutable' }),
+        str('display', {
+          description: 'A human-readable name of the member, set by the server.',
+          mutability: 'readOnly',
+        }),
         str('type', {
-          description: 'The type of the member: "User" or "Group".',
+          description: 'The type of the member: always "User" (nested groups are not supported).',
           mutability: 'immutable',
-          canonicalValues: ['User', 'Group'],
+          canonicalValues: ['User'],
         }),
       ],
       { multiValued: true, description: 'The members of the group.' },

@@ -147,7 +147,7 @@ describe('parseResourceInput: what Okta and Entra send', () => {
     });
   });
 
-  it('Okta: group push with members carrying value and display (no type) keeps them; Entra "$ref": null is dropped', () => {
+  it('Okta: group push with members carrying value and display (no type) is accepted, display (readOnly, the server fills it) ignored; Entra "$ref": null is dropped', () => {
     const result = parseResourceInput(
       'Group',
       {
@@ -160,7 +160,7 @@ describe('parseResourceInput: what Okta and Entra send', () => {
       },
       registry,
     );
-    expect(result.members).toEqual([{ value: 'u1', display: 'test.user@okta.local' }, { value: 'u2' }]);
+    expect(result.members).toEqual([{ value: 'u1' }, { value: 'u2' }]);
   });
 
   it('Okta: an empty group create with members: [] is valid and stores no members attribute', () => {

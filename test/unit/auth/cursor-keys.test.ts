@@ -1,0 +1,69 @@
+/**
+ * Cursor keys from the generated secret: AWSCURRENT signs, AWSPREVIOUS still verifies (so a
+ * rotation breaks no live cursor), reads are cached and coalesced, and a secret never rotated
+ * (no AWSPREVIOUS) is just the current key.
+ */
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { secretsManagerCursorKeys } from '../../../lambdas/auth/cursor-keys';
+import { decodeCursor, encodeCursor } from '../../../lambdas/scim/cursor';
+import { cursorBindingFrom } from '../../../lambdas/service/list-pages';
+
+function fakeClient(stages: Record<string, string | undefined>) {
+  const calls: string[] = [];
+  const client = {
+    send: async (command: { input: { VersionStage?: string } }) => {
+      const stage = command.input.VersionStage ?? 'AWSCURRENT';
+      calls.push(stage);
+      const value = stages[stage];
+      if (value === undefined) {
+        throw Object.assign(new Error('no such version'), { name: 'ResourceNotFoundException' });
+      }
+      return { SecretString: value };
+    },
+  } as unknown as SecretsManagerClient;
+  return { client, calls };
+}
+
+describe('secretsManagerCursorKeys', () => {
+  it('current first, then previous; cached for the TTL and coalesced', async () => {
+    let now = 0;
+    const { client, calls } = fakeClient({ AWSCURRENT: 'k2', AWSPREVIOUS: 'k1' });
+    const keys = secretsManagerCursorKeys({ secretId: 's', client, now: () => now });
+    expect(await Promise.all([keys(), keys()])).toEqual([
+      ['k2', 'k1'],
+      ['k2', 'k1'],
+    ]);
+    expect(calls).toHaveLength(2);
+    now = 59_000;
+    await keys();
+    expect(calls).toHaveLength(2);
+    now = 61_000;
+    await keys();
+    expect(calls).toHaveLength(4);
+  });
+
+  it('a secret never rotated has only its current key', async () => {
+    const { client } = fakeClient({ AWSCURRENT: 'only' });
+    expect(await secretsManagerCursorKeys({ secretId: 's', client })()).toEqual(['only']);
+  });
+});
+
+describe('rotation does not break cursors', () => {
+  it('a cursor signed with the key now previous still decodes; one with an unknown key does not', async () => {
+    const before = await cursorBindingFrom('acme', 't', async () => ['k1']);
+    const cursor = encodeCursor('q', { afterId: 'x' }, new Date(), before);
+    const after = await cursorBindingFrom('acme', 't', async () => ['k2', 'k1']);
+    expect(decodeCursor(cursor, 'q', new Date(), after)).toEqual({ afterId: 'x' });
+    const later = await cursorBindingFrom('acme', 't', async () => ['k3', 'k2']);
+    expect(() => decodeCursor(cursor, 'q', new Date(), later)).toThrow(/not a value this server issued/);
+    // New cursors are signed with the current key only.
+    const fresh = encodeCursor('q', { afterId: 'y' }, new Date(), after);
+    expect(() => decodeCursor(fresh, 'q', new Date(), before)).toThrow();
+  });
+
+  it('without configured keys the table-name key of before is used', async () => {
+    expect((await cursorBindingFrom('acme', 'tbl', undefined)).key).toBe(
+      process.env.SCIM_CURSOR_KEY || 'scim-cursor:tbl',
+    );
+  });
+});
