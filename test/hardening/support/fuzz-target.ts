@@ -8,8 +8,8 @@ import { createScimTestClient, type ScimResponse, type ScimTestClient } from '..
 import { assertNoPrototypePollution, assertScimAnswer, HOSTILE_KEYS } from './fuzz';
 import { checkInvariants, dataSnapshot, scanTable, snapshotDiff } from './table';
 
-export const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-export const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
