@@ -102,6 +102,29 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
       expect: [200],
     },
     {
+      name: 'email lookup (Entra: emails[type eq "work"].value eq)',
+      target: '1 Query + 1 GetItem',
+      check: (c) => c.requests <= 2,
+      run: async () => {
+        const { body } = await createUser();
+        const email = String((body.emails as { value: string }[])[0]?.value);
+        const filter = encodeURIComponent(`emails[type eq "work"].value eq "${email}"`);
+        return users.request('GET', `/Users?filter=${filter}`);
+      },
+      expect: [200],
+    },
+    {
+      name: 'root POST /.search, first page of 100',
+      target: 'no target',
+      run: () =>
+        users.request('POST', '/.search', {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+          startIndex: 1,
+          count: 100,
+        }),
+      expect: [200],
+    },
+    {
       name: 'full PUT user (Okta echoes id and meta)',
       target: '1 read + 1 write',
       check: (c) => reads(c) <= 1 && writes(c) <= 1,
@@ -238,6 +261,28 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
       check: (c) => c.requests === 1 && reads(c) === 1,
       run: async () => bulk.request('GET', `/Groups/${await bigGroupId()}?excludedAttributes=members`),
       expect: [200],
+    },
+    {
+      name: 'displayName sw (groups, name index, excludedAttributes=members)',
+      target: '1 request',
+      check: (c) => c.requests === 1,
+      run: async () => {
+        await createGroup(bulk);
+        const filter = encodeURIComponent('displayName sw "cost create"');
+        return bulk.request('GET', `/Groups?filter=${filter}&excludedAttributes=members`);
+      },
+      expect: [200],
+    },
+    {
+      name: 'delete group of 100 members',
+      target: '12 requests',
+      check: (c) => c.requests <= 12,
+      samples: 1,
+      run: async () => {
+        const id = await createGroup(bulk, memberPool.slice(0, 100));
+        return bulk.request('DELETE', `/Groups/${id}`);
+      },
+      expect: [204],
     },
     {
       name: 'delete group of 1,000 members',
