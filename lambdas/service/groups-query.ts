@@ -20,15 +20,7 @@ import { compileFilter, indexableEquality, indexablePrefixes } from '../scim/fil
 import { unsupportedFilter } from '../scim/filter/unsupported';
 import type { JsonObject } from '../scim/schema/json';
 import type { SchemaRegistry } from '../scim/schema/registry';
-import {
-  collectGroups,
-  findGroupsByDisplayNamePrefix,
-  findGroupsByExternalId,
-  getGroup,
-  getGroupByDisplayName,
-  getGroupsByIds,
-  type StoredGroup,
-} from '../store/groups-store';
+import { GROUP_READS, getGroup, getGroupsByIds, type StoredGroup } from '../store/groups-store';
 import { groupIdsOfMember } from '../store/memberships-store';
 import { groupRepresentation } from './groups-representation';
 import { asCandidates, matchingInIdOrder, type ResourceKind } from './resource-service';
@@ -146,14 +138,14 @@ export const findGroups: ResourceKind<StoredGroup>['find'] = async (store, filte
 
   const lookUp: Record<GroupLookup, (value: string) => Promise<StoredGroup[]>> = {
     id: asCandidates((id) => getGroup(store, id)),
-    displayName: asCandidates((displayName) => getGroupByDisplayName(store, displayName)),
-    externalId: (externalId) => findGroupsByExternalId(store, externalId),
+    displayName: asCandidates((displayName) => GROUP_READS.getByName(store, displayName)),
+    externalId: (externalId) => GROUP_READS.findByExternalId(store, externalId),
   };
   if (plan.lookup) return matchingInIdOrder(await lookUp[plan.lookup.attribute](plan.lookup.value), matches);
   if (plan.displayNamePrefix !== undefined) {
-    return matchingInIdOrder(await findGroupsByDisplayNamePrefix(store, plan.displayNamePrefix), matches);
+    return matchingInIdOrder(await GROUP_READS.findByNamePrefix(store, plan.displayNamePrefix), matches);
   }
-  if (distinctMembers.length === 0) return collectGroups(store, matches);
+  if (distinctMembers.length === 0) return GROUP_READS.collect(store, matches);
   // Intersect the member terms' group sets; read only those groups.
   const [first, ...rest] = distinctMembers.map((uid) => groupsOf.get(uid) ?? new Set<string>());
   const ids = [...(first ?? [])].filter((id) => rest.every((set) => set.has(id)));

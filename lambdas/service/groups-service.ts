@@ -28,17 +28,14 @@ import { isAttributeRequested, type Projection } from '../scim/schema/projection
 import { parseResourceInput } from '../scim/schema/resource-input';
 import {
   claimGroupVersion,
-  collectGroups,
   createGroup,
   deleteGroupItem,
+  GROUP_READS,
   getGroup,
-  groupFromItem,
-  groupListing,
   isGroupId,
   replaceGroup,
   type StoredGroup,
 } from '../store/groups-store';
-import { groupKey } from '../store/keys';
 import {
   assertUsersExist,
   listMemberIds,
@@ -87,7 +84,7 @@ type Groups = ResourceOperations<GroupsContext>;
 
 export const GROUPS: ResourceKind<StoredGroup> = {
   resourceType: 'Group',
-  stored: { listing: groupListing, tableKey: groupKey, fromItem: groupFromItem, collect: collectGroups },
+  stored: GROUP_READS,
   find: findGroups,
   // Sorting compares attributes; members are not read for it (sortBy=members sorts nothing).
   represent: groupRepresentation,

@@ -14,15 +14,7 @@
 import type { AttributePath, FilterNode, FilterValue } from '../scim/filter/ast';
 import { compileFilter, indexableEquality, indexablePrefixes } from '../scim/filter/evaluate';
 import type { SchemaRegistry } from '../scim/schema/registry';
-import {
-  collectUsers,
-  findUsersByEmail,
-  findUsersByExternalId,
-  findUsersByUserNamePrefix,
-  getUser,
-  getUserByUserName,
-  type StoredUser,
-} from '../store/users-store';
+import { findUsersByEmail, getUser, type StoredUser, USER_READS } from '../store/users-store';
 import { asCandidates, matchingInIdOrder, type ResourceKind } from './resource-service';
 import { userRepresentation } from './users-representation';
 
@@ -99,11 +91,11 @@ export const findUsers: ResourceKind<StoredUser>['find'] = async (store, filter,
   const plan = planUserQuery(filter, registry);
   const lookUp: Record<UserLookup, (value: string) => Promise<StoredUser[]>> = {
     id: asCandidates((id) => getUser(store, id)),
-    userName: asCandidates((userName) => getUserByUserName(store, userName)),
-    externalId: (externalId) => findUsersByExternalId(store, externalId),
+    userName: asCandidates((userName) => USER_READS.getByName(store, userName)),
+    externalId: (externalId) => USER_READS.findByExternalId(store, externalId),
     email: (email) => findUsersByEmail(store, email),
   };
   if (plan.lookup) return matchingInIdOrder(await lookUp[plan.lookup.attribute](plan.lookup.value), matches);
-  if (plan.userNamePrefix === undefined) return collectUsers(store, matches);
-  return matchingInIdOrder(await findUsersByUserNamePrefix(store, plan.userNamePrefix), matches);
+  if (plan.userNamePrefix === undefined) return USER_READS.collect(store, matches);
+  return matchingInIdOrder(await USER_READS.findByNamePrefix(store, plan.userNamePrefix), matches);
 };

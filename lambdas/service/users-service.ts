@@ -14,17 +14,14 @@ import { applyPatch, parsePatchRequest } from '../scim/patch';
 import type { JsonObject } from '../scim/schema/json';
 import { isAttributeRequested, type Projection } from '../scim/schema/projection';
 import { parseResourceInput } from '../scim/schema/resource-input';
-import { userKey } from '../store/keys';
 import {
-  collectUsers,
   createUser,
   deleteUser,
   getUser,
   readUserWithGroupIds,
   replaceUser,
   type StoredUser,
-  userFromItem,
-  userListing,
+  USER_READS,
 } from '../store/users-store';
 import {
   countAfterWrite,
@@ -61,7 +58,7 @@ type Users = ResourceOperations<UsersContext>;
 
 export const USERS: ResourceKind<StoredUser> = {
   resourceType: 'User',
-  stored: { listing: userListing, tableKey: userKey, fromItem: userFromItem, collect: collectUsers },
+  stored: USER_READS,
   find: findUsers,
   represent: userRepresentation,
 };

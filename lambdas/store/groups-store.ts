@@ -20,7 +20,7 @@ import type { StoreContext } from './context';
 import { isConditionalCheckFailed, lostRace, translateConditionFailure } from './errors';
 import { isResourceId, uuidv7 } from './ids';
 import { groupExternalIdPk, groupKey, groupListingPk, groupNameKey, groupNamesPk } from './keys';
-import type { ListingSource, StoredItem } from './listing';
+import type { StoredItem } from './listing';
 import {
   batches,
   groupRefItem,
@@ -30,19 +30,16 @@ import {
   writeMembershipTransaction,
 } from './memberships-store';
 import {
-  collectResources,
   createWithNameGuard,
   deleteWithNameGuard,
   externalIdOf,
-  findResourcesByExternalId,
-  findResourcesByNamePrefix,
   getResource,
-  getResourceByName,
   isSameName,
   nameOf,
   type ResourceKind,
+  type ResourceReads,
   resourceItem,
-  resourceListing,
+  resourceReads,
   type StoredResource,
   storedNameOf,
   storedResourceOf,
@@ -65,7 +62,7 @@ export interface StoredGroup extends StoredResource {
 
 export const isGroupId = isResourceId;
 
-export function groupFromItem(item: StoredItem | undefined): StoredGroup | undefined {
+function groupFromItem(item: StoredItem | undefined): StoredGroup | undefined {
   const stored = storedResourceOf(GROUPS, item);
   const resourceVersion = item?.resourceVersion;
   if (!stored || typeof resourceVersion !== 'number') return undefined;
@@ -150,19 +147,8 @@ export const getGroup = (
   options: { consistent?: boolean } = {},
 ): Promise<StoredGroup | undefined> => getResource(ctx, GROUPS, id, options.consistent ?? true);
 
-/** `displayName sw "x"`: the name index (GSI3), never a walk of the listing. */
-export const findGroupsByDisplayNamePrefix = (ctx: StoreContext, prefix: string): Promise<StoredGroup[]> =>
-  findResourcesByNamePrefix(ctx, GROUPS, prefix);
-
-/** `displayName eq "x"`: the guard (strongly consistent), then the group it points to. */
-export const getGroupByDisplayName = (
-  ctx: StoreContext,
-  displayName: string,
-): Promise<StoredGroup | undefined> => getResourceByName(ctx, GROUPS, displayName);
-
-/** `externalId eq "x"`: a Query of the sparse GSI2 partition. */
-export const findGroupsByExternalId = (ctx: StoreContext, externalId: string): Promise<StoredGroup[]> =>
-  findResourcesByExternalId(ctx, GROUPS, externalId);
+/** Look-ups by displayName, externalId and displayName prefix; the listing. */
+export const GROUP_READS: ResourceReads<StoredGroup> = resourceReads(GROUPS);
 
 /** Groups by id (BatchGetItem, ≤100 keys per request), in the order of `ids`; missing ones skipped. */
 export async function getGroupsByIds(ctx: StoreContext, ids: readonly string[]): Promise<StoredGroup[]> {
@@ -179,15 +165,6 @@ export async function getGroupsByIds(ctx: StoreContext, ids: readonly string[]):
   }
   return unique.flatMap((id) => byId.get(id) ?? []);
 }
-
-export const groupListing = (ctx: StoreContext): ListingSource => resourceListing(ctx, GROUPS);
-
-/** Groups of the tenant's listing that satisfy `keep` (bounded: tooMany past the limit). */
-export const collectGroups = (
-  ctx: StoreContext,
-  keep: (group: StoredGroup) => boolean,
-  maxExamined?: number,
-): Promise<StoredGroup[]> => collectResources(ctx, GROUPS, keep, maxExamined);
 
 /**
  * Writes `input` (members ignored) as the group's attributes, conditional on

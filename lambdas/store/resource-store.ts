@@ -176,6 +176,22 @@ function releaseNameAction(ctx: StoreContext, kind: ResourceKind<StoredResource>
 }
 
 /**
+ * One TransactWriteItems; a cancelled one becomes the domain error of the first failed
+ * condition, read against `roles` (one role per action, in order).
+ */
+async function transact(
+  ctx: StoreContext,
+  actions: readonly TransactItem[],
+  roles: Parameters<typeof translateConditionFailure>[1],
+): Promise<void> {
+  try {
+    await ctx.db.send(new TransactWriteCommand({ TransactItems: [...actions] }));
+  } catch (error) {
+    translateConditionFailure(error, roles);
+  }
+}
+
+/**
  * Creates the resource item and its name guard (plus `extraActions`, unconditional) in one
  * transaction. Parallel creates of one name collide as TransactionConflict; once the winner has
  * committed, a retry meets its guard and reports uniqueness.
@@ -188,29 +204,23 @@ export async function createWithNameGuard(
   id: string,
   extraActions: readonly TransactItem[] = [],
 ): Promise<void> {
-  const create = async (): Promise<void> => {
-    try {
-      await ctx.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: { TableName: ctx.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' },
-            },
-            {
-              Put: {
-                TableName: ctx.tableName,
-                Item: nameGuardItem(kind, ctx.tenant, name, id),
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            ...extraActions,
-          ],
-        }),
-      );
-    } catch (error) {
-      translateConditionFailure(error, [{ kind: 'other' }, duplicateName(kind, name)]);
-    }
-  };
+  const notThere = 'attribute_not_exists(PK)';
+  const create = (): Promise<void> =>
+    transact(
+      ctx,
+      [
+        { Put: { TableName: ctx.tableName, Item: item, ConditionExpression: notThere } },
+        {
+          Put: {
+            TableName: ctx.tableName,
+            Item: nameGuardItem(kind, ctx.tenant, name, id),
+            ConditionExpression: notThere,
+          },
+        },
+        ...extraActions,
+      ],
+      [{ kind: 'other' }, duplicateName(kind, name)],
+    );
   await retry(CREATE_RACE_RETRY, create, { retryIf: (error) => isDomainError(error, 'versionConflict') });
 }
 
@@ -228,30 +238,16 @@ export async function writeWithRename(
   names: { readonly oldName: string; readonly newName: string },
   extraActions: readonly TransactItem[] = [],
 ): Promise<void> {
-  try {
-    await ctx.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          resourceAction,
-          {
-            Put: {
-              TableName: ctx.tableName,
-              Item: nameGuardItem(kind, ctx.tenant, names.newName, id),
-              ...ownGuardCondition(kind, id),
-            },
-          },
-          releaseNameAction(ctx, kind, names.oldName, id),
-          ...extraActions,
-        ],
-      }),
-    );
-  } catch (error) {
-    translateConditionFailure(error, [
-      { kind: 'version' },
-      duplicateName(kind, names.newName),
-      { kind: 'other' },
-    ]);
-  }
+  const newGuard = {
+    TableName: ctx.tableName,
+    Item: nameGuardItem(kind, ctx.tenant, names.newName, id),
+    ...ownGuardCondition(kind, id),
+  };
+  await transact(
+    ctx,
+    [resourceAction, { Put: newGuard }, releaseNameAction(ctx, kind, names.oldName, id), ...extraActions],
+    [{ kind: 'version' }, duplicateName(kind, names.newName), { kind: 'other' }],
+  );
 }
 
 /**
@@ -266,26 +262,21 @@ export async function deleteWithNameGuard(
   versionCondition: { readonly attribute: string; readonly value: number },
   extraActions: readonly TransactItem[] = [],
 ): Promise<void> {
-  try {
-    await ctx.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: {
-              TableName: ctx.tableName,
-              Key: kind.key(ctx.tenant, current.id),
-              ConditionExpression: `${versionCondition.attribute} = :v`,
-              ExpressionAttributeValues: { ':v': versionCondition.value },
-            },
-          },
-          releaseNameAction(ctx, kind, storedNameOf(kind, current), current.id),
-          ...extraActions,
-        ],
-      }),
-    );
-  } catch (error) {
-    translateConditionFailure(error, [{ kind: 'version' }, { kind: 'other' }]);
-  }
+  const resourceDelete = {
+    TableName: ctx.tableName,
+    Key: kind.key(ctx.tenant, current.id),
+    ConditionExpression: `${versionCondition.attribute} = :v`,
+    ExpressionAttributeValues: { ':v': versionCondition.value },
+  };
+  await transact(
+    ctx,
+    [
+      { Delete: resourceDelete },
+      releaseNameAction(ctx, kind, storedNameOf(kind, current), current.id),
+      ...extraActions,
+    ],
+    [{ kind: 'version' }, { kind: 'other' }],
+  );
 }
 
 /** One GetItem, strongly consistent by default. */
@@ -314,7 +305,7 @@ export async function getResource<R extends StoredResource>(
  * `<name> eq "x"`: the guard is read strongly consistently (so a look-up right after a create,
  * or a retried create, finds it), then the resource it points to.
  */
-export async function getResourceByName<R extends StoredResource>(
+async function getResourceByName<R extends StoredResource>(
   ctx: StoreContext,
   kind: ResourceKind<R>,
   name: string,
@@ -329,7 +320,7 @@ export async function getResourceByName<R extends StoredResource>(
 }
 
 /** `externalId eq "x"`: a Query of the sparse GSI2 partition, never a scan. */
-export async function findResourcesByExternalId<R extends StoredResource>(
+async function findResourcesByExternalId<R extends StoredResource>(
   ctx: StoreContext,
   kind: ResourceKind<R>,
   externalId: string,
@@ -350,7 +341,7 @@ export async function findResourcesByExternalId<R extends StoredResource>(
  * order), bounded like any walk. The index is eventually consistent: each item is re-checked
  * against its own name.
  */
-export async function findResourcesByNamePrefix<R extends StoredResource>(
+async function findResourcesByNamePrefix<R extends StoredResource>(
   ctx: StoreContext,
   kind: ResourceKind<R>,
   prefix: string,
@@ -368,12 +359,12 @@ export async function findResourcesByNamePrefix<R extends StoredResource>(
     );
 }
 
-export function resourceListing(ctx: StoreContext, kind: ResourceKind<StoredResource>): ListingSource {
+function resourceListing(ctx: StoreContext, kind: ResourceKind<StoredResource>): ListingSource {
   return { db: ctx.db, tableName: ctx.tableName, partition: kind.listingPk(ctx.tenant) };
 }
 
 /** Resources of the tenant's listing that satisfy `keep` (bounded: tooMany past the limit). */
-export async function collectResources<R extends StoredResource>(
+async function collectResources<R extends StoredResource>(
   ctx: StoreContext,
   kind: ResourceKind<R>,
   keep: (resource: R) => boolean,
@@ -388,4 +379,31 @@ export async function collectResources<R extends StoredResource>(
     maxExamined,
   );
   return items.map((item) => kind.fromItem(item) as R);
+}
+
+/** The look-ups every resource type has, bound to its kind (the stores export one each). */
+export interface ResourceReads<R extends StoredResource> {
+  /** `<name> eq "x"`: the guard (strongly consistent), then the resource it points to. */
+  readonly getByName: (ctx: StoreContext, name: string) => Promise<R | undefined>;
+  /** `externalId eq "x"`: a Query of the sparse GSI2 partition, never a scan. */
+  readonly findByExternalId: (ctx: StoreContext, externalId: string) => Promise<R[]>;
+  /** `<name> sw "x"`: the name index (GSI3), never a walk of the listing. */
+  readonly findByNamePrefix: (ctx: StoreContext, prefix: string) => Promise<R[]>;
+  readonly listing: (ctx: StoreContext) => ListingSource;
+  /** Resources of the tenant's listing that satisfy `keep` (bounded: tooMany past the limit). */
+  readonly collect: (ctx: StoreContext, keep: (resource: R) => boolean, maxExamined?: number) => Promise<R[]>;
+  readonly tableKey: (tenant: string, id: string) => TableKey;
+  readonly fromItem: (item: StoredItem | undefined) => R | undefined;
+}
+
+export function resourceReads<R extends StoredResource>(kind: ResourceKind<R>): ResourceReads<R> {
+  return {
+    getByName: (ctx, name) => getResourceByName(ctx, kind, name),
+    findByExternalId: (ctx, externalId) => findResourcesByExternalId(ctx, kind, externalId),
+    findByNamePrefix: (ctx, prefix) => findResourcesByNamePrefix(ctx, kind, prefix),
+    listing: (ctx) => resourceListing(ctx, kind),
+    collect: (ctx, keep, maxExamined) => collectResources(ctx, kind, keep, maxExamined),
+    tableKey: kind.key,
+    fromItem: kind.fromItem,
+  };
 }

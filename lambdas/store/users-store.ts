@@ -28,22 +28,19 @@ import {
   userNameKey,
   userNamesPk,
 } from './keys';
-import type { ListingSource, StoredItem } from './listing';
+import type { StoredItem } from './listing';
 import { queryPartition } from './partition-query';
 import {
-  collectResources,
   createWithNameGuard,
   deleteWithNameGuard,
-  findResourcesByExternalId,
-  findResourcesByNamePrefix,
   getResource,
-  getResourceByName,
   isSameName,
   nameGuardItem,
   nameOf,
   type ResourceKind,
+  type ResourceReads,
   resourceItem,
-  resourceListing,
+  resourceReads,
   type StoredResource,
   storedNameOf,
   storedResourceOf,
@@ -68,7 +65,7 @@ export type StoredUser = StoredResource;
 const isUserId = isResourceId;
 
 /** Reads a stored item back; undefined for anything that is not a well-formed user item. */
-export function userFromItem(item: StoredItem | undefined): StoredUser | undefined {
+function userFromItem(item: StoredItem | undefined): StoredUser | undefined {
   return storedResourceOf(USERS, item);
 }
 
@@ -145,26 +142,8 @@ export async function readUserWithGroupIds(ctx: StoreContext, id: string): Promi
   return { user, groupIds };
 }
 
-/** `userName eq "x"`: the guard (strongly consistent), then the user it points to. */
-export const getUserByUserName = (ctx: StoreContext, userName: string): Promise<StoredUser | undefined> =>
-  getResourceByName(ctx, USERS, userName);
-
-/** `externalId eq "x"`: a Query of the sparse GSI2 partition, never a scan. */
-export const findUsersByExternalId = (ctx: StoreContext, externalId: string): Promise<StoredUser[]> =>
-  findResourcesByExternalId(ctx, USERS, externalId);
-
-/** `userName sw "x"`: the name index (GSI3), never a walk of the listing. */
-export const findUsersByUserNamePrefix = (ctx: StoreContext, prefix: string): Promise<StoredUser[]> =>
-  findResourcesByNamePrefix(ctx, USERS, prefix);
-
-export const userListing = (ctx: StoreContext): ListingSource => resourceListing(ctx, USERS);
-
-/** Users of the tenant's listing that satisfy `keep` (bounded: tooMany past the limit). */
-export const collectUsers = (
-  ctx: StoreContext,
-  keep: (user: StoredUser) => boolean,
-  maxExamined?: number,
-): Promise<StoredUser[]> => collectResources(ctx, USERS, keep, maxExamined);
+/** Look-ups by userName, externalId and userName prefix; the listing. */
+export const USER_READS: ResourceReads<StoredUser> = resourceReads(USERS);
 
 /**
  * Writes `resource` as the next version of `current`. Conditional on `current.version`; a

@@ -9,7 +9,7 @@ import { COST_HEADER } from '../../../lambdas/observability/dynamo-cost-report';
 import { setResourceCount } from '../../../lambdas/store/counters';
 import { type CheckpointCache, readListingPage } from '../../../lambdas/store/listing';
 import type { Checkpoint } from '../../../lambdas/store/page-checkpoints';
-import { createUser, userListing } from '../../../lambdas/store/users-store';
+import { createUser, USER_READS } from '../../../lambdas/store/users-store';
 import { createScimTestClient, type ScimResponse, type ScimTestClient } from '../../support/scim-client';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -94,7 +94,7 @@ describe('sequential offset paging never meets the bound (store level, a small b
   it('pages of 10 over 60 users with at most 15 skipped: every page read, a jump refused', async () => {
     const ctx = { db: client.table.db, tableName: client.table.tableName, tenant: 'seq' };
     for (let i = 0; i < 60; i++) await createUser(ctx, { schemas: [USER], userName: `s${i}` });
-    const source = userListing(ctx);
+    const source = USER_READS.listing(ctx);
     const checkpoints = memoryCheckpoints();
     const seen: unknown[] = [];
     for (let startIndex = 1; startIndex <= 60; startIndex += 10) {

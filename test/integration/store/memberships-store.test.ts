@@ -14,12 +14,10 @@ import { createSchemaRegistry } from '../../../lambdas/scim/schema/registry';
 import { deleteGroupResource, type GroupsContext } from '../../../lambdas/service/groups-service';
 import { createDocumentClient } from '../../../lambdas/store/client';
 import {
-  collectGroups,
   createGroup,
   deleteGroupItem,
-  findGroupsByExternalId,
+  GROUP_READS,
   getGroup,
-  getGroupByDisplayName,
   replaceGroup,
 } from '../../../lambdas/store/groups-store';
 import { uuidv7 } from '../../../lambdas/store/ids';
@@ -308,7 +306,7 @@ describe('groups store', () => {
     await expect(createGroup(ctxOf('globex'), { displayName: 'Sales' })).resolves.toMatchObject({
       version: 1,
     });
-    expect((await getGroupByDisplayName(acme(), 'sALes'))?.resource.displayName).toBe('Sales');
+    expect((await GROUP_READS.getByName(acme(), 'sALes'))?.resource.displayName).toBe('Sales');
   });
 
   it('10 parallel creates of one displayName: exactly one wins, the rest get uniqueness or a lost race (409)', async () => {
@@ -325,8 +323,8 @@ describe('groups store', () => {
     const group = await createGroup(acme(), { displayName: 'Old name' });
     const renamed = await replaceGroup(acme(), group, { displayName: 'New name' });
     expect(renamed.version).toBe(2);
-    expect(await getGroupByDisplayName(acme(), 'Old name')).toBeUndefined();
-    expect((await getGroupByDisplayName(acme(), 'new NAME'))?.id).toBe(group.id);
+    expect(await GROUP_READS.getByName(acme(), 'Old name')).toBeUndefined();
+    expect((await GROUP_READS.getByName(acme(), 'new NAME'))?.id).toBe(group.id);
     await expect(createGroup(acme(), { displayName: 'Old name' })).resolves.toBeDefined();
     await expect(replaceGroup(acme(), renamed, { displayName: 'Old name' })).rejects.toMatchObject({
       code: 'uniqueness',
@@ -339,19 +337,19 @@ describe('groups store', () => {
 
   it('finds groups by externalId through the lookup index', async () => {
     const group = await createGroup(acme(), { displayName: 'With external id', externalId: 'ext-1' });
-    expect((await findGroupsByExternalId(acme(), 'ext-1')).map((g) => g.id)).toEqual([group.id]);
-    expect(await findGroupsByExternalId(ctxOf('globex'), 'ext-1')).toEqual([]);
+    expect((await GROUP_READS.findByExternalId(acme(), 'ext-1')).map((g) => g.id)).toEqual([group.id]);
+    expect(await GROUP_READS.findByExternalId(ctxOf('globex'), 'ext-1')).toEqual([]);
   });
 
   it('an unindexed filter walks the listing only up to its budget, then answers tooMany', async () => {
     const ctx = ctxOf('walk-tenant');
     for (const name of ['w1', 'w2', 'w3']) await createGroup(ctx, { displayName: name });
     expect(
-      (await collectGroups(ctx, (g) => g.resource.displayName === 'w2', 3)).map(
+      (await GROUP_READS.collect(ctx, (g) => g.resource.displayName === 'w2', 3)).map(
         (g) => g.resource.displayName,
       ),
     ).toEqual(['w2']);
-    await expect(collectGroups(ctx, () => true, 2)).rejects.toMatchObject({ code: 'tooMany' });
+    await expect(GROUP_READS.collect(ctx, () => true, 2)).rejects.toMatchObject({ code: 'tooMany' });
   });
 });
 

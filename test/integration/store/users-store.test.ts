@@ -8,15 +8,12 @@ import { measureCost } from '../../../lambdas/observability/dynamo-cost';
 import { userKey, userNameKey } from '../../../lambdas/store/keys';
 import { collectMatching, countListing, readListingPage } from '../../../lambdas/store/listing';
 import {
-  collectUsers,
   createUser,
   deleteUser,
-  findUsersByExternalId,
   getUser,
-  getUserByUserName,
   replaceUser,
   type StoreContext,
-  userListing,
+  USER_READS,
 } from '../../../lambdas/store/users-store';
 import { createTestTable, type TestTable } from '../../support/dynamo';
 
@@ -97,11 +94,11 @@ describe('users store', () => {
 
   it('finds a user by userName in any case with 2 consistent GetItems', async () => {
     const created = await createUser(acme, user('Carol.Case'));
-    const { result, cost } = await measureCost(() => getUserByUserName(acme, 'CAROL.CASE'));
+    const { result, cost } = await measureCost(() => USER_READS.getByName(acme, 'CAROL.CASE'));
     expect(result?.id).toBe(created.id);
     expect(cost.byCommand).toEqual({ GetItem: 2 });
-    await expect(getUserByUserName(acme, 'nobody')).resolves.toBeUndefined();
-    await expect(getUserByUserName(globex, 'carol.case')).resolves.toBeUndefined();
+    await expect(USER_READS.getByName(acme, 'nobody')).resolves.toBeUndefined();
+    await expect(USER_READS.getByName(globex, 'carol.case')).resolves.toBeUndefined();
   });
 
   it('answers any id string without a DynamoDB error', async () => {
@@ -114,10 +111,10 @@ describe('users store', () => {
   it('finds users by externalId with one Query of the lookup index', async () => {
     const a = await createUser(acme, user('ext-1', { externalId: 'shared-ext' }));
     const b = await createUser(acme, user('ext-2', { externalId: 'shared-ext' }));
-    const { result, cost } = await measureCost(() => findUsersByExternalId(acme, 'shared-ext'));
+    const { result, cost } = await measureCost(() => USER_READS.findByExternalId(acme, 'shared-ext'));
     expect(result.map((u) => u.id).sort()).toEqual([a.id, b.id].sort());
     expect(cost.byCommand).toEqual({ Query: 1 });
-    await expect(findUsersByExternalId(globex, 'shared-ext')).resolves.toEqual([]);
+    await expect(USER_READS.findByExternalId(globex, 'shared-ext')).resolves.toEqual([]);
   });
 
   it('replaces conditionally on the version: a stale write is a versionConflict', async () => {
@@ -136,12 +133,12 @@ describe('users store', () => {
     const created = await createUser(acme, user('erin'));
     const { result: renamed, cost } = await measureCost(() => replaceUser(acme, created, user('erin.new')));
     expect(cost.byCommand).toEqual({ TransactWriteItems: 1 });
-    await expect(getUserByUserName(acme, 'erin')).resolves.toBeUndefined();
-    expect((await getUserByUserName(acme, 'ERIN.NEW'))?.id).toBe(created.id);
+    await expect(USER_READS.getByName(acme, 'erin')).resolves.toBeUndefined();
+    expect((await USER_READS.getByName(acme, 'ERIN.NEW'))?.id).toBe(created.id);
     await expectDomainError(createUser(acme, user('Erin.New')), 'uniqueness');
     await expect(createUser(acme, user('erin'))).resolves.toBeDefined();
     const recased = await replaceUser(acme, renamed, user('ERIN.NEW'));
-    expect((await getUserByUserName(acme, 'erin.new'))?.id).toBe(recased.id);
+    expect((await USER_READS.getByName(acme, 'erin.new'))?.id).toBe(recased.id);
   });
 
   it('refuses a rename onto a taken name (uniqueness) and changes nothing', async () => {
@@ -156,7 +153,7 @@ describe('users store', () => {
     const { cost } = await measureCost(() => deleteUser(acme, created));
     expect(cost.byCommand).toEqual({ TransactWriteItems: 1 });
     await expect(getUser(acme, created.id)).resolves.toBeUndefined();
-    await expect(getUserByUserName(acme, 'heidi')).resolves.toBeUndefined();
+    await expect(USER_READS.getByName(acme, 'heidi')).resolves.toBeUndefined();
     await expect(createUser(acme, user('heidi'))).resolves.toBeDefined();
   });
 
@@ -175,7 +172,7 @@ describe('listing', () => {
   });
 
   it('pages in creation (id) order with startIndex and count', async () => {
-    const source = userListing(ctx);
+    const source = USER_READS.listing(ctx);
     expect(await countListing(source)).toBe(12);
     const page1 = await readListingPage(source, { startIndex: 1, count: 5 });
     const page3 = await readListingPage(source, { startIndex: 11, count: 5 });
@@ -194,7 +191,7 @@ describe('listing', () => {
         saved.push(c);
       },
     };
-    const source = userListing(ctx);
+    const source = USER_READS.listing(ctx);
     await readListingPage(source, { startIndex: 1, count: 4 }, cache);
     expect(saved.map((c) => c.offset)).toEqual([5]);
     const { result, cost } = await measureCost(() =>
@@ -205,11 +202,11 @@ describe('listing', () => {
   });
 
   it('evaluates filters in memory over a bounded walk and refuses past the limit with tooMany', async () => {
-    const matches = await collectUsers(ctx, (u) => u.resource.title === 'x');
+    const matches = await USER_READS.collect(ctx, (u) => u.resource.title === 'x');
     expect(matches.map((u) => u.id)).toEqual([ids[0], ids[3], ids[6], ids[9]]);
-    await expect(collectMatching(userListing(ctx), () => true, 12)).resolves.toHaveLength(12);
+    await expect(collectMatching(USER_READS.listing(ctx), () => true, 12)).resolves.toHaveLength(12);
     await expectDomainError(
-      collectMatching(userListing(ctx), () => true, 11),
+      collectMatching(USER_READS.listing(ctx), () => true, 11),
       'tooMany',
     );
   });
