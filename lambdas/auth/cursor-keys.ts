@@ -6,6 +6,7 @@
  * a request uses a cursor. Rationale: docs/ROOT-SEARCH.md (Cursor keys).
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DomainError } from '../domain/errors';
 
 export interface CursorKeySourceOptions {
   readonly secretId: string;
@@ -42,9 +43,21 @@ export function secretsManagerCursorKeys(options: CursorKeySourceOptions): () =>
     cached = { keys, at: now() };
     return keys;
   };
+  // Unreachable: keep serving the keys last read (a rotation waits), else 503 like the token store.
+  const fetchOrStale = async (): Promise<readonly string[]> => {
+    try {
+      return await fetch();
+    } catch (error) {
+      if (cached) return cached.keys;
+      throw new DomainError('unavailable', 'The cursor key store is temporarily unavailable', {
+        retryAfterSeconds: 1,
+        cause: error,
+      });
+    }
+  };
   return async () => {
     if (cached && now() - cached.at < ttlMs) return cached.keys;
-    inFlight ??= fetch().finally(() => {
+    inFlight ??= fetchOrStale().finally(() => {
       inFlight = undefined;
     });
     return inFlight;

@@ -42,6 +42,28 @@ describe('secretsManagerCursorKeys', () => {
     expect(calls).toHaveLength(4);
   });
 
+  it('Secrets Manager unreachable: the keys last read keep serving; with none read yet, 503 unavailable', async () => {
+    let now = 0;
+    let down = false;
+    const calls: string[] = [];
+    const client = {
+      send: async (command: { input: { VersionStage?: string } }) => {
+        calls.push(command.input.VersionStage ?? 'AWSCURRENT');
+        if (down) throw Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' });
+        return { SecretString: 'k1' };
+      },
+    } as unknown as SecretsManagerClient;
+    const keys = secretsManagerCursorKeys({ secretId: 's', client, now: () => now });
+    expect(await keys()).toEqual(['k1']);
+    down = true;
+    now = 120_000;
+    expect(await keys()).toEqual(['k1']);
+    expect(calls.length).toBeGreaterThan(2);
+
+    const cold = secretsManagerCursorKeys({ secretId: 's', client });
+    await expect(cold()).rejects.toMatchObject({ name: 'DomainError', code: 'unavailable', retryAfterSeconds: 1 });
+  });
+
   it('a secret never rotated has only its current key', async () => {
     const { client } = fakeClient({ AWSCURRENT: 'only' });
     expect(await secretsManagerCursorKeys({ secretId: 's', client })()).toEqual(['only']);
