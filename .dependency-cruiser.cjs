@@ -70,6 +70,13 @@ const layers = [
     reason: 'the CDK app reads deployed code only through lambdas/deployment.ts (routes, names, table shape, schema registry)',
   },
   {
+    name: 'console',
+    path: '^console/',
+    job: 'the read-only browser console (page, style sheet, one script bundled by lib/console-build.ts); talks to the service only over HTTP',
+    forbidden: ['^(lambdas|lib|local|cli|bin|bench|test)/', '^@aws-sdk/', '^aws-lambda$', '^@aws-lambda-powertools/'],
+    reason: 'the script runs in a browser: no server code, no AWS SDK, nothing the bundle would drag in',
+  },
+  {
     name: 'cli',
     path: '^(cli|local|bin)/',
     job: 'token and activity commands, the local server and DynamoDB Local, entry points; never deployed',

@@ -28,6 +28,7 @@ import type { Runtime } from '../lambdas/runtime';
 import { createDocumentClient } from '../lambdas/store/client';
 import { ensureTable } from '../lambdas/store/ensure-table';
 import { userKey } from '../lambdas/store/keys';
+import { localConsoleHandler } from '../local/console-files';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { buildProxyEvent, createLocalServer, listen } from '../local/http-server';
 import { ScimHttpClient } from './lib/http-client';
@@ -221,6 +222,7 @@ async function main(): Promise<void> {
     users,
     groups: createGroupsHandler(() => runtime),
     discovery: createDiscoveryHandler(() => runtime),
+    console: localConsoleHandler,
   });
   server.keepAliveTimeout = 60_000;
   const port = await listen(server, 0);

@@ -24,6 +24,7 @@ import type { Runtime } from '../lambdas/runtime';
 import { createDocumentClient } from '../lambdas/store/client';
 import { ensureTable } from '../lambdas/store/ensure-table';
 import { userKey } from '../lambdas/store/keys';
+import { localConsoleHandler } from '../local/console-files';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { createLocalServer, listen } from '../local/http-server';
 import { ScimHttpClient } from './lib/http-client';
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
     users: timed(createUsersHandler(() => runtime)),
     groups: timed(createGroupsHandler(() => runtime)),
     discovery: timed(createDiscoveryHandler(() => runtime)),
+    console: localConsoleHandler,
   });
   let serverMs = 0;
   server.on('request', (_req, res) => {

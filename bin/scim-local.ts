@@ -14,6 +14,7 @@ import { handler as discoveryHandler } from '../lambdas/handlers/discovery';
 import { handler as groupsHandler } from '../lambdas/handlers/groups';
 import { handler as usersHandler } from '../lambdas/handlers/users';
 import { ensureTable } from '../lambdas/store/ensure-table';
+import { localConsoleAssets, localConsoleHandler } from '../local/console-files';
 import { type DevToken, parseLocalTokens, validateDevToken, writeDevTokens } from '../local/dev-tokens';
 import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from '../local/dynamodb-local';
 import { createLocalServer, listen } from '../local/http-server';
@@ -101,10 +102,13 @@ async function main(): Promise<void> {
 
     // The exact handler functions Lambda runs; their runtime is built from the environment above
     // on the first request.
+    // The console is built before the server listens, so a build error stops the start.
+    localConsoleAssets();
     const server = createLocalServer({
       users: usersHandler,
       groups: groupsHandler,
       discovery: discoveryHandler,
+      console: localConsoleHandler,
     });
     const bound = await listen(server, port);
 
@@ -116,6 +120,7 @@ async function main(): Promise<void> {
     const lines = [
       '',
       `SCIM server ready: ${baseUrl}`,
+      `  Console: http://127.0.0.1:${bound}/console (paste a token to sign in)`,
       `  DynamoDB: ${endpoint} (table ${tableName}, ${state === 'created' ? 'created' : 'existing'}${
         dynamo ? (inMemory ? ', in memory' : `, data in ${join(stateDir, 'dynamodb')}`) : ''
       })`,

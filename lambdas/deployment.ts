@@ -5,6 +5,7 @@
  * build-time validators. Plain data and pure functions only: nothing here reaches an AWS SDK
  * client, so the CDK app never loads one.
  */
+export type { ConsoleAssets } from './http/console-assets';
 export { ROUTES, type RouteTarget, SCIM_PREFIX } from './routes';
 export type { ResourceTypeName } from './scim/meta';
 export { resourceJsonSchema } from './scim/schema/json-schema';
@@ -29,6 +30,9 @@ export const EVENTS_ENV = {
   busName: 'EVENT_BUS_NAME',
   includeResource: 'EVENTS_INCLUDE_RESOURCE',
 } as const;
+
+/** The module specifier of the console's built files in the console bundle (lib/console-build.ts writes it). */
+export const CONSOLE_ASSETS_SPECIFIER = 'console-assets';
 
 /** CloudWatch namespace of the functions' metrics (EMF) and of the alarms on them. */
 export const METRIC_NAMESPACE = 'Scim';

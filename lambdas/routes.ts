@@ -7,7 +7,7 @@
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The Lambda function that serves a route. */
-export type RouteTarget = 'users' | 'groups' | 'discovery';
+export type RouteTarget = 'users' | 'groups' | 'discovery' | 'console';
 
 export type Operation =
   | 'list'
@@ -22,7 +22,9 @@ export type Operation =
   | 'listResourceTypes'
   | 'getResourceType'
   | 'listSchemas'
-  | 'getSchema';
+  | 'getSchema'
+  | 'consolePage'
+  | 'consoleAsset';
 
 export interface Route {
   /** API Gateway resource template, e.g. `/scim/v2/Users/{id}`. */
@@ -32,6 +34,9 @@ export interface Route {
 }
 
 export const SCIM_PREFIX = '/scim/v2';
+
+/** The read-only console's page; its CSS and script are `${CONSOLE_PATH}/<file>` (docs/CONSOLE.md). */
+const CONSOLE_PATH = '/console';
 
 export const ROUTES: readonly Route[] = [
   // RFC 7644 §3.4.3 root search over Users and Groups: the users function, given the groups
@@ -60,6 +65,9 @@ export const ROUTES: readonly Route[] = [
   { path: `${SCIM_PREFIX}/ResourceTypes/{id}`, target: 'discovery', methods: { GET: 'getResourceType' } },
   { path: `${SCIM_PREFIX}/Schemas`, target: 'discovery', methods: { GET: 'listSchemas' } },
   { path: `${SCIM_PREFIX}/Schemas/{id}`, target: 'discovery', methods: { GET: 'getSchema' } },
+  // The console's static files: no token needed to load them (the page then calls the API).
+  { path: CONSOLE_PATH, target: 'console', methods: { GET: 'consolePage' } },
+  { path: `${CONSOLE_PATH}/{asset}`, target: 'console', methods: { GET: 'consoleAsset' } },
 ];
 
 export interface RouteMatch {

@@ -13,7 +13,7 @@
 import { join, resolve } from 'node:path';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
-import { type RouteTarget, VALIDATORS_SPECIFIER } from '../lambdas/deployment';
+import { CONSOLE_ASSETS_SPECIFIER, type RouteTarget, VALIDATORS_SPECIFIER } from '../lambdas/deployment';
 
 /** Repository root (this file lives in lib/). */
 export const PROJECT_ROOT = resolve(__dirname, '..');
@@ -67,16 +67,23 @@ export function handlerEntry(name: HandlerName): string {
 /** `scim-validators` in a bundle that was given no generated module. */
 const NO_VALIDATORS_MODULE = join(PROJECT_ROOT, 'lambdas', 'scim', 'schema', 'no-validators.ts');
 
-/** The aliases of one bundle: the shims, and `scim-validators` → `validators` (a generated module). */
-function bundleAlias(validators: string | undefined): Record<string, string> {
-  return { ...HANDLER_BUNDLE.alias, [VALIDATORS_SPECIFIER]: validators ?? NO_VALIDATORS_MODULE };
+/**
+ * The aliases of one bundle: the shims, `scim-validators` → `validators` (a generated module),
+ * and for the console function `console-assets` → its built files (lib/console-build.ts).
+ */
+function bundleAlias(validators: string | undefined, consoleAssets?: string): Record<string, string> {
+  return {
+    ...HANDLER_BUNDLE.alias,
+    [VALIDATORS_SPECIFIER]: validators ?? NO_VALIDATORS_MODULE,
+    ...(consoleAssets === undefined ? {} : { [CONSOLE_ASSETS_SPECIFIER]: consoleAssets }),
+  };
 }
 
 /**
  * Options for NodejsFunction: local esbuild from npm, never Docker. `validators` is the module
  * lib/validators-build.ts wrote for the stack's registry (needed by the users and groups handlers).
  */
-export function nodejsBundlingOptions(validators?: string): BundlingOptions {
+export function nodejsBundlingOptions(validators?: string, consoleAssets?: string): BundlingOptions {
   return {
     minify: HANDLER_BUNDLE.minify,
     sourceMap: HANDLER_BUNDLE.sourceMap,
@@ -88,7 +95,7 @@ export function nodejsBundlingOptions(validators?: string): BundlingOptions {
     esbuildArgs: {
       '--legal-comments': HANDLER_BUNDLE.legalComments,
       // aws-cdk-lib renders each entry as `--alias:<package>=<path>`.
-      '--alias': Object.entries(bundleAlias(validators)).map(([from, to]) => `${from}=${to}`),
+      '--alias': Object.entries(bundleAlias(validators, consoleAssets)).map(([from, to]) => `${from}=${to}`),
     },
   };
 }
@@ -97,7 +104,12 @@ export function nodejsBundlingOptions(validators?: string): BundlingOptions {
  * The same options in esbuild's API shape (a type-only import: synth does not load esbuild
  * through this module). `outfile` receives the bundle and `outfile.map` its source map.
  */
-export function esbuildBuildOptions(entry: string, outfile: string, validators?: string): BuildOptions {
+export function esbuildBuildOptions(
+  entry: string,
+  outfile: string,
+  validators?: string,
+  consoleAssets?: string,
+): BuildOptions {
   return {
     entryPoints: [entry],
     outfile,
@@ -111,7 +123,7 @@ export function esbuildBuildOptions(entry: string, outfile: string, validators?:
     mainFields: [...HANDLER_BUNDLE.mainFields],
     external: [...HANDLER_BUNDLE.externalModules],
     legalComments: HANDLER_BUNDLE.legalComments,
-    alias: bundleAlias(validators),
+    alias: bundleAlias(validators, consoleAssets),
     logLevel: 'silent',
   };
 }

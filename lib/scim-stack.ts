@@ -132,14 +132,22 @@ export class ScimStack extends Stack {
         ...(tableKey ? { tableKey } : {}),
         tokenSecret: this.tokenSecret.secret,
         // Only the functions that issue and read cursors get the cursor key.
-        ...(target === 'discovery' ? {} : { cursorKeySecret: this.cursorKeySecret.secret }),
+        ...(target === 'discovery' || target === 'console'
+          ? {}
+          : { cursorKeySecret: this.cursorKeySecret.secret }),
         settings,
       });
-    this.functions = { users: make('users'), groups: make('groups'), discovery: make('discovery') };
+    this.functions = {
+      users: make('users'),
+      groups: make('groups'),
+      discovery: make('discovery'),
+      console: make('console'),
+    };
     const fns: Record<RouteTarget, lambda.IFunction> = {
       users: this.functions.users.function,
       groups: this.functions.groups.function,
       discovery: this.functions.discovery.function,
+      console: this.functions.console.function,
     };
 
     this.api = new ScimApi(this, 'Scim', {

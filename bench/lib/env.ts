@@ -20,6 +20,7 @@ import { matchRoute } from '../../lambdas/routes';
 import type { Runtime } from '../../lambdas/runtime';
 import { createDocumentClient } from '../../lambdas/store/client';
 import { ensureTable } from '../../lambdas/store/ensure-table';
+import { localConsoleHandler } from '../../local/console-files';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { buildProxyEvent, createLocalServer, type HandlerTable, listen } from '../../local/http-server';
 import { type BenchResponse, ScimHttpClient } from './http-client';
@@ -82,6 +83,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     users: createUsersHandler(() => runtime),
     groups: createGroupsHandler(() => runtime),
     discovery: createDiscoveryHandler(() => runtime),
+    console: localConsoleHandler,
   };
   const server: Server = createLocalServer(handlers);
   server.keepAliveTimeout = 60_000;

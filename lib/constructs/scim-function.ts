@@ -8,7 +8,8 @@
  *  - users, groups: item reads and writes on the table and its indexes (no Scan, no table
  *    management), encrypt/decrypt with the table key when it is customer-managed;
  *  - discovery: no table access at all;
- *  - all: secretsmanager:GetSecretValue on the token secret only; write to their own log group.
+ *  - console: static files only: no table, no token secret (its page calls the API);
+ *  - all others: secretsmanager:GetSecretValue on the token secret only; all: their own log group.
  * The role is built here instead of taking the Lambda default, which would attach the AWS
  * managed AWSLambdaBasicExecutionRole (logs on every log group of the account).
  */
@@ -29,6 +30,7 @@ import {
   type SchemaRegistry,
 } from '../../lambdas/deployment';
 import { HANDLER_ENVIRONMENT, handlerEntry, NODE_MAJOR, nodejsBundlingOptions } from '../bundling';
+import { writeConsoleAssetsModule } from '../console-build';
 import { handlerValidators } from '../validators-build';
 
 type TableAccess = 'readWrite' | 'none';
@@ -38,6 +40,7 @@ const TABLE_ACCESS: Readonly<Record<RouteTarget, TableAccess>> = {
   users: 'readWrite',
   groups: 'readWrite',
   discovery: 'none',
+  console: 'none',
 };
 
 /**
@@ -135,9 +138,15 @@ export class ScimFunction extends Construct {
       }),
     );
 
+    // The console serves static files: it authenticates nothing, so it is not told of the tokens.
+    const authenticates = target !== 'console';
     const environment: Record<string, string> = {
-      [ENV.tokenSecretId]: props.tokenSecret.secretArn,
-      [ENV.tokenCacheTtl]: String(settings.tokenCacheTtlSeconds),
+      ...(authenticates
+        ? {
+            [ENV.tokenSecretId]: props.tokenSecret.secretArn,
+            [ENV.tokenCacheTtl]: String(settings.tokenCacheTtlSeconds),
+          }
+        : {}),
       [ENV.tableName]: access === 'none' ? NO_TABLE : props.table.tableName,
       POWERTOOLS_SERVICE_NAME: 'scim',
       POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
@@ -150,12 +159,14 @@ export class ScimFunction extends Construct {
         ? { [ENV.activityRetentionDays]: String(settings.activityRetentionDays) }
         : {}),
     };
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [props.tokenSecret.secretArn],
-      }),
-    );
+    if (authenticates) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [props.tokenSecret.secretArn],
+        }),
+      );
+    }
     if (props.cursorKeySecret) {
       environment[ENV.cursorKeySecretId] = props.cursorKeySecret.secretArn;
       this.role.addToPrincipalPolicy(
@@ -197,7 +208,10 @@ export class ScimFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment,
-      bundling: nodejsBundlingOptions(handlerValidators(settings.schemaRegistry, target)),
+      bundling: nodejsBundlingOptions(
+        handlerValidators(settings.schemaRegistry, target),
+        target === 'console' ? writeConsoleAssetsModule() : undefined,
+      ),
       tracing: settings.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       description: `SCIM 2.0 ${target} endpoints`,
     });

@@ -105,7 +105,7 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
     template = Template.fromStack(stack);
     synthMs = Date.now() - started;
     process.stdout.write(`synth with bundling: ${synthMs} ms\n`);
-    for (const target of TARGETS) {
+    for (const target of [...TARGETS, 'console'] as const) {
       fnId[target] = logicalId(stack, stack.functions[target].function);
       roleId[target] = logicalId(stack, stack.functions[target].role);
     }
@@ -158,6 +158,26 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
     expectSecretAndLogsOnly(statements, 'discovery');
     const fn = template.toJSON().Resources[fnId.discovery];
     expect(fn.Properties.Environment.Variables[ENV.tableName]).toBe(NO_TABLE);
+  });
+
+  it('console function: static files only (no DynamoDB, no secret, no token settings), its own logs', () => {
+    const statements = roleStatements(template, roleId.console);
+    const logGroupId = logicalId(stack, stack.functions.console.logGroup);
+    expect(statements.map((s) => ({ actions: actionsOf(s), resources: resourcesOf(s) }))).toEqual([
+      {
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [{ 'Fn::GetAtt': [logGroupId, 'Arn'] }],
+      },
+    ]);
+    const env = template.toJSON().Resources[fnId.console].Properties.Environment.Variables;
+    expect(env[ENV.tableName]).toBe(NO_TABLE);
+    expect(env[ENV.tokenSecretId]).toBeUndefined();
+    expect(env[ENV.cursorKeySecretId]).toBeUndefined();
+    const paths = routeMethods(template)
+      .filter((m) => m.functionId === fnId.console)
+      .map((m) => `${m.httpMethod} ${m.path}`)
+      .sort();
+    expect(paths).toEqual(['ANY /console', 'ANY /console/{asset}', 'GET /console', 'GET /console/{asset}']);
   });
 
   function expectSecretAndLogsOnly(statements: Statement[], target: RouteTarget): void {
@@ -329,7 +349,8 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
     const alarms = resources(template, 'AWS::CloudWatch::Alarm');
     // API 5xx + p99, errors + throttles of the 3 API functions and the events publisher,
     // change-event dead letters, DynamoDB throttles.
-    expect(alarms).toHaveLength(2 + 2 * (TARGETS.length + 1) + 1 + 1);
+    // (the console function's errors and throttles included: + 1 function)
+    expect(alarms).toHaveLength(2 + 2 * (TARGETS.length + 2) + 1 + 1);
     for (const [, alarm] of alarms) expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: topicId }]);
     const metrics = alarms.map(([, a]) => String(a.Properties?.MetricName ?? 'expression'));
     expect(metrics).toEqual(
@@ -526,7 +547,7 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
     bare.resourceCountIs('AWS::Events::EventBus', 0);
     bare.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
     bare.resourceCountIs('AWS::SQS::Queue', 0);
-    bare.resourceCountIs('AWS::Lambda::Function', 3);
+    bare.resourceCountIs('AWS::Lambda::Function', 4);
   });
 
   it('removalPolicy DESTROY lifts deletion protection so the stack can really be deleted', () => {

@@ -12,6 +12,7 @@ import { createGroupsHandler } from '../../lambdas/handlers/groups';
 import { createUsersHandler } from '../../lambdas/handlers/users';
 import { matchRoute } from '../../lambdas/routes';
 import { createRuntime, type Runtime } from '../../lambdas/runtime';
+import { localConsoleHandler } from '../../local/console-files';
 import { buildProxyEvent, type HandlerTable } from '../../local/http-server';
 import { createTestTable, type TestTable } from './dynamo';
 
@@ -68,6 +69,7 @@ export async function createScimTestClient(options: { tenants?: string[] } = {})
     users: createUsersHandler(rt),
     groups: createGroupsHandler(rt),
     discovery: createDiscoveryHandler(rt),
+    console: localConsoleHandler,
   };
   const defaultTenant = tenants[0] ?? 'acme';
   const tokenFor = (tenant: string): string => {
