@@ -1,10 +1,11 @@
 /**
- * `npm test` runs three jest projects; `npx jest --selectProjects unit` runs one of them.
+ * `npm test` runs four jest projects; `npx jest --selectProjects unit` runs one of them.
  *  - unit: pure code (test/unit mirrors lambdas/, cli/, lib/, bench/). No global setup, so a
  *    unit-only run starts no DynamoDB Local JVM.
  *  - integration: DynamoDB-backed tests (test/integration, test/hardening, test/e2e).
  *  - infra: the CDK stack and the esbuild bundles (test/infra); the bundles are invoked against
  *    DynamoDB Local, so it shares the global setup.
+ *  - browser: the console driven in headless Chromium (test/browser), on DynamoDB Local too.
  * Jest runs a project's globalSetup only when that project has tests in the run, and the same
  * module once per run however many projects name it: one DynamoDB Local per worker, and each
  * test file creates its own table, so files run in parallel without seeing each other's data.
@@ -19,7 +20,10 @@ const shared = {
     ],
   },
   // As tsconfig.json `paths`: source runs compile validators at start (lambdas/scim/schema/validators.ts).
-  moduleNameMapper: { '^scim-validators$': '<rootDir>/lambdas/scim/schema/compile-at-start.ts' },
+  moduleNameMapper: {
+    '^scim-validators$': '<rootDir>/lambdas/scim/schema/compile-at-start.ts',
+    '^console-assets$': '<rootDir>/lambdas/http/console-unbuilt.ts',
+  },
   setupFiles: ['<rootDir>/test/support/jest-env.ts'],
 };
 
@@ -39,6 +43,8 @@ module.exports = {
       roots: ['<rootDir>/test/integration', '<rootDir>/test/hardening', '<rootDir>/test/e2e'],
     },
     { ...shared, ...dynamoDbLocal, displayName: 'infra', roots: ['<rootDir>/test/infra'] },
+    // The console in headless Chromium against the local server on DynamoDB Local (docs/CONSOLE.md).
+    { ...shared, ...dynamoDbLocal, displayName: 'browser', roots: ['<rootDir>/test/browser'] },
   ],
   // Global options: jest ignores these inside a project.
   testTimeout: 60000,
