@@ -7,7 +7,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Browser, Page } from 'puppeteer-core';
+import { followTableStream, type StreamFollower } from '../../local/stream-events';
 import {
   type ConsoleServer,
   launchBrowser,
@@ -24,6 +26,8 @@ let browser: Browser;
 let page: Page;
 let shots: string;
 let adaId: string;
+let follower: StreamFollower;
+let admin: DynamoDBClient;
 const startedAt = Date.now();
 
 const user = (userName: string) => ({
@@ -37,6 +41,20 @@ beforeAll(async () => {
   const [server, launched] = await Promise.all([startConsoleServer(), launchBrowser()]);
   env = server;
   browser = launched.browser;
+  // The local stream consumer, as `npm start` runs it: it is what writes the change feed.
+  const { endpoint, tableName } = env.client.table;
+  admin = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  follower = await followTableStream({
+    admin,
+    endpoint,
+    tableName,
+    sink: { publish: async () => undefined },
+    pollMs: 200,
+  });
   const ada = await env.client.request('POST', '/Users', { body: user('ada@example.com') });
   expect(ada.status).toBe(201);
   adaId = ada.body.id;
@@ -57,6 +75,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await follower?.stop();
+  admin?.destroy();
   await browser?.close();
   await env?.close();
   process.stdout.write(
@@ -105,8 +125,11 @@ describe('console views over the activity endpoints and the change feed', () => 
   });
 
   it("user detail: the user's provisioning requests and feed events", async () => {
+    await follower.drain();
     await openView(page, `#/users/${adaId}`);
-    await page.waitForFunction(() => document.querySelector('#ua-h')?.parentElement?.querySelector('table'));
+    await page.waitForFunction(() => document.querySelector('#ua-h')?.parentElement?.querySelector('table'), {
+      timeout: 10_000,
+    });
     const activity = await page.$$eval('#ua-h + table tbody tr td:nth-child(2)', (c) =>
       c.map((x) => x.textContent),
     );
