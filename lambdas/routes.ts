@@ -7,7 +7,7 @@
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The Lambda function that serves a route. */
-export type RouteTarget = 'users' | 'groups' | 'discovery';
+export type RouteTarget = 'users' | 'groups' | 'discovery' | 'feed';
 
 export type Operation =
   | 'list'
@@ -22,7 +22,8 @@ export type Operation =
   | 'listResourceTypes'
   | 'getResourceType'
   | 'listSchemas'
-  | 'getSchema';
+  | 'getSchema'
+  | 'readFeed';
 
 export interface Route {
   /** API Gateway resource template, e.g. `/scim/v2/Users/{id}`. */
@@ -60,6 +61,8 @@ export const ROUTES: readonly Route[] = [
   { path: `${SCIM_PREFIX}/ResourceTypes/{id}`, target: 'discovery', methods: { GET: 'getResourceType' } },
   { path: `${SCIM_PREFIX}/Schemas`, target: 'discovery', methods: { GET: 'listSchemas' } },
   { path: `${SCIM_PREFIX}/Schemas/{id}`, target: 'discovery', methods: { GET: 'getSchema' } },
+  // The change feed (docs/CONSUMING.md): read scope.
+  { path: `${SCIM_PREFIX}/Events`, target: 'feed', methods: { GET: 'readFeed' } },
 ];
 
 export interface RouteMatch {

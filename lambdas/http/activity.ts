@@ -25,7 +25,12 @@ type ActivityRecord = ReturnType<typeof activityOf>;
 export type RecordActivity = (record: ActivityRecord) => Promise<void>;
 
 const MUTATING: ReadonlySet<Operation> = new Set(['create', 'replace', 'patch', 'delete']);
-const RESOURCE_TYPE: Record<RouteTarget, string> = { users: 'User', groups: 'Group', discovery: 'Discovery' };
+const RESOURCE_TYPE: Record<RouteTarget, string> = {
+  users: 'User',
+  groups: 'Group',
+  discovery: 'Discovery',
+  feed: 'Events',
+};
 const IGNORED_KEYS = new Set(['schemas', 'id', 'meta']);
 const MAX_NAMES = 100;
 

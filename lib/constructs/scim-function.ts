@@ -7,6 +7,7 @@
  * What each function may do (and nothing else):
  *  - users, groups: item reads and writes on the table and its indexes (no Scan, no table
  *    management), encrypt/decrypt with the table key when it is customer-managed;
+ *  - feed: item reads only (GetItem, Query) on the table, decrypt with the table key;
  *  - discovery: no table access at all;
  *  - all: secretsmanager:GetSecretValue on the token secret only; write to their own log group.
  * The role is built here instead of taking the Lambda default, which would attach the AWS
@@ -31,13 +32,14 @@ import {
 import { HANDLER_ENVIRONMENT, handlerEntry, NODE_MAJOR, nodejsBundlingOptions } from '../bundling';
 import { handlerValidators } from '../validators-build';
 
-type TableAccess = 'readWrite' | 'none';
+type TableAccess = 'readWrite' | 'read' | 'none';
 
 /** Which functions touch the table. The only place this is decided. */
 const TABLE_ACCESS: Readonly<Record<RouteTarget, TableAccess>> = {
   users: 'readWrite',
   groups: 'readWrite',
   discovery: 'none',
+  feed: 'read',
 };
 
 /**
@@ -55,6 +57,9 @@ export const TABLE_DATA_ACTIONS = [
   'dynamodb:DeleteItem',
   'dynamodb:BatchWriteItem',
 ] as const;
+
+/** The read-only functions' actions: the change feed reads one counter and Queries its entries. */
+const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
 
 /** What DynamoDB needs from the caller for a customer-managed table key (no wildcard actions). */
 export const TABLE_KEY_ACTIONS = [
@@ -85,6 +90,8 @@ export interface ScimFunctionSettings {
   readonly logLevel: string;
   /** ACTIVITY_RETENTION_DAYS for the functions that record activity (users, groups). */
   readonly activityRetentionDays?: number;
+  /** FEED_RETENTION_DAYS for the feed reader (and the stream consumer that writes the feed). */
+  readonly feedRetentionDays?: number;
 }
 
 export interface ScimFunctionProps {
@@ -149,6 +156,9 @@ export class ScimFunction extends Construct {
       ...(access === 'readWrite' && settings.activityRetentionDays !== undefined
         ? { [ENV.activityRetentionDays]: String(settings.activityRetentionDays) }
         : {}),
+      ...(target === 'feed' && settings.feedRetentionDays !== undefined
+        ? { [ENV.feedRetentionDays]: String(settings.feedRetentionDays) }
+        : {}),
     };
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -164,6 +174,19 @@ export class ScimFunction extends Construct {
           resources: [props.cursorKeySecret.secretArn],
         }),
       );
+    }
+    if (access === 'read') {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [...TABLE_READ_ACTIONS], resources: [props.table.tableArn] }),
+      );
+      if (props.tableKey) {
+        this.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt', 'kms:DescribeKey'],
+            resources: [props.tableKey.keyArn],
+          }),
+        );
+      }
     }
     if (access === 'readWrite') {
       this.role.addToPrincipalPolicy(
