@@ -281,7 +281,11 @@ async function run(seed: number, writer: Writer): Promise<Outcome> {
       if (!applied.has(e.set.jti as string)) apply(e.set);
       applied.add(e.set.jti as string);
     }
-    for (const jti of followed) if (!applied.has(jti)) applied.add(jti), apply(sets.get(jti));
+    for (const jti of followed) {
+      if (applied.has(jti)) continue;
+      applied.add(jti);
+      apply(sets.get(jti));
+    }
     const members = [...rebuilt.members].filter((m) => rebuilt.groups.has(m.split('|')[0] as string));
     const want = JSON.stringify([[...dir.users].sort(), [...dir.groups].sort(), [...dir.members].sort()]);
     const got = JSON.stringify([[...rebuilt.users].sort(), [...rebuilt.groups].sort(), members.sort()]);

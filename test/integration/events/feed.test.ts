@@ -111,7 +111,7 @@ it('every change becomes one SET with RFC 9967 URIs; pages chain by cursor; filt
   expect(uris(ofGroup)).toEqual([`${P}:create:notice`, `${P}:patch:full`, `${P}:patch:full`, `${P}:delete`]);
   const ops = ofGroup
     .slice(1, 3)
-    .map((e) => (e.events[`${P}:patch:full`]?.data as { Operations: unknown[] }).Operations[0]);
+    .map((e) => (e.events[`${P}:patch:full`]?.data as { Operations: unknown[] } | undefined)?.Operations[0]);
   expect(ops).toEqual([
     { op: 'add', path: 'members', value: [{ value: user.id }] },
     { op: 'remove', path: `members[value eq "${user.id}"]` },
