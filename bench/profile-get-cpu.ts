@@ -22,6 +22,7 @@ import { generateToken } from '../lambdas/auth/token-format';
 import { sha256Hex } from '../lambdas/auth/token-hash';
 import { staticTokenSource } from '../lambdas/auth/token-source';
 import { createDiscoveryHandler } from '../lambdas/handlers/discovery';
+import { createFeedHandler } from '../lambdas/handlers/feed';
 import { createGroupsHandler } from '../lambdas/handlers/groups';
 import { createUsersHandler } from '../lambdas/handlers/users';
 import type { Runtime } from '../lambdas/runtime';
@@ -223,6 +224,7 @@ async function main(): Promise<void> {
     groups: createGroupsHandler(() => runtime),
     discovery: createDiscoveryHandler(() => runtime),
     console: localConsoleHandler,
+    feed: createFeedHandler(() => runtime),
   });
   server.keepAliveTimeout = 60_000;
   const port = await listen(server, 0);

@@ -17,6 +17,7 @@ import { generateToken } from '../lambdas/auth/token-format';
 import { sha256Hex } from '../lambdas/auth/token-hash';
 import { staticTokenSource } from '../lambdas/auth/token-source';
 import { createDiscoveryHandler } from '../lambdas/handlers/discovery';
+import { createFeedHandler } from '../lambdas/handlers/feed';
 import { createGroupsHandler } from '../lambdas/handlers/groups';
 import { createUsersHandler } from '../lambdas/handlers/users';
 import type { LambdaHandler } from '../lambdas/http/handler';
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
     groups: timed(createGroupsHandler(() => runtime)),
     discovery: timed(createDiscoveryHandler(() => runtime)),
     console: localConsoleHandler,
+    feed: timed(createFeedHandler(() => runtime)),
   });
   let serverMs = 0;
   server.on('request', (_req, res) => {

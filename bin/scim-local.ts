@@ -10,10 +10,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { generateToken } from '../lambdas/auth/token-format';
 import { ENV } from '../lambdas/deployment';
 import { jsonLinesSink } from '../lambdas/events/event-sink';
+import { feedSink } from '../lambdas/events/feed-events';
 import { handler as discoveryHandler } from '../lambdas/handlers/discovery';
+import { handler as feedHandler } from '../lambdas/handlers/feed';
 import { handler as groupsHandler } from '../lambdas/handlers/groups';
 import { handler as usersHandler } from '../lambdas/handlers/users';
+import { createDocumentClient } from '../lambdas/store/client';
 import { ensureTable } from '../lambdas/store/ensure-table';
+import { appendToFeed, feedRetentionDays } from '../lambdas/store/feed-store';
 import { localConsoleAssets, localConsoleHandler } from '../local/console-files';
 import { type DevToken, parseLocalTokens, validateDevToken, writeDevTokens } from '../local/dev-tokens';
 import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from '../local/dynamodb-local';
@@ -74,6 +78,10 @@ async function main(): Promise<void> {
     // Started before the server accepts writes, so no write is missed.
     const eventsFile = join(stateDir, 'events.jsonl');
     const fileSink = jsonLinesSink(eventsFile);
+    // The change feed (GET /Events, docs/CONSUMING.md) is written first, as the Lambda does.
+    const feedDb = createDocumentClient({ endpoint });
+    const feedDays = feedRetentionDays(process.env[ENV.feedRetentionDays]);
+    const feed = feedSink((tenant, sets) => appendToFeed({ db: feedDb, tableName, tenant }, sets, feedDays));
     try {
       follower = await followTableStream({
         admin,
@@ -81,6 +89,7 @@ async function main(): Promise<void> {
         tableName,
         sink: {
           async publish(events) {
+            await feed.publish(events);
             await fileSink.publish(events);
             for (const event of events) process.stdout.write(`${summarizeEvent(event)}\n`);
           },
@@ -109,6 +118,7 @@ async function main(): Promise<void> {
       groups: groupsHandler,
       discovery: discoveryHandler,
       console: localConsoleHandler,
+      feed: feedHandler,
     });
     const bound = await listen(server, port);
 

@@ -23,6 +23,8 @@ export const ENV = {
   cursorKeySecretId: 'CURSOR_KEY_SECRET_ID',
   baseUrl: 'SCIM_BASE_URL',
   activityRetentionDays: 'ACTIVITY_RETENTION_DAYS',
+  /** Days change-feed entries are kept (the feed reader and the stream consumer); default 30. */
+  feedRetentionDays: 'FEED_RETENTION_DAYS',
 } as const;
 
 /** Environment variable names of the change-events function. */

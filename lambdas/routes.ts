@@ -7,7 +7,7 @@
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The Lambda function that serves a route. */
-export type RouteTarget = 'users' | 'groups' | 'discovery' | 'console';
+export type RouteTarget = 'users' | 'groups' | 'discovery' | 'console' | 'feed';
 
 export type Operation =
   | 'list'
@@ -24,7 +24,8 @@ export type Operation =
   | 'listSchemas'
   | 'getSchema'
   | 'consolePage'
-  | 'consoleAsset';
+  | 'consoleAsset'
+  | 'readFeed';
 
 export interface Route {
   /** API Gateway resource template, e.g. `/scim/v2/Users/{id}`. */
@@ -65,6 +66,8 @@ export const ROUTES: readonly Route[] = [
   { path: `${SCIM_PREFIX}/ResourceTypes/{id}`, target: 'discovery', methods: { GET: 'getResourceType' } },
   { path: `${SCIM_PREFIX}/Schemas`, target: 'discovery', methods: { GET: 'listSchemas' } },
   { path: `${SCIM_PREFIX}/Schemas/{id}`, target: 'discovery', methods: { GET: 'getSchema' } },
+  // The change feed (docs/CONSUMING.md): read scope.
+  { path: `${SCIM_PREFIX}/Events`, target: 'feed', methods: { GET: 'readFeed' } },
   // The console's static files: no token needed to load them (the page then calls the API).
   { path: CONSOLE_PATH, target: 'console', methods: { GET: 'consolePage' } },
   { path: `${CONSOLE_PATH}/{asset}`, target: 'console', methods: { GET: 'consoleAsset' } },

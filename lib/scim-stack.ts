@@ -65,6 +65,8 @@ export interface ScimStackProps extends StackProps {
   readonly changeEvents?: false | { readonly includeResource?: boolean };
   /** Days provisioning activity is kept (docs/EVENTS.md); default 90, 0 turns it off. */
   readonly activityRetentionDays?: number;
+  /** Days change-feed entries are kept (docs/CONSUMING.md); default 30. */
+  readonly feedRetentionDays?: number;
   /** Powertools log level; default INFO. */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
@@ -124,6 +126,9 @@ export class ScimStack extends Stack {
       ...(props.activityRetentionDays !== undefined
         ? { activityRetentionDays: wholeDays(props.activityRetentionDays) }
         : {}),
+      ...(props.feedRetentionDays !== undefined
+        ? { feedRetentionDays: feedDays(props.feedRetentionDays) }
+        : {}),
     };
     const make = (target: RouteTarget) =>
       new ScimFunction(this, `${target[0]?.toUpperCase()}${target.slice(1)}`, {
@@ -142,12 +147,14 @@ export class ScimStack extends Stack {
       groups: make('groups'),
       discovery: make('discovery'),
       console: make('console'),
+      feed: make('feed'),
     };
     const fns: Record<RouteTarget, lambda.IFunction> = {
       users: this.functions.users.function,
       groups: this.functions.groups.function,
       discovery: this.functions.discovery.function,
       console: this.functions.console.function,
+      feed: this.functions.feed.function,
     };
 
     this.api = new ScimApi(this, 'Scim', {
@@ -201,6 +208,10 @@ export class ScimStack extends Stack {
         logRemovalPolicy: removalPolicy,
         tracing,
         logLevel: settings.logLevel,
+        ...(tableKey ? { tableKey } : {}),
+        ...(settings.feedRetentionDays !== undefined
+          ? { feedRetentionDays: settings.feedRetentionDays }
+          : {}),
       });
     }
 
@@ -234,5 +245,10 @@ export class ScimStack extends Stack {
 function wholeDays(days: number): number {
   if (!Number.isInteger(days) || days < 0)
     throw new Error('activityRetentionDays must be a whole number ≥ 0');
+  return days;
+}
+
+function feedDays(days: number): number {
+  if (!Number.isInteger(days) || days < 1) throw new Error('feedRetentionDays must be a whole number ≥ 1');
   return days;
 }

@@ -36,6 +36,7 @@ const VALIDATED_RESOURCE_TYPES: Readonly<Record<HandlerName, readonly ResourceTy
   discovery: [],
   console: [],
   events: [],
+  feed: [],
 };
 
 /**

@@ -12,6 +12,7 @@ import { generateToken } from '../../lambdas/auth/token-format';
 import { sha256Hex } from '../../lambdas/auth/token-hash';
 import { staticTokenSource } from '../../lambdas/auth/token-source';
 import { createDiscoveryHandler } from '../../lambdas/handlers/discovery';
+import { createFeedHandler } from '../../lambdas/handlers/feed';
 import { createGroupsHandler } from '../../lambdas/handlers/groups';
 import { createUsersHandler } from '../../lambdas/handlers/users';
 import { parseCost } from '../../lambdas/observability/dynamo-cost';
@@ -84,6 +85,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     groups: createGroupsHandler(() => runtime),
     discovery: createDiscoveryHandler(() => runtime),
     console: localConsoleHandler,
+    feed: createFeedHandler(() => runtime),
   };
   const server: Server = createLocalServer(handlers);
   server.keepAliveTimeout = 60_000;

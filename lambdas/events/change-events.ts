@@ -32,6 +32,8 @@ type ChangeEventType =
 
 interface ChangeEventDetail {
   readonly eventId: string;
+  /** The committed write (stream record) this event comes from; shared by its events. */
+  readonly txn: string;
   readonly tenant: string;
   readonly resourceType: 'User' | 'Group';
   readonly resourceId: string;
@@ -100,6 +102,7 @@ export function changeEventsOf(change: StreamChange, options: ChangeEventOptions
     const resource = resourceOf(current);
     const detail: ChangeEventDetail = {
       eventId: eventIdOf(change.recordId, index),
+      txn: eventIdOf(change.recordId, -1),
       tenant: key.tenant,
       resourceType: key.kind === 'User' ? 'User' : 'Group',
       resourceId: key.id,

@@ -1,22 +1,39 @@
 /**
- * Stream publisher: DynamoDB stream batch → change events on the stack's EventBridge bus.
- * Partial failures are reported per record (ReportBatchItemFailures), so Lambda retries from the
- * first record not fully published; after the mapping's retries the batch goes to the DLQ.
+ * Stream consumer: DynamoDB stream batch → the tenants' change feeds (docs/CONSUMING.md), then
+ * change events on the stack's EventBridge bus. Partial failures are reported per record
+ * (ReportBatchItemFailures), so Lambda retries from the first record not fully written; after
+ * the mapping's retries the batch goes to the DLQ. Emits FeedLagMilliseconds per batch.
  */
 
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { EVENTS_ENV } from '../deployment';
+import { ENV, EVENTS_ENV, METRIC_NAMESPACE } from '../deployment';
 import { type EventSink, eventBridgeSink } from '../events/event-sink';
+import { feedSink, sinks } from '../events/feed-events';
 import { publishStreamBatch, type SequencedChange } from '../events/stream-batch';
 import { toSequencedChange } from '../events/stream-record';
 import { logger } from '../observability/logger';
+import { createDocumentClient } from '../store/client';
+import { appendToFeed, feedRetentionDays } from '../store/feed-store';
 
-export function createEventsHandler(sink: () => EventSink, includeResource: boolean) {
+/** now − the newest record's ApproximateCreationDateTime: how far the feed trails the table. */
+export function feedLagMs(changes: readonly SequencedChange[], now: number = Date.now()): number | undefined {
+  const newest = changes.reduce((max, c) => Math.max(max, c.time?.getTime() ?? 0), 0);
+  return newest > 0 ? Math.max(now - newest, 0) : undefined;
+}
+
+export function createEventsHandler(
+  sink: () => EventSink,
+  includeResource: boolean,
+  reportLag: (ms: number) => void = () => undefined,
+) {
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const changes = event.Records.map(toSequencedChange).filter((c): c is SequencedChange => c !== undefined);
     const outcome = await publishStreamBatch(changes, sink(), { includeResource });
     if (outcome.failedFrom === undefined) {
+      const lag = feedLagMs(changes);
+      if (lag !== undefined && outcome.published > 0) reportLag(lag);
       logger.info('change events published', { records: event.Records.length, events: outcome.published });
       return { batchItemFailures: [] };
     }
@@ -30,17 +47,32 @@ export function createEventsHandler(sink: () => EventSink, includeResource: bool
   };
 }
 
-let eventBridge: EventSink | undefined;
+let production: EventSink | undefined;
 const productionSink = (): EventSink => {
-  if (!eventBridge) {
+  if (!production) {
     const busName = process.env[EVENTS_ENV.busName];
     if (!busName) throw new Error(`${EVENTS_ENV.busName} is not set`);
-    eventBridge = eventBridgeSink(new EventBridgeClient({}), busName);
+    const tableName = process.env[ENV.tableName];
+    if (!tableName) throw new Error(`${ENV.tableName} is not set`);
+    const db = createDocumentClient();
+    const days = feedRetentionDays(process.env[ENV.feedRetentionDays]);
+    production = sinks(
+      feedSink((tenant, sets) => appendToFeed({ db, tableName, tenant }, sets, days)),
+      eventBridgeSink(new EventBridgeClient({}), busName),
+    );
   }
-  return eventBridge;
+  return production;
+};
+
+let metrics: Metrics | undefined;
+const publishLag = (ms: number): void => {
+  metrics ??= new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'scim-events' });
+  metrics.addMetric('FeedLagMilliseconds', MetricUnit.Milliseconds, ms);
+  metrics.publishStoredMetrics();
 };
 
 export const handler = createEventsHandler(
   productionSink,
   process.env[EVENTS_ENV.includeResource] === 'true',
+  publishLag,
 );

@@ -30,6 +30,7 @@ const RESOURCE_TYPE: Record<RouteTarget, string> = {
   groups: 'Group',
   discovery: 'Discovery',
   console: 'Console',
+  feed: 'Events',
 };
 const IGNORED_KEYS = new Set(['schemas', 'id', 'meta']);
 const MAX_NAMES = 100;

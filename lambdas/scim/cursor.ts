@@ -85,6 +85,7 @@ export function decodeCursor(
   expectedHash: string,
   now: Date = new Date(),
   binding: CursorBinding = UNBOUND,
+  maxAgeSeconds: number = CURSOR_TIMEOUT_SECONDS,
 ): CursorPosition | undefined {
   if (cursor === '') return undefined;
   const match = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{22})$/.exec(cursor);
@@ -110,8 +111,8 @@ export function decodeCursor(
   if (payload.q !== expectedHash) {
     throw badRequest('invalidCursor', 'cursor belongs to a different filter or sort order');
   }
-  if (now.getTime() / 1000 - payload.t > CURSOR_TIMEOUT_SECONDS) {
-    throw badRequest('expiredCursor', `cursor is older than ${CURSOR_TIMEOUT_SECONDS} seconds`);
+  if (now.getTime() / 1000 - payload.t > maxAgeSeconds) {
+    throw badRequest('expiredCursor', `cursor is older than ${maxAgeSeconds} seconds`);
   }
   return payload.a !== undefined ? { afterId: payload.a } : { offset: payload.o as number };
 }

@@ -2,7 +2,7 @@
  * Every key string of the single table is built here and nowhere else. The tenant is the
  * first component of every partition key (`T#<t>#…`), so no query can reach another tenant's
  * items. Items: user, group, membership, group ref, uniqueness guards, counter shards, page
- * checkpoints, activity records.
+ * checkpoints, activity records, change-feed entries.
  *
  * The key layout table: docs/DECISIONS.md.
  */
@@ -68,3 +68,21 @@ export const activityPk = (tenant: string, day: string): string => `${tenantPref
 /** GSI2 partition of one resource's activity ("did Okta's deactivate of this user arrive?"). */
 export const activityResourcePk = (tenant: string, resourceId: string): string =>
   `${tenantPrefix(tenant)}#ACTRES#${resourceId}`;
+
+/**
+ * A tenant's change feed: entries `E#<position>` (zero-padded, so sort order is position order)
+ * and the counter `C` that holds the last position written (docs/CONSUMING.md).
+ */
+export const feedPk = (tenant: string): string => `${tenantPrefix(tenant)}#FEED`;
+export const feedCounterKey = (tenant: string) => ({ PK: feedPk(tenant), SK: 'C' });
+const FEED_ENTRY_SK_PREFIX = 'E#';
+const FEED_POSITION_DIGITS = 16;
+export const feedEntryKey = (tenant: string, position: number) => ({
+  PK: feedPk(tenant),
+  SK: `${FEED_ENTRY_SK_PREFIX}${String(position).padStart(FEED_POSITION_DIGITS, '0')}`,
+});
+/** The position back out of an entry's sort key (NaN for any other key). */
+export const feedPositionOf = (sk: unknown): number =>
+  typeof sk === 'string' && sk.startsWith(FEED_ENTRY_SK_PREFIX)
+    ? Number(sk.slice(FEED_ENTRY_SK_PREFIX.length))
+    : Number.NaN;

@@ -18,3 +18,10 @@ export const CREATE_RACE_RETRY: RetryPolicy = { attempts: 4, baseMs: 20, capMs: 
  * batch, with pauses of up to 50 ms … 1 s.
  */
 export const UNPROCESSED_BATCH_RETRY: RetryPolicy = { attempts: 10, baseMs: 25, capMs: 1000 };
+
+/**
+ * A feed append that lost the tenant's position counter to a parallel writer (another shard's
+ * batch): the counter is read again and the batch placed after the winner's. Pauses of up to
+ * 20 ms … 1 s over 12 attempts, enough for a dozen shards writing one tenant at once.
+ */
+export const FEED_APPEND_RETRY: RetryPolicy = { attempts: 12, baseMs: 10, capMs: 1000 };

@@ -6,20 +6,23 @@
  * Failure handling follows the handler's contract: it reports the first record it could not
  * publish (ReportBatchItemFailures), Lambda retries from there a bounded number of times, then
  * the batch's stream coordinates go to an encrypted dead-letter queue, whose depth is an alarm.
- * Permissions: read this table's stream, put events on this bus, send to this queue; nothing else.
+ * The same function writes the tenants' change feeds (docs/CONSUMING.md) before publishing.
+ * Permissions: read this table's stream, put events on this bus, send to this queue, and the
+ * feed's counter read and transaction (GetItem, PutItem, UpdateItem) on this table; nothing else.
  */
 import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EVENTS_ENV } from '../../lambdas/deployment';
+import { ENV, EVENTS_ENV, METRIC_NAMESPACE } from '../../lambdas/deployment';
 import { HANDLER_ENVIRONMENT, handlerEntry, nodejsBundlingOptions } from '../bundling';
 import { lambdaRuntime } from './scim-function';
 
@@ -31,6 +34,10 @@ export interface ChangeEventsProps {
   readonly logRemovalPolicy: RemovalPolicy;
   readonly tracing: boolean;
   readonly logLevel: string;
+  /** The table's customer-managed key, when it has one (the feed writes are encrypted with it). */
+  readonly tableKey?: kms.IKey;
+  /** FEED_RETENTION_DAYS of the feed entries written; default 30. */
+  readonly feedRetentionDays?: number;
 }
 
 export class ChangeEvents extends Construct {
@@ -87,6 +94,22 @@ export class ChangeEvents extends Construct {
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [this.bus.eventBusArn] }),
     );
+    // The change feed: read the tenant's counter, then one TransactWriteItems (counter Update +
+    // entry Puts, authorised as UpdateItem and PutItem) on the table itself, no index.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [props.table.tableArn],
+      }),
+    );
+    if (props.tableKey) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+          resources: [props.tableKey.keyArn],
+        }),
+      );
+    }
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: handlerEntry('events'),
@@ -100,6 +123,11 @@ export class ChangeEvents extends Construct {
       environment: {
         [EVENTS_ENV.busName]: this.bus.eventBusName,
         [EVENTS_ENV.includeResource]: String(props.includeResource),
+        [ENV.tableName]: props.table.tableName,
+        ...(props.feedRetentionDays !== undefined
+          ? { [ENV.feedRetentionDays]: String(props.feedRetentionDays) }
+          : {}),
+        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
         POWERTOOLS_SERVICE_NAME: 'scim-events',
         POWERTOOLS_LOG_LEVEL: props.logLevel,
         // Bundling decides NODE_OPTIONS (none: source maps at runtime cost a third of INIT).
@@ -107,7 +135,7 @@ export class ChangeEvents extends Construct {
       },
       bundling: nodejsBundlingOptions(),
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
-      description: 'SCIM change events: table stream to EventBridge',
+      description: 'SCIM change events: table stream to the change feed and EventBridge',
     });
     this.function.addEventSource(
       new sources.DynamoEventSource(props.table, {

@@ -7,6 +7,7 @@
  * What each function may do (and nothing else):
  *  - users, groups: item reads and writes on the table and its indexes (no Scan, no table
  *    management), encrypt/decrypt with the table key when it is customer-managed;
+ *  - feed: item reads only (GetItem, Query) on the table, decrypt with the table key;
  *  - discovery: no table access at all;
  *  - console: static files only: no table, no token secret (its page calls the API);
  *  - all others: secretsmanager:GetSecretValue on the token secret only; all: their own log group.
@@ -33,7 +34,7 @@ import { HANDLER_ENVIRONMENT, handlerEntry, NODE_MAJOR, nodejsBundlingOptions } 
 import { writeConsoleAssetsModule } from '../console-build';
 import { handlerValidators } from '../validators-build';
 
-type TableAccess = 'readWrite' | 'none';
+type TableAccess = 'readWrite' | 'read' | 'none';
 
 /** Which functions touch the table. The only place this is decided. */
 const TABLE_ACCESS: Readonly<Record<RouteTarget, TableAccess>> = {
@@ -41,6 +42,7 @@ const TABLE_ACCESS: Readonly<Record<RouteTarget, TableAccess>> = {
   groups: 'readWrite',
   discovery: 'none',
   console: 'none',
+  feed: 'read',
 };
 
 /**
@@ -58,6 +60,9 @@ export const TABLE_DATA_ACTIONS = [
   'dynamodb:DeleteItem',
   'dynamodb:BatchWriteItem',
 ] as const;
+
+/** The read-only functions' actions: the change feed reads one counter and Queries its entries. */
+const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
 
 /** What DynamoDB needs from the caller for a customer-managed table key (no wildcard actions). */
 export const TABLE_KEY_ACTIONS = [
@@ -88,6 +93,8 @@ export interface ScimFunctionSettings {
   readonly logLevel: string;
   /** ACTIVITY_RETENTION_DAYS for the functions that record activity (users, groups). */
   readonly activityRetentionDays?: number;
+  /** FEED_RETENTION_DAYS for the feed reader (and the stream consumer that writes the feed). */
+  readonly feedRetentionDays?: number;
 }
 
 export interface ScimFunctionProps {
@@ -158,6 +165,9 @@ export class ScimFunction extends Construct {
       ...(access === 'readWrite' && settings.activityRetentionDays !== undefined
         ? { [ENV.activityRetentionDays]: String(settings.activityRetentionDays) }
         : {}),
+      ...(target === 'feed' && settings.feedRetentionDays !== undefined
+        ? { [ENV.feedRetentionDays]: String(settings.feedRetentionDays) }
+        : {}),
     };
     if (authenticates) {
       this.role.addToPrincipalPolicy(
@@ -175,6 +185,19 @@ export class ScimFunction extends Construct {
           resources: [props.cursorKeySecret.secretArn],
         }),
       );
+    }
+    if (access === 'read') {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [...TABLE_READ_ACTIONS], resources: [props.table.tableArn] }),
+      );
+      if (props.tableKey) {
+        this.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt', 'kms:DescribeKey'],
+            resources: [props.tableKey.keyArn],
+          }),
+        );
+      }
     }
     if (access === 'readWrite') {
       this.role.addToPrincipalPolicy(

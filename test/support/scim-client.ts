@@ -8,6 +8,7 @@ import { createAuthenticator } from '../../lambdas/auth/authenticator';
 import { sha256Hex } from '../../lambdas/auth/token-hash';
 import { staticTokenSource } from '../../lambdas/auth/token-source';
 import { createDiscoveryHandler } from '../../lambdas/handlers/discovery';
+import { createFeedHandler } from '../../lambdas/handlers/feed';
 import { createGroupsHandler } from '../../lambdas/handlers/groups';
 import { createUsersHandler } from '../../lambdas/handlers/users';
 import { matchRoute } from '../../lambdas/routes';
@@ -70,6 +71,7 @@ export async function createScimTestClient(options: { tenants?: string[] } = {})
     groups: createGroupsHandler(rt),
     discovery: createDiscoveryHandler(rt),
     console: localConsoleHandler,
+    feed: createFeedHandler(rt),
   };
   const defaultTenant = tenants[0] ?? 'acme';
   const tokenFor = (tenant: string): string => {

@@ -10,6 +10,7 @@ const event = (userName: string, changedAttributes?: string[]): ChangeEvent => (
   type: 'User Created',
   detail: {
     eventId: 'e1',
+    txn: 't1',
     tenant: 'acme',
     resourceType: 'User',
     resourceId: 'u1',

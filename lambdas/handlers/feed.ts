@@ -1,0 +1,34 @@
+/**
+ * GET /Events: the tenant's change feed (docs/CONSUMING.md), read-only. Thin: parameters and
+ * paging are the feed service's; entries are written by the stream consumer (events.ts).
+ */
+import { ENV } from '../deployment';
+import { createHttpHandler, type OperationTable } from '../http/handler';
+import { ok } from '../http/response';
+import { lazyRuntime, type Runtime } from '../runtime';
+import { feedPage, parseFeedQuery } from '../service/feed-service';
+import { feedRetentionDays } from '../store/feed-store';
+
+function feedOperations(retentionDays: number): OperationTable {
+  return {
+    readFeed: async ({ request, principal, runtime }) =>
+      ok(
+        await feedPage(
+          {
+            store: { db: runtime.db, tableName: runtime.tableName, tenant: principal.tenant },
+            retentionDays,
+            ...(runtime.cursorKeys ? { cursorKeys: runtime.cursorKeys } : {}),
+          },
+          parseFeedQuery(request.query),
+        ),
+      ),
+  };
+}
+
+/** `retentionDays` defaults to FEED_RETENTION_DAYS (30 when unset). */
+export const createFeedHandler = (
+  runtime: () => Runtime,
+  retentionDays: number = feedRetentionDays(process.env[ENV.feedRetentionDays]),
+) => createHttpHandler('feed', feedOperations(retentionDays), runtime);
+
+export const handler = createFeedHandler(lazyRuntime());
