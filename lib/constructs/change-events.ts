@@ -26,6 +26,9 @@ import { ENV, EVENTS_ENV, METRIC_NAMESPACE } from '../../lambdas/deployment';
 import { HANDLER_ENVIRONMENT, handlerEntry, nodejsBundlingOptions } from '../bundling';
 import { lambdaRuntime } from './scim-function';
 
+/** IAM pattern of every tenant's feed partition key (test/infra checks it against the key builder). */
+export const FEED_PARTITIONS = 'T#*#FEED';
+
 export interface ChangeEventsProps {
   readonly table: dynamodb.ITable;
   /** Put the stored SCIM resource in `detail.resource` (personal data); default false. */
@@ -100,6 +103,9 @@ export class ChangeEvents extends Construct {
       new iam.PolicyStatement({
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [props.table.tableArn],
+        // Only the feed partitions (`T#<tenant>#FEED`): the stream reader cannot touch users,
+        // groups or tokens' items even through these write actions.
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [FEED_PARTITIONS] } },
       }),
     );
     if (props.tableKey) {

@@ -16,7 +16,9 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { ENV } from '../../lambdas/deployment';
 import { ROUTES, type RouteTarget } from '../../lambdas/routes';
+import { feedPk, userKey } from '../../lambdas/store/keys';
 import { GLOBAL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/store/table-definition';
+import { FEED_PARTITIONS } from '../../lib/constructs/change-events';
 import { GATEWAY_RESPONSES, SCIM_ERROR_SCHEMA } from '../../lib/constructs/scim-api';
 import { NO_TABLE, TABLE_DATA_ACTIONS, TABLE_KEY_ACTIONS } from '../../lib/constructs/scim-function';
 import { EMPTY_TOKEN_DOCUMENT } from '../../lib/constructs/token-secret';
@@ -34,7 +36,7 @@ import {
 // Synth with bundling and cfn-lint take tens of seconds each on a loaded machine.
 jest.setTimeout(240_000);
 
-const TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery'];
+const TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery', 'feed'];
 const logicalId = (stack: Stack, construct: IConstruct): string =>
   stack.getLogicalId(construct.node.defaultChild as CfnElement);
 
@@ -151,6 +153,18 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
       );
     },
   );
+
+  it('feed function: GetItem and Query on the table only (no index, no write), the secrets, its own logs', () => {
+    const statements = roleStatements(template, roleId.feed);
+    const table = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(table.map((s) => ({ actions: [...actionsOf(s)].sort(), resources: resourcesOf(s) }))).toEqual([
+      { actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [{ 'Fn::GetAtt': [tableId, 'Arn'] }] },
+    ]);
+    expectSecretAndLogsOnly(
+      statements.filter((s) => s !== table[0]),
+      'feed',
+    );
+  });
 
   it('discovery function: no DynamoDB statement at all, and no real table name in its environment', () => {
     const statements = roleStatements(template, roleId.discovery);
@@ -347,9 +361,8 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
   it('alarms: API 5xx, p99 latency, errors and throttles per function, DynamoDB throttles, all to the encrypted topic', () => {
     const topicId = logicalId(stack, stack.alarms.topic);
     const alarms = resources(template, 'AWS::CloudWatch::Alarm');
-    // API 5xx + p99, errors + throttles of the 3 API functions and the events publisher,
-    // change-event dead letters, DynamoDB throttles.
-    // (the console function's errors and throttles included: + 1 function)
+    // API 5xx + p99, errors + throttles of the API functions, the console's and the events
+    // publisher's, change-event dead letters, DynamoDB throttles.
     expect(alarms).toHaveLength(2 + 2 * (TARGETS.length + 2) + 1 + 1);
     for (const [, alarm] of alarms) expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: topicId }]);
     const metrics = alarms.map(([, a]) => String(a.Properties?.MetricName ?? 'expression'));
@@ -393,10 +406,24 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
     const all = statements.flatMap(actionsOf);
     expect(all.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
       'dynamodb:DescribeStream',
+      'dynamodb:GetItem',
       'dynamodb:GetRecords',
       'dynamodb:GetShardIterator',
       'dynamodb:ListStreams',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
     ]);
+    // The feed writer's item access: the table only, and only the feed partitions.
+    const feedWrites = statements.filter((st) => actionsOf(st).includes('dynamodb:PutItem'));
+    expect(feedWrites.map((st) => ({ resources: resourcesOf(st), condition: st.Condition }))).toEqual([
+      {
+        resources: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
+        condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [FEED_PARTITIONS] } },
+      },
+    ]);
+    const feedPattern = new RegExp(`^${FEED_PARTITIONS.replace('*', '.*')}$`);
+    expect(feedPk('acme')).toMatch(feedPattern);
+    expect(userKey('acme', 'x').PK).not.toMatch(feedPattern);
     expect(all.filter((a) => !/^(dynamodb|events|sqs|logs):/.test(a))).toEqual([]);
     for (const st of statements.filter((x) => actionsOf(x).some((a) => a.startsWith('sqs:')))) {
       expect(resourcesOf(st)).toEqual([{ 'Fn::GetAtt': [queueId, 'Arn'] }]);
@@ -465,7 +492,7 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
     template = Template.fromStack(stack);
   });
 
-  it('customer-managed table key: table SSE uses it, only users/groups may use it, with no wildcard actions', () => {
+  it('customer-managed table key: table SSE uses it, only the functions with table access may use it (the feed to decrypt), with no wildcard actions', () => {
     const keyId = logicalId(stack, stack.node.findChild('TableKey'));
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       SSESpecification: {
@@ -481,8 +508,10 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
       );
       if (target === 'discovery') expect(kms).toEqual([]);
       else {
+        // The feed only reads: decrypt, never encrypt.
+        const actions = target === 'feed' ? ['kms:Decrypt', 'kms:DescribeKey'] : [...TABLE_KEY_ACTIONS];
         expect(kms.map((s) => ({ actions: actionsOf(s), resources: resourcesOf(s) }))).toEqual([
-          { actions: [...TABLE_KEY_ACTIONS], resources: [{ 'Fn::GetAtt': [keyId, 'Arn'] }] },
+          { actions, resources: [{ 'Fn::GetAtt': [keyId, 'Arn'] }] },
         ]);
       }
     }
@@ -530,7 +559,7 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
       expect(JSON.parse(fn.Properties.Environment.Variables.SCIM_SCHEMA_EXTENSIONS)).toEqual(extensions);
       // Activity is a table write: only functions with table access get the setting.
       expect(fn.Properties.Environment.Variables[ENV.activityRetentionDays]).toBe(
-        target === 'discovery' ? undefined : '30',
+        target === 'users' || target === 'groups' ? '30' : undefined,
       );
     }
     const publisher = template.toJSON().Resources[logicalId(stack, stack.changeEvents?.function ?? stack)];
@@ -547,7 +576,8 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
     bare.resourceCountIs('AWS::Events::EventBus', 0);
     bare.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
     bare.resourceCountIs('AWS::SQS::Queue', 0);
-    bare.resourceCountIs('AWS::Lambda::Function', 4);
+    // users, groups, discovery, console, feed (the feed stays empty without the stream reader).
+    bare.resourceCountIs('AWS::Lambda::Function', 5);
   });
 
   it('removalPolicy DESTROY lifts deletion protection so the stack can really be deleted', () => {
