@@ -15,6 +15,7 @@ export interface Statement {
   readonly Effect: string;
   readonly Action: string | string[];
   readonly Resource: unknown;
+  readonly Condition?: unknown;
 }
 
 export function resources(template: Template, type: string): [string, CfnResource][] {
