@@ -16,6 +16,7 @@ import { createAuthenticator } from '../lambdas/auth/authenticator';
 import { generateToken } from '../lambdas/auth/token-format';
 import { sha256Hex } from '../lambdas/auth/token-hash';
 import { staticTokenSource } from '../lambdas/auth/token-source';
+import { createActivityHandler } from '../lambdas/handlers/activity';
 import { createDiscoveryHandler } from '../lambdas/handlers/discovery';
 import { createGroupsHandler } from '../lambdas/handlers/groups';
 import { createUsersHandler } from '../lambdas/handlers/users';
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
     users: timed(createUsersHandler(() => runtime)),
     groups: timed(createGroupsHandler(() => runtime)),
     discovery: timed(createDiscoveryHandler(() => runtime)),
+    activity: timed(createActivityHandler(() => runtime)),
   });
   let serverMs = 0;
   server.on('request', (_req, res) => {

@@ -1,13 +1,15 @@
 /**
  * The one route table. The CDK API (lib/constructs/scim-api.ts) and the local server
  * (local/http-server.ts) both read it, so a route cannot exist in one and not the other.
- * Plain data only: it is imported by CDK code and by every handler bundle.
+ * Plain data only: it is imported by CDK code and by every handler bundle. It also says which
+ * token scope each operation needs (OPERATION_SCOPES), so every function checks the same rule.
  */
+import type { TokenScope } from './auth/token-document';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The Lambda function that serves a route. */
-export type RouteTarget = 'users' | 'groups' | 'discovery';
+export type RouteTarget = 'users' | 'groups' | 'discovery' | 'activity';
 
 export type Operation =
   | 'list'
@@ -22,7 +24,32 @@ export type Operation =
   | 'listResourceTypes'
   | 'getResourceType'
   | 'listSchemas'
-  | 'getSchema';
+  | 'getSchema'
+  | 'listActivity'
+  | 'activitySummary';
+
+/**
+ * The token scope each operation needs: `write` for the ones that change the directory, `read`
+ * for the rest (GET, every `.search`, discovery, activity). A new operation must be given one
+ * here before anything compiles. docs/TOKENS.md#scopes.
+ */
+export const OPERATION_SCOPES: Readonly<Record<Operation, TokenScope>> = {
+  list: 'read',
+  create: 'write',
+  search: 'read',
+  searchAll: 'read',
+  get: 'read',
+  replace: 'write',
+  patch: 'write',
+  delete: 'write',
+  serviceProviderConfig: 'read',
+  listResourceTypes: 'read',
+  getResourceType: 'read',
+  listSchemas: 'read',
+  getSchema: 'read',
+  listActivity: 'read',
+  activitySummary: 'read',
+};
 
 export interface Route {
   /** API Gateway resource template, e.g. `/scim/v2/Users/{id}`. */
@@ -60,6 +87,9 @@ export const ROUTES: readonly Route[] = [
   { path: `${SCIM_PREFIX}/ResourceTypes/{id}`, target: 'discovery', methods: { GET: 'getResourceType' } },
   { path: `${SCIM_PREFIX}/Schemas`, target: 'discovery', methods: { GET: 'listSchemas' } },
   { path: `${SCIM_PREFIX}/Schemas/{id}`, target: 'discovery', methods: { GET: 'getSchema' } },
+  // Provisioning activity for the console (docs/ACTIVITY.md): read-only, its own function.
+  { path: `${SCIM_PREFIX}/Activity`, target: 'activity', methods: { GET: 'listActivity' } },
+  { path: `${SCIM_PREFIX}/Activity/Summary`, target: 'activity', methods: { GET: 'activitySummary' } },
 ];
 
 export interface RouteMatch {

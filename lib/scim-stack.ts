@@ -1,6 +1,6 @@
 /**
  * The whole service in one stack, so `cdk deploy` is the only step: table, token secret, the
- * three API functions, the REST API, alarms, and the optional WAF and custom domain.
+ * four API functions, the REST API, alarms, and the optional WAF and custom domain.
  * Defaults are the safe ones (data retained, deletion protection on, throttled, logged);
  * every knob is a prop documented in docs/DEPLOY.md.
  */
@@ -135,11 +135,17 @@ export class ScimStack extends Stack {
         ...(target === 'discovery' ? {} : { cursorKeySecret: this.cursorKeySecret.secret }),
         settings,
       });
-    this.functions = { users: make('users'), groups: make('groups'), discovery: make('discovery') };
+    this.functions = {
+      users: make('users'),
+      groups: make('groups'),
+      discovery: make('discovery'),
+      activity: make('activity'),
+    };
     const fns: Record<RouteTarget, lambda.IFunction> = {
       users: this.functions.users.function,
       groups: this.functions.groups.function,
       discovery: this.functions.discovery.function,
+      activity: this.functions.activity.function,
     };
 
     this.api = new ScimApi(this, 'Scim', {

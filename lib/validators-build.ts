@@ -34,6 +34,7 @@ const VALIDATED_RESOURCE_TYPES: Readonly<Record<HandlerName, readonly ResourceTy
   users: ['User'],
   groups: ['Group'],
   discovery: [],
+  activity: [],
   events: [],
 };
 

@@ -11,6 +11,7 @@ import { createAuthenticator } from '../../lambdas/auth/authenticator';
 import { generateToken } from '../../lambdas/auth/token-format';
 import { sha256Hex } from '../../lambdas/auth/token-hash';
 import { staticTokenSource } from '../../lambdas/auth/token-source';
+import { createActivityHandler } from '../../lambdas/handlers/activity';
 import { createDiscoveryHandler } from '../../lambdas/handlers/discovery';
 import { createGroupsHandler } from '../../lambdas/handlers/groups';
 import { createUsersHandler } from '../../lambdas/handlers/users';
@@ -82,6 +83,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     users: createUsersHandler(() => runtime),
     groups: createGroupsHandler(() => runtime),
     discovery: createDiscoveryHandler(() => runtime),
+    activity: createActivityHandler(() => runtime),
   };
   const server: Server = createLocalServer(handlers);
   server.keepAliveTimeout = 60_000;

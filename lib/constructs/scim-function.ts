@@ -7,6 +7,7 @@
  * What each function may do (and nothing else):
  *  - users, groups: item reads and writes on the table and its indexes (no Scan, no table
  *    management), encrypt/decrypt with the table key when it is customer-managed;
+ *  - activity: Query and GetItem on the table and its indexes (reads only, no activity records);
  *  - discovery: no table access at all;
  *  - all: secretsmanager:GetSecretValue on the token secret only; write to their own log group.
  * The role is built here instead of taking the Lambda default, which would attach the AWS
@@ -31,13 +32,14 @@ import {
 import { HANDLER_ENVIRONMENT, handlerEntry, NODE_MAJOR, nodejsBundlingOptions } from '../bundling';
 import { handlerValidators } from '../validators-build';
 
-type TableAccess = 'readWrite' | 'none';
+type TableAccess = 'readWrite' | 'read' | 'none';
 
 /** Which functions touch the table. The only place this is decided. */
 const TABLE_ACCESS: Readonly<Record<RouteTarget, TableAccess>> = {
   users: 'readWrite',
   groups: 'readWrite',
   discovery: 'none',
+  activity: 'read',
 };
 
 /**
@@ -55,6 +57,9 @@ export const TABLE_DATA_ACTIONS = [
   'dynamodb:DeleteItem',
   'dynamodb:BatchWriteItem',
 ] as const;
+
+/** What a read-only function may do: the activity store's Queries (and item reads), nothing else. */
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
 
 /** What DynamoDB needs from the caller for a customer-managed table key (no wildcard actions). */
 export const TABLE_KEY_ACTIONS = [
@@ -165,16 +170,19 @@ export class ScimFunction extends Construct {
         }),
       );
     }
-    if (access === 'readWrite') {
+    if (access !== 'none') {
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: [...TABLE_DATA_ACTIONS],
+          actions: access === 'read' ? [...TABLE_READ_ACTIONS] : [...TABLE_DATA_ACTIONS],
           resources: [props.table.tableArn, `${props.table.tableArn}/index/*`],
         }),
       );
       if (props.tableKey) {
         this.role.addToPrincipalPolicy(
-          new iam.PolicyStatement({ actions: [...TABLE_KEY_ACTIONS], resources: [props.tableKey.keyArn] }),
+          new iam.PolicyStatement({
+            actions: access === 'read' ? ['kms:Decrypt', 'kms:DescribeKey'] : [...TABLE_KEY_ACTIONS],
+            resources: [props.tableKey.keyArn],
+          }),
         );
       }
       const tableLogicalId = Stack.of(this).resolve(

@@ -97,7 +97,7 @@ describe("the gateway's header table, as the local server applies it to a handle
       body: '{}',
     };
     const stub = async (): Promise<APIGatewayProxyResult> => answer;
-    const base = await start({ users: stub, groups: stub, discovery: stub });
+    const base = await start({ users: stub, groups: stub, discovery: stub, activity: stub });
     const res = await fetch(`${base}/Users`);
     const h = res.headers;
     expect(h.get(REMAPPED)).toBe(BEARER_CHALLENGE);

@@ -18,7 +18,12 @@ import { ENV } from '../../lambdas/deployment';
 import { ROUTES, type RouteTarget } from '../../lambdas/routes';
 import { GLOBAL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/store/table-definition';
 import { GATEWAY_RESPONSES, SCIM_ERROR_SCHEMA } from '../../lib/constructs/scim-api';
-import { NO_TABLE, TABLE_DATA_ACTIONS, TABLE_KEY_ACTIONS } from '../../lib/constructs/scim-function';
+import {
+  NO_TABLE,
+  TABLE_DATA_ACTIONS,
+  TABLE_KEY_ACTIONS,
+  TABLE_READ_ACTIONS,
+} from '../../lib/constructs/scim-function';
 import { EMPTY_TOKEN_DOCUMENT } from '../../lib/constructs/token-secret';
 import { OUTPUTS, ScimStack } from '../../lib/scim-stack';
 import {
@@ -34,7 +39,7 @@ import {
 // Synth with bundling and cfn-lint take tens of seconds each on a loaded machine.
 jest.setTimeout(240_000);
 
-const TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery'];
+const TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery', 'activity'];
 const logicalId = (stack: Stack, construct: IConstruct): string =>
   stack.getLogicalId(construct.node.defaultChild as CfnElement);
 
@@ -151,6 +156,25 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
       );
     },
   );
+
+  it('activity function: Query and GetItem only (no write of any kind), on the table and its indexes', () => {
+    const statements = roleStatements(template, roleId.activity);
+    const table = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(table).toHaveLength(1);
+    expect([...actionsOf(table[0] as Statement)].sort()).toEqual([...TABLE_READ_ACTIONS].sort());
+    expect([...TABLE_READ_ACTIONS].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(resourcesOf(table[0] as Statement)).toEqual([
+      { 'Fn::GetAtt': [tableId, 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/*']] },
+    ]);
+    expectSecretAndLogsOnly(
+      statements.filter((s) => s !== table[0]),
+      'activity',
+    );
+    // It records no activity of its own (its operations are reads), so it is given no retention.
+    const fn = template.toJSON().Resources[fnId.activity];
+    expect(fn.Properties.Environment.Variables[ENV.tableName]).toEqual({ Ref: tableId });
+  });
 
   it('discovery function: no DynamoDB statement at all, and no real table name in its environment', () => {
     const statements = roleStatements(template, roleId.discovery);
@@ -327,7 +351,7 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
   it('alarms: API 5xx, p99 latency, errors and throttles per function, DynamoDB throttles, all to the encrypted topic', () => {
     const topicId = logicalId(stack, stack.alarms.topic);
     const alarms = resources(template, 'AWS::CloudWatch::Alarm');
-    // API 5xx + p99, errors + throttles of the 3 API functions and the events publisher,
+    // API 5xx + p99, errors + throttles of the API functions and the events publisher,
     // change-event dead letters, DynamoDB throttles.
     expect(alarms).toHaveLength(2 + 2 * (TARGETS.length + 1) + 1 + 1);
     for (const [, alarm] of alarms) expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: topicId }]);
@@ -444,7 +468,7 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
     template = Template.fromStack(stack);
   });
 
-  it('customer-managed table key: table SSE uses it, only users/groups may use it, with no wildcard actions', () => {
+  it('customer-managed table key: table SSE uses it, users/groups may use it, activity only to decrypt, no wildcard actions', () => {
     const keyId = logicalId(stack, stack.node.findChild('TableKey'));
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       SSESpecification: {
@@ -459,7 +483,11 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
         actionsOf(s).some((a) => a.startsWith('kms:')),
       );
       if (target === 'discovery') expect(kms).toEqual([]);
-      else {
+      else if (target === 'activity') {
+        expect(kms.map((s) => ({ actions: actionsOf(s), resources: resourcesOf(s) }))).toEqual([
+          { actions: ['kms:Decrypt', 'kms:DescribeKey'], resources: [{ 'Fn::GetAtt': [keyId, 'Arn'] }] },
+        ]);
+      } else {
         expect(kms.map((s) => ({ actions: actionsOf(s), resources: resourcesOf(s) }))).toEqual([
           { actions: [...TABLE_KEY_ACTIONS], resources: [{ 'Fn::GetAtt': [keyId, 'Arn'] }] },
         ]);
@@ -509,7 +537,7 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
       expect(JSON.parse(fn.Properties.Environment.Variables.SCIM_SCHEMA_EXTENSIONS)).toEqual(extensions);
       // Activity is a table write: only functions with table access get the setting.
       expect(fn.Properties.Environment.Variables[ENV.activityRetentionDays]).toBe(
-        target === 'discovery' ? undefined : '30',
+        target === 'discovery' || target === 'activity' ? undefined : '30',
       );
     }
     const publisher = template.toJSON().Resources[logicalId(stack, stack.changeEvents?.function ?? stack)];
@@ -526,7 +554,7 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
     bare.resourceCountIs('AWS::Events::EventBus', 0);
     bare.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
     bare.resourceCountIs('AWS::SQS::Queue', 0);
-    bare.resourceCountIs('AWS::Lambda::Function', 3);
+    bare.resourceCountIs('AWS::Lambda::Function', TARGETS.length);
   });
 
   it('removalPolicy DESTROY lifts deletion protection so the stack can really be deleted', () => {
