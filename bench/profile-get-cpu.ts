@@ -21,6 +21,7 @@ import { createAuthenticator } from '../lambdas/auth/authenticator';
 import { generateToken } from '../lambdas/auth/token-format';
 import { sha256Hex } from '../lambdas/auth/token-hash';
 import { staticTokenSource } from '../lambdas/auth/token-source';
+import { createActivityHandler } from '../lambdas/handlers/activity';
 import { createDiscoveryHandler } from '../lambdas/handlers/discovery';
 import { createFeedHandler } from '../lambdas/handlers/feed';
 import { createGroupsHandler } from '../lambdas/handlers/groups';
@@ -225,6 +226,7 @@ async function main(): Promise<void> {
     discovery: createDiscoveryHandler(() => runtime),
     console: localConsoleHandler,
     feed: createFeedHandler(() => runtime),
+    activity: createActivityHandler(() => runtime),
   });
   server.keepAliveTimeout = 60_000;
   const port = await listen(server, 0);

@@ -16,6 +16,7 @@ import { createAuthenticator } from '../lambdas/auth/authenticator';
 import { generateToken } from '../lambdas/auth/token-format';
 import { sha256Hex } from '../lambdas/auth/token-hash';
 import { staticTokenSource } from '../lambdas/auth/token-source';
+import { createActivityHandler } from '../lambdas/handlers/activity';
 import { createDiscoveryHandler } from '../lambdas/handlers/discovery';
 import { createFeedHandler } from '../lambdas/handlers/feed';
 import { createGroupsHandler } from '../lambdas/handlers/groups';
@@ -122,6 +123,7 @@ async function main(): Promise<void> {
     discovery: timed(createDiscoveryHandler(() => runtime)),
     console: localConsoleHandler,
     feed: timed(createFeedHandler(() => runtime)),
+    activity: timed(createActivityHandler(() => runtime)),
   });
   let serverMs = 0;
   server.on('request', (_req, res) => {

@@ -11,6 +11,7 @@ import { generateToken } from '../lambdas/auth/token-format';
 import { ENV } from '../lambdas/deployment';
 import { jsonLinesSink } from '../lambdas/events/event-sink';
 import { feedSink } from '../lambdas/events/feed-events';
+import { handler as activityHandler } from '../lambdas/handlers/activity';
 import { handler as discoveryHandler } from '../lambdas/handlers/discovery';
 import { handler as feedHandler } from '../lambdas/handlers/feed';
 import { handler as groupsHandler } from '../lambdas/handlers/groups';
@@ -30,15 +31,20 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT "${process.env.PORT}" is not a port`);
-  const generated = process.env.SCIM_DEV_TOKEN === undefined;
-  const tokens: DevToken[] = [
-    { tenant: 'default', token: process.env.SCIM_DEV_TOKEN ?? generateToken() },
-    ...parseLocalTokens(process.env.SCIM_LOCAL_TOKENS),
-  ];
+  const generated = process.env.SCIM_DEV_TOKEN === undefined || process.env.SCIM_DEV_READ_TOKEN === undefined;
+  const writeToken: DevToken = { tenant: 'default', token: process.env.SCIM_DEV_TOKEN ?? generateToken() };
+  const readToken: DevToken = {
+    tenant: 'default',
+    token: process.env.SCIM_DEV_READ_TOKEN ?? generateToken(),
+    scope: 'read',
+  };
+  const tokens: DevToken[] = [writeToken, readToken, ...parseLocalTokens(process.env.SCIM_LOCAL_TOKENS)];
   // The rule authentication applies, checked before anything is created or started.
-  for (const [i, token] of tokens.entries()) {
-    validateDevToken(token, i === 0 ? 'SCIM_DEV_TOKEN' : 'SCIM_LOCAL_TOKENS');
-  }
+  validateDevToken(writeToken, 'SCIM_DEV_TOKEN');
+  validateDevToken(readToken, 'SCIM_DEV_READ_TOKEN');
+  if (readToken.token === writeToken.token)
+    throw new Error('SCIM_DEV_READ_TOKEN must differ from SCIM_DEV_TOKEN');
+  for (const token of tokens.slice(2)) validateDevToken(token, 'SCIM_LOCAL_TOKENS');
   const inMemory = process.env.SCIM_IN_MEMORY === '1' || process.env.SCIM_IN_MEMORY === 'true';
   const stateDir = inMemory ? mkdtempSync(join(tmpdir(), 'scim-local-')) : resolve('.scim-local');
   const tableName = process.env.TABLE_NAME ?? 'scim-local';
@@ -119,6 +125,7 @@ async function main(): Promise<void> {
       discovery: discoveryHandler,
       console: localConsoleHandler,
       feed: feedHandler,
+      activity: activityHandler,
     });
     const bound = await listen(server, port);
 
@@ -134,12 +141,15 @@ async function main(): Promise<void> {
       `  DynamoDB: ${endpoint} (table ${tableName}, ${state === 'created' ? 'created' : 'existing'}${
         dynamo ? (inMemory ? ', in memory' : `, data in ${join(stateDir, 'dynamodb')}`) : ''
       })`,
-      `  Tenant "default" token${generated ? ' (new on every start; set SCIM_DEV_TOKEN to fix it)' : ''}:`,
-      `    ${tokens[0]?.token}`,
-      ...tokens.slice(1).map((t) => `  Tenant "${t.tenant}": token from SCIM_LOCAL_TOKENS`),
+      `  Tenant "default" tokens${generated ? ' (new on every start unless SCIM_DEV_TOKEN / SCIM_DEV_READ_TOKEN are set)' : ''}:`,
+      `write token: ${writeToken.token}`,
+      `read token: ${readToken.token}`,
+      ...tokens
+        .slice(2)
+        .map((t) => `  Tenant "${t.tenant}": ${t.scope ?? 'write'} token from SCIM_LOCAL_TOKENS`),
       ...(follower ? [`  Change events: ${eventsFile}`] : []),
       '',
-      `  curl -H "Authorization: Bearer ${tokens[0]?.token}" ${baseUrl}/ServiceProviderConfig`,
+      `  curl -H "Authorization: Bearer ${writeToken.token}" ${baseUrl}/ServiceProviderConfig`,
       '',
       'Press Ctrl-C to stop.',
       '',

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { TOKEN_CACHE_DEFAULTS } from '../lambdas/auth/secrets-manager-token-source';
+import { scopeOf } from '../lambdas/auth/token-document';
 import { parseDuration } from './duration';
 import { CliError, usageError } from './errors';
 import { localTokenStore } from './local-token-store';
@@ -20,6 +21,7 @@ import {
   revokeToken,
   rotateToken,
   validateLabel,
+  validateScope,
   validateTenant,
 } from './token-operations';
 import type { TokenStore } from './token-store';
@@ -48,6 +50,7 @@ const DEFAULT_LOCAL_DIR = '.scim-local';
 const OPTIONS = {
   tenant: { type: 'string' },
   label: { type: 'string' },
+  scope: { type: 'string' },
   'expires-in': { type: 'string' },
   id: { type: 'string' },
   grace: { type: 'string' },
@@ -73,7 +76,7 @@ const STORE_OPTIONS: OptionName[] = [
   'help',
 ];
 const COMMAND_OPTIONS: Record<string, OptionName[]> = {
-  create: ['tenant', 'label', 'expires-in'],
+  create: ['tenant', 'label', 'scope', 'expires-in'],
   list: ['tenant'],
   rotate: ['id', 'grace', 'expires-in'],
   revoke: ['id'],
@@ -82,9 +85,10 @@ const COMMAND_OPTIONS: Record<string, OptionName[]> = {
 const USAGE = `Usage: scim-token <command> [options]
 
 Commands
-  create --tenant <t> --label <l> [--expires-in 90d]   new token, printed once
-  list   [--tenant <t>]                                 id, tenant, label, created, expires
-  rotate --id <id> [--grace ${DEFAULT_GRACE}] [--expires-in 90d]   successor printed once; old one expires after the grace
+  create --tenant <t> --label <l> [--scope write|read] [--expires-in 90d]
+                     new token, printed once; read: GET, .search, discovery, activity only
+  list   [--tenant <t>]                                 id, tenant, label, scope, created, expires
+  rotate --id <id> [--grace ${DEFAULT_GRACE}] [--expires-in 90d]   successor (same scope) printed once; old one expires after the grace
   revoke --id <id>                                      remove a token at once
 
 Where the tokens are (first that applies)
@@ -155,6 +159,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
   const tenant =
     command === 'create' || values.tenant !== undefined ? validateTenant(values.tenant) : undefined;
   const label = command === 'create' ? validateLabel(values.label) : undefined;
+  const scope = validateScope(values.scope);
   const id = command === 'rotate' || command === 'revoke' ? requireId(values.id) : undefined;
 
   const store = await openStore(values, io);
@@ -166,6 +171,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
         createToken(document, {
           tenant: tenant!,
           label: label!,
+          scope,
           now: now(),
           ...(expiresInMs !== undefined ? { expiresInMs } : {}),
         }),
@@ -260,7 +266,7 @@ const defaultCloudFormation = (config: AwsClientOptions) => new CloudFormationCl
 function describeIssued(verb: string, { token, record }: IssuedToken): string {
   const expiry = record.expiresAt ? `expires ${record.expiresAt}` : 'does not expire';
   return [
-    `${verb} token ${record.id} for tenant "${record.tenant}" (label "${record.label}"); it ${expiry}.`,
+    `${verb} ${scopeOf(record)} token ${record.id} for tenant "${record.tenant}" (label "${record.label}"); it ${expiry}.`,
     'Copy it now: it is shown only this once and cannot be recovered.',
     '',
     `  ${token}`,
@@ -273,6 +279,7 @@ function issuedJson({ token, record }: IssuedToken) {
     id: record.id,
     tenant: record.tenant,
     label: record.label,
+    scope: scopeOf(record),
     createdAt: record.createdAt,
     expiresAt: record.expiresAt ?? null,
     token,
@@ -282,11 +289,12 @@ function issuedJson({ token, record }: IssuedToken) {
 function table(rows: ReturnType<typeof listTokens>): string {
   if (rows.length === 0) return 'No tokens.\n';
   const cells = [
-    ['ID', 'TENANT', 'LABEL', 'CREATED', 'EXPIRES'],
+    ['ID', 'TENANT', 'LABEL', 'SCOPE', 'CREATED', 'EXPIRES'],
     ...rows.map((r) => [
       r.id,
       r.tenant,
       r.label,
+      r.scope,
       r.createdAt,
       r.expiresAt === null ? 'never' : `${r.expiresAt}${r.expired ? ' (expired)' : ''}`,
     ]),

@@ -5,7 +5,16 @@
  * simply mints a different token; only the one that was stored is printed).
  */
 import { randomBytes } from 'node:crypto';
-import { isValidTenant, type TokenDocument, type TokenRecord } from '../lambdas/auth/token-document';
+import {
+  DEFAULT_TOKEN_SCOPE,
+  isTokenScope,
+  isValidTenant,
+  scopeOf,
+  TOKEN_SCOPES,
+  type TokenDocument,
+  type TokenRecord,
+  type TokenScope,
+} from '../lambdas/auth/token-document';
 import { generateToken } from '../lambdas/auth/token-format';
 import { sha256Hex } from '../lambdas/auth/token-hash';
 import { CliError, usageError } from './errors';
@@ -44,16 +53,30 @@ export function validateLabel(label: string | undefined): string {
   return trimmed;
 }
 
+/** `--scope`: read or write; write when not given (what an identity provider needs). */
+export function validateScope(scope: string | undefined): TokenScope {
+  if (scope === undefined) return DEFAULT_TOKEN_SCOPE;
+  if (!isTokenScope(scope)) throw usageError(`--scope must be one of ${TOKEN_SCOPES.join(', ')}`);
+  return scope;
+}
+
 function newId(): string {
   return `tok_${randomBytes(8).toString('hex')}`;
 }
 
-function issue(tenant: string, label: string, now: Date, expiresInMs: number | undefined): IssuedToken {
+function issue(
+  tenant: string,
+  label: string,
+  scope: TokenScope,
+  now: Date,
+  expiresInMs: number | undefined,
+): IssuedToken {
   const token = generateToken();
   const record: TokenRecord = {
     id: newId(),
     tenant,
     label,
+    scope,
     sha256: sha256Hex(token),
     createdAt: now.toISOString(),
     ...(expiresInMs !== undefined ? { expiresAt: new Date(now.getTime() + expiresInMs).toISOString() } : {}),
@@ -63,9 +86,15 @@ function issue(tenant: string, label: string, now: Date, expiresInMs: number | u
 
 export function createToken(
   document: TokenDocument,
-  input: { tenant: string; label: string; expiresInMs?: number; now: Date },
+  input: { tenant: string; label: string; scope?: TokenScope; expiresInMs?: number; now: Date },
 ): Change<IssuedToken> {
-  const issued = issue(input.tenant, input.label, input.now, input.expiresInMs);
+  const issued = issue(
+    input.tenant,
+    input.label,
+    input.scope ?? DEFAULT_TOKEN_SCOPE,
+    input.now,
+    input.expiresInMs,
+  );
   return { document: { tokens: [...document.tokens, issued.record] }, result: issued };
 }
 
@@ -86,7 +115,7 @@ export interface Rotation {
 }
 
 /**
- * A successor for the same tenant and label; the old token stays valid for `graceMs` (never
+ * A successor for the same tenant, label and scope (a record without one: write); the old token stays valid for `graceMs` (never
  * longer than it already would). The successor inherits the old token's lifetime unless
  * `expiresInMs` says otherwise.
  */
@@ -106,7 +135,13 @@ export function rotateToken(
     (old.expiresAt !== undefined && !Number.isNaN(Date.parse(old.expiresAt))
       ? Math.max(0, Date.parse(old.expiresAt) - Date.parse(old.createdAt))
       : undefined);
-  const successor = issue(old.tenant, old.label, input.now, Number.isNaN(lifetime) ? undefined : lifetime);
+  const successor = issue(
+    old.tenant,
+    old.label,
+    scopeOf(old),
+    input.now,
+    Number.isNaN(lifetime) ? undefined : lifetime,
+  );
   return {
     document: { tokens: [...document.tokens.map((t) => (t.id === old.id ? previous : t)), successor.record] },
     result: { successor, previous },
@@ -123,6 +158,7 @@ export interface TokenListing {
   readonly id: string;
   readonly tenant: string;
   readonly label: string;
+  readonly scope: TokenScope;
   readonly createdAt: string;
   readonly expiresAt: string | null;
   readonly expired: boolean;
@@ -135,6 +171,7 @@ export function listTokens(document: TokenDocument, input: { tenant?: string; no
       id: t.id,
       tenant: t.tenant,
       label: t.label,
+      scope: scopeOf(t),
       createdAt: t.createdAt,
       expiresAt: t.expiresAt ?? null,
       expired: t.expiresAt !== undefined && !(Date.parse(t.expiresAt) > input.now.getTime()),

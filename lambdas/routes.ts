@@ -1,13 +1,15 @@
 /**
  * The one route table. The CDK API (lib/constructs/scim-api.ts) and the local server
  * (local/http-server.ts) both read it, so a route cannot exist in one and not the other.
- * Plain data only: it is imported by CDK code and by every handler bundle.
+ * Plain data only: it is imported by CDK code and by every handler bundle. It also says which
+ * token scope each operation needs (OPERATION_SCOPES), so every function checks the same rule.
  */
+import type { TokenScope } from './auth/token-document';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The Lambda function that serves a route. */
-export type RouteTarget = 'users' | 'groups' | 'discovery' | 'console' | 'feed';
+export type RouteTarget = 'users' | 'groups' | 'discovery' | 'console' | 'feed' | 'activity';
 
 export type Operation =
   | 'list'
@@ -25,7 +27,36 @@ export type Operation =
   | 'getSchema'
   | 'consolePage'
   | 'consoleAsset'
-  | 'readFeed';
+  | 'readFeed'
+  | 'listActivity'
+  | 'activitySummary';
+
+/**
+ * The token scope each operation needs: `write` for the ones that change the directory, `read`
+ * for the rest (GET, every `.search`, discovery, activity). A new operation must be given one
+ * here before anything compiles. docs/TOKENS.md#scopes.
+ */
+export const OPERATION_SCOPES: Readonly<Record<Operation, TokenScope>> = {
+  list: 'read',
+  create: 'write',
+  search: 'read',
+  searchAll: 'read',
+  get: 'read',
+  replace: 'write',
+  patch: 'write',
+  delete: 'write',
+  serviceProviderConfig: 'read',
+  listResourceTypes: 'read',
+  getResourceType: 'read',
+  listSchemas: 'read',
+  getSchema: 'read',
+  readFeed: 'read',
+  listActivity: 'read',
+  activitySummary: 'read',
+  // The console's static files are served without a token (its handler authenticates nothing).
+  consolePage: 'read',
+  consoleAsset: 'read',
+};
 
 export interface Route {
   /** API Gateway resource template, e.g. `/scim/v2/Users/{id}`. */
@@ -71,6 +102,9 @@ export const ROUTES: readonly Route[] = [
   // The console's static files: no token needed to load them (the page then calls the API).
   { path: CONSOLE_PATH, target: 'console', methods: { GET: 'consolePage' } },
   { path: `${CONSOLE_PATH}/{asset}`, target: 'console', methods: { GET: 'consoleAsset' } },
+  // Provisioning activity for the console (docs/ACTIVITY.md): read-only, its own function.
+  { path: `${SCIM_PREFIX}/Activity`, target: 'activity', methods: { GET: 'listActivity' } },
+  { path: `${SCIM_PREFIX}/Activity/Summary`, target: 'activity', methods: { GET: 'activitySummary' } },
 ];
 
 export interface RouteMatch {

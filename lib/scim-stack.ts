@@ -1,6 +1,6 @@
 /**
  * The whole service in one stack, so `cdk deploy` is the only step: table, token secret, the
- * three API functions, the REST API, alarms, and the optional WAF and custom domain.
+ * four API functions, the REST API, alarms, and the optional WAF and custom domain.
  * Defaults are the safe ones (data retained, deletion protection on, throttled, logged);
  * every knob is a prop documented in docs/DEPLOY.md.
  */
@@ -148,6 +148,7 @@ export class ScimStack extends Stack {
       discovery: make('discovery'),
       console: make('console'),
       feed: make('feed'),
+      activity: make('activity'),
     };
     const fns: Record<RouteTarget, lambda.IFunction> = {
       users: this.functions.users.function,
@@ -155,6 +156,7 @@ export class ScimStack extends Stack {
       discovery: this.functions.discovery.function,
       console: this.functions.console.function,
       feed: this.functions.feed.function,
+      activity: this.functions.activity.function,
     };
 
     this.api = new ScimApi(this, 'Scim', {

@@ -5,7 +5,15 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { isValidTenant, parseTokenDocument, type TokenRecord } from '../lambdas/auth/token-document';
+import {
+  DEFAULT_TOKEN_SCOPE,
+  isTokenScope,
+  isValidTenant,
+  parseTokenDocument,
+  TOKEN_SCOPES,
+  type TokenRecord,
+  type TokenScope,
+} from '../lambdas/auth/token-document';
 import {
   hasValidFormat,
   isPlausibleToken,
@@ -18,12 +26,17 @@ import { sha256Hex } from '../lambdas/auth/token-hash';
 export interface DevToken {
   readonly tenant: string;
   readonly token: string;
+  /** Default DEFAULT_TOKEN_SCOPE (write). */
+  readonly scope?: TokenScope;
 }
 
 /** Id prefix of records the local server manages; records made by `scim-token --local` are kept. */
 const DEV_ID_PREFIX = 'local-env-';
 
-/** Parses `tenant:token,tenant2:token2`. */
+/**
+ * Parses `tenant:token[:scope],tenant2:token2[:scope]`. A last `:read` or `:write` is the scope
+ * (default write); a token that itself ends in one of those needs the scope spelled out.
+ */
 export function parseLocalTokens(spec: string | undefined): DevToken[] {
   if (!spec) return [];
   return spec
@@ -33,7 +46,18 @@ export function parseLocalTokens(spec: string | undefined): DevToken[] {
     .map((part) => {
       const colon = part.indexOf(':');
       if (colon <= 0) throw new Error(`SCIM_LOCAL_TOKENS entry "${part.slice(0, 20)}…" is not tenant:token`);
-      return { tenant: part.slice(0, colon), token: part.slice(colon + 1) };
+      const rest = part.slice(colon + 1);
+      const last = rest.lastIndexOf(':');
+      const scope = last >= 0 ? rest.slice(last + 1) : '';
+      if (last >= 0 && isTokenScope(scope)) {
+        return { tenant: part.slice(0, colon), token: rest.slice(0, last), scope };
+      }
+      if (last >= 0 && !/[^A-Za-z]/.test(scope) && scope !== '') {
+        throw new Error(
+          `SCIM_LOCAL_TOKENS entry for tenant "${part.slice(0, colon)}": scope "${scope}" is not one of ${TOKEN_SCOPES.join(', ')}`,
+        );
+      }
+      return { tenant: part.slice(0, colon), token: rest };
     });
 }
 
@@ -78,13 +102,22 @@ export function writeDevTokens(file: string, tokens: readonly DevToken[], now = 
   } catch {
     kept = [];
   }
-  const managed: TokenRecord[] = tokens.map(({ tenant, token }) => ({
-    id: `${DEV_ID_PREFIX}${tenant}`,
-    tenant,
-    label: 'local development token',
-    sha256: sha256Hex(token),
-    createdAt: now.toISOString(),
-  }));
+  const ids = new Set<string>();
+  const managed: TokenRecord[] = tokens.map(({ tenant, token, scope = DEFAULT_TOKEN_SCOPE }) => {
+    // The write token of a tenant keeps the id it had before scopes: `local-env-<tenant>`.
+    const base = `${DEV_ID_PREFIX}${tenant}${scope === 'write' ? '' : `-${scope}`}`;
+    let id = base;
+    for (let n = 2; ids.has(id); n++) id = `${base}-${n}`;
+    ids.add(id);
+    return {
+      id,
+      tenant,
+      label: `local development ${scope} token`,
+      sha256: sha256Hex(token),
+      createdAt: now.toISOString(),
+      scope,
+    };
+  });
   mkdirSync(dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify({ tokens: [...kept, ...managed] }, null, 2)}\n`, { mode: 0o600 });

@@ -11,6 +11,7 @@ import { createAuthenticator } from '../../lambdas/auth/authenticator';
 import { generateToken } from '../../lambdas/auth/token-format';
 import { sha256Hex } from '../../lambdas/auth/token-hash';
 import { staticTokenSource } from '../../lambdas/auth/token-source';
+import { createActivityHandler } from '../../lambdas/handlers/activity';
 import { createDiscoveryHandler } from '../../lambdas/handlers/discovery';
 import { createFeedHandler } from '../../lambdas/handlers/feed';
 import { createGroupsHandler } from '../../lambdas/handlers/groups';
@@ -86,6 +87,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     discovery: createDiscoveryHandler(() => runtime),
     console: localConsoleHandler,
     feed: createFeedHandler(() => runtime),
+    activity: createActivityHandler(() => runtime),
   };
   const server: Server = createLocalServer(handlers);
   server.keepAliveTimeout = 60_000;

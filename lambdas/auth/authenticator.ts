@@ -1,8 +1,8 @@
 /**
- * Bearer authentication: token → tenant. Every failure (missing header, wrong scheme, malformed,
- * unknown, expired, revoked) is the same 'unauthenticated' error, so a caller learns
- * nothing about why. A token store that cannot be read is 'unavailable' (with Retry-After), never
- * an open door and never an internal fault.
+ * Bearer authentication: token → principal (tenant, token id and label, scope). Every failure
+ * (missing header, wrong scheme, malformed, unknown, expired, revoked) is the same
+ * 'unauthenticated' error, so a caller learns nothing about why. A token store that cannot be
+ * read is 'unavailable' (with Retry-After), never an open door and never an internal fault.
  *
  * Timing: the presented token is always hashed, and a lookup compares against every stored
  * hash. A token that fails the format check is rejected without loading the store at all: its
@@ -10,7 +10,7 @@
  * about which tokens exist — and it keeps garbage from triggering store refreshes.
  */
 import { DomainError, isDomainError } from '../domain/errors';
-import type { TokenDocument, TokenRecord } from './token-document';
+import { scopeOf, type TokenDocument, type TokenRecord, type TokenScope } from './token-document';
 import { isPlausibleToken } from './token-format';
 import { findRecordByHash, sha256Hex } from './token-hash';
 import { type TokenSource, TokenStoreUnavailableError } from './token-source';
@@ -19,6 +19,8 @@ export interface Principal {
   readonly tenant: string;
   readonly tokenId: string;
   readonly label: string;
+  /** What the token may do; the request pipeline checks it against the route table. */
+  readonly scope: TokenScope;
 }
 
 export type Authenticate = (authorization: string | undefined) => Promise<Principal>;
@@ -41,7 +43,7 @@ export function createAuthenticator(source: TokenSource, now: () => Date = () =>
     // Unknown: maybe created a moment ago. The source throttles how often this re-reads the store.
     if (!record) record = findRecordByHash(presented, await load(() => source.refresh()));
     if (!record || isExpired(record, now())) throw unauthenticated();
-    return { tenant: record.tenant, tokenId: record.id, label: record.label };
+    return { tenant: record.tenant, tokenId: record.id, label: record.label, scope: scopeOf(record) };
   };
 }
 

@@ -4,6 +4,26 @@
  * usable token.
  */
 
+/**
+ * What a token may do: `write` every SCIM operation (what an identity provider gets), `read`
+ * only the operations the route table marks as reads (lambdas/routes.ts). docs/TOKENS.md.
+ */
+export type TokenScope = 'read' | 'write';
+
+export const TOKEN_SCOPES: readonly TokenScope[] = ['read', 'write'];
+
+/** A record stored before scopes existed has none: it keeps the access it had, `write`. */
+export const DEFAULT_TOKEN_SCOPE: TokenScope = 'write';
+
+export function isTokenScope(value: unknown): value is TokenScope {
+  return value === 'read' || value === 'write';
+}
+
+/** Whether a token of scope `held` may run an operation that needs `needed`. */
+export function scopeAllows(held: TokenScope, needed: TokenScope): boolean {
+  return held === 'write' || needed === 'read';
+}
+
 export interface TokenRecord {
   /** Stable public identifier of the token, used by `scim-token list/rotate/revoke`. */
   readonly id: string;
@@ -13,6 +33,13 @@ export interface TokenRecord {
   readonly sha256: string;
   readonly createdAt: string;
   readonly expiresAt?: string;
+  /** Absent in documents written before scopes: read as DEFAULT_TOKEN_SCOPE. */
+  readonly scope?: TokenScope;
+}
+
+/** The scope a record grants (DEFAULT_TOKEN_SCOPE when it names none). */
+export function scopeOf(record: TokenRecord): TokenScope {
+  return record.scope ?? DEFAULT_TOKEN_SCOPE;
 }
 
 export interface TokenDocument {
@@ -52,7 +79,9 @@ export function parseTokenDocumentReport(text: string): { document: TokenDocumen
       isValidTenant(r.tenant) &&
       typeof r.sha256 === 'string' &&
       HEX_SHA256.test(r.sha256) &&
-      typeof r.createdAt === 'string'
+      typeof r.createdAt === 'string' &&
+      // An unknown scope is not trusted as either: the record is dropped (fail closed).
+      (r.scope === undefined || isTokenScope(r.scope))
     ) {
       tokens.push({
         id: r.id,
@@ -61,6 +90,7 @@ export function parseTokenDocumentReport(text: string): { document: TokenDocumen
         sha256: r.sha256,
         createdAt: r.createdAt,
         ...(typeof r.expiresAt === 'string' ? { expiresAt: r.expiresAt } : {}),
+        ...(isTokenScope(r.scope) ? { scope: r.scope } : {}),
       });
     }
   }

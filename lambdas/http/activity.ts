@@ -1,6 +1,7 @@
 /**
  * What a mutating request did, as a provisioning-activity record: who (token id and label),
- * what (method, path, resource id, attribute names) and the outcome status. Derived from the
+ * what (method, path, resource id, attribute names) and the outcome status, with the SCIM
+ * error's scimType and detail (≤ 512 characters) when it failed. Derived from the
  * request and the response alone, so every operation is covered the same way, including the
  * ones that failed validation (a rejected request is exactly what an administrator troubleshooting Okta
  * needs to see).
@@ -11,7 +12,7 @@
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { Principal } from '../auth/authenticator';
-import type { Operation, RouteTarget } from '../routes';
+import { OPERATION_SCOPES, type Operation, type RouteTarget } from '../routes';
 import { parsedBody, type ScimRequest } from './request';
 import { isCreated } from './response';
 
@@ -24,19 +25,21 @@ type ActivityRecord = ReturnType<typeof activityOf>;
 /** Where activity records go; the Runtime provides it (the activity store in production). */
 export type RecordActivity = (record: ActivityRecord) => Promise<void>;
 
-const MUTATING: ReadonlySet<Operation> = new Set(['create', 'replace', 'patch', 'delete']);
 const RESOURCE_TYPE: Record<RouteTarget, string> = {
   users: 'User',
   groups: 'Group',
   discovery: 'Discovery',
   console: 'Console',
   feed: 'Events',
+  activity: 'Activity',
 };
+const MAX_DETAIL = 512;
 const IGNORED_KEYS = new Set(['schemas', 'id', 'meta']);
 const MAX_NAMES = 100;
 
+/** The operations that change the directory: those the route table gives `write` scope. */
 export function isMutating(operation: Operation): boolean {
-  return MUTATING.has(operation);
+  return OPERATION_SCOPES[operation] === 'write';
 }
 
 export function activityOf(
@@ -59,7 +62,24 @@ export function activityOf(
     resourceType: RESOURCE_TYPE[target],
     ...(resourceId ? { resourceId: resourceId.slice(0, 256) } : {}),
     status: result.statusCode,
+    ...errorOf(result),
     changedAttributes: operation === 'delete' ? [] : attributeNames(operation, request),
+  };
+}
+
+/** scimType and detail of a SCIM error response (status ≥ 400), as its body states them. */
+function errorOf(result: APIGatewayProxyResult): { scimType?: string; detail?: string } {
+  if (result.statusCode < 400) return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(result.body);
+  } catch {
+    return {};
+  }
+  if (!isObject(body)) return {};
+  return {
+    ...(typeof body.scimType === 'string' ? { scimType: body.scimType.slice(0, 64) } : {}),
+    ...(typeof body.detail === 'string' ? { detail: body.detail.slice(0, MAX_DETAIL) } : {}),
   };
 }
 

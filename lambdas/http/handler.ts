@@ -1,18 +1,20 @@
 /**
  * The one place where an API Gateway event becomes a SCIM operation call, and the one
  * try/catch of the request path (error-response.ts renders what it catches). Order: route →
- * method → authenticate → operation. Unknown paths and methods are answered as SCIM errors
- * too, so every response a client sees is SCIM JSON. Mutations are then recorded through the
- * Runtime's activity recorder, when it has one.
+ * method → authenticate → scope (OPERATION_SCOPES, before any DynamoDB work) → operation.
+ * Unknown paths and methods are answered as SCIM errors too, so every response a client sees
+ * is SCIM JSON. An authenticated response names the token's scope (X-Token-Scope). Writes,
+ * refused ones included, are then recorded through the Runtime's activity recorder, if any.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Principal } from '../auth/authenticator';
+import { scopeAllows } from '../auth/token-document';
 import { DomainError } from '../domain/errors';
 import { type CostScope, openCostScope } from '../observability/dynamo-cost';
 import { isCostReported, operationName, reportRequestCost } from '../observability/dynamo-cost-report';
 import { logger } from '../observability/logger';
 import type { HttpMethod, Operation, RouteTarget } from '../routes';
-import { matchRoute, ROUTES } from '../routes';
+import { matchRoute, OPERATION_SCOPES, ROUTES } from '../routes';
 import type { Runtime } from '../runtime';
 import { activityOf, isMutating } from './activity';
 import { errorResponse, isExpectedError } from './error-response';
@@ -51,6 +53,7 @@ export function createHttpHandler(
       request = toScimRequest({ ...event, pathParameters: resolved.pathParameters }, rt.baseUrl);
       principal = await rt.authenticate(request.headers.authorization);
       tenant = principal.tenant;
+      requireScope(principal, resolved.operation);
       const metered = cost ? { ...rt, db: cost.bind(rt.db) } : rt;
       result = await resolved.handle({ request, principal, runtime: metered });
     } catch (error) {
@@ -64,6 +67,8 @@ export function createHttpHandler(
       }
       result = errorResponse(error);
     }
+    if (principal)
+      result = { ...result, headers: { ...result.headers, [TOKEN_SCOPE_HEADER]: principal.scope } };
     logger.info('request', {
       method: event.httpMethod,
       route: event.resource,
@@ -84,6 +89,20 @@ export function createHttpHandler(
     }
     return reported;
   };
+}
+
+/** Tells the caller (the console) which scope its token has. */
+const TOKEN_SCOPE_HEADER = 'X-Token-Scope';
+
+/** A read token on a write operation: refused before the operation runs, so nothing is touched. */
+function requireScope(principal: Principal, operation: Operation): void {
+  const needed = OPERATION_SCOPES[operation];
+  if (!scopeAllows(principal.scope, needed)) {
+    throw new DomainError(
+      'forbidden',
+      `This token has ${principal.scope} scope; this operation needs a token with ${needed} scope`,
+    );
+  }
 }
 
 function resolveOperation(

@@ -4,7 +4,9 @@
  * names and outcomes only (never attribute values or tokens) and expire through TTL.
  *
  * Partitions are per tenant and UTC day, sorted by time, so "the last hour" is one Query read
- * newest first; a resource's history is a Query of the sparse lookup index (GSI2).
+ * newest first; a resource's history is a Query of the sparse lookup index (GSI2). A page is
+ * at most ACTIVITY_PAGE_REQUESTS Queries; the hourly summary at most SUMMARY_MAX_ITEMS items
+ * (docs/ACTIVITY.md gives the costs).
  */
 
 import { randomBytes } from 'node:crypto';
@@ -27,6 +29,9 @@ export interface ActivityRecord {
   readonly resourceType: string;
   readonly resourceId?: string;
   readonly status: number;
+  /** On 4xx/5xx: the SCIM error's scimType and detail (the detail at most 512 characters). */
+  readonly scimType?: string;
+  readonly detail?: string;
   readonly changedAttributes: readonly string[];
 }
 
@@ -65,55 +70,230 @@ export interface ActivityQuery {
   readonly limit?: number;
 }
 
-/** Newest first. */
+/**
+ * Where a page resumes, newest first: below the item `afterKey` (its SK) of the day partition
+ * `day`, or at the top of `day` when there is no `afterKey`. Resource queries use `afterKey` only.
+ */
+export interface ActivityPosition {
+  readonly day?: string;
+  readonly afterKey?: string;
+}
+
+export interface ActivityPage {
+  readonly records: ActivityRecord[];
+  /** Absent when the range is exhausted. */
+  readonly next?: ActivityPosition;
+}
+
+/** Query requests one page may send (empty days each cost one); docs/ACTIVITY.md. */
+export const ACTIVITY_PAGE_REQUESTS = 4;
+/** Items one Query reads when a status filter may skip most of them. */
+const FILTERED_READ = 400;
+const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+const ACTIVITY_SK = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-f]{8}$/;
+
+/** Whether a position names a day and item key this store could have issued. */
+export function isActivityPosition(position: ActivityPosition): boolean {
+  return (
+    (position.day === undefined || DAY_PATTERN.test(position.day)) &&
+    (position.afterKey === undefined || ACTIVITY_SK.test(position.afterKey))
+  );
+}
+
+/**
+ * One page of at most `query.limit` records, newest first, from `position` (the newest end of
+ * the range when absent). It sends at most ACTIVITY_PAGE_REQUESTS Queries, so a sparse filter
+ * or a long run of empty days may give fewer records than asked, with `next` to go on.
+ */
+export async function readActivityPage(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  query: ActivityQuery,
+  position?: ActivityPosition,
+): Promise<ActivityPage> {
+  const limit = query.limit ?? 100;
+  const until = query.until ?? new Date();
+  const range = { ':from': query.since.toISOString(), ':to': `${until.toISOString()}~` };
+  const matches = statusMatcher(query.status);
+  const out: ActivityRecord[] = [];
+  const readSize = () => (query.status ? FILTERED_READ : limit - out.length);
+  let requests = 0;
+  if (query.resourceId) {
+    const pk = activityResourcePk(query.tenant, query.resourceId);
+    let afterKey = position?.afterKey;
+    while (requests < ACTIVITY_PAGE_REQUESTS) {
+      requests++;
+      const page = await db.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: LOOKUP_INDEX.indexName,
+          KeyConditionExpression: `${LOOKUP_INDEX.partitionKey} = :pk AND ${LOOKUP_INDEX.sortKey} BETWEEN :from AND :to`,
+          ExpressionAttributeValues: { ':pk': pk, ...range },
+          ScanIndexForward: false,
+          Limit: readSize(),
+          ...(afterKey ? { ExclusiveStartKey: resourceStartKey(query.tenant, pk, afterKey) } : {}),
+        }),
+      );
+      const taken = take(page.Items ?? [], matches, out, limit);
+      if (taken.full) return { records: out, next: { afterKey: taken.lastKey } };
+      if (!page.LastEvaluatedKey) return { records: out };
+      afterKey = String(page.LastEvaluatedKey.SK);
+    }
+    return { records: out, next: afterKey ? { afterKey } : {} };
+  }
+  const oldest = startOfDay(query.since);
+  let day = position?.day ? Date.parse(`${position.day}T00:00:00.000Z`) : startOfDay(until);
+  let afterKey = position?.afterKey;
+  while (day >= oldest) {
+    if (requests >= ACTIVITY_PAGE_REQUESTS) return { records: out, next: dayPosition(day, afterKey) };
+    requests++;
+    const pk = activityPk(query.tenant, dayOf(day));
+    const page = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': pk, ...range },
+        ScanIndexForward: false,
+        Limit: readSize(),
+        ...(afterKey ? { ExclusiveStartKey: { PK: pk, SK: afterKey } } : {}),
+      }),
+    );
+    const taken = take(page.Items ?? [], matches, out, limit);
+    if (taken.full) return { records: out, next: dayPosition(day, taken.lastKey) };
+    if (page.LastEvaluatedKey) {
+      afterKey = String(page.LastEvaluatedKey.SK);
+    } else {
+      day -= DAY_MS;
+      afterKey = undefined;
+    }
+  }
+  return { records: out };
+}
+
+/** Every record of the range, newest first, up to `query.limit` (the CLI; pages as needed). */
 export async function listActivity(
   db: DynamoDBDocumentClient,
   tableName: string,
   query: ActivityQuery,
 ): Promise<ActivityRecord[]> {
   const limit = query.limit ?? 100;
-  const until = query.until ?? new Date();
-  const matches = (record: ActivityRecord): boolean =>
-    query.status === undefined ||
-    ('exact' in query.status
-      ? record.status === query.status.exact
-      : Math.floor(record.status / 100) === query.status.class);
   const out: ActivityRecord[] = [];
-  const collect = async (input: ConstructorParameters<typeof QueryCommand>[0]): Promise<void> => {
+  let position: ActivityPosition | undefined;
+  do {
+    const page = await readActivityPage(db, tableName, { ...query, limit: limit - out.length }, position);
+    out.push(...page.records);
+    position = page.next;
+  } while (position && out.length < limit);
+  return out;
+}
+
+/** Counts per UTC hour of the summary window, and how far back they are complete. */
+export interface ActivityCounts {
+  /** Per hour start (ms since the epoch): answered (status < 400) and rejected (≥ 400). */
+  readonly hours: Map<number, { answered: number; rejected: number }>;
+  /** Time of the newest record with a 2xx status (a successful write). */
+  readonly lastChange?: string;
+  /** Set when SUMMARY_MAX_ITEMS was reached: records older than this were not counted. */
+  readonly countedFrom?: string;
+}
+
+/** Items the summary reads at most; past it the older hours are reported as not counted. */
+export const SUMMARY_MAX_ITEMS = 20_000;
+
+/**
+ * Counts the records from `since` (an hour start) to now, newest first, reading only the sort
+ * key and status (a projected Query of each day partition the range spans, about 1 MB per
+ * request), and at most SUMMARY_MAX_ITEMS items.
+ */
+export async function countActivity(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  tenant: string,
+  since: Date,
+  now: Date = new Date(),
+  maxItems: number = SUMMARY_MAX_ITEMS,
+): Promise<ActivityCounts> {
+  const hours = new Map<number, { answered: number; rejected: number }>();
+  let lastChange: string | undefined;
+  let read = 0;
+  for (let day = startOfDay(now); day >= startOfDay(since); day -= DAY_MS) {
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+      const page = await db.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': activityPk(tenant, dayOf(day)),
+            ':from': since.toISOString(),
+            ':to': `${now.toISOString()}~`,
+          },
+          ProjectionExpression: 'SK, #status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ScanIndexForward: false,
+          Limit: maxItems - read,
+          ExclusiveStartKey: startKey,
+        }),
+      );
       for (const item of page.Items ?? []) {
-        const record = toRecord(item);
-        if (matches(record)) out.push(record);
-        if (out.length >= limit) return;
+        read++;
+        const time = String(item.SK).slice(0, 24);
+        const status = typeof item.status === 'number' ? item.status : 0;
+        const hour = Math.floor(Date.parse(time) / HOUR_MS) * HOUR_MS;
+        const bucket = hours.get(hour) ?? { answered: 0, rejected: 0 };
+        if (status >= 400) bucket.rejected++;
+        else bucket.answered++;
+        hours.set(hour, bucket);
+        if (lastChange === undefined && status >= 200 && status < 300) lastChange = time;
+        if (read >= maxItems) {
+          return { hours, ...(lastChange ? { lastChange } : {}), countedFrom: time };
+        }
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+  }
+  return { hours, ...(lastChange ? { lastChange } : {}) };
+}
+
+const HOUR_MS = 3_600_000;
+
+function statusMatcher(status: ActivityQuery['status']): (record: ActivityRecord) => boolean {
+  if (status === undefined) return () => true;
+  if ('exact' in status) return (record) => record.status === status.exact;
+  return (record) => Math.floor(record.status / 100) === status.class;
+}
+
+/** Appends the matching records of `items` until `out` holds `limit`; says where it stopped. */
+function take(
+  items: readonly Record<string, unknown>[],
+  matches: (record: ActivityRecord) => boolean,
+  out: ActivityRecord[],
+  limit: number,
+): { full: true; lastKey: string } | { full: false } {
+  for (const item of items) {
+    const record = toRecord(item);
+    if (matches(record)) out.push(record);
+    if (out.length >= limit) return { full: true, lastKey: String(item.SK) };
+  }
+  return { full: false };
+}
+
+/** GSI2 start key of the item `sk`: index keys plus the table keys DynamoDB asks for. */
+function resourceStartKey(tenant: string, gsiPk: string, sk: string): Record<string, unknown> {
+  return {
+    PK: activityPk(tenant, sk.slice(0, 10)),
+    SK: sk,
+    [LOOKUP_INDEX.partitionKey]: gsiPk,
+    [LOOKUP_INDEX.sortKey]: sk.slice(0, 24),
   };
-  const range = { ':from': query.since.toISOString(), ':to': `${until.toISOString()}~` };
-  if (query.resourceId) {
-    await collect({
-      TableName: tableName,
-      IndexName: LOOKUP_INDEX.indexName,
-      KeyConditionExpression: `${LOOKUP_INDEX.partitionKey} = :pk AND ${LOOKUP_INDEX.sortKey} BETWEEN :from AND :to`,
-      ExpressionAttributeValues: { ':pk': activityResourcePk(query.tenant, query.resourceId), ...range },
-      ScanIndexForward: false,
-    });
-    return out;
-  }
-  for (let day = startOfDay(until); day >= startOfDay(query.since) && out.length < limit; day -= DAY_MS) {
-    await collect({
-      TableName: tableName,
-      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':pk': activityPk(query.tenant, new Date(day).toISOString().slice(0, 10)),
-        ...range,
-      },
-      ScanIndexForward: false,
-    });
-  }
-  return out;
+}
+
+function dayPosition(day: number, afterKey: string | undefined): ActivityPosition {
+  return { day: dayOf(day), ...(afterKey ? { afterKey } : {}) };
+}
+
+function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
 }
 
 function startOfDay(date: Date): number {
@@ -133,6 +313,8 @@ function toRecord(item: Record<string, unknown>): ActivityRecord {
     resourceType: text('resourceType'),
     ...(typeof item.resourceId === 'string' ? { resourceId: item.resourceId } : {}),
     status: typeof item.status === 'number' ? item.status : 0,
+    ...(typeof item.scimType === 'string' ? { scimType: item.scimType } : {}),
+    ...(typeof item.detail === 'string' ? { detail: item.detail } : {}),
     changedAttributes: Array.isArray(item.changedAttributes)
       ? item.changedAttributes.filter((v): v is string => typeof v === 'string')
       : [],

@@ -7,7 +7,8 @@
  * What each function may do (and nothing else):
  *  - users, groups: item reads and writes on the table and its indexes (no Scan, no table
  *    management), encrypt/decrypt with the table key when it is customer-managed;
- *  - feed: item reads only (GetItem, Query) on the table, decrypt with the table key;
+ *  - feed, activity: GetItem and Query on the table and its indexes (reads only, no activity
+ *    records), decrypt with the table key;
  *  - discovery: no table access at all;
  *  - console: static files only: no table, no token secret (its page calls the API);
  *  - all others: secretsmanager:GetSecretValue on the token secret only; all: their own log group.
@@ -43,6 +44,7 @@ const TABLE_ACCESS: Readonly<Record<RouteTarget, TableAccess>> = {
   discovery: 'none',
   console: 'none',
   feed: 'read',
+  activity: 'read',
 };
 
 /**
@@ -61,8 +63,8 @@ export const TABLE_DATA_ACTIONS = [
   'dynamodb:BatchWriteItem',
 ] as const;
 
-/** The read-only functions' actions: the change feed reads one counter and Queries its entries. */
-const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
+/** What a read-only function may do (the change feed, the activity reads): item reads and Queries. */
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
 
 /** What DynamoDB needs from the caller for a customer-managed table key (no wildcard actions). */
 export const TABLE_KEY_ACTIONS = [
@@ -186,29 +188,19 @@ export class ScimFunction extends Construct {
         }),
       );
     }
-    if (access === 'read') {
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: [...TABLE_READ_ACTIONS], resources: [props.table.tableArn] }),
-      );
-      if (props.tableKey) {
-        this.role.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            actions: ['kms:Decrypt', 'kms:DescribeKey'],
-            resources: [props.tableKey.keyArn],
-          }),
-        );
-      }
-    }
-    if (access === 'readWrite') {
+    if (access !== 'none') {
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: [...TABLE_DATA_ACTIONS],
+          actions: access === 'read' ? [...TABLE_READ_ACTIONS] : [...TABLE_DATA_ACTIONS],
           resources: [props.table.tableArn, `${props.table.tableArn}/index/*`],
         }),
       );
       if (props.tableKey) {
         this.role.addToPrincipalPolicy(
-          new iam.PolicyStatement({ actions: [...TABLE_KEY_ACTIONS], resources: [props.tableKey.keyArn] }),
+          new iam.PolicyStatement({
+            actions: access === 'read' ? ['kms:Decrypt', 'kms:DescribeKey'] : [...TABLE_KEY_ACTIONS],
+            resources: [props.tableKey.keyArn],
+          }),
         );
       }
       const tableLogicalId = Stack.of(this).resolve(

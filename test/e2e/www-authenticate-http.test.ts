@@ -97,7 +97,14 @@ describe("the gateway's header table, as the local server applies it to a handle
       body: '{}',
     };
     const stub = async (): Promise<APIGatewayProxyResult> => answer;
-    const base = await start({ users: stub, groups: stub, discovery: stub, console: stub, feed: stub });
+    const base = await start({
+      users: stub,
+      groups: stub,
+      discovery: stub,
+      console: stub,
+      feed: stub,
+      activity: stub,
+    });
     const res = await fetch(`${base}/Users`);
     const h = res.headers;
     expect(h.get(REMAPPED)).toBe(BEARER_CHALLENGE);

@@ -49,10 +49,10 @@ function nodeRequire(): (file: string) => unknown {
 
 type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
-// esbuild of the four handlers takes ~10 s on a loaded machine.
+// esbuild of the five handlers takes ~10 s on a loaded machine.
 jest.setTimeout(120_000);
 
-const TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery'];
+const TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery', 'activity'];
 const BUNDLED: readonly HandlerName[] = [...TARGETS, 'events'];
 const TOKEN = `bundle-test-${randomBytes(24).toString('hex')}`;
 const BASE = 'https://scim.example.test';
@@ -352,6 +352,24 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
     const body = json(res);
     expect(body.schemas).toEqual(['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig']);
     expect(body.patch).toEqual({ supported: true });
+  });
+
+  it('activity bundle: GET /Activity lists the tenant activity newest first (a write recorded just before)', async () => {
+    const created = await invoke('users', 'POST', '/scim/v2/Users', '/scim/v2/Users', {
+      body: {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: `bundle.activity.${randomBytes(4).toString('hex')}@example.com`,
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const res = await invoke('activity', 'GET', '/scim/v2/Activity', '/scim/v2/Activity?count=1');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers?.['X-Token-Scope']).toBe('write');
+    const [newest] = json(res).records as Record<string, unknown>[];
+    expect(newest).toMatchObject({ method: 'POST', status: 201, resourceId: json(created).id });
+    const summary = await invoke('activity', 'GET', '/scim/v2/Activity/Summary', '/scim/v2/Activity/Summary');
+    expect(summary.statusCode).toBe(200);
+    expect(json(summary).hours as unknown[]).toHaveLength(24);
   });
 
   it('discovery bundle: an unknown token gets a 401 SCIM error, not a crash', async () => {

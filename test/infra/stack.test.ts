@@ -20,7 +20,12 @@ import { feedPk, userKey } from '../../lambdas/store/keys';
 import { GLOBAL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/store/table-definition';
 import { FEED_PARTITIONS } from '../../lib/constructs/change-events';
 import { GATEWAY_RESPONSES, SCIM_ERROR_SCHEMA } from '../../lib/constructs/scim-api';
-import { NO_TABLE, TABLE_DATA_ACTIONS, TABLE_KEY_ACTIONS } from '../../lib/constructs/scim-function';
+import {
+  NO_TABLE,
+  TABLE_DATA_ACTIONS,
+  TABLE_KEY_ACTIONS,
+  TABLE_READ_ACTIONS,
+} from '../../lib/constructs/scim-function';
 import { EMPTY_TOKEN_DOCUMENT } from '../../lib/constructs/token-secret';
 import { OUTPUTS, ScimStack } from '../../lib/scim-stack';
 import {
@@ -36,7 +41,7 @@ import {
 // Synth with bundling and cfn-lint take tens of seconds each on a loaded machine.
 jest.setTimeout(240_000);
 
-const TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery', 'feed'];
+const TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery', 'feed', 'activity'];
 const logicalId = (stack: Stack, construct: IConstruct): string =>
   stack.getLogicalId(construct.node.defaultChild as CfnElement);
 
@@ -154,17 +159,27 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
     },
   );
 
-  it('feed function: GetItem and Query on the table only (no index, no write), the secrets, its own logs', () => {
-    const statements = roleStatements(template, roleId.feed);
-    const table = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-    expect(table.map((s) => ({ actions: [...actionsOf(s)].sort(), resources: resourcesOf(s) }))).toEqual([
-      { actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [{ 'Fn::GetAtt': [tableId, 'Arn'] }] },
-    ]);
-    expectSecretAndLogsOnly(
-      statements.filter((s) => s !== table[0]),
-      'feed',
-    );
-  });
+  it.each(['activity', 'feed'] as const)(
+    '%s function: Query and GetItem only (no write of any kind), on the table and its indexes',
+    (target) => {
+      const statements = roleStatements(template, roleId[target]);
+      const table = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+      expect(table).toHaveLength(1);
+      expect([...actionsOf(table[0] as Statement)].sort()).toEqual([...TABLE_READ_ACTIONS].sort());
+      expect([...TABLE_READ_ACTIONS].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+      expect(resourcesOf(table[0] as Statement)).toEqual([
+        { 'Fn::GetAtt': [tableId, 'Arn'] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/*']] },
+      ]);
+      expectSecretAndLogsOnly(
+        statements.filter((s) => s !== table[0]),
+        target,
+      );
+      // It records no activity of its own (its operations are reads), so it is given no retention.
+      const fn = template.toJSON().Resources[fnId[target]];
+      expect(fn.Properties.Environment.Variables[ENV.tableName]).toEqual({ Ref: tableId });
+    },
+  );
 
   it('discovery function: no DynamoDB statement at all, and no real table name in its environment', () => {
     const statements = roleStatements(template, roleId.discovery);
@@ -492,7 +507,7 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
     template = Template.fromStack(stack);
   });
 
-  it('customer-managed table key: table SSE uses it, only the functions with table access may use it (the feed to decrypt), with no wildcard actions', () => {
+  it('customer-managed table key: table SSE uses it, users/groups may use it, the read-only functions only to decrypt, no wildcard actions', () => {
     const keyId = logicalId(stack, stack.node.findChild('TableKey'));
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       SSESpecification: {
@@ -508,8 +523,11 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
       );
       if (target === 'discovery') expect(kms).toEqual([]);
       else {
-        // The feed only reads: decrypt, never encrypt.
-        const actions = target === 'feed' ? ['kms:Decrypt', 'kms:DescribeKey'] : [...TABLE_KEY_ACTIONS];
+        // The read-only functions (feed, activity) decrypt, never encrypt.
+        const actions =
+          target === 'feed' || target === 'activity'
+            ? ['kms:Decrypt', 'kms:DescribeKey']
+            : [...TABLE_KEY_ACTIONS];
         expect(kms.map((s) => ({ actions: actionsOf(s), resources: resourcesOf(s) }))).toEqual([
           { actions, resources: [{ 'Fn::GetAtt': [keyId, 'Arn'] }] },
         ]);
@@ -576,8 +594,8 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
     bare.resourceCountIs('AWS::Events::EventBus', 0);
     bare.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
     bare.resourceCountIs('AWS::SQS::Queue', 0);
-    // users, groups, discovery, console, feed (the feed stays empty without the stream reader).
-    bare.resourceCountIs('AWS::Lambda::Function', 5);
+    // The API functions and the console (the feed stays empty without the stream reader).
+    bare.resourceCountIs('AWS::Lambda::Function', TARGETS.length + 1);
   });
 
   it('removalPolicy DESTROY lifts deletion protection so the stack can really be deleted', () => {

@@ -7,6 +7,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createAuthenticator } from '../../lambdas/auth/authenticator';
 import { sha256Hex } from '../../lambdas/auth/token-hash';
 import { staticTokenSource } from '../../lambdas/auth/token-source';
+import { createActivityHandler } from '../../lambdas/handlers/activity';
 import { createDiscoveryHandler } from '../../lambdas/handlers/discovery';
 import { createFeedHandler } from '../../lambdas/handlers/feed';
 import { createGroupsHandler } from '../../lambdas/handlers/groups';
@@ -40,8 +41,10 @@ export interface ScimTestClient {
   readonly table: TestTable;
   readonly runtime: Runtime;
   readonly handlers: HandlerTable;
-  /** Token of a tenant (tenants are created on demand). */
+  /** Write-scope token of a tenant (tenants are created on demand). */
   tokenFor(tenant: string): string;
+  /** Read-scope token of a tenant (docs/TOKENS.md#scopes). */
+  readTokenFor(tenant: string): string;
   request(method: string, path: string, options?: RequestOptions): Promise<ScimResponse>;
   close(): Promise<void>;
 }
@@ -53,13 +56,23 @@ export async function createScimTestClient(options: { tenants?: string[] } = {})
   const runtime: Runtime = createRuntime({
     authenticate: createAuthenticator(
       staticTokenSource({
-        tokens: [...tokens].map(([tenant, token]) => ({
-          id: `tok-${tenant}`,
-          tenant,
-          label: `test ${tenant}`,
-          sha256: sha256Hex(token),
-          createdAt: new Date().toISOString(),
-        })),
+        tokens: [
+          ...[...tokens].map(([tenant, token]) => ({
+            id: `tok-${tenant}`,
+            tenant,
+            label: `test ${tenant}`,
+            sha256: sha256Hex(token),
+            createdAt: new Date().toISOString(),
+          })),
+          ...tenants.map((tenant) => ({
+            id: `tok-${tenant}-read`,
+            tenant,
+            label: `test ${tenant} read`,
+            sha256: sha256Hex(readToken(tenant)),
+            createdAt: new Date().toISOString(),
+            scope: 'read' as const,
+          })),
+        ],
       }),
     ),
     db: table.db,
@@ -72,6 +85,7 @@ export async function createScimTestClient(options: { tenants?: string[] } = {})
     discovery: createDiscoveryHandler(rt),
     console: localConsoleHandler,
     feed: createFeedHandler(rt),
+    activity: createActivityHandler(rt),
   };
   const defaultTenant = tenants[0] ?? 'acme';
   const tokenFor = (tenant: string): string => {
@@ -85,6 +99,10 @@ export async function createScimTestClient(options: { tenants?: string[] } = {})
     runtime,
     handlers,
     tokenFor,
+    readTokenFor: (tenant) => {
+      tokenFor(tenant);
+      return readToken(tenant);
+    },
     async request(method, path, opts = {}) {
       const url = new URL(path.startsWith('http') ? path : `${TEST_BASE}${path}`);
       const match = matchRoute(url.pathname);
@@ -112,6 +130,8 @@ export async function createScimTestClient(options: { tenants?: string[] } = {})
     close: () => table.drop(),
   };
 }
+
+const readToken = (tenant: string): string => `test-read-token-${tenant}-0123456789abcdef0123456789`;
 
 export function toResponse(result: APIGatewayProxyResult): ScimResponse {
   const headers: Record<string, string> = {};

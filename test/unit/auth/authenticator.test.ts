@@ -85,6 +85,8 @@ describe('createAuthenticator', () => {
       tenant: 'acme',
       tokenId: 'tok-acme',
       label: 'acme token',
+      // A record stored before scopes existed counts as write.
+      scope: 'write',
     });
     expect((await authenticate(`Bearer ${globexToken}`)).tenant).toBe('globex');
     expect((await authenticate(`bearer ${acmeToken}`)).tenant).toBe('acme');

@@ -139,7 +139,7 @@ describe('scim-token against Secrets Manager (aws-sdk-client-mock)', () => {
     );
     const text = await run('list', '--secret-id', SECRET);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/ID\s+TENANT\s+LABEL\s+CREATED\s+EXPIRES/);
+    expect(text.stdout).toMatch(/ID\s+TENANT\s+LABEL\s+SCOPE\s+CREATED\s+EXPIRES/);
     expect(text.stdout).toContain('never');
     for (const r of records(sm)) {
       expect(text.stdout).toContain(r.id);

@@ -68,6 +68,7 @@ describe('token document changes', () => {
         id: result.record.id,
         tenant: 'acme',
         label: 'okta',
+        scope: 'write',
         sha256: sha256Hex(result.token),
         createdAt: NOW.toISOString(),
         expiresAt: '2026-11-24T10:00:00.000Z',

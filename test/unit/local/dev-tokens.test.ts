@@ -4,9 +4,14 @@
  * The local server refuses to start otherwise, saying what is wrong and how to get a valid token.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createAuthenticator } from '../../../lambdas/auth/authenticator';
+import { fileTokenSource } from '../../../lambdas/auth/file-token-source';
+import { parseTokenDocument } from '../../../lambdas/auth/token-document';
 import { generateToken, isPlausibleToken } from '../../../lambdas/auth/token-format';
-import { parseLocalTokens, validateDevToken } from '../../../local/dev-tokens';
+import { parseLocalTokens, validateDevToken, writeDevTokens } from '../../../local/dev-tokens';
 
 const valid = generateToken();
 const mistyped = `${valid.slice(0, -1)}${valid.endsWith('0') ? '1' : '0'}`;
@@ -66,5 +71,40 @@ describe('the local server', () => {
     expect(result.stderr).toContain(`Failed to start: ${name}`);
     expect(result.stderr).toContain('openssl rand -hex 32');
     expect(result.stdout).not.toContain('DynamoDB');
+  });
+});
+
+describe('local token scopes (SCIM_LOCAL_TOKENS=tenant:token[:scope])', () => {
+  it('reads an optional scope after the token, write by default', () => {
+    const long = 'x'.repeat(40);
+    expect(parseLocalTokens(`acme:${long},globex:${long}:read,initech:${long}:write`)).toEqual([
+      { tenant: 'acme', token: long },
+      { tenant: 'globex', token: long, scope: 'read' },
+      { tenant: 'initech', token: long, scope: 'write' },
+    ]);
+    expect(() => parseLocalTokens(`acme:${long}:admin`)).toThrow(/scope "admin" is not one of read, write/);
+  });
+
+  it('stores each scope, keeps the write token id of before, and the authenticator reads it back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dev-tokens-'));
+    try {
+      const file = join(dir, 'tokens.json');
+      const write = 'w'.repeat(40);
+      const read = 'r'.repeat(40);
+      writeDevTokens(file, [
+        { tenant: 'default', token: write },
+        { tenant: 'default', token: read, scope: 'read' },
+      ]);
+      const records = parseTokenDocument(readFileSync(file, 'utf8')).tokens;
+      expect(records.map((r) => [r.id, r.scope])).toEqual([
+        ['local-env-default', 'write'],
+        ['local-env-default-read', 'read'],
+      ]);
+      const authenticate = createAuthenticator(fileTokenSource(file));
+      expect((await authenticate(`Bearer ${write}`)).scope).toBe('write');
+      expect((await authenticate(`Bearer ${read}`)).scope).toBe('read');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
