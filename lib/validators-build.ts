@@ -35,6 +35,8 @@ const VALIDATED_RESOURCE_TYPES: Readonly<Record<HandlerName, readonly ResourceTy
   groups: ['Group'],
   discovery: [],
   events: [],
+  'webhook-enqueue': [],
+  'webhook-send': [],
 };
 
 /**

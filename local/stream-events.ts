@@ -36,6 +36,8 @@ export interface FollowOptions {
   readonly includeResource?: boolean;
   readonly pollMs?: number;
   readonly onError?: (error: unknown) => void;
+  /** Also told of every record once its events are published (local webhook delivery). */
+  readonly onChanges?: (changes: readonly SequencedChange[]) => void;
 }
 
 export async function followTableStream(options: FollowOptions): Promise<StreamFollower> {
@@ -132,6 +134,7 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
           throw outcome.error;
         }
       }
+      if (changes.length > 0) options.onChanges?.(changes);
       state.last = maxSequence(records, state);
     }
   };

@@ -68,3 +68,20 @@ export const activityPk = (tenant: string, day: string): string => `${tenantPref
 /** GSI2 partition of one resource's activity ("did Okta's deactivate of this user arrive?"). */
 export const activityResourcePk = (tenant: string, resourceId: string): string =>
   `${tenantPrefix(tenant)}#ACTRES#${resourceId}`;
+
+/**
+ * Change-feed entries: one partition per tenant, one item per event at its feed position
+ * (`E#<position>`, written by the stream consumer). The webhook reader recognises them by key.
+ */
+export const FEED_ENTRY_SK_PREFIX = 'E#';
+export const feedEntryKey = (tenant: string, position: string) => ({
+  PK: `${tenantPrefix(tenant)}#FEED`,
+  SK: `${FEED_ENTRY_SK_PREFIX}${position}`,
+});
+/** Whether a key is a feed entry's (`T#<t>#FEED` / `E#…`). */
+export const isFeedEntryKey = (pk: unknown, sk: unknown): boolean =>
+  typeof pk === 'string' &&
+  typeof sk === 'string' &&
+  pk.startsWith('T#') &&
+  pk.endsWith('#FEED') &&
+  sk.startsWith(FEED_ENTRY_SK_PREFIX);
