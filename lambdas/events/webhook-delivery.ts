@@ -120,6 +120,8 @@ export async function postWebhook(message: WebhookMessage, options: PostOptions)
 /** `TimeoutError`, `TypeError (ECONNREFUSED)`…: what went wrong, without any request data. */
 function failureName(error: unknown): string {
   if (!(error instanceof Error)) return 'Error';
-  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  const cause = error.cause as { code?: unknown; errors?: { code?: unknown }[] } | undefined;
+  // Node's fetch wraps the socket error; a refused dual-stack connect is an AggregateError.
+  const code = cause?.code ?? cause?.errors?.[0]?.code;
   return typeof code === 'string' ? `${error.name} (${code})` : error.name;
 }

@@ -214,7 +214,7 @@ describe('the Lambda sender against the real receiver', () => {
   it('an unreachable receiver is a failed attempt, not a crash', async () => {
     const delays: number[] = [];
     const handler = createWebhookSendHandler(() => ({
-      url: 'http://127.0.0.1:1/hook',
+      url: 'http://127.0.0.1:59999/hook',
       secret: async () => SECRET,
       delay: async (_, seconds) => void delays.push(seconds),
     }));
