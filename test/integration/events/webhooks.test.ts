@@ -147,6 +147,17 @@ describe('local delivery from the table stream (DynamoDB Local)', () => {
     expect(receiver.received.every((r) => r.headers['content-type'] === 'application/json')).toBe(true);
   });
 
+  it('a SET with an empty event payload ({} in the item) is delivered as stored', async () => {
+    const deleted = {
+      jti: 'jti-empty',
+      iat: 1_800_000_100,
+      events: { 'urn:ietf:params:scim:event:delete': {} },
+    };
+    await put({ ...feedEntryKey('acme', '00000005'), tenant: 'acme', set: deleted });
+    await deliverAll();
+    expect(receiver.received.map((r) => JSON.parse(r.body))).toEqual([{ tenant: 'acme', set: deleted }]);
+  });
+
   it('a receiver answering 500 gets retries after the scheduled delays, and the event is delivered when it recovers', async () => {
     let failuresLeft = 2;
     receiver.answer = () => (failuresLeft-- > 0 ? 500 : 200);
