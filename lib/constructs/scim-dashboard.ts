@@ -50,6 +50,9 @@ export const LOG_PATTERNS = {
   tokenStoreFailures: '{ $.message = "Token store unavailable" }',
 } as const;
 
+/** Dimensions of the per-request error metrics, read from the `request` log line. */
+const REQUEST_DIMENSIONS = { route: '$.route', operation: '$.operation' } as const;
+
 const PERIOD = Duration.minutes(5);
 const WIDE = 24;
 const THIRD = 8;
@@ -243,8 +246,9 @@ export class ScimDashboard extends Construct {
           ...(dimensions ? { dimensions } : {}),
         });
       };
-      filter('clientErrors', { operation: '$.operation' });
-      filter('serverErrors', { operation: '$.operation' });
+      // The log line names the operation (`patch`) and the route template (`/scim/v2/Users/{id}`).
+      filter('clientErrors', REQUEST_DIMENSIONS);
+      filter('serverErrors', REQUEST_DIMENSIONS);
       filter('tokenStoreFailures');
     }
   }

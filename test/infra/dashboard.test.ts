@@ -179,7 +179,10 @@ describe('operator dashboard (webhooks on)', () => {
           MetricNamespace: METRIC_NAMESPACE,
           MetricName: LOG_METRICS.serverErrors,
           MetricValue: '1',
-          Dimensions: [{ Key: 'operation', Value: '$.operation' }],
+          Dimensions: [
+            { Key: 'route', Value: '$.route' },
+            { Key: 'operation', Value: '$.operation' },
+          ],
         },
       ]);
     }
