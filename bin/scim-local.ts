@@ -24,6 +24,7 @@ import { type DevToken, parseLocalTokens, validateDevToken, writeDevTokens } fro
 import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from '../local/dynamodb-local';
 import { createLocalServer, listen } from '../local/http-server';
 import { followTableStream, type StreamFollower, summarizeEvent } from '../local/stream-events';
+import { type LocalWebhooks, localWebhooks, webhookAttemptLine } from '../local/webhooks';
 
 const DEFAULT_PORT = 7643;
 
@@ -56,11 +57,13 @@ async function main(): Promise<void> {
     endpoint = dynamo.endpoint;
   }
   let follower: StreamFollower | undefined;
+  const webhooks = webhooksFromEnv(process.env);
   // Where `scim-activity --local` finds this server's DynamoDB and table while it runs.
   const serverInfo = join(resolve('.scim-local'), 'server.json');
   const stop = async (code: number): Promise<never> => {
     rmSync(serverInfo, { force: true });
     await follower?.stop().catch(() => undefined);
+    webhooks?.stop();
     await dynamo?.stop();
     if (inMemory) rmSync(stateDir, { recursive: true, force: true });
     process.exit(code);
@@ -102,6 +105,9 @@ async function main(): Promise<void> {
         },
         onError: (error) =>
           process.stderr.write(`change events: ${error instanceof Error ? error.message : String(error)}\n`),
+        ...(webhooks
+          ? { onChanges: (changes: Parameters<LocalWebhooks['enqueue']>[0]) => webhooks.enqueue(changes) }
+          : {}),
       });
     } catch (error) {
       process.stderr.write(
@@ -148,6 +154,9 @@ async function main(): Promise<void> {
         .slice(2)
         .map((t) => `  Tenant "${t.tenant}": ${t.scope ?? 'write'} token from SCIM_LOCAL_TOKENS`),
       ...(follower ? [`  Change events: ${eventsFile}`] : []),
+      ...(follower && webhooks
+        ? [`  Webhooks: change-feed entries are POSTed to ${process.env.SCIM_WEBHOOK_URL}`]
+        : []),
       '',
       `  curl -H "Authorization: Bearer ${writeToken.token}" ${baseUrl}/ServiceProviderConfig`,
       '',
@@ -166,3 +175,13 @@ main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof JavaMissingError ? '' : 'Failed to start: '}${message}\n`);
   process.exit(1);
 });
+
+/** SCIM_WEBHOOK_URL and SCIM_WEBHOOK_SECRET together turn local webhook delivery on (docs/WEBHOOKS.md). */
+function webhooksFromEnv(env: NodeJS.ProcessEnv): LocalWebhooks | undefined {
+  const url = env.SCIM_WEBHOOK_URL;
+  const secret = env.SCIM_WEBHOOK_SECRET;
+  if (!url && !secret) return undefined;
+  if (!url || !secret) throw new Error('Set SCIM_WEBHOOK_URL and SCIM_WEBHOOK_SECRET together');
+  if (!/^https?:\/\//.test(url)) throw new Error('SCIM_WEBHOOK_URL must be an http(s) URL');
+  return localWebhooks({ url, secret, onAttempt: (a) => process.stdout.write(`${webhookAttemptLine(a)}\n`) });
+}

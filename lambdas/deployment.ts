@@ -5,12 +5,15 @@
  * build-time validators. Plain data and pure functions only: nothing here reaches an AWS SDK
  * client, so the CDK app never loads one.
  */
+
+export { WEBHOOK_RETRY } from './events/webhook-delivery';
 export type { ConsoleAssets } from './http/console-assets';
 export { ROUTES, type RouteTarget, SCIM_PREFIX } from './routes';
 export type { ResourceTypeName } from './scim/meta';
 export { resourceJsonSchema } from './scim/schema/json-schema';
 export { defaultSchemaRegistry, SCHEMA_EXTENSIONS_ENV, type SchemaRegistry } from './scim/schema/registry';
 export { AJV_OPTIONS, schemaFingerprint, VALIDATORS_SPECIFIER } from './scim/schema/validator-contract';
+export { FEED_ENTRY_SK_PREFIX } from './store/keys';
 export { GLOBAL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from './store/table-definition';
 
 /** Environment variable names of the API functions, set by the CDK construct and the local server. */
@@ -35,6 +38,16 @@ export const EVENTS_ENV = {
 
 /** The module specifier of the console's built files in the console bundle (lib/console-build.ts writes it). */
 export const CONSOLE_ASSETS_SPECIFIER = 'console-assets';
+
+/** Environment variable names of the webhook functions (docs/WEBHOOKS.md). */
+export const WEBHOOK_ENV = {
+  url: 'WEBHOOK_URL',
+  secretId: 'WEBHOOK_SECRET_ID',
+  queueUrl: 'WEBHOOK_QUEUE_URL',
+} as const;
+
+/** The webhook sender's metrics: namespace METRIC_NAMESPACE, dimension `service`. */
+export const WEBHOOK_METRICS = { service: 'scim-webhooks', failures: 'WebhookDeliveryFailures' } as const;
 
 /** CloudWatch namespace of the functions' metrics (EMF) and of the alarms on them. */
 export const METRIC_NAMESPACE = 'Scim';

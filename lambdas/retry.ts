@@ -5,6 +5,7 @@
  * Backoff is capped exponential with full jitter: before attempt n+1 sleep a random time in
  * [0, min(capMs, baseMs · 2^n)). Written here rather than taken from a library because it is
  * a dozen lines and the libraries that fit (p-retry) are ESM-only; docs/ARCHITECTURE.md says more.
+ * Retries that outlive an invocation (webhook deliveries, re-queued) use the same ceiling.
  */
 
 export interface RetryPolicy {
@@ -25,9 +26,14 @@ export interface RetryOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The longest pause before attempt `attempt + 1`: min(capMs, baseMs · 2^attempt). */
+export function backoffCeilingMs(policy: RetryPolicy, attempt: number): number {
+  return Math.min(policy.capMs, policy.baseMs * 2 ** attempt);
+}
+
 /** The pause before attempt `attempt + 1`, full jitter. */
 function backoffMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
-  return Math.floor(random() * Math.min(policy.capMs, policy.baseMs * 2 ** attempt));
+  return Math.floor(random() * backoffCeilingMs(policy, attempt));
 }
 
 /**

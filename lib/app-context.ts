@@ -60,6 +60,15 @@ export function propsFromContext(read: ContextReader): ScimStackProps {
       throw new Error('Context activityRetentionDays must be a whole number ≥ 0');
     props.activityRetentionDays = days;
   }
+  const webhookUrl = text(read, 'webhookUrl');
+  const webhookSecretArn = text(read, 'webhookSecretArn');
+  if (webhookSecretArn !== undefined && webhookUrl === undefined)
+    throw new Error('Context webhookSecretArn needs webhookUrl');
+  if (webhookUrl !== undefined)
+    props.webhook = {
+      url: webhookUrl,
+      ...(webhookSecretArn !== undefined ? { secretArn: webhookSecretArn } : {}),
+    };
   const extensions = read('schemaExtensions');
   if (extensions !== undefined) {
     const parsed: unknown = typeof extensions === 'string' ? JSON.parse(extensions) : extensions;

@@ -16,10 +16,12 @@ import { ChangeEvents } from './constructs/change-events';
 import { CursorKeySecret } from './constructs/cursor-key-secret';
 import { ScimAlarms } from './constructs/scim-alarms';
 import { ScimApi } from './constructs/scim-api';
+import { type MonitoredFunction, ScimDashboard } from './constructs/scim-dashboard';
 import { ScimFunction, type ScimFunctionSettings } from './constructs/scim-function';
 import { ScimTable } from './constructs/scim-table';
 import { ScimWaf } from './constructs/scim-waf';
 import { TokenSecret } from './constructs/token-secret';
+import { ScimWebhooks } from './constructs/webhooks';
 
 /** CloudFormation output keys; the token CLI reads TokenSecretArn. */
 export const OUTPUTS = {
@@ -29,6 +31,9 @@ export const OUTPUTS = {
   customDomainTarget: 'CustomDomainTarget',
   alarmTopicArn: 'AlarmTopicArn',
   eventBusName: 'EventBusName',
+  dashboardName: 'DashboardName',
+  webhookSecretArn: 'WebhookSecretArn',
+  webhookDeadLetterQueueUrl: 'WebhookDeadLetterQueueUrl',
 } as const;
 
 export interface ScimStackProps extends StackProps {
@@ -67,6 +72,11 @@ export interface ScimStackProps extends StackProps {
   readonly activityRetentionDays?: number;
   /** Days change-feed entries are kept (docs/CONSUMING.md); default 30. */
   readonly feedRetentionDays?: number;
+  /**
+   * Push every change-feed entry to this https URL, HMAC-signed (docs/WEBHOOKS.md). The signing
+   * key is generated in Secrets Manager unless `secretArn` names an existing secret.
+   */
+  readonly webhook?: { readonly url: string; readonly secretArn?: string };
   /** Powertools log level; default INFO. */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
@@ -80,6 +90,8 @@ export class ScimStack extends Stack {
   readonly alarms: ScimAlarms;
   readonly waf?: ScimWaf;
   readonly changeEvents?: ChangeEvents;
+  readonly webhooks?: ScimWebhooks;
+  readonly dashboard: ScimDashboard;
 
   constructor(scope: Construct, id: string, props: ScimStackProps = {}) {
     super(scope, id, props);
@@ -217,15 +229,46 @@ export class ScimStack extends Stack {
       });
     }
 
+    if (props.webhook) {
+      this.webhooks = new ScimWebhooks(this, 'Webhooks', {
+        table: this.table.table,
+        url: props.webhook.url,
+        ...(props.webhook.secretArn ? { secretArn: props.webhook.secretArn } : {}),
+        logRetention,
+        logRemovalPolicy: removalPolicy,
+        tracing,
+        logLevel: settings.logLevel,
+      });
+    }
+
+    // Every function of the stack, in one place: the alarms and the dashboard both take this list.
+    const monitored: Record<string, MonitoredFunction> = {
+      ...this.functions,
+      ...(this.changeEvents ? { events: this.changeEvents } : {}),
+      ...(this.webhooks?.functions ?? {}),
+    };
     this.alarms = new ScimAlarms(this, 'Alarms', {
       api: this.api.api,
-      functions: {
-        ...fns,
-        ...(this.changeEvents ? { events: this.changeEvents.function } : {}),
-      },
+      functions: Object.fromEntries(Object.entries(monitored).map(([name, m]) => [name, m.function])),
       table: this.table.table,
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
       ...(this.changeEvents ? { deadLetterMetric: this.changeEvents.deadLetterMetric } : {}),
+      ...(this.webhooks ? { webhookDeadLetterMetric: this.webhooks.deadLetterMetric } : {}),
+    });
+    this.dashboard = new ScimDashboard(this, 'Dashboard', {
+      api: this.api.api,
+      functions: monitored,
+      table: this.table.table,
+      alarms: this.alarms.alarms,
+      ...(this.webhooks
+        ? {
+            webhooks: {
+              failures: this.webhooks.failureMetric,
+              deadLetters: this.webhooks.deadLetterMetric,
+              backlog: this.webhooks.backlogMetric,
+            },
+          }
+        : {}),
     });
 
     new CfnOutput(this, OUTPUTS.baseUrl, { value: baseUrl, description: 'SCIM base URL for Okta/Entra' });
@@ -235,6 +278,20 @@ export class ScimStack extends Stack {
     });
     new CfnOutput(this, OUTPUTS.tableName, { value: this.table.table.tableName });
     new CfnOutput(this, OUTPUTS.alarmTopicArn, { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, OUTPUTS.dashboardName, {
+      value: this.dashboard.dashboard.dashboardName,
+      description: 'CloudWatch dashboard for operators (docs/DEPLOY.md, Operator dashboard)',
+    });
+    if (this.webhooks) {
+      new CfnOutput(this, OUTPUTS.webhookSecretArn, {
+        value: this.webhooks.secret.secretArn,
+        description: 'Webhook signing key: give its value to the receiver (docs/WEBHOOKS.md)',
+      });
+      new CfnOutput(this, OUTPUTS.webhookDeadLetterQueueUrl, {
+        value: this.webhooks.deadLetters.queueUrl,
+        description: 'Webhook deliveries that failed every attempt; redrive after fixing the receiver',
+      });
+    }
     if (this.changeEvents) {
       new CfnOutput(this, OUTPUTS.eventBusName, {
         value: this.changeEvents.bus.eventBusName,

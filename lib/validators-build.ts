@@ -38,6 +38,8 @@ const VALIDATED_RESOURCE_TYPES: Readonly<Record<HandlerName, readonly ResourceTy
   activity: [],
   events: [],
   feed: [],
+  'webhook-enqueue': [],
+  'webhook-send': [],
 };
 
 /**

@@ -11,6 +11,7 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   type _Record,
+  type AttributeValue,
   DescribeStreamCommand,
   DynamoDBStreamsClient,
   GetRecordsCommand,
@@ -36,6 +37,8 @@ export interface FollowOptions {
   readonly includeResource?: boolean;
   readonly pollMs?: number;
   readonly onError?: (error: unknown) => void;
+  /** Also told of every record once its events are published (local webhook delivery). */
+  readonly onChanges?: (changes: readonly SequencedChange[]) => void;
 }
 
 export async function followTableStream(options: FollowOptions): Promise<StreamFollower> {
@@ -132,6 +135,7 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
           throw outcome.error;
         }
       }
+      if (changes.length > 0) options.onChanges?.(changes);
       state.last = maxSequence(records, state);
     }
   };
@@ -175,9 +179,23 @@ function toChange(record: _Record): SequencedChange | undefined {
     ...(record.eventName ? { eventName: record.eventName } : {}),
     ...(d?.SequenceNumber ? { sequenceNumber: d.SequenceNumber } : {}),
     ...(d?.ApproximateCreationDateTime ? { approximateTime: new Date(d.ApproximateCreationDateTime) } : {}),
-    ...(d?.OldImage ? { oldImage: d.OldImage as RawStreamRecord['oldImage'] } : {}),
-    ...(d?.NewImage ? { newImage: d.NewImage as RawStreamRecord['newImage'] } : {}),
+    ...(d?.OldImage ? { oldImage: repairImage(d.OldImage) as RawStreamRecord['oldImage'] } : {}),
+    ...(d?.NewImage ? { newImage: repairImage(d.NewImage) as RawStreamRecord['newImage'] } : {}),
   });
+}
+
+/**
+ * The Streams client hands an empty map back as `{}` (no type key), which unmarshall rejects
+ * ("No value defined"), and the follower would retry that record for ever. `{}` is only ever an
+ * empty map: every other type keeps its key even when empty (`{"L": []}`).
+ */
+function repairImage(image: Record<string, AttributeValue>): Record<string, AttributeValue> {
+  const repair = (value: AttributeValue): AttributeValue => {
+    if (value.M) return { M: repairImage(value.M) };
+    if (value.L) return { L: value.L.map(repair) };
+    return Object.keys(value).length === 0 ? { M: {} } : value;
+  };
+  return Object.fromEntries(Object.entries(image).map(([key, value]) => [key, repair(value)]));
 }
 
 /** One line per event for the terminal: no attribute values beyond the name that identifies it. */

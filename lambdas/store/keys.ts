@@ -75,7 +75,7 @@ export const activityResourcePk = (tenant: string, resourceId: string): string =
  */
 export const feedPk = (tenant: string): string => `${tenantPrefix(tenant)}#FEED`;
 export const feedCounterKey = (tenant: string) => ({ PK: feedPk(tenant), SK: 'C' });
-const FEED_ENTRY_SK_PREFIX = 'E#';
+export const FEED_ENTRY_SK_PREFIX = 'E#';
 const FEED_POSITION_DIGITS = 16;
 export const feedEntryKey = (tenant: string, position: number) => ({
   PK: feedPk(tenant),
@@ -86,3 +86,10 @@ export const feedPositionOf = (sk: unknown): number =>
   typeof sk === 'string' && sk.startsWith(FEED_ENTRY_SK_PREFIX)
     ? Number(sk.slice(FEED_ENTRY_SK_PREFIX.length))
     : Number.NaN;
+/** Whether a key is a feed entry's (`T#<t>#FEED` / `E#…`): how the webhook reader finds them. */
+export const isFeedEntryKey = (pk: unknown, sk: unknown): boolean =>
+  typeof pk === 'string' &&
+  typeof sk === 'string' &&
+  pk.startsWith('T#') &&
+  pk.endsWith('#FEED') &&
+  sk.startsWith(FEED_ENTRY_SK_PREFIX);

@@ -26,6 +26,8 @@ export interface ScimAlarmsProps {
   readonly alarmEmail?: string;
   /** Change-event batches that exhausted their retries (dead-letter queue depth). */
   readonly deadLetterMetric?: cloudwatch.IMetric;
+  /** Webhook deliveries (or stream batches) that exhausted their retries (dead-letter queue depth). */
+  readonly webhookDeadLetterMetric?: cloudwatch.IMetric;
   /** p99 latency threshold; default 5 s. */
   readonly latencyP99Threshold?: Duration;
 }
@@ -113,6 +115,15 @@ export class ScimAlarms extends Construct {
         threshold: 1,
         evaluationPeriods: 1,
         alarmDescription: 'Change events could not be published after retries; see the dead-letter queue.',
+      });
+    }
+    if (props.webhookDeadLetterMetric) {
+      this.add('WebhookDeadLetters', {
+        metric: props.webhookDeadLetterMetric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        alarmDescription:
+          'Webhook deliveries failed every attempt (8 h of retries) and were dead-lettered; fix the receiver, then redrive the queue.',
       });
     }
     this.add('TableThrottles', {

@@ -28,7 +28,7 @@ import { ENV } from '../../lambdas/deployment';
 import type { RouteTarget } from '../../lambdas/routes';
 import { parseExtensionsConfig } from '../../lambdas/scim/schema/extension-config';
 import { createSchemaRegistry, SCHEMA_EXTENSIONS_ENV } from '../../lambdas/scim/schema/registry';
-import { esbuildBuildOptions, type HandlerName, handlerEntry, PROJECT_ROOT } from '../../lib/bundling';
+import { esbuildBuildOptions, handlerEntry, PROJECT_ROOT } from '../../lib/bundling';
 import { handlerValidators } from '../../lib/validators-build';
 import { writeDevTokens } from '../../local/dev-tokens';
 import { buildProxyEvent } from '../../local/http-server';
@@ -53,7 +53,7 @@ type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 jest.setTimeout(120_000);
 
 const TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery', 'activity'];
-const BUNDLED: readonly HandlerName[] = [...TARGETS, 'events'];
+const BUNDLED: readonly (RouteTarget | 'events')[] = [...TARGETS, 'events'];
 const TOKEN = `bundle-test-${randomBytes(24).toString('hex')}`;
 const BASE = 'https://scim.example.test';
 
