@@ -74,7 +74,8 @@ function synth(
 
 describe('operator dashboard (webhooks on)', () => {
   const { stack, template, widgets } = synth('Dash', { webhook: { url: 'https://hooks.example.com/x' } });
-  const FUNCTIONS = ['users', 'groups', 'discovery', 'events', 'webhookEnqueue', 'webhookSend'];
+  const API_FUNCTIONS = ['users', 'groups', 'discovery', 'console', 'feed', 'activity'];
+  const FUNCTIONS = [...API_FUNCTIONS, 'events', 'webhookEnqueue', 'webhookSend'];
 
   it('shows every alarm of the stack on the alarm widget', () => {
     const alarms = resources(template, 'AWS::CloudWatch::Alarm').map(([id]) => `<${id}>`);
@@ -196,10 +197,18 @@ describe('operator dashboard (webhooks on)', () => {
 });
 
 describe('operator dashboard (defaults)', () => {
-  it('no webhook widgets when webhooks are off; the per-function graphs list the four functions', () => {
+  it('no webhook widgets when webhooks are off; the per-function graphs list the API functions and the stream reader', () => {
     const { widgets } = synth('DashDefault', {});
     expect(widgets.some((w) => w.properties.title?.startsWith('Webhook'))).toBe(false);
-    expect(labels(byTitle(widgets, 'Duration p99 (ms)'))).toEqual(['users', 'groups', 'discovery', 'events']);
+    expect(labels(byTitle(widgets, 'Duration p99 (ms)'))).toEqual([
+      'users',
+      'groups',
+      'discovery',
+      'console',
+      'feed',
+      'activity',
+      'events',
+    ]);
   });
 
   it('graphs whatever functions it is given: a function another branch adds shows up on every per-function graph', () => {
