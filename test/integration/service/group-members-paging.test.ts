@@ -88,6 +88,7 @@ it('pages all 10,001 members by cursor: each exactly once, in id order, 1 Query 
   const seen: string[] = [];
   let cursor = '';
   let pages = 0;
+  const rcu: number[] = [];
   for (;;) {
     const res = await client.request('GET', `/Users?filter=${filterOf(groupId)}&count=1000&cursor=${cursor}`);
     expect(res.status).toBe(200);
@@ -100,10 +101,12 @@ it('pages all 10,001 members by cursor: each exactly once, in id order, 1 Query 
     const cost = costOf(res);
     // count + 1 keys in one Query, the page's 1,000 users in 10 BatchGetItem of 100.
     expect(cost.byCommand).toEqual({ Query: 1, BatchGetItem: Math.ceil(ids.length / 100) });
+    rcu.push(cost.readCapacityUnits);
     if (!res.body.nextCursor) break;
     expect(ids).toHaveLength(1000);
     cursor = encodeURIComponent(res.body.nextCursor as string);
   }
+  console.log(`cursor walk: ${pages} pages of 1,000, RCU per page ${rcu.join(', ')}`);
   expect(pages).toBe(11);
   expect(seen).toEqual(members);
 });
@@ -118,6 +121,7 @@ it('a page of 100 (the console) reads 101 keys and 100 users: a small fraction o
   expect(idsOf(next)).toEqual(members.slice(100, 200));
   for (const res of [first, next]) {
     const cost = costOf(res);
+    console.log(`page of 100 members: ${JSON.stringify(cost.byCommand)}, ${cost.readCapacityUnits} RCU`);
     expect(cost.byCommand).toEqual({ Query: 1, BatchGetItem: 1 });
     // ~5 RCU of keys + 100 users at 0.5 RCU; reading the partition's keys alone is ~10× that.
     expect(cost.readCapacityUnits * 5).toBeLessThan(partitionReadRcu);
@@ -147,6 +151,9 @@ it('offset paging: startIndex/count slices the members, bounded like the listing
   const deep = await client.request('GET', `/Users?filter=${filterOf(groupId)}&startIndex=9951&count=100`);
   expect(idsOf(deep)).toEqual(members.slice(9950, 10_001));
   expect(costOf(deep).byCommand.BatchGetItem).toBe(1);
+  console.log(
+    `startIndex=9951&count=100: ${JSON.stringify(costOf(deep).byCommand)}, ${costOf(deep).readCapacityUnits} RCU`,
+  );
 
   // Skipping more than 10,000 members is refused before any read.
   const tooDeep = await client.request('GET', `/Users?filter=${filterOf(groupId)}&startIndex=10002&count=10`);
