@@ -413,41 +413,47 @@ export const groupDetail: View = async (main, id) => {
     attributeList(group, ['schemas']),
     membersBox,
   );
-  let members: Json[];
-  try {
-    members = arr((await get(`/Groups/${groupId}${query({ attributes: 'members' })}`)).body, 'members');
-  } catch (error) {
-    append(membersBox, errorBox(describeError(error)));
-    return undefined;
-  }
   const pageBox = el('div', { id: 'member-page', 'aria-live': 'polite' });
   append(membersBox, pageBox);
-  const show = (page: number) => {
+  // One page of members at a time from the server (docs/GROUPS.md, paging a group's members):
+  // GET /Users?filter=groups.value eq "<id>" with RFC 9865 cursors; never the whole member list.
+  const filter = `groups.value eq ${literal(id ?? '')}`;
+  const cursors: string[] = [''];
+  const show = async (page: number) => {
+    let res: Awaited<ReturnType<typeof get>>;
+    try {
+      res = await get(`/Users${query({ filter, count: MEMBERS_PAGE, cursor: cursors[page] ?? '', attributes: 'userName,displayName' })}`);
+    } catch (error) {
+      replace(pageBox, errorBox(describeError(error)));
+      return;
+    }
+    const list = arr(res.body, 'Resources');
+    const next = str(res.body, 'nextCursor');
+    if (next !== undefined) cursors[page + 1] = next;
     const start = page * MEMBERS_PAGE;
-    const slice = members.slice(start, start + MEMBERS_PAGE);
     replace(
       pageBox,
-      el('p', { id: 'member-range' }, members.length === 0 ? 'No members.' : `Members ${start + 1}–${start + slice.length} of ${members.length}`),
-      slice.length === 0
+      el('p', { id: 'member-range' }, list.length === 0 ? (page === 0 ? 'No members.' : 'No more members.') : `Members ${start + 1}–${start + list.length}${next === undefined ? ' (last page)' : ''}`),
+      list.length === 0
         ? null
         : table(
             'Members',
             ['member', 'id'],
-            slice.map((m) => [link(`#/users/${encodeURIComponent(str(m, 'value') ?? '')}`, str(m, 'display') ?? str(m, 'value') ?? ''), str(m, 'value') ?? '']),
+            list.map((u) => [link(`#/users/${encodeURIComponent(str(u, 'id') ?? '')}`, str(u, 'displayName') ?? str(u, 'userName') ?? str(u, 'id') ?? ''), str(u, 'id') ?? '']),
           ),
       el(
         'div',
         { class: 'bar' },
-        el('button', { type: 'button', class: 'secondary', id: 'members-prev', disabled: page === 0, onclick: () => show(page - 1) }, 'Previous members'),
+        el('button', { type: 'button', class: 'secondary', id: 'members-prev', disabled: page === 0, onclick: () => void show(page - 1) }, 'Previous members'),
         el(
           'button',
-          { type: 'button', class: 'secondary', id: 'members-next', disabled: start + MEMBERS_PAGE >= members.length, onclick: () => show(page + 1) },
+          { type: 'button', class: 'secondary', id: 'members-next', disabled: next === undefined, onclick: () => void show(page + 1) },
           'Next members',
         ),
       ),
     );
   };
-  show(0);
+  await show(0);
   return undefined;
 };
 

@@ -71,7 +71,8 @@ export function parseProjection(
 
 export interface ListResponse<T> {
   schemas: [typeof LIST_RESPONSE_SCHEMA];
-  totalResults: number;
+  /** Absent only where counting would read everything (a group's members: docs/GROUPS.md). */
+  totalResults?: number;
   /** Absent on RFC 9865 cursor pages, which have no index. */
   startIndex?: number;
   itemsPerPage: number;
@@ -82,13 +83,13 @@ export interface ListResponse<T> {
 
 export function listResponse<T>(
   resources: T[],
-  totalResults: number,
+  totalResults: number | undefined,
   startIndex: number | undefined,
   cursors: { nextCursor?: string; previousCursor?: string } = {},
 ): ListResponse<T> {
   return {
     schemas: [LIST_RESPONSE_SCHEMA],
-    totalResults,
+    ...(totalResults !== undefined ? { totalResults } : {}),
     ...(startIndex !== undefined ? { startIndex } : {}),
     itemsPerPage: resources.length,
     Resources: resources,

@@ -9,7 +9,8 @@
  *
  * Candidates are evaluated in their SCIM representation (with `id` and `meta`), so filters on
  * `id` or `meta.lastModified` work like any other attribute. `groups` is not materialised here
- * (one more Query per candidate); a filter on it matches nothing.
+ * (one more Query per candidate); a filter on it matches nothing, except `groups.value eq "<gid>"`
+ * alone, which users-service.ts pages from the group's partition (group-members-page.ts).
  */
 import type { AttributePath, FilterNode, FilterValue } from '../scim/filter/ast';
 import { compileFilter, indexableEquality, indexablePrefixes } from '../scim/filter/evaluate';

@@ -9,6 +9,7 @@
  * Why, and DynamoDB requests per operation: docs/DECISIONS.md.
  */
 
+import { parseFilter } from '../scim/filter/parser';
 import type { ListParameters, ListResponse } from '../scim/list';
 import { applyPatch, parsePatchRequest } from '../scim/patch';
 import type { JsonObject } from '../scim/schema/json';
@@ -23,6 +24,7 @@ import {
   type StoredUser,
   USER_READS,
 } from '../store/users-store';
+import { listGroupMembers, memberFilterGroup } from './group-members-page';
 import {
   countAfterWrite,
   listResources,
@@ -115,10 +117,19 @@ const getUserResource: Users['get'] = async (ctx, id, projection) => {
 };
 
 /** GET /Users and POST /Users/.search. */
-function listUserResources(ctx: UsersContext, params: ListParameters): Promise<ListResponse<JsonObject>> {
+async function listUserResources(
+  ctx: UsersContext,
+  params: ListParameters,
+): Promise<ListResponse<JsonObject>> {
   // groups are not listed: one Query per listed user would multiply the cost of every import
   // page; clients read them from GET /Users/{id} or from the groups themselves.
-  return listResources(ctx, USERS, params, (page, projection) => presentUserPage(ctx, page, projection));
+  const present = (page: readonly StoredUser[], projection: Projection) =>
+    presentUserPage(ctx, page, projection);
+  // `groups.value eq "<id>"` pages one group's members from its partition (group-members-page.ts).
+  const filter = params.filter !== undefined ? parseFilter(params.filter) : undefined;
+  const groupId = filter ? memberFilterGroup(filter, ctx.registry) : undefined;
+  if (filter && groupId !== undefined) return listGroupMembers(ctx, groupId, filter, params, present);
+  return listResources(ctx, USERS, params, present);
 }
 
 /** A listed page of users as the client sees it (also the root search's). */

@@ -397,6 +397,27 @@ export async function listMemberIds(
 }
 
 /**
+ * One page of a group's member ids in id order, for paging the members (RFC 9865 cursors):
+ * a strongly consistent Query of the group's `M#` keys resuming right after `afterUserId`
+ * (from the first member without it), reading at most `limit` keys. The tenant is in the key,
+ * so another tenant's group id reads nothing.
+ */
+export async function memberIdsPage(
+  ctx: StoreContext,
+  groupId: string,
+  afterUserId: string | undefined,
+  limit: number,
+): Promise<string[]> {
+  if (!isResourceId(groupId) || limit <= 0) return [];
+  const ids: string[] = [];
+  const partition = groupKey(ctx.tenant, groupId).PK;
+  for await (const id of sortKeySuffixes(ctx, partition, MEMBERSHIP_SK_PREFIX, limit, afterUserId)) {
+    ids.push(id);
+  }
+  return ids;
+}
+
+/**
  * Members per clean-up slice: each side is 100 deletes = one round of 4 parallel batches of 25.
  * Small, because a DELETE checks its deadline only between slices.
  */

@@ -20,15 +20,20 @@ export interface PartitionQuery {
   readonly sortKeyOnly?: boolean;
   /** Ask DynamoDB for at most this many items in all. */
   readonly limit?: number;
+  /** Resume after the item with this sort key (a cursor's position), not at the first. */
+  readonly startAfterSortKey?: string;
 }
 
 export async function* queryPartition(
   ctx: Omit<StoreContext, 'tenant'>,
   query: PartitionQuery,
 ): AsyncGenerator<StoredItem> {
-  const { partition, sortKeyPrefix: prefix, sortKeyOnly, limit } = query;
+  const { partition, sortKeyPrefix: prefix, sortKeyOnly, limit, startAfterSortKey } = query;
   let read = 0;
-  let startKey: StoredItem | undefined;
+  let startKey: StoredItem | undefined =
+    startAfterSortKey === undefined
+      ? undefined
+      : { [TABLE_KEYS.partitionKey]: partition, [TABLE_KEYS.sortKey]: startAfterSortKey };
   do {
     const result = await ctx.db.send(
       new QueryCommand({
@@ -63,12 +68,14 @@ export async function* sortKeySuffixes(
   partition: string,
   prefix: string,
   limit?: number,
+  afterSuffix?: string,
 ): AsyncGenerator<string> {
   const query = {
     partition,
     sortKeyPrefix: prefix,
     sortKeyOnly: true,
     ...(limit !== undefined ? { limit } : {}),
+    ...(afterSuffix !== undefined ? { startAfterSortKey: `${prefix}${afterSuffix}` } : {}),
   };
   for await (const item of queryPartition(ctx, query)) {
     yield String(item[TABLE_KEYS.sortKey]).slice(prefix.length);

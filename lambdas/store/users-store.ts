@@ -211,9 +211,21 @@ export async function findUsersByEmail(ctx: StoreContext, email: string): Promis
     const user = await getUser(ctx, ids[0] as string);
     return user ? [user] : [];
   }
+  return getUsersByIds(ctx, ids);
+}
+
+/**
+ * The users of this tenant with these ids, in the order given (⌈n/100⌉ BatchGetItem, eventually
+ * consistent); ids that are not users of the tenant (deleted, another tenant's) are left out.
+ */
+export async function getUsersByIds(ctx: StoreContext, ids: readonly string[]): Promise<StoredUser[]> {
+  const wanted = ids.filter(isUserId);
+  if (wanted.length === 0) return [];
   const items = await batchGet(
     ctx,
-    ids.map((id) => userKey(ctx.tenant, id)),
+    wanted.map((id) => userKey(ctx.tenant, id)),
   );
-  return items.map(userFromItem).filter((user): user is StoredUser => user !== undefined);
+  const byId = new Map<string, StoredUser>();
+  for (const user of items.map(userFromItem)) if (user) byId.set(user.id, user);
+  return wanted.flatMap((id) => byId.get(id) ?? []);
 }

@@ -1,14 +1,15 @@
 /**
  * The console in a real headless Chromium against the local server on DynamoDB Local: sign-in
  * and sign-out, the Users list over 261 users (search, status filter, cursor paging to the
- * end), a user's groups, a 1,000-member group paged, an XSS userName kept as text, the strict
+ * end), a user's groups, a 1,000-member group paged from the server (no response carries more
+ * than one page of members), an XSS userName kept as text, the strict
  * headers, axe-core on every view, and keyboard reach of every control. Views that need
  * /Activity or /Events are tested in console-feed.test.ts. Screenshots go to a temp folder.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'puppeteer-core';
+import type { Browser, HTTPResponse, Page } from 'puppeteer-core';
 import {
   type ConsoleServer,
   eachLimited,
@@ -246,26 +247,64 @@ describe('console in headless Chromium', () => {
     );
   });
 
-  it('a 1,000-member group pages its members 100 at a time (after sign-out and sign-in to another tenant)', async () => {
+  it('a 1,000-member group pages its members 100 at a time from the server (after sign-out and sign-in to another tenant)', async () => {
     await page.click('#sign-out');
     await page.waitForSelector('#token');
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     await signIn(page, env.origin, env.client.tokenFor('globex'));
     await openView(page, '#/groups');
     expect(await textOf(page, '#group-results tbody tr td:nth-child(3)')).toBe('1000');
+    // From here on, every SCIM response the group view receives is inspected: none may carry
+    // more than one page (100) of members, whether as a group's `members` or as listed Users.
+    const memberCounts: { url: string; members: number }[] = [];
+    const pending: Promise<void>[] = [];
+    const inspect = (res: HTTPResponse) => {
+      if (!res.url().includes('/scim/v2/') || res.request().method() !== 'GET') return;
+      pending.push(
+        res
+          .json()
+          .then((body: Record<string, unknown>) => {
+            const resources = Array.isArray(body.Resources)
+              ? (body.Resources as Record<string, unknown>[])
+              : [];
+            const listed = res.url().includes('/Users?') ? resources.length : 0;
+            const inGroups = [body, ...resources].reduce(
+              (n, r) => n + (Array.isArray(r.members) ? r.members.length : 0),
+              0,
+            );
+            memberCounts.push({ url: res.url(), members: listed + inGroups });
+          })
+          .catch(() => undefined),
+      );
+    };
+    page.on('response', inspect);
     await Promise.all([
       page.waitForSelector('main[data-ready="groups"]'),
       page.click('#group-results tbody a'),
     ]);
     await page.waitForSelector('#member-range');
-    expect(await textOf(page, '#member-range')).toBe('Members 1–100 of 1000');
+    const rangeIs = (text: string) =>
+      page.waitForFunction((t) => document.querySelector('#member-range')?.textContent === t, {}, text);
+    await rangeIs('Members 1–100');
     expect(await page.$$eval('#member-page tbody tr', (rows) => rows.length)).toBe(100);
     await checkView('group');
     await page.click('#members-next');
-    expect(await textOf(page, '#member-range')).toBe('Members 101–200 of 1000');
-    for (let i = 0; i < 8; i++) await page.click('#members-next');
-    expect(await textOf(page, '#member-range')).toBe('Members 901–1000 of 1000');
+    await rangeIs('Members 101–200');
+    for (let i = 3; i <= 9; i++) {
+      await page.click('#members-next');
+      await rangeIs(`Members ${(i - 1) * 100 + 1}–${i * 100}`);
+    }
+    await page.click('#members-next');
+    await rangeIs('Members 901–1000 (last page)');
     expect(await page.$eval('#members-next', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
+    await page.click('#members-prev');
+    await rangeIs('Members 801–900');
+    page.off('response', inspect);
+    await Promise.all(pending);
+    const memberPages = memberCounts.filter((r) => r.url.includes('/Users?'));
+    expect(memberPages).toHaveLength(11);
+    expect(Math.max(...memberCounts.map((r) => r.members))).toBe(100);
+    expect(memberCounts.filter((r) => r.members > 100)).toEqual([]);
   });
 
   it('connect: the base URL and a passing connection test; axe and keyboard on it', async () => {
