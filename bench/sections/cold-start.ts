@@ -6,10 +6,11 @@
  * that imports one DynamoDBClient, bundled and loaded the same way in the same run.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { ROUTES } from '../../lambdas/routes';
 import { createSchemaRegistry } from '../../lambdas/scim/schema/registry';
 import { VALIDATORS_SPECIFIER } from '../../lambdas/scim/schema/validator-contract';
 import {
@@ -25,7 +26,8 @@ import type { BundleRow, ColdStartSection } from '../lib/results';
 import { median, note, progress, round } from '../lib/util';
 
 const MAX_BYTES = 300 * 1024;
-const HANDLER_NAMES: readonly HandlerName[] = ['users', 'groups', 'discovery', 'events'];
+/** Every function the stack deploys: each route target (new ones flow in) and the stream publisher. */
+const HANDLER_NAMES: readonly HandlerName[] = [...new Set(ROUTES.map((route) => route.target)), 'events'];
 const MAX_RATIO = 1.3;
 const HELLO_NAME = 'hello-world (1 DynamoDBClient)';
 
@@ -127,13 +129,10 @@ export async function runColdStartSection(options: {
   try {
     const helloSource = join(out, 'hello-world.ts');
     writeFileSync(helloSource, HELLO_WORLD);
-    const handlerDir = join(root, 'lambdas', 'handlers');
+    // The deployed functions only: lambdas/handlers/ also holds shared modules (resource-handler.ts).
     const entries: { name: string; source: string }[] = [
       { name: HELLO_NAME, source: helloSource },
-      ...readdirSync(handlerDir)
-        .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
-        .sort()
-        .map((file) => ({ name: file.replace(/\.ts$/, ''), source: join(handlerDir, file) })),
+      ...[...HANDLER_NAMES].sort().map((name) => ({ name, source: handlerEntry(name) })),
     ];
     const bundles: Bundle[] = [];
     for (const [v, variant] of VARIANTS.entries()) {

@@ -4,7 +4,8 @@
  */
 import { createHttpHandler, type OperationTable } from '../http/handler';
 import { jsonResponse } from '../http/response';
-import { lazyRuntime, type Runtime } from '../runtime';
+import type { Runtime } from '../runtime';
+import { onFirstUse, tableFreeRuntimeFromEnv } from '../runtime-auth';
 import {
   getResourceType,
   getSchema,
@@ -42,4 +43,5 @@ export const createDiscoveryHandler = (
   registry: SchemaRegistry = defaultSchemaRegistry(),
 ) => createHttpHandler('discovery', discoveryOperations(registry), runtime);
 
-export const handler = createDiscoveryHandler(lazyRuntime());
+// Discovery reads no table: its runtime carries no DynamoDB client (a smaller, faster cold start).
+export const handler = createDiscoveryHandler(onFirstUse(() => tableFreeRuntimeFromEnv()));

@@ -24,6 +24,12 @@ export interface DynamoCost {
   readonly retries: number;
   /** Requests that ended in an error (conditional check failures included). */
   readonly errors: number;
+  /**
+   * Items sent in TransactWriteItems requests and the write capacity reported for them, present
+   * when non-zero: AWS bills transactional writes at twice a plain write (docs/CAPACITY.md).
+   */
+  readonly transactItems?: number;
+  readonly transactWriteCapacityUnits?: number;
 }
 
 interface CostAccumulator {
@@ -33,6 +39,8 @@ interface CostAccumulator {
   writeCapacityUnits: number;
   retries: number;
   errors: number;
+  transactItems: number;
+  transactWriteCapacityUnits: number;
   readonly parent: CostAccumulator | undefined;
 }
 
@@ -145,6 +153,7 @@ export function attachCostMeter(client: DynamoDBClient): void {
         const response = await next(sent);
         const output = response.output as Record<string, unknown> & { $metadata?: { attempts?: number } };
         record(scope, command, output.ConsumedCapacity, output.$metadata?.attempts, false);
+        if (command === 'TransactWriteItems') recordTransaction(scope, input, output.ConsumedCapacity);
         if (!injected || !('ConsumedCapacity' in output)) return response;
         const { ConsumedCapacity: _ours, ...untouched } = output;
         return { ...response, output: untouched as typeof response.output };
@@ -172,6 +181,8 @@ export function formatCost(cost: DynamoCost): string {
     `wcu=${round(cost.writeCapacityUnits)}`,
     `retries=${cost.retries}`,
     `errors=${cost.errors}`,
+    ...(cost.transactItems ? [`titems=${cost.transactItems}`] : []),
+    ...(cost.transactWriteCapacityUnits ? [`twcu=${round(cost.transactWriteCapacityUnits)}`] : []),
     `ops=${ops}`,
   ].join(';');
 }
@@ -205,7 +216,16 @@ export function parseCost(header: string | undefined): DynamoCost | undefined {
     writeCapacityUnits: wcu,
     retries: num('retries') ?? 0,
     errors: num('errors') ?? 0,
+    ...transactFields(num('titems') ?? 0, num('twcu') ?? 0),
   };
+}
+
+/** The optional transaction fields, left out when zero. */
+function transactFields(
+  items: number,
+  wcu: number,
+): Pick<DynamoCost, 'transactItems' | 'transactWriteCapacityUnits'> {
+  return { ...(items ? { transactItems: items } : {}), ...(wcu ? { transactWriteCapacityUnits: wcu } : {}) };
 }
 
 export const ZERO_COST: DynamoCost = Object.freeze({
@@ -228,6 +248,10 @@ export function addCosts(a: DynamoCost, b: DynamoCost): DynamoCost {
     writeCapacityUnits: a.writeCapacityUnits + b.writeCapacityUnits,
     retries: a.retries + b.retries,
     errors: a.errors + b.errors,
+    ...transactFields(
+      (a.transactItems ?? 0) + (b.transactItems ?? 0),
+      (a.transactWriteCapacityUnits ?? 0) + (b.transactWriteCapacityUnits ?? 0),
+    ),
   };
 }
 
@@ -239,6 +263,8 @@ function emptyAccumulator(parent: CostAccumulator | undefined): CostAccumulator 
     writeCapacityUnits: 0,
     retries: 0,
     errors: 0,
+    transactItems: 0,
+    transactWriteCapacityUnits: 0,
     parent,
   };
 }
@@ -259,6 +285,15 @@ function record(
     s.writeCapacityUnits += write;
     s.retries += retries;
     if (failed) s.errors += 1;
+  }
+}
+
+function recordTransaction(scope: CostAccumulator, input: Record<string, unknown>, consumed: unknown): void {
+  const items = Array.isArray(input.TransactItems) ? input.TransactItems.length : 0;
+  const { write } = capacityOf('TransactWriteItems', consumed);
+  for (let s: CostAccumulator | undefined = scope; s; s = s.parent) {
+    s.transactItems += items;
+    s.transactWriteCapacityUnits += write;
   }
 }
 
@@ -297,6 +332,7 @@ function snapshot(scope: CostAccumulator): DynamoCost {
     writeCapacityUnits: scope.writeCapacityUnits,
     retries: scope.retries,
     errors: scope.errors,
+    ...transactFields(scope.transactItems, scope.transactWriteCapacityUnits),
   };
 }
 

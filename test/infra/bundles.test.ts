@@ -184,7 +184,10 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
     for (const target of BUNDLED) {
       const inputs = bundledInputs[target] ?? [];
       expect(inputs).toContain('lib/bundle-shims/credential-provider-node.ts');
-      if (target !== 'events') expect(inputs).toContain('lib/bundle-shims/endpoint-discovery.ts');
+      // Endpoint discovery is a DynamoDB client middleware: only the bundles with a table client have it.
+      if (target === 'users' || target === 'groups') {
+        expect(inputs).toContain('lib/bundle-shims/endpoint-discovery.ts');
+      }
       const unwanted = inputs.filter(
         (path) =>
           /node_modules\/(@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|http|login)|nested-clients|token-providers|middleware-endpoint-discovery|endpoint-cache)|@smithy\/credential-provider-imds|@smithy\/core\/dist-es\/submodules\/event-streams|mnemonist|fast-uri)\//.test(
@@ -196,6 +199,14 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
       );
       expect({ target, unwanted }).toEqual({ target, unwanted: [] });
     }
+  });
+
+  it('discovery, which reads no table, carries no DynamoDB client (a smaller cold start)', () => {
+    const inputs = bundledInputs.discovery ?? [];
+    expect(
+      inputs.filter((path) => /@aws-sdk\/(client|lib)-dynamodb\/|lambdas\/store\/client\.ts$/.test(path)),
+    ).toEqual([]);
+    expect(bundledInputs.users ?? []).toContain('lambdas/store/client.ts');
   });
 
   it('users and groups carry the validators generated for their own resource type, the others none', () => {

@@ -75,6 +75,18 @@ describe('counts per request', () => {
     expect(cost.readCapacityUnits).toBe(0);
     // DynamoDB Local reports 1 unit per small item; AWS charges 2 per item in a transaction.
     expect(cost.writeCapacityUnits).toBe(2);
+    // What the capacity model doubles (docs/CAPACITY.md): the items sent and the units reported.
+    expect(cost.transactItems).toBe(2);
+    expect(cost.transactWriteCapacityUnits).toBe(2);
+    expect(parseCost(formatCost(cost))).toEqual(cost);
+  });
+
+  it('plain writes carry no transaction fields (the header stays as before)', async () => {
+    const { cost } = await measureCost(() =>
+      table.db.send(new PutCommand({ TableName: table.tableName, Item: { PK: 'T#2', SK: 'U' } })),
+    );
+    expect(cost).not.toHaveProperty('transactItems');
+    expect(formatCost(cost)).not.toMatch(/titems|twcu/);
   });
 
   it('a Query of one partition is one request whatever the number of items it returns', async () => {
