@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { fileTokenSource } from '../lambdas/auth/file-token-source';
 import { generateToken } from '../lambdas/auth/token-format';
 import { ENV } from '../lambdas/deployment';
 import { jsonLinesSink } from '../lambdas/events/event-sink';
@@ -18,6 +19,7 @@ import { type DevToken, parseLocalTokens, validateDevToken, writeDevTokens } fro
 import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from '../local/dynamodb-local';
 import { createLocalServer, listen } from '../local/http-server';
 import { followTableStream, type StreamFollower, summarizeEvent } from '../local/stream-events';
+import { tenantGate } from '../local/tenant-gate';
 
 const DEFAULT_PORT = 7643;
 
@@ -101,11 +103,11 @@ async function main(): Promise<void> {
 
     // The exact handler functions Lambda runs; their runtime is built from the environment above
     // on the first request.
-    const server = createLocalServer({
-      users: usersHandler,
-      groups: groupsHandler,
-      discovery: discoveryHandler,
-    });
+    // Per-tenant rate limits before any handler runs, as the deployed gateway's usage plans (docs/FAIRNESS.md).
+    const server = createLocalServer(
+      { users: usersHandler, groups: groupsHandler, discovery: discoveryHandler },
+      { gate: tenantGate({ source: fileTokenSource(tokenFile) }) },
+    );
     const bound = await listen(server, port);
 
     const baseUrl = `http://127.0.0.1:${bound}/scim/v2`;

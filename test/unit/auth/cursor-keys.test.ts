@@ -61,7 +61,11 @@ describe('secretsManagerCursorKeys', () => {
     expect(calls.length).toBeGreaterThan(2);
 
     const cold = secretsManagerCursorKeys({ secretId: 's', client });
-    await expect(cold()).rejects.toMatchObject({ name: 'DomainError', code: 'unavailable', retryAfterSeconds: 1 });
+    await expect(cold()).rejects.toMatchObject({
+      name: 'DomainError',
+      code: 'unavailable',
+      retryAfterSeconds: 1,
+    });
   });
 
   it('a secret never rotated has only its current key', async () => {
