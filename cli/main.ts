@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DEFAULT_TENANT_RATE_LIMIT, rateLimitTier } from '../lambdas/auth/rate-limit';
 import { TOKEN_CACHE_DEFAULTS } from '../lambdas/auth/secrets-manager-token-source';
 import { parseDuration } from './duration';
 import { CliError, usageError } from './errors';
@@ -17,8 +18,10 @@ import {
   createToken,
   type IssuedToken,
   listTokens,
+  parseLimitOptions,
   revokeToken,
   rotateToken,
+  setTenantLimit,
   validateLabel,
   validateTenant,
 } from './token-operations';
@@ -58,6 +61,9 @@ const OPTIONS = {
   profile: { type: 'string' },
   local: { type: 'boolean' },
   dir: { type: 'string' },
+  rate: { type: 'string' },
+  burst: { type: 'string' },
+  default: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -77,6 +83,7 @@ const COMMAND_OPTIONS: Record<string, OptionName[]> = {
   list: ['tenant'],
   rotate: ['id', 'grace', 'expires-in'],
   revoke: ['id'],
+  limit: ['tenant', 'rate', 'burst', 'default'],
 };
 
 const USAGE = `Usage: scim-token <command> [options]
@@ -86,6 +93,7 @@ Commands
   list   [--tenant <t>]                                 id, tenant, label, created, expires
   rotate --id <id> [--grace ${DEFAULT_GRACE}] [--expires-in 90d]   successor printed once; old one expires after the grace
   revoke --id <id>                                      remove a token at once
+  limit  --tenant <t> (--rate <n> --burst <n> | --default)   the tenant's own request-rate limit (docs/FAIRNESS.md)
 
 Where the tokens are (first that applies)
   --local [--dir ${DEFAULT_LOCAL_DIR}]   the local server's token file
@@ -153,7 +161,14 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       : positive(parseDuration(values['expires-in'], '--expires-in'));
   const graceMs = parseDuration(values.grace ?? DEFAULT_GRACE, '--grace');
   const tenant =
-    command === 'create' || values.tenant !== undefined ? validateTenant(values.tenant) : undefined;
+    command === 'create' || command === 'limit' || values.tenant !== undefined
+      ? validateTenant(values.tenant)
+      : undefined;
+  if (command === 'limit' && values.default && (values.rate !== undefined || values.burst !== undefined)) {
+    throw usageError('--default removes the override: give it without --rate and --burst');
+  }
+  const limit =
+    command === 'limit' && !values.default ? parseLimitOptions(values.rate, values.burst) : undefined;
   const label = command === 'create' ? validateLabel(values.label) : undefined;
   const id = command === 'rotate' || command === 'revoke' ? requireId(values.id) : undefined;
 
@@ -194,6 +209,21 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
         `${describeIssued('Rotated', successor)}\nThe previous token ${previous.id} keeps working until ${previous.expiresAt}: put the new one into the identity provider before then.\n`,
         { ...issuedJson(successor), previous: { id: previous.id, expiresAt: previous.expiresAt } },
       );
+      return;
+    }
+    case 'limit': {
+      const set = await store.update((document) => setTenantLimit(document, { tenant: tenant!, limit }));
+      const what = set
+        ? `${set.rate} requests/s, burst ${set.burst}`
+        : `the default (${DEFAULT_TENANT_RATE_LIMIT.rate} requests/s, burst ${DEFAULT_TENANT_RATE_LIMIT.burst})`;
+      const where = local
+        ? 'The local server applies it from its next request.'
+        : `Deployed, the usage plan enforces it: move the tenant's API key to plan ${rateLimitTier(set ?? DEFAULT_TENANT_RATE_LIMIT)} (docs/FAIRNESS.md).`;
+      out(`Tenant "${tenant}" is limited to ${what}. ${where}\n`, {
+        tenant,
+        limit: set ?? null,
+        usagePlan: rateLimitTier(set ?? DEFAULT_TENANT_RATE_LIMIT),
+      });
       return;
     }
     case 'revoke': {

@@ -57,8 +57,8 @@ export const HANDLER_ENVIRONMENT: Readonly<{ NODE_OPTIONS?: string }> = {};
 /** What readable stack traces would take at runtime (the benchmarks measure its cost). */
 export const SOURCE_MAPS_NODE_OPTION = '--enable-source-maps';
 
-/** Handler modules that become functions: the API targets and the stream publisher. */
-export type HandlerName = RouteTarget | 'events';
+/** Handler modules that become functions: the API targets, the stream publisher and the token authorizer. */
+export type HandlerName = RouteTarget | 'events' | 'authorizer';
 
 export function handlerEntry(name: HandlerName): string {
   return join(PROJECT_ROOT, 'lambdas', 'handlers', `${name}.ts`);

@@ -35,6 +35,7 @@ const VALIDATED_RESOURCE_TYPES: Readonly<Record<HandlerName, readonly ResourceTy
   groups: ['Group'],
   discovery: [],
   events: [],
+  authorizer: [],
 };
 
 /**

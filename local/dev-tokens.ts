@@ -5,7 +5,12 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { isValidTenant, parseTokenDocument, type TokenRecord } from '../lambdas/auth/token-document';
+import {
+  isValidTenant,
+  parseTokenDocument,
+  type TokenDocument,
+  type TokenRecord,
+} from '../lambdas/auth/token-document';
 import {
   hasValidFormat,
   isPlausibleToken,
@@ -71,10 +76,12 @@ export function validateDevToken({ tenant, token }: DevToken, source = 'the toke
  */
 export function writeDevTokens(file: string, tokens: readonly DevToken[], now = new Date()): void {
   let kept: TokenRecord[] = [];
+  // Per-tenant rate limits set with `scim-token limit --local` are kept too.
+  let limits: TokenDocument['limits'];
   try {
-    kept = parseTokenDocument(readFileSync(file, 'utf8')).tokens.filter(
-      (t) => !t.id.startsWith(DEV_ID_PREFIX),
-    );
+    const existing = parseTokenDocument(readFileSync(file, 'utf8'));
+    kept = existing.tokens.filter((t) => !t.id.startsWith(DEV_ID_PREFIX));
+    limits = existing.limits;
   } catch {
     kept = [];
   }
@@ -87,6 +94,7 @@ export function writeDevTokens(file: string, tokens: readonly DevToken[], now = 
   }));
   mkdirSync(dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify({ tokens: [...kept, ...managed] }, null, 2)}\n`, { mode: 0o600 });
+  const document = { tokens: [...kept, ...managed], ...(limits ? { limits } : {}) };
+  writeFileSync(temp, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
   renameSync(temp, file);
 }

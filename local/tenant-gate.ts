@@ -15,6 +15,7 @@ import {
 import type { TokenSource } from '../lambdas/auth/token-source';
 import { DomainError, isDomainError } from '../lambdas/domain/errors';
 import { errorResponse, gatewayUnauthorizedResponse } from '../lambdas/http/error-response';
+import { singleAuthorization } from '../lambdas/http/request';
 
 /** Answers a request the way the gateway would, or undefined to pass it on to the handler. */
 export type Gate = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult | undefined>;
@@ -61,7 +62,7 @@ export function tenantGate(options: TenantGateOptions): Gate {
   return async (event) => {
     let tenant: string;
     try {
-      tenant = (await authenticate(authorizationOf(event))).tenant;
+      tenant = (await authenticate(singleAuthorization(event))).tenant;
     } catch (error) {
       if (!isDomainError(error, 'unauthenticated')) return errorResponse(error);
       const wait = take(STRANGERS_KEY, strangers);
@@ -75,13 +76,4 @@ export function tenantGate(options: TenantGateOptions): Gate {
 
 function throttled(retryAfterSeconds: number): APIGatewayProxyResult {
   return errorResponse(new DomainError('throttled', 'Too Many Requests', { retryAfterSeconds }));
-}
-
-/** The one Authorization header (API Gateway's identity source); two of them authenticate nobody. */
-function authorizationOf(event: APIGatewayProxyEvent): string | undefined {
-  const values = Object.entries(event.multiValueHeaders ?? {})
-    .filter(([name]) => name.toLowerCase() === 'authorization')
-    .flatMap(([, v]) => v ?? []);
-  if (values.length > 0) return values.length === 1 ? values[0] : undefined;
-  return Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
 }

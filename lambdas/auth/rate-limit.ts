@@ -31,3 +31,8 @@ export function parseRateLimit(value: unknown): RateLimit | undefined {
   }
   return { rate, burst };
 }
+
+/** The name of the usage plan (deployed) that enforces `limit`: one plan per distinct limit. */
+export function rateLimitTier(limit: RateLimit): string {
+  return `r${limit.rate}-b${limit.burst}`;
+}
