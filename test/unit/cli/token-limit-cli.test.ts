@@ -106,7 +106,8 @@ describe('scim-token limit against Secrets Manager', () => {
       '100',
     );
     expect(set.code).toBe(0);
-    expect(set.stdout).toContain("move the tenant's API key to plan r50-b100");
+    expect(set.stdout).toContain('the usage plan r50-b100 enforces it');
+    expect(set.stdout).toContain('Run "scim-token keys --stack <name>"');
     expect((await run('create', '--secret-id', SECRET, '--tenant', 'globex', '--label', 'Entra')).code).toBe(
       0,
     );
