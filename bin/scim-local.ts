@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { fileTokenSource } from '../lambdas/auth/file-token-source';
+import { DEFAULT_TENANT_RATE_LIMIT, parseRateLimit, type RateLimit } from '../lambdas/auth/rate-limit';
 import { generateToken } from '../lambdas/auth/token-format';
 import { ENV } from '../lambdas/deployment';
 import { jsonLinesSink } from '../lambdas/events/event-sink';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT "${process.env.PORT}" is not a port`);
+  const tenantLimit = localTenantLimit(process.env.SCIM_LOCAL_RATE_LIMIT);
   const generated = process.env.SCIM_DEV_TOKEN === undefined;
   const tokens: DevToken[] = [
     { tenant: 'default', token: process.env.SCIM_DEV_TOKEN ?? generateToken() },
@@ -106,7 +108,7 @@ async function main(): Promise<void> {
     // Per-tenant rate limits before any handler runs, as the deployed gateway's usage plans (docs/FAIRNESS.md).
     const server = createLocalServer(
       { users: usersHandler, groups: groupsHandler, discovery: discoveryHandler },
-      { gate: tenantGate({ source: fileTokenSource(tokenFile) }) },
+      { gate: tenantGate({ source: fileTokenSource(tokenFile), tenantDefault: tenantLimit }) },
     );
     const bound = await listen(server, port);
 
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
       `    ${tokens[0]?.token}`,
       ...tokens.slice(1).map((t) => `  Tenant "${t.tenant}": token from SCIM_LOCAL_TOKENS`),
       ...(follower ? [`  Change events: ${eventsFile}`] : []),
+      `  Rate limit per tenant: ${tenantLimit.rate}/s, burst ${tenantLimit.burst} (SCIM_LOCAL_RATE_LIMIT; docs/FAIRNESS.md)`,
       '',
       `  curl -H "Authorization: Bearer ${tokens[0]?.token}" ${baseUrl}/ServiceProviderConfig`,
       '',
@@ -136,6 +139,19 @@ async function main(): Promise<void> {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     await stop(1);
   }
+}
+
+/** SCIM_LOCAL_RATE_LIMIT=<rate>:<burst>, each tenant's default limit; overrides: `scim-token limit --local`. */
+function localTenantLimit(spec: string | undefined): RateLimit {
+  if (spec === undefined || spec === '') return DEFAULT_TENANT_RATE_LIMIT;
+  const [rate, burst] = spec.split(':');
+  const limit = parseRateLimit({ rate: Number(rate), burst: Number(burst) });
+  if (!limit) {
+    throw new Error(
+      `SCIM_LOCAL_RATE_LIMIT "${spec}" is not <rate>:<burst> (requests/s > 0, a whole burst ≥ 1, both at most 10000)`,
+    );
+  }
+  return limit;
 }
 
 main().catch((error: unknown) => {
