@@ -5,7 +5,12 @@
  * build-time validators. Plain data and pure functions only: nothing here reaches an AWS SDK
  * client, so the CDK app never loads one.
  */
-export { DEFAULT_TENANT_RATE_LIMIT, type RateLimit, rateLimitTier } from './auth/rate-limit';
+export {
+  DEFAULT_TENANT_RATE_LIMIT,
+  type RateLimit,
+  rateLimitTier,
+  TOKENLESS_TARGETS,
+} from './auth/rate-limit';
 export { ROUTES, type RouteTarget, SCIM_PREFIX } from './routes';
 export type { ResourceTypeName } from './scim/meta';
 export { resourceJsonSchema } from './scim/schema/json-schema';

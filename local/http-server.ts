@@ -17,6 +17,7 @@ import {
 } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { TOKENLESS_TARGETS } from '../lambdas/auth/rate-limit';
 import { DomainError } from '../lambdas/domain/errors';
 import {
   type ClientErrorKind,
@@ -230,7 +231,7 @@ async function serve(
     domainName,
   });
   // A gateway answer (throttled, unauthorized) is sent as configured, never remapped.
-  const gated = await gate?.(event);
+  const gated = TOKENLESS_TARGETS.has(match.route.target) ? undefined : await gate?.(event);
   if (gated) {
     send(res, gated);
     return;

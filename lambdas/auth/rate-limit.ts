@@ -36,3 +36,9 @@ export function parseRateLimit(value: unknown): RateLimit | undefined {
 export function rateLimitTier(limit: RateLimit): string {
   return `r${limit.rate}-b${limit.burst}`;
 }
+
+/**
+ * Route targets served without a token (the console's static files, when that route exists):
+ * no authorizer, no usage-plan key and no tenant limit apply to them, deployed or local.
+ */
+export const TOKENLESS_TARGETS: ReadonlySet<string> = new Set(['console']);

@@ -29,6 +29,7 @@ import {
   type RouteTarget,
   rateLimitTier,
   SCIM_PREFIX,
+  TOKENLESS_TARGETS,
 } from '../../lambdas/deployment';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -142,8 +143,11 @@ export class ScimApi extends Construct {
         proxy: true,
         allowTestInvoke: false,
       });
-      // Every method: the authorizer names the tenant's key, the tenant's usage plan throttles it.
-      const options: apigw.MethodOptions = { authorizer: props.authorizer, apiKeyRequired: true };
+      // Every method: the authorizer names the tenant's key, the tenant's usage plan throttles it
+      // (static files that need no token excepted: the stage throttle alone applies to them).
+      const options: apigw.MethodOptions = TOKENLESS_TARGETS.has(route.target)
+        ? {}
+        : { authorizer: props.authorizer, apiKeyRequired: true };
       for (const method of Object.keys(route.methods)) resource.addMethod(method, integration, options);
       // Fallback for every other method: the handler answers 405 with Allow (RFC 7231 §6.5.5).
       resource.addMethod('ANY', integration, options);

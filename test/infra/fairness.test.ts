@@ -8,11 +8,12 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import fc from 'fast-check';
-import { DEFAULT_TENANT_RATE_LIMIT } from '../../lambdas/auth/rate-limit';
+import { DEFAULT_TENANT_RATE_LIMIT, TOKENLESS_TARGETS } from '../../lambdas/auth/rate-limit';
 import { generateToken } from '../../lambdas/auth/token-format';
+import { ROUTES } from '../../lambdas/routes';
 import { WELL_FORMED_TOKEN_HEADER, WITHOUT_TOKEN_PER_MINUTE } from '../../lib/constructs/scim-waf';
 import { OUTPUTS, ScimStack } from '../../lib/scim-stack';
-import { resources, roleStatements } from './template-queries';
+import { resources, roleStatements, routeMethods } from './template-queries';
 
 jest.setTimeout(120_000);
 
@@ -55,13 +56,20 @@ describe('per-tenant limits in the deployed API', () => {
     expect(props(api).ApiKeySourceType).toBe('AUTHORIZER');
     const [[authorizerId] = []] = resources(template, 'AWS::ApiGateway::Authorizer');
     const methods = resources(template, 'AWS::ApiGateway::Method');
+    const paths = routeMethods(template).map((m) => m.path);
     expect(methods.length).toBeGreaterThan(0);
-    for (const [id, method] of methods) {
+    methods.forEach(([id, method], i) => {
       const p = props(method);
+      // Routes served without a token (the console's static files) get neither.
+      const target = ROUTES.find((r) => r.path === paths[i])?.target;
+      const expected =
+        target !== undefined && TOKENLESS_TARGETS.has(target)
+          ? 'NONE undefined undefined'
+          : `CUSTOM true ${JSON.stringify({ Ref: authorizerId })}`;
       expect(`${id} ${p.AuthorizationType} ${p.ApiKeyRequired} ${JSON.stringify(p.AuthorizerId)}`).toBe(
-        `${id} CUSTOM true ${JSON.stringify({ Ref: authorizerId })}`,
+        `${id} ${expected}`,
       );
-    }
+    });
   });
 
   it('the default tenant limit is a usage plan on the stage, one plan per distinct tier, named r<rate>-b<burst>', () => {
