@@ -7,6 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { fileTokenSource } from '../lambdas/auth/file-token-source';
+import { DEFAULT_TENANT_RATE_LIMIT, parseRateLimit, type RateLimit } from '../lambdas/auth/rate-limit';
 import { generateToken } from '../lambdas/auth/token-format';
 import { ENV } from '../lambdas/deployment';
 import { jsonLinesSink } from '../lambdas/events/event-sink';
@@ -24,6 +26,7 @@ import { type DevToken, parseLocalTokens, validateDevToken, writeDevTokens } fro
 import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from '../local/dynamodb-local';
 import { createLocalServer, listen } from '../local/http-server';
 import { followTableStream, type StreamFollower, summarizeEvent } from '../local/stream-events';
+import { tenantGate } from '../local/tenant-gate';
 import { type LocalWebhooks, localWebhooks, webhookAttemptLine } from '../local/webhooks';
 
 const DEFAULT_PORT = 7643;
@@ -32,6 +35,7 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT "${process.env.PORT}" is not a port`);
+  const tenantLimit = localTenantLimit(process.env.SCIM_LOCAL_RATE_LIMIT);
   const generated = process.env.SCIM_DEV_TOKEN === undefined || process.env.SCIM_DEV_READ_TOKEN === undefined;
   const writeToken: DevToken = { tenant: 'default', token: process.env.SCIM_DEV_TOKEN ?? generateToken() };
   const readToken: DevToken = {
@@ -125,14 +129,18 @@ async function main(): Promise<void> {
     // on the first request.
     // The console is built before the server listens, so a build error stops the start.
     localConsoleAssets();
-    const server = createLocalServer({
-      users: usersHandler,
-      groups: groupsHandler,
-      discovery: discoveryHandler,
-      console: localConsoleHandler,
-      feed: feedHandler,
-      activity: activityHandler,
-    });
+    // Per-tenant rate limits before any handler runs, as the deployed gateway's usage plans (docs/FAIRNESS.md).
+    const server = createLocalServer(
+      {
+        users: usersHandler,
+        groups: groupsHandler,
+        discovery: discoveryHandler,
+        console: localConsoleHandler,
+        feed: feedHandler,
+        activity: activityHandler,
+      },
+      { gate: tenantGate({ source: fileTokenSource(tokenFile), tenantDefault: tenantLimit }) },
+    );
     const bound = await listen(server, port);
 
     const baseUrl = `http://127.0.0.1:${bound}/scim/v2`;
@@ -157,6 +165,7 @@ async function main(): Promise<void> {
       ...(follower && webhooks
         ? [`  Webhooks: change-feed entries are POSTed to ${process.env.SCIM_WEBHOOK_URL}`]
         : []),
+      `  Rate limit per tenant: ${tenantLimit.rate}/s, burst ${tenantLimit.burst} (SCIM_LOCAL_RATE_LIMIT; docs/FAIRNESS.md)`,
       '',
       `  curl -H "Authorization: Bearer ${writeToken.token}" ${baseUrl}/ServiceProviderConfig`,
       '',
@@ -168,6 +177,19 @@ async function main(): Promise<void> {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     await stop(1);
   }
+}
+
+/** SCIM_LOCAL_RATE_LIMIT=<rate>:<burst>, each tenant's default limit; overrides: `scim-token limit --local`. */
+function localTenantLimit(spec: string | undefined): RateLimit {
+  if (spec === undefined || spec === '') return DEFAULT_TENANT_RATE_LIMIT;
+  const [rate, burst] = spec.split(':');
+  const limit = parseRateLimit({ rate: Number(rate), burst: Number(burst) });
+  if (!limit) {
+    throw new Error(
+      `SCIM_LOCAL_RATE_LIMIT "${spec}" is not <rate>:<burst> (requests/s > 0, a whole burst ≥ 1, both at most 10000)`,
+    );
+  }
+  return limit;
 }
 
 main().catch((error: unknown) => {

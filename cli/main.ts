@@ -5,21 +5,27 @@
  * real command in-process; bin/scim-token.ts only wires it to the process.
  */
 import { parseArgs } from 'node:util';
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DEFAULT_TENANT_RATE_LIMIT, rateLimitTier } from '../lambdas/auth/rate-limit';
 import { TOKEN_CACHE_DEFAULTS } from '../lambdas/auth/secrets-manager-token-source';
+import type { TokenDocument } from '../lambdas/auth/token-document';
 import { scopeOf } from '../lambdas/auth/token-document';
 import { parseDuration } from './duration';
 import { CliError, usageError } from './errors';
 import { localTokenStore } from './local-token-store';
 import { resolveSecretId, SECRET_ID_ENV, STACK_OUTPUT_KEY } from './secret-location';
 import { secretsManagerTokenStore } from './secrets-manager-token-store';
+import { syncTenantKey, tenantPlansOfStack } from './tenant-keys';
 import {
   createToken,
   type IssuedToken,
   listTokens,
+  parseLimitOptions,
   revokeToken,
   rotateToken,
+  setTenantLimit,
   validateLabel,
   validateScope,
   validateTenant,
@@ -34,6 +40,7 @@ export interface CliIo {
   readonly now?: () => Date;
   readonly secretsManager?: (config: AwsClientOptions) => SecretsManagerClient;
   readonly cloudFormation?: (config: AwsClientOptions) => CloudFormationClient;
+  readonly apiGateway?: (config: AwsClientOptions) => APIGatewayClient;
   /** How to wait between write attempts after losing a race; tests pass one that does not wait. */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -61,6 +68,9 @@ const OPTIONS = {
   profile: { type: 'string' },
   local: { type: 'boolean' },
   dir: { type: 'string' },
+  rate: { type: 'string' },
+  burst: { type: 'string' },
+  default: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -80,6 +90,8 @@ const COMMAND_OPTIONS: Record<string, OptionName[]> = {
   list: ['tenant'],
   rotate: ['id', 'grace', 'expires-in'],
   revoke: ['id'],
+  limit: ['tenant', 'rate', 'burst', 'default'],
+  keys: ['tenant'],
 };
 
 const USAGE = `Usage: scim-token <command> [options]
@@ -90,6 +102,9 @@ Commands
   list   [--tenant <t>]                                 id, tenant, label, scope, created, expires
   rotate --id <id> [--grace ${DEFAULT_GRACE}] [--expires-in 90d]   successor (same scope) printed once; old one expires after the grace
   revoke --id <id>                                      remove a token at once
+  limit  --tenant <t> (--rate <n> --burst <n> | --default)   the tenant's own request-rate limit (docs/FAIRNESS.md)
+  keys   --stack <s> [--tenant <t>]                     put each tenant's API key in the usage plan of its limit
+  (create and limit with --stack do that for their tenant)
 
 Where the tokens are (first that applies)
   --local [--dir ${DEFAULT_LOCAL_DIR}]   the local server's token file
@@ -157,13 +172,44 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       : positive(parseDuration(values['expires-in'], '--expires-in'));
   const graceMs = parseDuration(values.grace ?? DEFAULT_GRACE, '--grace');
   const tenant =
-    command === 'create' || values.tenant !== undefined ? validateTenant(values.tenant) : undefined;
+    command === 'create' || command === 'limit' || values.tenant !== undefined
+      ? validateTenant(values.tenant)
+      : undefined;
+  if (command === 'limit' && values.default && (values.rate !== undefined || values.burst !== undefined)) {
+    throw usageError('--default removes the override: give it without --rate and --burst');
+  }
+  const limit =
+    command === 'limit' && !values.default ? parseLimitOptions(values.rate, values.burst) : undefined;
   const label = command === 'create' ? validateLabel(values.label) : undefined;
   const scope = validateScope(values.scope);
   const id = command === 'rotate' || command === 'revoke' ? requireId(values.id) : undefined;
 
+  if (command === 'keys' && values.stack === undefined) {
+    throw usageError('keys needs --stack <name> (it reads the API and usage plans from its outputs)');
+  }
   const store = await openStore(values, io);
   const local = values.local === true;
+  const aws: AwsClientOptions = {
+    ...(values.region !== undefined ? { region: values.region } : {}),
+    ...(values.profile !== undefined ? { profile: values.profile } : {}),
+  };
+  /** Puts the tenant's API key in the plan of its limit when the stack is known (docs/FAIRNESS.md). */
+  const syncKeys = async (tenants: readonly string[], limits: TokenDocument['limits']): Promise<string> => {
+    if (values.stack === undefined) {
+      return local
+        ? ''
+        : 'Run "scim-token keys --stack <name>" so the API accepts its tenant (docs/FAIRNESS.md).\n';
+    }
+    const target = await tenantPlansOfStack(values.stack, (io.cloudFormation ?? defaultCloudFormation)(aws));
+    const client = (io.apiGateway ?? defaultApiGateway)(aws);
+    const lines: string[] = [];
+    for (const t of tenants) {
+      const limit = limits?.[t] ?? DEFAULT_TENANT_RATE_LIMIT;
+      const change = await syncTenantKey(client, target, t, limit);
+      lines.push(`API key of tenant "${t}": ${change} (usage plan ${rateLimitTier(limit)}).\n`);
+    }
+    return lines.join('');
+  };
 
   switch (command) {
     case 'create': {
@@ -176,7 +222,16 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
           ...(expiresInMs !== undefined ? { expiresInMs } : {}),
         }),
       );
-      out(describeIssued('Created', issued), issuedJson(issued));
+      // The token exists now and is shown only once: a failed key sync is a warning, never lost output.
+      let keys = '';
+      try {
+        keys = await syncKeys([tenant!], (await store.read()).limits);
+      } catch (error) {
+        io.stderr(
+          `scim-token: warning: ${error instanceof Error ? error.message : String(error)}; run "scim-token keys --stack <name>" (docs/FAIRNESS.md)\n`,
+        );
+      }
+      out(`${describeIssued('Created', issued)}${keys}`, issuedJson(issued));
       return;
     }
     case 'list': {
@@ -200,6 +255,31 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
         `${describeIssued('Rotated', successor)}\nThe previous token ${previous.id} keeps working until ${previous.expiresAt}: put the new one into the identity provider before then.\n`,
         { ...issuedJson(successor), previous: { id: previous.id, expiresAt: previous.expiresAt } },
       );
+      return;
+    }
+    case 'limit': {
+      const set = await store.update((document) => setTenantLimit(document, { tenant: tenant!, limit }));
+      const what = set
+        ? `${set.rate} requests/s, burst ${set.burst}`
+        : `the default (${DEFAULT_TENANT_RATE_LIMIT.rate} requests/s, burst ${DEFAULT_TENANT_RATE_LIMIT.burst})`;
+      const where = local
+        ? 'The local server applies it from its next request.'
+        : `Deployed, the usage plan ${rateLimitTier(set ?? DEFAULT_TENANT_RATE_LIMIT)} enforces it.`;
+      const keys = await syncKeys([tenant!], set ? { [tenant!]: set } : undefined);
+      out(`Tenant "${tenant}" is limited to ${what}. ${where}\n${keys}`, {
+        tenant,
+        limit: set ?? null,
+        usagePlan: rateLimitTier(set ?? DEFAULT_TENANT_RATE_LIMIT),
+      });
+      return;
+    }
+    case 'keys': {
+      const document = await store.read();
+      const tenants = [...new Set(document.tokens.map((t) => t.tenant))]
+        .filter((t) => tenant === undefined || t === tenant)
+        .sort();
+      const text = await syncKeys(tenants, document.limits);
+      out(text === '' ? 'No tenants.\n' : text, { tenants });
       return;
     }
     case 'revoke': {
@@ -262,6 +342,7 @@ async function openStore(
 // The SDK reads AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL itself; only the options are passed.
 const defaultSecretsManager = (config: AwsClientOptions) => new SecretsManagerClient({ ...config });
 const defaultCloudFormation = (config: AwsClientOptions) => new CloudFormationClient({ ...config });
+const defaultApiGateway = (config: AwsClientOptions) => new APIGatewayClient({ ...config });
 
 function describeIssued(verb: string, { token, record }: IssuedToken): string {
   const expiry = record.expiresAt ? `expires ${record.expiresAt}` : 'does not expire';

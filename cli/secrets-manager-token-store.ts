@@ -187,5 +187,6 @@ function parseStored(
 }
 
 export function serialize(document: TokenDocument): string {
-  return `${JSON.stringify({ tokens: document.tokens }, null, 2)}\n`;
+  const { tokens, limits } = document;
+  return `${JSON.stringify({ tokens, ...(limits ? { limits } : {}) }, null, 2)}\n`;
 }

@@ -5,6 +5,7 @@
  * simply mints a different token; only the one that was stored is printed).
  */
 import { randomBytes } from 'node:crypto';
+import { parseRateLimit, type RateLimit } from '../lambdas/auth/rate-limit';
 import {
   DEFAULT_TOKEN_SCOPE,
   isTokenScope,
@@ -95,7 +96,7 @@ export function createToken(
     input.now,
     input.expiresInMs,
   );
-  return { document: { tokens: [...document.tokens, issued.record] }, result: issued };
+  return { document: { ...document, tokens: [...document.tokens, issued.record] }, result: issued };
 }
 
 function findRecord(document: TokenDocument, id: string): TokenRecord {
@@ -143,14 +144,50 @@ export function rotateToken(
     Number.isNaN(lifetime) ? undefined : lifetime,
   );
   return {
-    document: { tokens: [...document.tokens.map((t) => (t.id === old.id ? previous : t)), successor.record] },
+    document: {
+      ...document,
+      tokens: [...document.tokens.map((t) => (t.id === old.id ? previous : t)), successor.record],
+    },
     result: { successor, previous },
   };
 }
 
 export function revokeToken(document: TokenDocument, input: { id: string }): Change<TokenRecord> {
   const record = findRecord(document, input.id);
-  return { document: { tokens: document.tokens.filter((t) => t.id !== record.id) }, result: record };
+  return {
+    document: { ...document, tokens: document.tokens.filter((t) => t.id !== record.id) },
+    result: record,
+  };
+}
+
+/**
+ * Sets a tenant's request-rate override (docs/FAIRNESS.md), or removes it (`limit` undefined:
+ * the default applies). The local server enforces it from the next request; deployed, the
+ * tenant's API key must be in the usage plan of the same limit.
+ */
+export function setTenantLimit(
+  document: TokenDocument,
+  input: { tenant: string; limit: RateLimit | undefined },
+): Change<RateLimit | undefined> {
+  const { [input.tenant]: _previous, ...others } = document.limits ?? {};
+  const limits = input.limit ? { ...others, [input.tenant]: input.limit } : others;
+  const { limits: _old, ...rest } = document;
+  return {
+    document: { ...rest, ...(Object.keys(limits).length > 0 ? { limits } : {}) },
+    result: input.limit,
+  };
+}
+
+/** `--rate` and `--burst` as a limit (both required, checked as the token document checks them). */
+export function parseLimitOptions(rate: string | undefined, burst: string | undefined): RateLimit {
+  if (rate === undefined || burst === undefined) {
+    throw usageError('--rate and --burst are both required (or --default to remove the override)');
+  }
+  const limit = parseRateLimit({ rate: Number(rate), burst: Number(burst) });
+  if (!limit) {
+    throw usageError('--rate must be a number > 0 and --burst a whole number ≥ 1 (both at most 10000)');
+  }
+  return limit;
 }
 
 /** What `list` shows: never the hash. */

@@ -6,6 +6,12 @@
  * client, so the CDK app never loads one.
  */
 
+export {
+  DEFAULT_TENANT_RATE_LIMIT,
+  type RateLimit,
+  rateLimitTier,
+  TOKENLESS_TARGETS,
+} from './auth/rate-limit';
 export { WEBHOOK_RETRY } from './events/webhook-delivery';
 export type { ConsoleAssets } from './http/console-assets';
 export { ROUTES, type RouteTarget, SCIM_PREFIX } from './routes';

@@ -57,8 +57,8 @@ export const HANDLER_ENVIRONMENT: Readonly<{ NODE_OPTIONS?: string }> = {};
 /** What readable stack traces would take at runtime (the benchmarks measure its cost). */
 export const SOURCE_MAPS_NODE_OPTION = '--enable-source-maps';
 
-/** Handler modules that become functions: the API targets, the stream publisher, the webhook pair. */
-export type HandlerName = RouteTarget | 'events' | 'webhook-enqueue' | 'webhook-send';
+/** Handler modules that become functions: the API targets, the stream publisher, the webhook pair, the token authorizer. */
+export type HandlerName = RouteTarget | 'events' | 'webhook-enqueue' | 'webhook-send' | 'authorizer';
 
 export function handlerEntry(name: HandlerName): string {
   return join(PROJECT_ROOT, 'lambdas', 'handlers', `${name}.ts`);

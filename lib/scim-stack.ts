@@ -11,7 +11,13 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { defaultSchemaRegistry, type RouteTarget, SCHEMA_EXTENSIONS_ENV } from '../lambdas/deployment';
+import {
+  DEFAULT_TENANT_RATE_LIMIT,
+  defaultSchemaRegistry,
+  type RateLimit,
+  type RouteTarget,
+  SCHEMA_EXTENSIONS_ENV,
+} from '../lambdas/deployment';
 import { ChangeEvents } from './constructs/change-events';
 import { CursorKeySecret } from './constructs/cursor-key-secret';
 import { ScimAlarms } from './constructs/scim-alarms';
@@ -20,6 +26,7 @@ import { type MonitoredFunction, ScimDashboard } from './constructs/scim-dashboa
 import { ScimFunction, type ScimFunctionSettings } from './constructs/scim-function';
 import { ScimTable } from './constructs/scim-table';
 import { ScimWaf } from './constructs/scim-waf';
+import { TokenAuthorizer } from './constructs/token-authorizer';
 import { TokenSecret } from './constructs/token-secret';
 import { ScimWebhooks } from './constructs/webhooks';
 
@@ -34,6 +41,8 @@ export const OUTPUTS = {
   dashboardName: 'DashboardName',
   webhookSecretArn: 'WebhookSecretArn',
   webhookDeadLetterQueueUrl: 'WebhookDeadLetterQueueUrl',
+  tenantUsagePlans: 'TenantUsagePlans',
+  restApiId: 'RestApiId',
 } as const;
 
 export interface ScimStackProps extends StackProps {
@@ -41,6 +50,10 @@ export interface ScimStackProps extends StackProps {
   readonly throttlingRateLimit?: number;
   /** Stage-wide burst; default 100. */
   readonly throttlingBurstLimit?: number;
+  /** Each tenant's own limit (usage plan, docs/FAIRNESS.md); default 10 requests/s, burst 20. */
+  readonly tenantRateLimit?: RateLimit;
+  /** Further per-tenant limits an operator can move a tenant to: one usage plan each; default none. */
+  readonly tenantRateTiers?: readonly RateLimit[];
   /** X-Ray on the stage and functions; default false. */
   readonly tracing?: boolean;
   /** Table, token secret and log groups; default RETAIN. DESTROY also lifts deletion protection. */
@@ -53,8 +66,10 @@ export interface ScimStackProps extends StackProps {
   readonly schemaExtensions?: readonly unknown[];
   /** Encrypt the table with a customer-managed key: 'create' makes one, or pass a key ARN. Default: AWS-owned key. */
   readonly tableKey?: 'create' | { readonly keyArn: string };
-  /** Attach a WAF web ACL (managed rules + per-IP rate rule); default false. */
-  readonly waf?: boolean | { readonly rateLimitPer5Minutes?: number };
+  /** Attach a WAF web ACL (managed rules, a rate rule for requests without a token, a per-IP rate rule); default false. */
+  readonly waf?:
+    | boolean
+    | { readonly rateLimitPer5Minutes?: number; readonly withoutTokenPerMinute?: number };
   /** Serve the API on your domain (regional ACM certificate in this region). */
   readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
   /** Subscribe this address to the alarm topic. */
@@ -87,6 +102,7 @@ export class ScimStack extends Stack {
   readonly cursorKeySecret: CursorKeySecret;
   readonly functions: Readonly<Record<RouteTarget, ScimFunction>>;
   readonly api: ScimApi;
+  readonly tokenAuthorizer: TokenAuthorizer;
   readonly alarms: ScimAlarms;
   readonly waf?: ScimWaf;
   readonly changeEvents?: ChangeEvents;
@@ -171,8 +187,19 @@ export class ScimStack extends Stack {
       activity: this.functions.activity.function,
     };
 
+    this.tokenAuthorizer = new TokenAuthorizer(this, 'TokenAuthorizer', {
+      tokenSecret: this.tokenSecret.secret,
+      tokenCacheTtlSeconds: settings.tokenCacheTtlSeconds,
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+      tracing,
+      logLevel: settings.logLevel,
+    });
     this.api = new ScimApi(this, 'Scim', {
       functions: fns,
+      authorizer: this.tokenAuthorizer.authorizer,
+      tenantRateLimit: props.tenantRateLimit ?? DEFAULT_TENANT_RATE_LIMIT,
+      tenantRateTiers: props.tenantRateTiers ?? [],
       stageName: props.stageName ?? 'prod',
       throttlingRateLimit: props.throttlingRateLimit ?? 50,
       throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
@@ -187,6 +214,9 @@ export class ScimStack extends Stack {
         stageArn: this.api.api.deploymentStage.stageArn,
         ...(typeof props.waf === 'object' && props.waf.rateLimitPer5Minutes !== undefined
           ? { rateLimitPer5Minutes: props.waf.rateLimitPer5Minutes }
+          : {}),
+        ...(typeof props.waf === 'object' && props.waf.withoutTokenPerMinute !== undefined
+          ? { withoutTokenPerMinute: props.waf.withoutTokenPerMinute }
           : {}),
       });
     } else {
@@ -277,6 +307,18 @@ export class ScimStack extends Stack {
       description: 'Token hashes; npm run token -- create --stack <name> --tenant <t> --label <l>',
     });
     new CfnOutput(this, OUTPUTS.tableName, { value: this.table.table.tableName });
+    new CfnOutput(this, OUTPUTS.tenantUsagePlans, {
+      value: Stack.of(this).toJsonString(
+        Object.fromEntries(
+          Object.entries(this.api.tenantPlans).map(([tier, plan]) => [tier, plan.usagePlanId]),
+        ),
+      ),
+      description: 'Usage plan id per tenant limit tier, r<rate>-b<burst> (docs/FAIRNESS.md)',
+    });
+    new CfnOutput(this, OUTPUTS.restApiId, {
+      value: this.api.api.restApiId,
+      description: "The REST API id; a tenant's API key value is derived from it (docs/FAIRNESS.md)",
+    });
     new CfnOutput(this, OUTPUTS.alarmTopicArn, { value: this.alarms.topic.topicArn });
     new CfnOutput(this, OUTPUTS.dashboardName, {
       value: this.dashboard.dashboard.dashboardName,

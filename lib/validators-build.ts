@@ -40,6 +40,7 @@ const VALIDATED_RESOURCE_TYPES: Readonly<Record<HandlerName, readonly ResourceTy
   feed: [],
   'webhook-enqueue': [],
   'webhook-send': [],
+  authorizer: [],
 };
 
 /**

@@ -11,6 +11,7 @@ import {
   isValidTenant,
   parseTokenDocument,
   TOKEN_SCOPES,
+  type TokenDocument,
   type TokenRecord,
   type TokenScope,
 } from '../lambdas/auth/token-document';
@@ -95,10 +96,12 @@ export function validateDevToken({ tenant, token }: DevToken, source = 'the toke
  */
 export function writeDevTokens(file: string, tokens: readonly DevToken[], now = new Date()): void {
   let kept: TokenRecord[] = [];
+  // Per-tenant rate limits set with `scim-token limit --local` are kept too.
+  let limits: TokenDocument['limits'];
   try {
-    kept = parseTokenDocument(readFileSync(file, 'utf8')).tokens.filter(
-      (t) => !t.id.startsWith(DEV_ID_PREFIX),
-    );
+    const existing = parseTokenDocument(readFileSync(file, 'utf8'));
+    kept = existing.tokens.filter((t) => !t.id.startsWith(DEV_ID_PREFIX));
+    limits = existing.limits;
   } catch {
     kept = [];
   }
@@ -120,6 +123,7 @@ export function writeDevTokens(file: string, tokens: readonly DevToken[], now = 
   });
   mkdirSync(dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify({ tokens: [...kept, ...managed] }, null, 2)}\n`, { mode: 0o600 });
+  const document = { tokens: [...kept, ...managed], ...(limits ? { limits } : {}) };
+  writeFileSync(temp, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
   renameSync(temp, file);
 }

@@ -17,6 +17,7 @@ import {
 } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { TOKENLESS_TARGETS } from '../lambdas/auth/rate-limit';
 import { DomainError } from '../lambdas/domain/errors';
 import {
   type ClientErrorKind,
@@ -28,6 +29,7 @@ import type { LambdaHandler } from '../lambdas/http/handler';
 import { emptyMap } from '../lambdas/http/request';
 import { matchRoute, type RouteTarget } from '../lambdas/routes';
 import { escapeControl } from './escape-control';
+import type { Gate } from './tenant-gate';
 
 /** API Gateway's own payload limit; the handlers enforce SCIM's smaller one. */
 const MAX_GATEWAY_PAYLOAD = 10 * 1024 * 1024;
@@ -84,6 +86,8 @@ export interface LocalServerOptions {
   readonly baseUrl?: string;
   /** Where the server's own diagnostics go (default: stderr, control characters escaped). */
   readonly log?: LocalServerLog;
+  /** What the deployed gateway decides before a function runs: tenant rate limits (local/tenant-gate.ts). */
+  readonly gate?: Gate;
 }
 
 export type LocalServerLog = (level: 'debug' | 'warn' | 'error', message: string) => void;
@@ -111,7 +115,7 @@ export function createLocalServer(handlers: HandlerTable, options: LocalServerOp
   // noDelay: answers go out as soon as they are written (no Nagle wait for a small response).
   const server = createServer({ noDelay: true }, (req, res) => {
     const domainName = configuredHost ?? ownHost(req);
-    serve(handlers, remap, domainName, log, req, res).catch((error: unknown) => {
+    serve(handlers, { remap, gate: options.gate }, domainName, log, req, res).catch((error: unknown) => {
       // The handlers never throw; this only guards the adapter itself.
       log('error', `adapter fault: ${error instanceof Error ? error.message : String(error)}`);
       send(res, internalErrorResponse());
@@ -183,7 +187,7 @@ export async function listen(server: Server, port: number, host = '127.0.0.1'): 
 
 async function serve(
   handlers: HandlerTable,
-  remap: boolean,
+  { remap, gate }: { remap: boolean; gate: Gate | undefined },
   domainName: string,
   log: LocalServerLog,
   req: IncomingMessage,
@@ -226,6 +230,12 @@ async function serve(
     protocol: `HTTP/${req.httpVersion}`,
     domainName,
   });
+  // A gateway answer (throttled, unauthorized) is sent as configured, never remapped.
+  const gated = TOKENLESS_TARGETS.has(match.route.target) ? undefined : await gate?.(event);
+  if (gated) {
+    send(res, gated);
+    return;
+  }
   const result = await handlers[match.route.target](event);
   // Only the integration's answer is remapped; the server's own 404/413/500 stand for gateway
   // responses, whose headers API Gateway sends as configured.

@@ -3,6 +3,7 @@
  * `.scim-local/tokens.json`). It holds only SHA-256 hashes: a leaked document does not leak a
  * usable token.
  */
+import { parseRateLimit, type RateLimit } from './rate-limit';
 
 /**
  * What a token may do: `write` every SCIM operation (what an identity provider gets), `read`
@@ -44,6 +45,8 @@ export function scopeOf(record: TokenRecord): TokenScope {
 
 export interface TokenDocument {
   readonly tokens: readonly TokenRecord[];
+  /** Per-tenant request-rate overrides (docs/FAIRNESS.md); tenants not named get the default. */
+  readonly limits?: Readonly<Record<string, RateLimit>>;
 }
 
 export const EMPTY_TOKEN_DOCUMENT: TokenDocument = { tokens: [] };
@@ -95,5 +98,17 @@ export function parseTokenDocumentReport(text: string): { document: TokenDocumen
     }
   }
   const total = (raw as { tokens: unknown[] }).tokens.length;
-  return { document: { tokens }, dropped: total - tokens.length };
+  const limits = parseLimits((raw as { limits?: unknown }).limits);
+  return { document: { tokens, ...(limits ? { limits } : {}) }, dropped: total - tokens.length };
+}
+
+/** The valid per-tenant overrides; an entry that does not validate is dropped (the default applies). */
+function parseLimits(raw: unknown): Record<string, RateLimit> | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const limits: Record<string, RateLimit> = Object.create(null) as Record<string, RateLimit>;
+  for (const [tenant, value] of Object.entries(raw)) {
+    const limit = isValidTenant(tenant) ? parseRateLimit(value) : undefined;
+    if (limit) limits[tenant] = limit;
+  }
+  return Object.keys(limits).length > 0 ? limits : undefined;
 }

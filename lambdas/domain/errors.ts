@@ -35,10 +35,12 @@ export type DomainErrorCode =
   /** Other requests keep changing the same resource; retry after `retryAfterSeconds`. */
   | 'busy'
   /** A dependency (DynamoDB, Secrets Manager) is throttled or unreachable; retry later. */
-  | 'unavailable';
+  | 'unavailable'
+  /** The caller (a tenant, or callers without a valid token) is over its request rate; retry after `retryAfterSeconds`. */
+  | 'throttled';
 
 export interface DomainErrorOptions {
-  /** For 'busy' and 'unavailable': when a retry makes sense. */
+  /** For 'busy', 'unavailable' and 'throttled': when a retry makes sense. */
   readonly retryAfterSeconds?: number;
   /** For 'methodNotAllowed': the methods the route has. */
   readonly allow?: readonly string[];

@@ -2,7 +2,7 @@
  * The only place errors become responses. A DomainError (by its code) and a protocol ScimError
  * (scim/ raises them for filters, paths, cursors, schema validation) become RFC 7644 §3.12
  * Error bodies — string `status`, `scimType` where one applies, `detail` — with the headers
- * the status calls for: Retry-After on 503, WWW-Authenticate on 401, Allow on 405. Anything
+ * the status calls for: Retry-After on 503 and 429, WWW-Authenticate on 401, Allow on 405. Anything
  * else is a fault of ours: a generic 500 whose details go to the log only (by the caller).
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -33,6 +33,8 @@ const BY_CODE: Readonly<Record<DomainErrorCode, ErrorStatus>> = {
   unsupportedMediaType: { status: 415 },
   busy: { status: 503 },
   unavailable: { status: 503 },
+  // Over the caller's own request rate (docs/FAIRNESS.md); RFC 7644 §3.12 names no scimType for it.
+  throttled: { status: 429 },
 };
 
 /** Retry-After when a busy or unavailable error does not say when to come back. */
@@ -59,6 +61,7 @@ function domainHeaders(error: DomainError): Record<string, string> {
       return { Allow: (error.allow ?? []).join(', ') };
     case 'busy':
     case 'unavailable':
+    case 'throttled':
       return { 'Retry-After': String(error.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS) };
     default:
       return {};
@@ -81,6 +84,15 @@ export function errorResponse(error: unknown): APIGatewayProxyResult {
     return render(status, error.detail, {});
   }
   return internalErrorResponse();
+}
+
+/**
+ * The deployed 401 for a missing or unknown token: the authorizer's "Unauthorized" as the
+ * UNAUTHORIZED gateway response renders it (SCIM JSON, the challenge not renamed). The local
+ * server's gate (local/tenant-gate.ts) answers with it where the deployed authorizer would.
+ */
+export function gatewayUnauthorizedResponse(): APIGatewayProxyResult {
+  return render({ status: 401 }, 'Unauthorized', { 'WWW-Authenticate': BEARER_CHALLENGE });
 }
 
 export function internalErrorResponse(): APIGatewayProxyResult {

@@ -78,13 +78,19 @@ function decodeUtf8(bytes: Uint8Array): string {
 const unauthenticated = (): DomainError =>
   new DomainError('unauthenticated', 'Authentication failed: a valid bearer token is required');
 
+/** The header maps of a proxy event or an authorizer's REQUEST event. */
+interface HeaderMaps {
+  readonly headers?: Readonly<Record<string, string | undefined>> | null;
+  readonly multiValueHeaders?: Readonly<Record<string, readonly string[] | undefined>> | null;
+}
+
 /**
  * The one Authorization value of the request, or undefined when it has none. API Gateway keeps
  * only the last of repeated headers in `headers` but all of them in `multiValueHeaders`, so
  * both are counted (names compared case-insensitively); more than one value, or one value
  * listing several credentials, is refused rather than letting one of them pick the tenant.
  */
-function singleAuthorization(event: APIGatewayProxyEvent): string | undefined {
+export function singleAuthorization(event: HeaderMaps): string | undefined {
   const values: string[] = [];
   const multi = event.multiValueHeaders;
   const source: Record<string, readonly (string | undefined)[] | string | undefined> =

@@ -9,9 +9,11 @@
  * integration failures. Unknown methods on a known path reach the function through an ANY
  * method, and the handler answers 405 with Allow.
  *
- * Authentication is the bearer token checked inside the function (hashed tokens in Secrets
- * Manager decide the tenant), so no authorizer or API key is configured. The function's 401
- * challenge reaches clients renamed x-amzn-Remapped-WWW-Authenticate (docs/DEPLOY.md).
+ * Fairness (docs/FAIRNESS.md): a token authorizer on every method maps the bearer token to its
+ * tenant's API key (API key source AUTHORIZER), and one usage plan per distinct tenant limit
+ * throttles each tenant on its own, before any function runs. The functions still check the
+ * token themselves (hashed tokens in Secrets Manager decide the tenant); a missing or unknown
+ * token is the authorizer's 401, whose challenge is a gateway response header (not renamed).
  */
 
 import type { RemovalPolicy } from 'aws-cdk-lib';
@@ -20,7 +22,15 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { BEARER_CHALLENGE, ROUTES, type RouteTarget, SCIM_PREFIX } from '../../lambdas/deployment';
+import {
+  BEARER_CHALLENGE,
+  type RateLimit,
+  ROUTES,
+  type RouteTarget,
+  rateLimitTier,
+  SCIM_PREFIX,
+  TOKENLESS_TARGETS,
+} from '../../lambdas/deployment';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const SCIM_CONTENT_TYPE = 'application/scim+json';
@@ -33,6 +43,8 @@ const SCIM_CONTENT_TYPE = 'application/scim+json';
 
 /** Seconds a throttled client is told to wait (API Gateway's token bucket refills every second). */
 const THROTTLE_RETRY_AFTER_SECONDS = 1;
+/** Seconds to wait when the authorizer could not check a token (the token store was unreadable). */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * API Gateway's own responses, with the status each is sent with. The fixed statuses are the
@@ -58,6 +70,9 @@ export const GATEWAY_RESPONSES: readonly { type: apigw.ResponseType; status: num
   { type: apigw.ResponseType.INTEGRATION_FAILURE, status: 504 },
   { type: apigw.ResponseType.INTEGRATION_TIMEOUT, status: 504 },
   { type: apigw.ResponseType.API_CONFIGURATION_ERROR, status: 500 },
+  // The authorizer threw (token store unreadable) or could not be run: retry later, as the handlers' 503.
+  { type: apigw.ResponseType.AUTHORIZER_FAILURE, status: 503 },
+  { type: apigw.ResponseType.AUTHORIZER_CONFIGURATION_ERROR, status: 503 },
   { type: apigw.ResponseType.DEFAULT_4XX, status: 400 },
   { type: apigw.ResponseType.DEFAULT_5XX, status: 500 },
 ];
@@ -78,11 +93,19 @@ export interface ScimApiProps {
   readonly tracing: boolean;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** Maps the bearer token to the tenant's API key (lib/constructs/token-authorizer.ts). */
+  readonly authorizer: apigw.IAuthorizer;
+  /** Each tenant's limit unless its key is in a tier's plan. */
+  readonly tenantRateLimit: RateLimit;
+  /** Further limits a tenant can be given (docs/FAIRNESS.md): one usage plan each. */
+  readonly tenantRateTiers: readonly RateLimit[];
 }
 
 export class ScimApi extends Construct {
   readonly api: apigw.RestApi;
   readonly accessLogs: logs.LogGroup;
+  /** One usage plan per distinct tenant limit, by tier name (`r<rate>-b<burst>`); the default's included. */
+  readonly tenantPlans: Readonly<Record<string, apigw.UsagePlan>>;
 
   constructor(scope: Construct, id: string, props: ScimApiProps) {
     super(scope, id);
@@ -95,6 +118,8 @@ export class ScimApi extends Construct {
       restApiName: Stack.of(this).stackName,
       description: 'SCIM 2.0 service provider (RFC 7643/7644)',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      // The usage-plan key of a request is the one the token authorizer returns; a client's x-api-key is ignored.
+      apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
       // The account-level role API Gateway needs to write execution logs (set once per region).
       cloudWatchRole: true,
       deployOptions: {
@@ -118,10 +143,27 @@ export class ScimApi extends Construct {
         proxy: true,
         allowTestInvoke: false,
       });
-      for (const method of Object.keys(route.methods)) resource.addMethod(method, integration);
+      // Every method: the authorizer names the tenant's key, the tenant's usage plan throttles it
+      // (static files that need no token excepted: the stage throttle alone applies to them).
+      const options: apigw.MethodOptions = TOKENLESS_TARGETS.has(route.target)
+        ? {}
+        : { authorizer: props.authorizer, apiKeyRequired: true };
+      for (const method of Object.keys(route.methods)) resource.addMethod(method, integration, options);
       // Fallback for every other method: the handler answers 405 with Allow (RFC 7231 §6.5.5).
-      resource.addMethod('ANY', integration);
+      resource.addMethod('ANY', integration, options);
     }
+
+    const plans: Record<string, apigw.UsagePlan> = {};
+    for (const limit of [props.tenantRateLimit, ...props.tenantRateTiers]) {
+      const tier = rateLimitTier(limit);
+      plans[tier] ??= this.api.addUsagePlan(`Tenants-${tier}`, {
+        name: `${Stack.of(this).stackName}-tenants-${tier}`,
+        description: `Tenants limited to ${limit.rate} requests/s, burst ${limit.burst} (docs/FAIRNESS.md)`,
+        throttle: { rateLimit: limit.rate, burstLimit: limit.burst },
+        apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+      });
+    }
+    this.tenantPlans = plans;
 
     for (const { type, status } of GATEWAY_RESPONSES) {
       const template = scimErrorTemplate(status);
@@ -131,6 +173,7 @@ export class ScimApi extends Construct {
         responseHeaders: {
           'Content-Type': `'${SCIM_CONTENT_TYPE}'`,
           ...(status === 429 ? { 'Retry-After': `'${THROTTLE_RETRY_AFTER_SECONDS}'` } : {}),
+          ...(status === 503 ? { 'Retry-After': `'${UNAVAILABLE_RETRY_AFTER_SECONDS}'` } : {}),
           // A 401 must carry a challenge (RFC 9110 §15.5.2); a 403 is not an authentication
           // challenge (and MISSING_AUTHENTICATION_TOKEN is an unknown path here), so none get it.
           ...(status === 401 ? { 'WWW-Authenticate': `'${BEARER_CHALLENGE}'` } : {}),
@@ -166,7 +209,7 @@ export class ScimApi extends Construct {
   private acknowledgeFindings(): void {
     const api = Validations.of(this.api);
     const bearer =
-      'Every SCIM request is authenticated in the function by a bearer token (SHA-256 hashed, constant-time compared, tenant-scoped) as RFC 7644 §2 and Okta/Entra require; an API Gateway authorizer would add a second token check and a cache that delays revocation.';
+      'Every SCIM request carries a bearer token (RFC 7644 §2, as Okta/Entra send it), checked by the token authorizer on every method (which maps it to the tenant usage plan) and again in the function (SHA-256 hashed, constant-time compared, tenant-scoped).';
     api.acknowledge({ id: 'AwsSolutions-APIG4', reason: bearer });
     api.acknowledge({
       id: 'AwsSolutions-COG4',

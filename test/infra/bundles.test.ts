@@ -53,6 +53,7 @@ type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 jest.setTimeout(120_000);
 
 const TARGETS: readonly RouteTarget[] = ['users', 'groups', 'discovery', 'activity'];
+// The authorizer is unit-tested (test/unit/handlers/authorizer.test.ts); these are invoked as bundles.
 const BUNDLED: readonly (RouteTarget | 'events')[] = [...TARGETS, 'events'];
 const TOKEN = `bundle-test-${randomBytes(24).toString('hex')}`;
 const BASE = 'https://scim.example.test';

@@ -191,7 +191,10 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
       );
       cfn.destroy();
       const res = await cli('create', '--stack', 'Scim', '--tenant', 'globex', '--label', 'entra', '--json');
-      expect(res).toMatchObject({ code: 0, stderr: '' });
+      // This stack (like one deployed before per-tenant limits) has no usage-plan outputs: the token
+      // is created all the same, with a warning that the tenant's API key could not be synced.
+      expect(res.code).toBe(0);
+      expect(res.stderr).toContain('has no RestApiId/TenantUsagePlans outputs');
       const stored = await client.send(
         new GetSecretValueCommand({ SecretId: 'by-stack', VersionStage: 'AWSCURRENT' }),
       );
