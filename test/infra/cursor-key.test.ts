@@ -34,20 +34,25 @@ describe('cursor key secret', () => {
     expect(secret?.Properties?.SecretString).toBeUndefined();
   });
 
-  it.each(['users', 'groups'] as const)('the %s function gets its ARN and may read it', (target) => {
-    const fn = resources(template, 'AWS::Lambda::Function').find(
-      ([id]) => id === logicalId(stack, stack.functions[target].function),
-    )?.[1];
-    expect(envOf(fn)[ENV.cursorKeySecretId]).toEqual({ Ref: secretId });
-    const reads = roleStatements(template, logicalId(stack, stack.functions[target].role)).filter((s) =>
-      resourcesOf(s).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: secretId })),
-    );
-    expect(reads.map(actionsOf)).toEqual([['secretsmanager:GetSecretValue']]);
-  });
+  it.each(['users', 'groups', 'feed', 'activity'] as const)(
+    'the %s function gets its ARN and may read it',
+    (target) => {
+      const fn = resources(template, 'AWS::Lambda::Function').find(
+        ([id]) => id === logicalId(stack, stack.functions[target].function),
+      )?.[1];
+      expect(envOf(fn)[ENV.cursorKeySecretId]).toEqual({ Ref: secretId });
+      const reads = roleStatements(template, logicalId(stack, stack.functions[target].role)).filter((s) =>
+        resourcesOf(s).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: secretId })),
+      );
+      expect(reads.map(actionsOf)).toEqual([['secretsmanager:GetSecretValue']]);
+    },
+  );
 
   it('no other role may read it, and discovery does not know it', () => {
     const allowed = new Set(
-      (['users', 'groups'] as const).map((t) => logicalId(stack, stack.functions[t].role)),
+      (['users', 'groups', 'feed', 'activity'] as const).map((t) =>
+        logicalId(stack, stack.functions[t].role),
+      ),
     );
     for (const [, policy] of resources(template, 'AWS::IAM::Policy')) {
       const text = JSON.stringify(policy.Properties?.PolicyDocument ?? {});

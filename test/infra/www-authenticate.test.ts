@@ -9,9 +9,9 @@
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { BEARER_CHALLENGE } from '../../lambdas/deployment';
+import { BEARER_CHALLENGE, ROUTES, TOKENLESS_TARGETS } from '../../lambdas/deployment';
 import { ScimStack } from '../../lib/scim-stack';
-import { resources } from './template-queries';
+import { resources, routeMethods } from './template-queries';
 
 jest.setTimeout(120_000);
 
@@ -56,13 +56,18 @@ describe('the 401 challenge in the deployed API', () => {
     // The authorizer's 401 is UNAUTHORIZED (its challenge is not renamed); a function's own 401
     // (a token revoked within the authorizer's cache time) is renamed (docs/DEPLOY.md).
     template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+    // The console's static files (a token-less target) are the one exception: no authorizer.
+    const tokenless = new Set(ROUTES.filter((r) => TOKENLESS_TARGETS.has(r.target)).map((r) => r.path));
+    const paths = routeMethods(template).map((m) => m.path);
     const methods = resources(template, 'AWS::ApiGateway::Method');
     expect(methods.length).toBeGreaterThan(0);
-    for (const [id, method] of methods) {
+    expect(tokenless.size).toBeGreaterThan(0);
+    methods.forEach(([id, method], i) => {
       const integration = method.Properties?.Integration as { Type?: string } | undefined;
+      const expected = tokenless.has(paths[i] ?? '') ? 'NONE' : 'CUSTOM';
       expect(`${id} ${integration?.Type} ${method.Properties?.AuthorizationType}`).toBe(
-        `${id} AWS_PROXY CUSTOM`,
+        `${id} AWS_PROXY ${expected}`,
       );
-    }
+    });
   });
 });
