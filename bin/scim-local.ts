@@ -24,6 +24,7 @@ import { appendToFeed, feedRetentionDays } from '../lambdas/store/feed-store';
 import { localConsoleAssets, localConsoleHandler } from '../local/console-files';
 import { type DevToken, parseLocalTokens, validateDevToken, writeDevTokens } from '../local/dev-tokens';
 import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from '../local/dynamodb-local';
+import { localFeedWriter } from '../local/feed-writer';
 import { createLocalServer, listen } from '../local/http-server';
 import { followTableStream, type StreamFollower, summarizeEvent } from '../local/stream-events';
 import { tenantGate } from '../local/tenant-gate';
@@ -92,9 +93,7 @@ async function main(): Promise<void> {
     const eventsFile = join(stateDir, 'events.jsonl');
     const fileSink = jsonLinesSink(eventsFile);
     // The change feed (GET /Events, docs/CONSUMING.md) is written first, as the Lambda does.
-    const feedDb = createDocumentClient({ endpoint });
-    const feedDays = feedRetentionDays(process.env[ENV.feedRetentionDays]);
-    const feed = feedSink((tenant, sets) => appendToFeed({ db: feedDb, tableName, tenant }, sets, feedDays));
+    const feed = localFeedWriter(endpoint, tableName);
     try {
       follower = await followTableStream({
         admin,

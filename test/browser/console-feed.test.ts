@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Browser, Page } from 'puppeteer-core';
+import { localFeedWriter } from '../../local/feed-writer';
 import { followTableStream, type StreamFollower } from '../../local/stream-events';
 import {
   type ConsoleServer,
@@ -52,7 +53,7 @@ beforeAll(async () => {
     admin,
     endpoint,
     tableName,
-    sink: { publish: async () => undefined },
+    sink: localFeedWriter(endpoint, tableName),
     pollMs: 200,
   });
   const ada = await env.client.request('POST', '/Users', { body: user('ada@example.com') });
