@@ -12,15 +12,12 @@ import { DEFAULT_TENANT_RATE_LIMIT, parseRateLimit, type RateLimit } from '../la
 import { generateToken } from '../lambdas/auth/token-format';
 import { ENV } from '../lambdas/deployment';
 import { jsonLinesSink } from '../lambdas/events/event-sink';
-import { feedSink } from '../lambdas/events/feed-events';
 import { handler as activityHandler } from '../lambdas/handlers/activity';
 import { handler as discoveryHandler } from '../lambdas/handlers/discovery';
 import { handler as feedHandler } from '../lambdas/handlers/feed';
 import { handler as groupsHandler } from '../lambdas/handlers/groups';
 import { handler as usersHandler } from '../lambdas/handlers/users';
-import { createDocumentClient } from '../lambdas/store/client';
 import { ensureTable } from '../lambdas/store/ensure-table';
-import { appendToFeed, feedRetentionDays } from '../lambdas/store/feed-store';
 import { localConsoleAssets, localConsoleHandler } from '../local/console-files';
 import { type DevToken, parseLocalTokens, validateDevToken, writeDevTokens } from '../local/dev-tokens';
 import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from '../local/dynamodb-local';
