@@ -34,6 +34,8 @@ export const ENV = {
   activityRetentionDays: 'ACTIVITY_RETENTION_DAYS',
   /** Days change-feed entries are kept (the feed reader and the stream consumer); default 30. */
   feedRetentionDays: 'FEED_RETENTION_DAYS',
+  /** `1` when nothing writes the change feed (changeEvents off): GET /Events answers 404. */
+  feedDisabled: 'FEED_DISABLED',
 } as const;
 
 /** Environment variable names of the change-events function. */

@@ -157,7 +157,11 @@ export class ScimStack extends Stack {
       ...(props.feedRetentionDays !== undefined
         ? { feedRetentionDays: feedDays(props.feedRetentionDays) }
         : {}),
+      feedWritten: props.changeEvents !== false,
     };
+    if (props.webhook && props.changeEvents === false) {
+      throw new Error('webhook needs changeEvents: the stream consumer writes the feed entries it pushes');
+    }
     const make = (target: RouteTarget) =>
       new ScimFunction(this, `${target[0]?.toUpperCase()}${target.slice(1)}`, {
         target,

@@ -97,6 +97,8 @@ export interface ScimFunctionSettings {
   readonly activityRetentionDays?: number;
   /** FEED_RETENTION_DAYS for the feed reader (and the stream consumer that writes the feed). */
   readonly feedRetentionDays?: number;
+  /** False when no stream consumer writes the change feed (changeEvents off). */
+  readonly feedWritten: boolean;
 }
 
 export interface ScimFunctionProps {
@@ -167,6 +169,7 @@ export class ScimFunction extends Construct {
       ...(access === 'readWrite' && settings.activityRetentionDays !== undefined
         ? { [ENV.activityRetentionDays]: String(settings.activityRetentionDays) }
         : {}),
+      ...(target === 'feed' && !settings.feedWritten ? { [ENV.feedDisabled]: '1' } : {}),
       ...(target === 'feed' && settings.feedRetentionDays !== undefined
         ? { [ENV.feedRetentionDays]: String(settings.feedRetentionDays) }
         : {}),

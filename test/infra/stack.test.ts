@@ -598,6 +598,15 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
     // The API functions, the console and the token authorizer (the feed stays empty without the
     // stream reader).
     bare.resourceCountIs('AWS::Lambda::Function', TARGETS.length + 2);
+    // Nothing writes the change feed, so its function says so (404) rather than serve an empty feed.
+    bare.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'SCIM 2.0 feed endpoints',
+      Environment: { Variables: Match.objectLike({ [ENV.feedDisabled]: '1' }) },
+    });
+    expect(
+      () =>
+        new ScimStack(app, 'WebhookNoEvents', { changeEvents: false, webhook: { url: 'https://h.example' } }),
+    ).toThrow('webhook needs changeEvents');
   });
 
   it('removalPolicy DESTROY lifts deletion protection so the stack can really be deleted', () => {

@@ -6,10 +6,13 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { feedSink } from '../../../lambdas/events/feed-events';
+import { createFeedHandler } from '../../../lambdas/handlers/feed';
+import { matchRoute } from '../../../lambdas/routes';
 import { feedPage, parseFeedQuery } from '../../../lambdas/service/feed-service';
 import { appendToFeed } from '../../../lambdas/store/feed-store';
+import { buildProxyEvent } from '../../../local/http-server';
 import { followTableStream, type StreamFollower } from '../../../local/stream-events';
-import { createScimTestClient, type ScimTestClient } from '../../support/scim-client';
+import { createScimTestClient, type ScimTestClient, TEST_BASE, toResponse } from '../../support/scim-client';
 
 let client: ScimTestClient;
 let follower: StreamFollower;
@@ -193,4 +196,28 @@ it('initial sync: start=now cursor, list everything through SCIM, follow: equals
   const now = (await req('GET', '/Users?count=100')).body as unknown as { Resources: { id: string }[] };
   expect([...mirror].sort()).toEqual(now.Resources.map((r) => r.id).sort());
   expect([...mirror].sort()).toEqual([u2.id, u3.id].sort());
+});
+
+describe('a deployment without the stream consumer (changeEvents off)', () => {
+  it('answers GET /Events with a SCIM 404 that says why, instead of an empty feed', async () => {
+    const handler = createFeedHandler(() => client.runtime, 30, false);
+    const url = new URL(`${TEST_BASE}/Events`);
+    const match = matchRoute(url.pathname);
+    if (!match) throw new Error('unrouted /Events');
+    const res = toResponse(
+      await handler(
+        buildProxyEvent({
+          method: 'GET',
+          url,
+          rawHeaders: ['Host', url.host, 'Authorization', `Bearer ${client.tokenFor('acme')}`],
+          body: '',
+          resource: match.route.path,
+          pathParameters: match.pathParameters,
+        }),
+      ),
+    );
+    expect(res.status).toBe(404);
+    expect(res.body.schemas).toEqual(['urn:ietf:params:scim:api:messages:2.0:Error']);
+    expect(res.body.detail).toContain('changeEvents off');
+  });
 });
