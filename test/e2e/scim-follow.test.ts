@@ -1,0 +1,272 @@
+/**
+ * `scim-follow` end to end: the local server (the adapter `npm start` runs) over DynamoDB Local,
+ * its stream follower writing the change feed, SCIM writes over HTTP with a write token, and
+ * the real bin (`node bin/scim-follow.cjs`) following with a read token. Each change shows up
+ * once; a second run from the cursor file brings only what is new; Ctrl-C keeps a valid cursor;
+ * a refused token is exit 2 with the server's detail.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { runFollowCli } from '../../cli/follow';
+import { localFeedWriter } from '../../local/feed-writer';
+import { createLocalServer, listen } from '../../local/http-server';
+import { followTableStream, type StreamFollower } from '../../local/stream-events';
+import { createScimTestClient, type ScimTestClient } from '../support/scim-client';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const BIN = join(__dirname, '..', '..', 'bin', 'scim-follow.cjs');
+
+let client: ScimTestClient;
+let server: Server;
+let follower: StreamFollower;
+let base: string;
+let dir: string;
+
+beforeAll(async () => {
+  client = await createScimTestClient();
+  const { endpoint, tableName } = client.table;
+  const admin = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  follower = await followTableStream({
+    admin,
+    endpoint,
+    tableName,
+    sink: localFeedWriter(endpoint, tableName),
+    pollMs: 50,
+  });
+  server = createLocalServer(client.handlers);
+  base = `http://127.0.0.1:${await listen(server, 0)}/scim/v2`;
+  dir = mkdtempSync(join(tmpdir(), 'scim-follow-'));
+});
+
+afterAll(async () => {
+  await follower.stop();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await client.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function scim(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${client.tokenFor('acme')}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/scim+json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  expect({ method, path, status: res.status < 300 }).toEqual({ method, path, status: true });
+  return (text === '' ? { id: '' } : JSON.parse(text)) as { id: string };
+}
+
+const patch = (Operations: unknown[]) => ({ schemas: [PATCH], Operations });
+
+interface Set {
+  jti: string;
+  sub_id: { uri: string };
+  events: Record<string, unknown>;
+}
+
+/** Every entry of the feed so far (read through the API), once `n` have been written. */
+async function feedOf(n: number): Promise<Set[]> {
+  for (let i = 0; i < 200; i++) {
+    const all: Set[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const q = new URLSearchParams({ count: '1000', ...(cursor ? { cursor } : {}) });
+      const res = await client.request('GET', `/Events?${q}`, { token: client.readTokenFor('acme') });
+      const page = res.body as unknown as { events: Set[]; cursor: string; more: boolean };
+      all.push(...page.events);
+      cursor = page.cursor;
+      if (!page.more) break;
+    }
+    if (all.length >= n) return all;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the feed never reached ${n} entries`);
+}
+
+function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, '--base', base, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+const jsonLines = (out: string): Set[] =>
+  out
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Set);
+
+describe('scim-follow against the local server', () => {
+  const cursorFile = () => join(dir, 'acme.cursor');
+
+  it('shows each change once, in feed order; a second run from its cursor file shows only what is new', async () => {
+    const ada = await scim('POST', '/Users', { schemas: [USER], userName: 'ada@example.com', active: true });
+    await scim('PATCH', `/Users/${ada.id}`, patch([{ op: 'replace', path: 'displayName', value: 'Ada' }]));
+    await scim('PATCH', `/Users/${ada.id}`, patch([{ op: 'replace', path: 'active', value: false }]));
+    const bob = await scim('POST', '/Users', { schemas: [USER], userName: 'bob@example.com' });
+    const group = await scim('POST', '/Groups', {
+      schemas: [GROUP],
+      displayName: 'Devices',
+      members: [{ value: ada.id }],
+    });
+    await scim(
+      'PATCH',
+      `/Groups/${group.id}`,
+      patch([{ op: 'add', path: 'members', value: [{ value: bob.id }] }]),
+    );
+    await scim('DELETE', `/Users/${bob.id}`);
+    const expected = await feedOf(7);
+
+    const first = await run([
+      '--token',
+      client.readTokenFor('acme'),
+      '--once',
+      '--json',
+      '--cursor-file',
+      cursorFile(),
+    ]);
+    expect(first).toMatchObject({ code: 0, err: '' });
+    const seen = jsonLines(first.out);
+    expect(seen.map((s) => s.jti)).toEqual(expected.map((s) => s.jti));
+    expect(new Set(seen.map((s) => s.jti)).size).toBe(seen.length);
+    expect(seen.map((s) => s.sub_id.uri)).toEqual(
+      expect.arrayContaining([`/Users/${ada.id}`, `/Groups/${group.id}`]),
+    );
+    expect(existsSync(cursorFile())).toBe(true);
+
+    await scim(
+      'PATCH',
+      `/Groups/${group.id}`,
+      patch([{ op: 'replace', path: 'displayName', value: 'Laptops' }]),
+    );
+    await scim('DELETE', `/Groups/${group.id}`);
+    const after = await feedOf(expected.length + 2);
+    const fresh = after.slice(expected.length);
+    expect(fresh.length).toBeGreaterThanOrEqual(2);
+
+    const second = await run([
+      '--token',
+      client.readTokenFor('acme'),
+      '--once',
+      '--json',
+      '--cursor-file',
+      cursorFile(),
+    ]);
+    expect(second).toMatchObject({ code: 0, err: '' });
+    expect(jsonLines(second.out).map((s) => s.jti)).toEqual(fresh.map((s) => s.jti));
+
+    const third = await run([
+      '--token',
+      client.readTokenFor('acme'),
+      '--once',
+      '--json',
+      '--cursor-file',
+      cursorFile(),
+    ]);
+    expect(third).toMatchObject({ code: 0, out: '' });
+  }, 60_000);
+
+  it('readable lines: time, what changed, resource type and id', async () => {
+    const lines: string[] = [];
+    const code = await runFollowCli(['--base', base, '--token', client.readTokenFor('acme'), '--once'], {
+      out: (l) => lines.push(...l.split('\n')),
+      err: (l) => lines.push(`ERR ${l}`),
+    });
+    expect(code).toBe(0);
+    const all = await feedOf(1);
+    expect(lines).toHaveLength(all.length);
+    for (const line of lines) {
+      expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ {2}\S.* (User|Group) +[0-9a-f-]{36}$/);
+    }
+    expect(lines.some((l) => /create\s+User/.test(l))).toBe(true);
+    expect(lines.some((l) => /deactivate\s+User/.test(l))).toBe(true);
+    expect(lines.some((l) => /patch displayName\s+User/.test(l))).toBe(true);
+    expect(lines.some((l) => /member\+ [0-9a-f-]{36}\s+Group/.test(l))).toBe(true);
+    expect(lines.some((l) => /delete\s+Group/.test(l))).toBe(true);
+  });
+
+  it('a refused token is exit 2 with the SCIM detail; a missing --token is a usage error', async () => {
+    const refused = await run(['--token', 'not-a-token-of-this-server-0123456789abcdef', '--once']);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/^scim-follow: 401 /);
+    const usage = await run(['--once']);
+    expect(usage.code).toBe(2);
+    expect(usage.err).toContain('--token (or SCIM_TOKEN) is required');
+  });
+
+  it('Ctrl-C while polling: exit 0, and the cursor file still resumes with nothing missed', async () => {
+    const file = join(dir, 'interrupted.cursor');
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [
+        BIN,
+        '--base',
+        base,
+        '--token',
+        client.readTokenFor('acme'),
+        '--json',
+        '--cursor-file',
+        file,
+        '--poll-interval',
+        '0.1',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let printed = '';
+    child.stdout?.on('data', (d) => {
+      printed += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    for (let i = 0; i < 200 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(file)).toBe(true);
+    // Polling now; a change made while it runs is printed before the stop or resumed after it.
+    const carol = await scim('POST', '/Users', { schemas: [USER], userName: 'carol@example.com' });
+    await feedOf((await feedOf(1)).length);
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    const saved = readFileSync(file, 'utf8').trim();
+    expect(saved).not.toBe('');
+    const resumed = await run([
+      '--token',
+      client.readTokenFor('acme'),
+      '--once',
+      '--json',
+      '--cursor-file',
+      file,
+    ]);
+    expect(resumed.code).toBe(0);
+    // Every entry was printed by the interrupted run or by the resumed one (a replay is allowed,
+    // a gap is not), and the resumed run starts where the saved cursor says.
+    const all = await feedOf(1);
+    const tail = jsonLines(resumed.out).map((s) => s.jti);
+    expect(all.slice(all.length - tail.length).map((s) => s.jti)).toEqual(tail);
+    const shown = new Set([...jsonLines(printed).map((s) => s.jti), ...tail]);
+    expect(all.filter((s) => !shown.has(s.jti))).toEqual([]);
+    expect(all.some((s) => s.sub_id.uri === `/Users/${carol.id}`)).toBe(true);
+  }, 30_000);
+});
