@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { retry } from '../lambdas/retry';
+import { type RetryPolicy, retry } from '../lambdas/retry';
 import { CliError, usageError } from './errors';
 
 const USAGE = `Usage: scim-follow --base <SCIM base URL> --token <read token> [options]
@@ -57,7 +57,7 @@ class Refused extends CliError {
 /** 5xx, 429 or no connection: retried, then reported with exit 1. */
 class Unreachable extends Error {}
 
-const NETWORK_RETRY = { attempts: 8, baseMs: 500, capMs: 30_000 } as const;
+const FOLLOW_NETWORK_RETRY: RetryPolicy = { attempts: 8, baseMs: 500, capMs: 30_000 };
 
 export async function runFollowCli(argv: readonly string[], io: FollowIo): Promise<number> {
   try {
@@ -166,7 +166,7 @@ async function getPage(
   signal?: AbortSignal,
 ): Promise<FeedPage> {
   return retry(
-    NETWORK_RETRY,
+    FOLLOW_NETWORK_RETRY,
     async () => {
       let res: Response;
       try {
