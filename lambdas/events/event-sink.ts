@@ -10,7 +10,8 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import { type RetryPolicy, retry } from '../retry';
+import type { RetryPolicy } from '../retry';
+import { sendInBatches } from './batch-send';
 import { type ChangeEvent, EVENT_SOURCE } from './change-events';
 
 export interface EventSink {
@@ -22,36 +23,21 @@ const PUT_EVENTS_BATCH = 10;
 /** Entries PutEvents rejected are sent again, up to three attempts in all. */
 const PUT_EVENTS_RETRY: RetryPolicy = { attempts: 3, baseMs: 100, capMs: 1000 };
 
-/** Some entries of a PutEvents call failed; `pending` holds those, to send again. */
-class EntriesRejected extends Error {
-  constructor(readonly count: number) {
-    super(`EventBridge rejected ${count} event(s)`);
-    this.name = 'EntriesRejected';
-  }
-}
-
 export function eventBridgeSink(client: EventBridgeClient, eventBusName: string): EventSink {
   return {
-    async publish(events) {
-      for (let start = 0; start < events.length; start += PUT_EVENTS_BATCH) {
-        let pending: PutEventsRequestEntry[] = events
-          .slice(start, start + PUT_EVENTS_BATCH)
-          .map((event) => entryOf(event, eventBusName));
-        const sendPending = async (): Promise<void> => {
-          const result = await client.send(new PutEventsCommand({ Entries: pending }));
-          if (!result.FailedEntryCount) return;
+    publish: (events) =>
+      sendInBatches(
+        events.map((event) => entryOf(event, eventBusName)),
+        PUT_EVENTS_BATCH,
+        PUT_EVENTS_RETRY,
+        'EventBridge',
+        async (batch) => {
+          const result = await client.send(new PutEventsCommand({ Entries: [...batch] }));
+          if (!result.FailedEntryCount) return [];
           // Entries are answered positionally; keep only those that failed.
-          pending = pending.filter((_, i) => result.Entries?.[i]?.ErrorCode !== undefined);
-          if (pending.length > 0) throw new EntriesRejected(pending.length);
-        };
-        await retry(PUT_EVENTS_RETRY, sendPending, {
-          retryIf: (error) => error instanceof EntriesRejected,
-        }).catch((error: unknown) => {
-          if (!(error instanceof EntriesRejected)) throw error;
-          throw new Error(`${error.message} after ${PUT_EVENTS_RETRY.attempts} attempts`);
-        });
-      }
-    },
+          return batch.filter((_, i) => result.Entries?.[i]?.ErrorCode !== undefined);
+        },
+      ),
   };
 }
 

@@ -14,7 +14,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { type RetryPolicy, retry } from '../retry';
+import type { RetryPolicy } from '../retry';
+import { sendInBatches } from './batch-send';
 import type { SequencedChange } from './stream-batch';
 import {
   type DeliveryDecision,
@@ -36,34 +37,23 @@ const SQS_BATCH = 10;
 /** Entries SQS rejected are sent again, up to three attempts in all. */
 const SEND_BATCH_RETRY: RetryPolicy = { attempts: 3, baseMs: 100, capMs: 1000 };
 
-class EntriesRejected extends Error {
-  constructor(readonly count: number) {
-    super(`SQS rejected ${count} webhook message(s)`);
-    this.name = 'EntriesRejected';
-  }
-}
-
 export function sqsWebhookQueue(client: SQSClient, queueUrl: string): WebhookQueue {
   return {
-    async send(messages) {
-      for (let start = 0; start < messages.length; start += SQS_BATCH) {
-        let pending: SendMessageBatchRequestEntry[] = messages
-          .slice(start, start + SQS_BATCH)
-          .map((message, i) => ({ Id: String(i), MessageBody: JSON.stringify(message) }));
-        await retry(
-          SEND_BATCH_RETRY,
-          async () => {
-            const result = await client.send(
-              new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }),
-            );
-            const failed = new Set((result.Failed ?? []).map((f) => f.Id));
-            pending = pending.filter((entry) => failed.has(entry.Id));
-            if (pending.length > 0) throw new EntriesRejected(pending.length);
-          },
-          { retryIf: (error) => error instanceof EntriesRejected },
-        );
-      }
-    },
+    send: (messages) =>
+      sendInBatches(
+        // Ids are unique within each batch of SQS_BATCH and kept when an entry is sent again.
+        messages.map((message, i) => ({ Id: String(i % SQS_BATCH), MessageBody: JSON.stringify(message) })),
+        SQS_BATCH,
+        SEND_BATCH_RETRY,
+        'SQS',
+        async (batch: readonly SendMessageBatchRequestEntry[]) => {
+          const result = await client.send(
+            new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [...batch] }),
+          );
+          const failed = new Set((result.Failed ?? []).map((f) => f.Id));
+          return batch.filter((entry) => failed.has(entry.Id));
+        },
+      ),
   };
 }
 
