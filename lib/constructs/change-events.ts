@@ -24,6 +24,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, EVENTS_ENV, METRIC_NAMESPACE } from '../../lambdas/deployment';
 import { HANDLER_ENVIRONMENT, handlerEntry, nodejsBundlingOptions } from '../bundling';
+import { acknowledgeNoAsyncInvocations, acknowledgeTracing } from './nag-acknowledgements';
 import { lambdaRuntime } from './scim-function';
 
 /** IAM pattern of every tenant's feed partition key (test/infra checks it against the key builder). */
@@ -154,19 +155,12 @@ export class ChangeEvents extends Construct {
       }),
     );
     // Only the stream invokes it; the event source mapping handles failures (DLQ above).
-    for (const id of ['Serverless-LambdaDLQ', 'Serverless-LambdaAsyncFailureDestination']) {
-      Validations.of(this.function).acknowledge({
-        id,
-        reason:
-          'Invoked only by the DynamoDB stream event source mapping, whose on-failure destination is the dead-letter queue of this construct; there are no asynchronous invocations.',
-      });
-    }
-    if (!props.tracing) {
-      Validations.of(this.function).acknowledge({
-        id: 'Serverless-LambdaTracing',
-        reason: 'X-Ray tracing is an opt-in stack prop (tracing: true): it adds cost per request.',
-      });
-    }
+    acknowledgeNoAsyncInvocations(
+      this.function,
+      'Invoked only by the DynamoDB stream event source mapping, whose on-failure destination is the dead-letter queue of this construct; there are no asynchronous invocations.',
+    );
+    // With tracing on, the role's X-Ray wildcard is acknowledged with the stream's above.
+    if (!props.tracing) acknowledgeTracing(this.function, this.role, false);
     this.deadLetterMetric = this.deadLetters.metricApproximateNumberOfMessagesVisible({
       period: Duration.minutes(5),
       statistic: 'Maximum',

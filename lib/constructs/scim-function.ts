@@ -34,6 +34,7 @@ import {
 import { HANDLER_ENVIRONMENT, handlerEntry, NODE_MAJOR, nodejsBundlingOptions } from '../bundling';
 import { writeConsoleAssetsModule } from '../console-build';
 import { handlerValidators } from '../validators-build';
+import { acknowledgeNoAsyncInvocations, acknowledgeTracing } from './nag-acknowledgements';
 
 type TableAccess = 'readWrite' | 'read' | 'none';
 
@@ -234,23 +235,10 @@ export class ScimFunction extends Construct {
       description: `SCIM 2.0 ${target} endpoints`,
     });
 
-    if (settings.tracing) {
-      Validations.of(this.role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.',
-      });
-    } else {
-      Validations.of(this.function).acknowledge({
-        id: 'Serverless-LambdaTracing',
-        reason: 'X-Ray tracing is an opt-in stack prop (tracing: true): it adds cost per request.',
-      });
-    }
-    for (const id of ['Serverless-LambdaDLQ', 'Serverless-LambdaAsyncFailureDestination']) {
-      Validations.of(this.function).acknowledge({
-        id,
-        reason:
-          'Invoked only synchronously by API Gateway: the caller gets the error and retries, so there is no asynchronous event to dead-letter.',
-      });
-    }
+    acknowledgeTracing(this.function, this.role, settings.tracing);
+    acknowledgeNoAsyncInvocations(
+      this.function,
+      'Invoked only synchronously by API Gateway: the caller gets the error and retries, so there is no asynchronous event to dead-letter.',
+    );
   }
 }

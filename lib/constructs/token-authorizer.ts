@@ -5,7 +5,7 @@
  * value, so it runs about once per token per cache period, not per request. Permissions: read
  * the token secret, write its own log group; nothing else (no table access).
  */
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -15,6 +15,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/deployment';
 import { HANDLER_ENVIRONMENT, handlerEntry, nodejsBundlingOptions } from '../bundling';
+import { acknowledgeNoAsyncInvocations, acknowledgeTracing } from './nag-acknowledgements';
 import { lambdaRuntime } from './scim-function';
 
 /** How long API Gateway reuses an answer for one Authorization value (max 3600 s). */
@@ -83,23 +84,10 @@ export class TokenAuthorizer extends Construct {
       resultsCacheTtl: AUTHORIZER_CACHE_TTL,
     });
 
-    if (props.tracing) {
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.',
-      });
-    } else {
-      Validations.of(this.function).acknowledge({
-        id: 'Serverless-LambdaTracing',
-        reason: 'X-Ray tracing is an opt-in stack prop (tracing: true): it adds cost per request.',
-      });
-    }
-    for (const ruleId of ['Serverless-LambdaDLQ', 'Serverless-LambdaAsyncFailureDestination']) {
-      Validations.of(this.function).acknowledge({
-        id: ruleId,
-        reason:
-          'Invoked only synchronously by API Gateway as the authorizer: a failure is the AUTHORIZER_FAILURE gateway response (503, Retry-After), there is no asynchronous event to dead-letter.',
-      });
-    }
+    acknowledgeTracing(this.function, role, props.tracing);
+    acknowledgeNoAsyncInvocations(
+      this.function,
+      'Invoked only synchronously by API Gateway as the authorizer: a failure is the AUTHORIZER_FAILURE gateway response (503, Retry-After), there is no asynchronous event to dead-letter.',
+    );
   }
 }

@@ -28,6 +28,7 @@ import {
   WEBHOOK_RETRY,
 } from '../../lambdas/deployment';
 import { HANDLER_ENVIRONMENT, type HandlerName, handlerEntry, nodejsBundlingOptions } from '../bundling';
+import { acknowledgeNoAsyncInvocations, acknowledgeTracing } from './nag-acknowledgements';
 import type { MonitoredFunction } from './scim-dashboard';
 import { lambdaRuntime } from './scim-function';
 
@@ -258,19 +259,12 @@ export class ScimWebhooks extends Construct {
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       description: `SCIM webhooks: ${handler === 'webhook-send' ? 'signed POST of queued events' : 'table stream to the delivery queue'}`,
     });
-    for (const rule of ['Serverless-LambdaDLQ', 'Serverless-LambdaAsyncFailureDestination']) {
-      Validations.of(fn).acknowledge({
-        id: rule,
-        reason:
-          'Invoked only by its event source mapping (table stream or SQS), whose failures go to this construct’s dead-letter queues; there are no asynchronous invocations.',
-      });
-    }
-    if (!props.tracing) {
-      Validations.of(fn).acknowledge({
-        id: 'Serverless-LambdaTracing',
-        reason: 'X-Ray tracing is an opt-in stack prop (tracing: true): it adds cost per request.',
-      });
-    }
+    acknowledgeNoAsyncInvocations(
+      fn,
+      'Invoked only by its event source mapping (table stream or SQS), whose failures go to this construct’s dead-letter queues; there are no asynchronous invocations.',
+    );
+    // With tracing on, each role's X-Ray wildcard is acknowledged where the role is built.
+    if (!props.tracing) acknowledgeTracing(fn, role, false);
     return { fn, role, logGroup };
   }
 }
