@@ -77,9 +77,11 @@ interface Set {
   events: Record<string, unknown>;
 }
 
-/** Every entry of the feed so far (read through the API), once `n` have been written. */
-async function feedOf(n: number): Promise<Set[]> {
-  for (let i = 0; i < 200; i++) {
+/** Every entry of the feed (read through the API) once `done` holds and nothing new came for 300 ms. */
+async function feedUntil(done: (all: Set[]) => boolean): Promise<Set[]> {
+  let last = -1;
+  let quietSince = Date.now();
+  for (let i = 0; i < 400; i++) {
     const all: Set[] = [];
     let cursor: string | undefined;
     for (;;) {
@@ -90,11 +92,21 @@ async function feedOf(n: number): Promise<Set[]> {
       cursor = page.cursor;
       if (!page.more) break;
     }
-    if (all.length >= n) return all;
-    await new Promise((r) => setTimeout(r, 100));
+    if (all.length !== last) {
+      last = all.length;
+      quietSince = Date.now();
+    } else if (done(all) && Date.now() - quietSince >= 300) {
+      return all;
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`the feed never reached ${n} entries`);
+  throw new Error('the feed never settled');
 }
+
+const DELETE = 'urn:ietf:params:scim:event:prov:delete';
+const deleted = (id: string) => (all: Set[]) =>
+  all.some((s) => s.sub_id.uri.endsWith(`/${id}`) && DELETE in s.events);
+const everything = () => true;
 
 function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
@@ -139,7 +151,7 @@ describe('scim-follow against the local server', () => {
       patch([{ op: 'add', path: 'members', value: [{ value: bob.id }] }]),
     );
     await scim('DELETE', `/Users/${bob.id}`);
-    const expected = await feedOf(7);
+    const expected = await feedUntil(deleted(bob.id));
 
     const first = await run([
       '--token',
@@ -164,9 +176,10 @@ describe('scim-follow against the local server', () => {
       patch([{ op: 'replace', path: 'displayName', value: 'Laptops' }]),
     );
     await scim('DELETE', `/Groups/${group.id}`);
-    const after = await feedOf(expected.length + 2);
+    const after = await feedUntil(deleted(group.id));
     const fresh = after.slice(expected.length);
     expect(fresh.length).toBeGreaterThanOrEqual(2);
+    expect(after.slice(0, expected.length).map((s) => s.jti)).toEqual(expected.map((s) => s.jti));
 
     const second = await run([
       '--token',
@@ -197,7 +210,7 @@ describe('scim-follow against the local server', () => {
       err: (l) => lines.push(`ERR ${l}`),
     });
     expect(code).toBe(0);
-    const all = await feedOf(1);
+    const all = await feedUntil(everything);
     expect(lines).toHaveLength(all.length);
     for (const line of lines) {
       expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ {2}\S.* (User|Group) +[0-9a-f-]{36}$/);
@@ -245,7 +258,7 @@ describe('scim-follow against the local server', () => {
     expect(existsSync(file)).toBe(true);
     // Polling now; a change made while it runs is printed before the stop or resumed after it.
     const carol = await scim('POST', '/Users', { schemas: [USER], userName: 'carol@example.com' });
-    await feedOf((await feedOf(1)).length);
+    await feedUntil((all) => all.some((x) => x.sub_id.uri === `/Users/${carol.id}`));
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
@@ -262,7 +275,7 @@ describe('scim-follow against the local server', () => {
     expect(resumed.code).toBe(0);
     // Every entry was printed by the interrupted run or by the resumed one (a replay is allowed,
     // a gap is not), and the resumed run starts where the saved cursor says.
-    const all = await feedOf(1);
+    const all = await feedUntil(everything);
     const tail = jsonLines(resumed.out).map((s) => s.jti);
     expect(all.slice(all.length - tail.length).map((s) => s.jti)).toEqual(tail);
     const shown = new Set([...jsonLines(printed).map((s) => s.jti), ...tail]);
