@@ -60,6 +60,13 @@ export function propsFromContext(read: ContextReader): ScimStackProps {
       throw new Error('Context activityRetentionDays must be a whole number ≥ 0');
     props.activityRetentionDays = days;
   }
+  const feed = text(read, 'feedRetentionDays');
+  if (feed !== undefined) {
+    const days = Number(feed);
+    if (!Number.isInteger(days) || days < 1)
+      throw new Error('Context feedRetentionDays must be a whole number ≥ 1');
+    props.feedRetentionDays = days;
+  }
   const webhookUrl = text(read, 'webhookUrl');
   const webhookSecretArn = text(read, 'webhookSecretArn');
   if (webhookSecretArn !== undefined && webhookUrl === undefined)

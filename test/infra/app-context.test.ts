@@ -33,6 +33,7 @@ describe('stack props from CDK context', () => {
         certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
         eventsIncludeResource: 'true',
         activityRetentionDays: '0',
+        feedRetentionDays: '7',
         schemaExtensions: '[{"resourceType":"User","schema":{"id":"urn:x:y","attributes":[]}}]',
       }),
     );
@@ -52,6 +53,7 @@ describe('stack props from CDK context', () => {
       },
       changeEvents: { includeResource: true },
       activityRetentionDays: 0,
+      feedRetentionDays: 7,
       schemaExtensions: [{ resourceType: 'User', schema: { id: 'urn:x:y', attributes: [] } }],
     });
   });
@@ -77,6 +79,7 @@ describe('stack props from CDK context', () => {
     ['domainName and certificateArn', { domainName: 'scim.example.com' }],
     ['tracing', { tracing: 'yes' }],
     ['activityRetentionDays', { activityRetentionDays: '1.5' }],
+    ['feedRetentionDays', { feedRetentionDays: '0' }],
     ['schemaExtensions', { schemaExtensions: '{"not":"an array"}' }],
   ])('rejects a wrong %s, naming it', (key, values) => {
     expect(() => propsFromContext(reader(values))).toThrow(key.split(' ')[0]);
