@@ -57,7 +57,7 @@ export interface StreamChange {
   /** The stream record's eventID: unique per record and stable across redelivery. */
   readonly recordId: string;
   readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
-  /** ApproximateCreationDateTime of the record; falls back to the item's lastModified. */
+  /** ApproximateCreationDateTime of the record (for removals; writes carry their lastModified). */
   readonly time?: Date;
   readonly oldImage?: Readonly<Record<string, unknown>>;
   readonly newImage?: Readonly<Record<string, unknown>>;
@@ -210,9 +210,15 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/**
+ * When the change was committed: the written item's lastModified (milliseconds, set by the write
+ * itself), else the stream record's time (whole seconds on AWS, minutes on DynamoDB Local; a
+ * removal has no new lastModified), else now.
+ */
 function timeOf(change: StreamChange, item: Item): string {
+  if (change.eventName !== 'REMOVE' && typeof item.lastModified === 'string') return item.lastModified;
   if (change.time) return change.time.toISOString();
-  return typeof item.lastModified === 'string' ? item.lastModified : new Date().toISOString();
+  return new Date().toISOString();
 }
 
 function eventIdOf(recordId: string, index: number): string {

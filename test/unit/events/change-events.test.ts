@@ -52,6 +52,26 @@ describe('change events from stream records', () => {
     ]);
   });
 
+  it("an event's time is the write's own lastModified (ms); a removal's is the stream record's", () => {
+    const recordTime = new Date('2026-11-23T10:00:00.000Z');
+    const written = { ...user(2, { userName: 'ada@example.com' }), lastModified: '2026-11-23T10:00:00.437Z' };
+    const [patched] = changeEventsOf({
+      recordId: 'r',
+      eventName: 'MODIFY',
+      time: recordTime,
+      oldImage: user(1, { userName: 'ada@example.com', displayName: 'A' }),
+      newImage: written,
+    });
+    expect(patched?.detail.time).toBe('2026-11-23T10:00:00.437Z');
+    const [removed] = changeEventsOf({
+      recordId: 'r',
+      eventName: 'REMOVE',
+      time: recordTime,
+      oldImage: written,
+    });
+    expect(removed?.detail.time).toBe(recordTime.toISOString());
+  });
+
   it('User Created carries no personal data beyond userName unless the resource is asked for', () => {
     const image = user(1, { userName: 'ada@example.com', name: { familyName: 'Lovelace' }, active: true });
     const [event] = changeEventsOf({ recordId: 'r1', eventName: 'INSERT', newImage: image });
