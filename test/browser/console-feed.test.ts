@@ -7,10 +7,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Browser, Page } from 'puppeteer-core';
 import { localFeedWriter } from '../../local/feed-writer';
-import { followTableStream, type StreamFollower } from '../../local/stream-events';
+import type { StreamFollower } from '../../local/stream-events';
+import { followTestStream } from '../support/stream-follower';
 import {
   type ConsoleServer,
   launchBrowser,
@@ -28,7 +28,6 @@ let page: Page;
 let shots: string;
 let adaId: string;
 let follower: StreamFollower;
-let admin: DynamoDBClient;
 const startedAt = Date.now();
 
 const user = (userName: string) => ({
@@ -44,15 +43,7 @@ beforeAll(async () => {
   browser = launched.browser;
   // The local stream consumer, as `npm start` runs it: it is what writes the change feed.
   const { endpoint, tableName } = env.client.table;
-  admin = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  follower = await followTableStream({
-    admin,
-    endpoint,
-    tableName,
+  follower = await followTestStream(env.client.table, {
     sink: localFeedWriter(endpoint, tableName),
     pollMs: 200,
   });
@@ -77,7 +68,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await follower?.stop();
-  admin?.destroy();
   await browser?.close();
   await env?.close();
   process.stdout.write(

@@ -10,12 +10,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { runFollowCli } from '../../cli/follow';
 import { localFeedWriter } from '../../local/feed-writer';
 import { createLocalServer, listen } from '../../local/http-server';
-import { followTableStream, type StreamFollower } from '../../local/stream-events';
+import type { StreamFollower } from '../../local/stream-events';
 import { createScimTestClient, type ScimTestClient } from '../support/scim-client';
+import { followTestStream } from '../support/stream-follower';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -30,18 +30,8 @@ let dir: string;
 
 beforeAll(async () => {
   client = await createScimTestClient();
-  const { endpoint, tableName } = client.table;
-  const admin = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  follower = await followTableStream({
-    admin,
-    endpoint,
-    tableName,
-    sink: localFeedWriter(endpoint, tableName),
-    pollMs: 50,
+  follower = await followTestStream(client.table, {
+    sink: localFeedWriter(client.table.endpoint, client.table.tableName),
   });
   server = createLocalServer(client.handlers);
   base = `http://127.0.0.1:${await listen(server, 0)}/scim/v2`;

@@ -1,36 +1,21 @@
-/**
- * GET /Events end to end on DynamoDB Local: SCIM writes through the real handlers, the table's
- * stream followed with the Lambda's mapping writing the feed, pages read through the handler.
- * Paging, cursor always present, filters, start=now, tenant isolation, retention (expired
- * cursor, expired entries), and the initial-sync recipe of docs/CONSUMING.md.
- */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { feedSink } from '../../../lambdas/events/feed-events';
 import { createFeedHandler } from '../../../lambdas/handlers/feed';
 import { matchRoute } from '../../../lambdas/routes';
 import { feedPage, parseFeedQuery } from '../../../lambdas/service/feed-service';
 import { appendToFeed } from '../../../lambdas/store/feed-store';
 import { buildProxyEvent } from '../../../local/http-server';
-import { followTableStream, type StreamFollower } from '../../../local/stream-events';
+import type { StreamFollower } from '../../../local/stream-events';
 import { createScimTestClient, type ScimTestClient, TEST_BASE, toResponse } from '../../support/scim-client';
+import { followTestStream } from '../../support/stream-follower';
 
 let client: ScimTestClient;
 let follower: StreamFollower;
 
 beforeAll(async () => {
   client = await createScimTestClient({ tenants: ['acme', 'globex'] });
-  const admin = new DynamoDBClient({
-    endpoint: client.table.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
   const { db, tableName } = client.table;
-  follower = await followTableStream({
-    admin,
-    endpoint: client.table.endpoint,
-    tableName,
+  follower = await followTestStream(client.table, {
     sink: feedSink((tenant, sets) => appendToFeed({ db, tableName, tenant }, sets)),
-    pollMs: 50,
   });
 });
 afterAll(async () => {

@@ -8,16 +8,16 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import { signWebhook, verifyWebhook, WEBHOOK_HEADERS } from '../../../lambdas/events/webhook-signature';
 import { createWebhookSendHandler } from '../../../lambdas/handlers/webhook-send';
 import type { RetryPolicy } from '../../../lambdas/retry';
 import { feedEntryKey, userKey } from '../../../lambdas/store/keys';
-import { followTableStream, type StreamFollower } from '../../../local/stream-events';
+import type { StreamFollower } from '../../../local/stream-events';
 import { type LocalWebhooks, localWebhooks } from '../../../local/webhooks';
 import { createTestTable, type TestTable } from '../../support/dynamo';
+import { followTestStream } from '../../support/stream-follower';
 
 const SECRET = randomBytes(32).toString('hex');
 
@@ -90,18 +90,9 @@ describe('local delivery from the table stream (DynamoDB Local)', () => {
       msPerSecond: 1,
       onAttempt: (a) => attempts.push({ id: a.id, attempt: a.attempt, decision: a.decision.kind }),
     });
-    const admin = new DynamoDBClient({
-      endpoint: table.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    follower = await followTableStream({
-      admin,
-      endpoint: table.endpoint,
-      tableName: table.tableName,
+    follower = await followTestStream(table, {
       sink: { publish: async () => undefined },
       onChanges: (changes) => hooks.enqueue(changes),
-      pollMs: 50,
     });
   });
   afterAll(async () => {

@@ -1,10 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChangeEvent } from '../../../lambdas/events/change-events';
 import type { EventSink } from '../../../lambdas/events/event-sink';
 import { groupKey, membershipKey, userKey } from '../../../lambdas/store/keys';
-import { followTableStream, type StreamFollower } from '../../../local/stream-events';
+import type { StreamFollower } from '../../../local/stream-events';
 import { createTestTable, type TestTable } from '../../support/dynamo';
+import { followTestStream } from '../../support/stream-follower';
 
 let table: TestTable;
 let follower: StreamFollower;
@@ -22,18 +22,7 @@ const sink: EventSink = {
 
 beforeAll(async () => {
   table = await createTestTable('stream');
-  const admin = new DynamoDBClient({
-    endpoint: table.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  follower = await followTableStream({
-    admin,
-    endpoint: table.endpoint,
-    tableName: table.tableName,
-    sink,
-    pollMs: 50,
-  });
+  follower = await followTestStream(table, { sink });
 });
 afterAll(async () => {
   await follower.stop();
