@@ -3,7 +3,7 @@
  * directory value such as `<img src=x onerror=alert(1)>` is shown, never run.
  */
 
-type Child = Node | string | number | null | undefined | false;
+export type Child = Node | string | number | null | undefined | false;
 type Props = Record<string, string | boolean | undefined | ((event: Event) => void)>;
 
 export function el<K extends keyof HTMLElementTagNameMap>(

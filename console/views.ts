@@ -4,7 +4,7 @@
  */
 import { API_BASE, ApiError, arr, describeError, get, type Json, literal, num, obj, query, str } from './api';
 import { activityChart, type HourBucket } from './chart';
-import { append, el, errorBox, replace, table } from './dom';
+import { append, type Child, el, errorBox, replace, table } from './dom';
 
 export type View = (main: HTMLElement, arg: string | undefined) => Promise<(() => void) | undefined>;
 
@@ -12,6 +12,66 @@ const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const USERS_PAGE = 25;
 const GROUPS_PAGE = 25;
 const MEMBERS_PAGE = 100;
+
+/** One page of a cursor-paged list, as a view shows it. */
+interface ShownPage {
+  readonly nodes: readonly Child[];
+  /** The cursor of the next page; absent on the last. */
+  readonly next?: string;
+  /** Work once the page is on screen (the users list fills in each row's groups). */
+  readonly afterShown?: () => Promise<void>;
+}
+
+/**
+ * RFC 9865 cursor paging into `box`, the one pager of the Users, Groups and group-member
+ * lists: page n is fetched with the cursor page n − 1 returned, under Previous/Next buttons
+ * `#<id>-prev` and `#<id>-next`. `first()` starts again from page 1 (a new search).
+ */
+function cursorPager(
+  box: HTMLElement,
+  id: string,
+  noun: string,
+  fetchPage: (cursor: string, page: number) => Promise<ShownPage>,
+): { first(): Promise<void> } {
+  const cursors: string[] = [''];
+  const load = async (page: number): Promise<void> => {
+    replace(box, el('p', { class: 'muted' }, 'Loading…'));
+    try {
+      const shown = await fetchPage(cursors[page] ?? '', page);
+      if (shown.next !== undefined) cursors[page + 1] = shown.next;
+      replace(
+        box,
+        ...shown.nodes,
+        el(
+          'div',
+          { class: 'bar' },
+          el('button', { type: 'button', class: 'secondary', id: `${id}-prev`, disabled: page === 0, onclick: () => void load(page - 1) }, `Previous ${noun}`),
+          el('button', { type: 'button', class: 'secondary', id: `${id}-next`, disabled: shown.next === undefined, onclick: () => void load(page + 1) }, `Next ${noun}`),
+        ),
+      );
+      await shown.afterShown?.();
+    } catch (error) {
+      replace(box, errorBox(describeError(error)));
+    }
+  };
+  return {
+    first: () => {
+      cursors.length = 1;
+      return load(0);
+    },
+  };
+}
+
+/** `{ next }` when there is a next page (exactOptionalPropertyTypes: never `next: undefined`). */
+const optionalNext = (next: string | undefined): { next?: string } => (next === undefined ? {} : { next });
+
+/** A search form that restarts `pager` on submit. */
+function searchesWith(form: HTMLFormElement, pager: { first(): Promise<void> }): void {
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void pager.first();
+  });
+}
 
 const heading = (text: string) => el('h1', {}, text);
 const link = (href: string, text: string) => el('a', { href }, text);
@@ -135,62 +195,47 @@ export const users: View = async (main) => {
     el('button', { type: 'submit' }, 'Search'),
   );
   replace(main, heading('Users'), form, results);
-  const cursors: string[] = [''];
-  const load = async (page: number) => {
-    replace(results, el('p', { class: 'muted' }, 'Loading…'));
-    try {
-      const filter = userFilter(prefix.value.trim(), status.value);
-      const res = await get(`/Users${query({ filter, count: USERS_PAGE, cursor: cursors[page] ?? '' })}`);
-      const list = arr(res.body, 'Resources');
-      const next = str(res.body, 'nextCursor');
-      if (next !== undefined) cursors[page + 1] = next;
-      const groupCells = new Map<string, HTMLElement>();
-      const rows = list.map((u) => {
-        const id = str(u, 'id') ?? '';
-        const cell = el('span', { class: 'muted' }, '…');
-        groupCells.set(id, cell);
-        const active = obj(u)?.active !== false;
-        return [
-          link(`#/users/${encodeURIComponent(id)}`, str(u, 'userName') ?? id),
-          personName(u),
-          emailsOf(u),
-          el('span', { class: active ? 'ok' : 'bad' }, active ? 'active' : 'deactivated'),
-          cell,
-        ];
-      });
-      const total = num(res.body, 'totalResults');
-      replace(
-        results,
+  const pager = cursorPager(results, 'users', 'page', async (cursor, page) => {
+    const filter = userFilter(prefix.value.trim(), status.value);
+    const res = await get(`/Users${query({ filter, count: USERS_PAGE, cursor })}`);
+    const list = arr(res.body, 'Resources');
+    const groupCells = new Map<string, HTMLElement>();
+    const rows = list.map((u) => {
+      const id = str(u, 'id') ?? '';
+      const cell = el('span', { class: 'muted' }, '…');
+      groupCells.set(id, cell);
+      const active = obj(u)?.active !== false;
+      return [
+        link(`#/users/${encodeURIComponent(id)}`, str(u, 'userName') ?? id),
+        personName(u),
+        emailsOf(u),
+        el('span', { class: active ? 'ok' : 'bad' }, active ? 'active' : 'deactivated'),
+        cell,
+      ];
+    });
+    const total = num(res.body, 'totalResults');
+    return {
+      nodes: [
         el('p', {}, `Page ${page + 1}${total !== undefined ? ` · ${total} matching users` : ''} · ${list.length} shown`),
         table('Users', ['userName', 'name', 'emails', 'status', 'groups'], rows),
-        el(
-          'div',
-          { class: 'bar' },
-          el('button', { type: 'button', class: 'secondary', id: 'users-prev', disabled: page === 0, onclick: () => void load(page - 1) }, 'Previous page'),
-          el('button', { type: 'button', class: 'secondary', id: 'users-next', disabled: next === undefined, onclick: () => void load(page + 1) }, 'Next page'),
-        ),
-      );
+      ],
+      ...optionalNext(str(res.body, 'nextCursor')),
       // A listed user carries no groups (docs/CONSOLE.md): one GET per row, five at a time.
-      await eachLimited([...groupCells.entries()], 5, async ([id, cell]) => {
-        try {
-          const u = await get(`/Users/${encodeURIComponent(id)}${query({ attributes: 'groups' })}`);
-          const names = arr(u.body, 'groups').map((g) => str(g, 'display') ?? str(g, 'value') ?? '');
-          replace(cell, names.length === 0 ? '—' : names.join(', '));
-          cell.className = '';
-        } catch (error) {
-          replace(cell, describeError(error));
-        }
-      });
-    } catch (error) {
-      replace(results, errorBox(describeError(error)));
-    }
-  };
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    cursors.length = 1;
-    void load(0);
+      afterShown: () =>
+        eachLimited([...groupCells.entries()], 5, async ([id, cell]) => {
+          try {
+            const u = await get(`/Users/${encodeURIComponent(id)}${query({ attributes: 'groups' })}`);
+            const names = arr(u.body, 'groups').map((g) => str(g, 'display') ?? str(g, 'value') ?? '');
+            replace(cell, names.length === 0 ? '—' : names.join(', '));
+            cell.className = '';
+          } catch (error) {
+            replace(cell, describeError(error));
+          }
+        }),
+    };
   });
-  await load(0);
+  searchesWith(form, pager);
+  await pager.first();
   return undefined;
 };
 
@@ -342,28 +387,23 @@ export const groups: View = async (main) => {
     el('button', { type: 'submit' }, 'Search'),
   );
   replace(main, heading('Groups'), form, results);
-  const cursors: string[] = [''];
-  const load = async (page: number) => {
-    replace(results, el('p', { class: 'muted' }, 'Loading…'));
+  const pager = cursorPager(results, 'groups', 'page', async (cursor, page) => {
     const prefix = name.value.trim();
-    const base = { filter: prefix === '' ? undefined : `displayName sw ${literal(prefix)}`, count: GROUPS_PAGE, cursor: cursors[page] ?? '' };
+    const base = { filter: prefix === '' ? undefined : `displayName sw ${literal(prefix)}`, count: GROUPS_PAGE, cursor };
+    let counted = true;
+    let res: Awaited<ReturnType<typeof get>>;
     try {
-      let counted = true;
-      let res;
-      try {
-        res = await get(`/Groups${query({ ...base, attributes: 'displayName,externalId,members.value' })}`);
-      } catch (error) {
-        // A page whose groups hold more than 10,000 members in all: list it without members.
-        if (!(error instanceof ApiError && error.scimType === 'tooMany')) throw error;
-        counted = false;
-        res = await get(`/Groups${query({ ...base, excludedAttributes: 'members' })}`);
-      }
-      const list = arr(res.body, 'Resources');
-      const next = str(res.body, 'nextCursor');
-      if (next !== undefined) cursors[page + 1] = next;
-      const total = num(res.body, 'totalResults');
-      replace(
-        results,
+      res = await get(`/Groups${query({ ...base, attributes: 'displayName,externalId,members.value' })}`);
+    } catch (error) {
+      // A page whose groups hold more than 10,000 members in all: list it without members.
+      if (!(error instanceof ApiError && error.scimType === 'tooMany')) throw error;
+      counted = false;
+      res = await get(`/Groups${query({ ...base, excludedAttributes: 'members' })}`);
+    }
+    const list = arr(res.body, 'Resources');
+    const total = num(res.body, 'totalResults');
+    return {
+      nodes: [
         el('p', {}, `Page ${page + 1}${total !== undefined ? ` · ${total} matching groups` : ''}`),
         counted ? null : el('p', { class: 'muted' }, 'Member counts left out: this page holds more than 10,000 members.'),
         table(
@@ -375,23 +415,12 @@ export const groups: View = async (main) => {
             counted ? String(arr(g, 'members').length) : '—',
           ]),
         ),
-        el(
-          'div',
-          { class: 'bar' },
-          el('button', { type: 'button', class: 'secondary', id: 'groups-prev', disabled: page === 0, onclick: () => void load(page - 1) }, 'Previous page'),
-          el('button', { type: 'button', class: 'secondary', id: 'groups-next', disabled: next === undefined, onclick: () => void load(page + 1) }, 'Next page'),
-        ),
-      );
-    } catch (error) {
-      replace(results, errorBox(describeError(error)));
-    }
-  };
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    cursors.length = 1;
-    void load(0);
+      ],
+      ...optionalNext(str(res.body, 'nextCursor')),
+    };
   });
-  await load(0);
+  searchesWith(form, pager);
+  await pager.first();
   return undefined;
 };
 
@@ -418,42 +447,26 @@ export const groupDetail: View = async (main, id) => {
   // One page of members at a time from the server (docs/GROUPS.md, paging a group's members):
   // GET /Users?filter=groups.value eq "<id>" with RFC 9865 cursors; never the whole member list.
   const filter = `groups.value eq ${literal(id ?? '')}`;
-  const cursors: string[] = [''];
-  const show = async (page: number) => {
-    let res: Awaited<ReturnType<typeof get>>;
-    try {
-      res = await get(`/Users${query({ filter, count: MEMBERS_PAGE, cursor: cursors[page] ?? '', attributes: 'userName,displayName' })}`);
-    } catch (error) {
-      replace(pageBox, errorBox(describeError(error)));
-      return;
-    }
+  const pager = cursorPager(pageBox, 'members', 'members', async (cursor, page) => {
+    const res = await get(`/Users${query({ filter, count: MEMBERS_PAGE, cursor, attributes: 'userName,displayName' })}`);
     const list = arr(res.body, 'Resources');
     const next = str(res.body, 'nextCursor');
-    if (next !== undefined) cursors[page + 1] = next;
     const start = page * MEMBERS_PAGE;
-    replace(
-      pageBox,
-      el('p', { id: 'member-range' }, list.length === 0 ? (page === 0 ? 'No members.' : 'No more members.') : `Members ${start + 1}–${start + list.length}${next === undefined ? ' (last page)' : ''}`),
-      list.length === 0
-        ? null
-        : table(
-            'Members',
-            ['member', 'id'],
-            list.map((u) => [link(`#/users/${encodeURIComponent(str(u, 'id') ?? '')}`, str(u, 'displayName') ?? str(u, 'userName') ?? str(u, 'id') ?? ''), str(u, 'id') ?? '']),
-          ),
-      el(
-        'div',
-        { class: 'bar' },
-        el('button', { type: 'button', class: 'secondary', id: 'members-prev', disabled: page === 0, onclick: () => void show(page - 1) }, 'Previous members'),
-        el(
-          'button',
-          { type: 'button', class: 'secondary', id: 'members-next', disabled: next === undefined, onclick: () => void show(page + 1) },
-          'Next members',
-        ),
-      ),
-    );
-  };
-  await show(0);
+    return {
+      nodes: [
+        el('p', { id: 'member-range' }, list.length === 0 ? (page === 0 ? 'No members.' : 'No more members.') : `Members ${start + 1}–${start + list.length}${next === undefined ? ' (last page)' : ''}`),
+        list.length === 0
+          ? null
+          : table(
+              'Members',
+              ['member', 'id'],
+              list.map((u) => [link(`#/users/${encodeURIComponent(str(u, 'id') ?? '')}`, str(u, 'displayName') ?? str(u, 'userName') ?? str(u, 'id') ?? ''), str(u, 'id') ?? '']),
+            ),
+      ],
+      ...optionalNext(next),
+    };
+  });
+  await pager.first();
   return undefined;
 };
 
