@@ -116,6 +116,10 @@ function run(args: string[]): Promise<{ code: number | null; out: string; err: s
   });
 }
 
+/** The real bin, once, as JSON lines, resuming from (and saving to) `file`. */
+const drainTo = (file: string) =>
+  run(['--token', client.readTokenFor('acme'), '--once', '--json', '--cursor-file', file]);
+
 const jsonLines = (out: string): Set[] =>
   out
     .split('\n')
@@ -143,14 +147,7 @@ describe('scim-follow against the local server', () => {
     await scim('DELETE', `/Users/${bob.id}`);
     const expected = await feedUntil(deleted(bob.id));
 
-    const first = await run([
-      '--token',
-      client.readTokenFor('acme'),
-      '--once',
-      '--json',
-      '--cursor-file',
-      cursorFile(),
-    ]);
+    const first = await drainTo(cursorFile());
     expect(first).toMatchObject({ code: 0, err: '' });
     const seen = jsonLines(first.out);
     expect(seen.map((s) => s.jti)).toEqual(expected.map((s) => s.jti));
@@ -171,25 +168,11 @@ describe('scim-follow against the local server', () => {
     expect(fresh.length).toBeGreaterThanOrEqual(2);
     expect(after.slice(0, expected.length).map((s) => s.jti)).toEqual(expected.map((s) => s.jti));
 
-    const second = await run([
-      '--token',
-      client.readTokenFor('acme'),
-      '--once',
-      '--json',
-      '--cursor-file',
-      cursorFile(),
-    ]);
+    const second = await drainTo(cursorFile());
     expect(second).toMatchObject({ code: 0, err: '' });
     expect(jsonLines(second.out).map((s) => s.jti)).toEqual(fresh.map((s) => s.jti));
 
-    const third = await run([
-      '--token',
-      client.readTokenFor('acme'),
-      '--once',
-      '--json',
-      '--cursor-file',
-      cursorFile(),
-    ]);
+    const third = await drainTo(cursorFile());
     expect(third).toMatchObject({ code: 0, out: '' });
   }, 60_000);
 
@@ -254,14 +237,7 @@ describe('scim-follow against the local server', () => {
     expect(await exited).toBe(0);
     const saved = readFileSync(file, 'utf8').trim();
     expect(saved).not.toBe('');
-    const resumed = await run([
-      '--token',
-      client.readTokenFor('acme'),
-      '--once',
-      '--json',
-      '--cursor-file',
-      file,
-    ]);
+    const resumed = await drainTo(file);
     expect(resumed.code).toBe(0);
     // Every entry was printed by the interrupted run or by the resumed one (a replay is allowed,
     // a gap is not), and the resumed run starts where the saved cursor says.
