@@ -6,10 +6,11 @@
 
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from './deployment';
-import type { RecordActivity } from './http/activity';
+import type { ActivityLog } from './http/activity';
 import { type AuthSettings, authSettingsFromEnv, onFirstUse } from './runtime-auth';
-import { DEFAULT_ACTIVITY_RETENTION_DAYS, recordActivity } from './store/activity-store';
+import { DEFAULT_ACTIVITY_RETENTION_DAYS, requestActivity } from './store/activity-store';
 import { createDocumentClient } from './store/client';
+import type { CompanionWrite } from './store/context';
 
 /** What a Runtime is built from (createRuntime); tests and benchmarks may write one directly. */
 export interface RuntimeSettings extends AuthSettings {
@@ -17,21 +18,26 @@ export interface RuntimeSettings extends AuthSettings {
   readonly tableName: string;
   /** Days provisioning activity is kept (default 90); 0 turns recording off. */
   readonly activityRetentionDays?: number;
+  /**
+   * false: each activity record is a PutItem of its own after the operation instead of riding
+   * along with the request's first transaction (`npm run bench` measures the two side by side).
+   */
+  readonly activityWithWrite?: boolean;
 }
 
 export interface Runtime extends RuntimeSettings {
   /** Records each mutating request's activity; without one nothing is recorded. */
-  readonly recordActivity?: RecordActivity;
+  readonly activity?: ActivityLog;
+  /** Set per request by the HTTP handler: the item its first committed transaction carries. */
+  readonly companion?: CompanionWrite;
 }
 
 /** The Runtime for these settings, with the activity recorder they call for. */
 export function createRuntime(settings: RuntimeSettings): Runtime {
-  const { db, tableName } = settings;
+  const { tableName } = settings;
   const days = settings.activityRetentionDays ?? DEFAULT_ACTIVITY_RETENTION_DAYS;
-  return {
-    ...settings,
-    recordActivity: days === 0 ? undefined : (record) => recordActivity(db, tableName, record, days),
-  };
+  if (days === 0) return settings;
+  return { ...settings, activity: { begin: (db, draft) => requestActivity(db, tableName, days, draft) } };
 }
 
 function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {

@@ -19,7 +19,7 @@ import { createUsersHandler } from '../../lambdas/handlers/users';
 import { parseCost } from '../../lambdas/observability/dynamo-cost';
 import { COST_HEADER } from '../../lambdas/observability/dynamo-cost-report';
 import { matchRoute } from '../../lambdas/routes';
-import type { Runtime } from '../../lambdas/runtime';
+import { createRuntime, type Runtime, type RuntimeSettings } from '../../lambdas/runtime';
 import { createDocumentClient } from '../../lambdas/store/client';
 import { ensureTable } from '../../lambdas/store/ensure-table';
 import { localConsoleHandler } from '../../local/console-files';
@@ -41,6 +41,8 @@ export interface BenchEnv {
   readonly baseUrl: string;
   readonly dynamo: DynamoDbLocal;
   client(tenant: BenchTenant): ScimHttpClient;
+  /** A client of the same service where each activity record is a PutItem of its own. */
+  separateActivityClient(tenant: BenchTenant): ScimHttpClient;
   /**
    * The same handlers called in-process, without sockets: for seeding data, where only the
    * result matters and the HTTP round trip would only make set-up slower.
@@ -66,7 +68,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   }
   const tokens = new Map<BenchTenant, string>(TENANTS.map((t) => [t, generateToken()]));
   const db = createDocumentClient({ endpoint: dynamo.endpoint });
-  const runtime: Runtime = {
+  const settings: RuntimeSettings = {
     authenticate: createAuthenticator(
       staticTokenSource({
         tokens: [...tokens].map(([tenant, token]) => ({
@@ -81,19 +83,14 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     db,
     tableName,
   };
-  const handlers: HandlerTable = {
-    users: createUsersHandler(() => runtime),
-    groups: createGroupsHandler(() => runtime),
-    discovery: createDiscoveryHandler(() => runtime),
-    console: localConsoleHandler,
-    feed: createFeedHandler(() => runtime),
-    activity: createActivityHandler(() => runtime),
-  };
-  const server: Server = createLocalServer(handlers);
-  server.keepAliveTimeout = 60_000;
-  const port = await listen(server, 0);
-  const baseUrl = `http://127.0.0.1:${port}/scim/v2`;
-  const clients = new Map<BenchTenant, ScimHttpClient>();
+  // Activity on, as deployed: every write's cost includes its activity record.
+  const handlers = handlersOf(createRuntime(settings));
+  const server = await serve(handlers);
+  const baseUrl = `http://127.0.0.1:${portOf(server)}/scim/v2`;
+  // The same service with each activity record a PutItem of its own after the operation.
+  const separateServer = await serve(handlersOf(createRuntime({ ...settings, activityWithWrite: false })));
+  const separateBaseUrl = `http://127.0.0.1:${portOf(separateServer)}/scim/v2`;
+  const clients = new Map<string, ScimHttpClient>();
   return {
     endpoint: dynamo.endpoint,
     tableName,
@@ -107,17 +104,52 @@ export async function startBenchEnv(): Promise<BenchEnv> {
       }
       return client;
     },
+    separateActivityClient(tenant) {
+      const key = `separate-${tenant}`;
+      let client = clients.get(key);
+      if (!client) {
+        client = new ScimHttpClient(separateBaseUrl, tokens.get(tenant) as string);
+        clients.set(key, client);
+      }
+      return client;
+    },
     direct(tenant) {
       return inProcessClient(handlers, baseUrl, tokens.get(tenant) as string);
     },
     async stop() {
       for (const client of clients.values()) client.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const running of [server, separateServer]) {
+        running.closeAllConnections();
+        await new Promise<void>((resolve) => running.close(() => resolve()));
+      }
       db.destroy();
       await dynamo.stop();
     },
   };
+}
+
+function handlersOf(runtime: Runtime): HandlerTable {
+  return {
+    users: createUsersHandler(() => runtime),
+    groups: createGroupsHandler(() => runtime),
+    discovery: createDiscoveryHandler(() => runtime),
+    console: localConsoleHandler,
+    feed: createFeedHandler(() => runtime),
+    activity: createActivityHandler(() => runtime),
+  };
+}
+
+async function serve(handlers: HandlerTable): Promise<Server> {
+  const server = createLocalServer(handlers);
+  server.keepAliveTimeout = 60_000;
+  await listen(server, 0);
+  return server;
+}
+
+function portOf(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the bench server has no port');
+  return address.port;
 }
 
 function inProcessClient(handlers: HandlerTable, baseUrl: string, token: string): ScimClient {

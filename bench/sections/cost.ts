@@ -1,8 +1,8 @@
 /**
  * Section 1: DynamoDB requests and capacity of each SCIM operation, read from the server's
- * x-scim-dynamodb-cost header, each against its target from issue 8. Every operation runs on
- * its own fresh resource a few times and the worst sample is reported, because the targets are
- * upper bounds. An endpoint that is not built yet makes its row "not available", not a crash.
+ * x-scim-dynamodb-cost header (the request's activity record included, as deployed), each
+ * against its target from issue 8. Every operation runs on its own fresh resource a few times
+ * and the worst sample is reported, because the targets are upper bounds. An endpoint that is not built yet makes its row "not available", not a crash.
  */
 import type { DynamoCost } from '../../lambdas/observability/dynamo-cost';
 import type { BenchEnv } from '../lib/env';
@@ -165,6 +165,19 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
       expect: [200, 204],
     },
     {
+      name: 'rejected PATCH (400, no read): its activity record only',
+      target: '1 write',
+      check: (c) => writes(c) <= 1 && reads(c) === 0,
+      run: async () => {
+        const { id } = await createUser();
+        return users.request('PATCH', `/Users/${id}`, {
+          schemas: [PATCH_SCHEMA],
+          Operations: [{ op: 'jump' }],
+        });
+      },
+      expect: [400],
+    },
+    {
       name: 'delete user',
       target: 'no target',
       run: async () => users.request('DELETE', `/Users/${(await createUser()).id}`),
@@ -216,6 +229,19 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
         const id = await createGroup(bulk);
         const ids = memberPool.slice(1000 + SAMPLES + 100 * i, 1000 + SAMPLES + 100 * (i + 1));
         return bulk.request('PATCH', `/Groups/${id}`, addMembersPatch(ids));
+      },
+      expect: [200, 204],
+    },
+    {
+      name: 'PATCH group attribute (externalId)',
+      target: '1 read + 1 write',
+      check: (c) => writes(c) <= 1 && reads(c) <= 1,
+      run: async () => {
+        const id = await createGroup(bulk);
+        return bulk.request('PATCH', `/Groups/${id}`, {
+          schemas: [PATCH_SCHEMA],
+          Operations: [{ op: 'replace', path: 'externalId', value: unique('ext-') }],
+        });
       },
       expect: [200, 204],
     },

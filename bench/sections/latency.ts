@@ -1,7 +1,8 @@
 /**
  * Section 3: latency through the local HTTP server, next to its floor. A closed-loop driver
  * (each of c workers sends its next request when the previous answer arrives) over keep-alive
- * connections measures get, userName lookup, create and PATCH at concurrency 1 and 16. The
+ * connections measures get, userName lookup, create, PATCH and add-member at concurrency 1 and
+ * 16 (the writes also with their activity record as a separate PutItem, side by side). The
  * floor is one raw GetItem of the same user item on the same DynamoDB Local, measured in the
  * same run, so the ratio shows what the SCIM layer adds on top of the unavoidable database
  * round trip.
@@ -16,11 +17,13 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { userKey } from '../../lambdas/store/keys';
 import type { BenchEnv } from '../lib/env';
-import { type BenchResponse, expectStatus, NotAvailable } from '../lib/http-client';
+import { type BenchResponse, expectStatus, NotAvailable, type ScimHttpClient } from '../lib/http-client';
 import type { LatencyRow, LatencySection } from '../lib/results';
 import { ensureUsers } from '../lib/seed';
 import {
+  addMembersPatch,
   describeError,
+  groupBody,
   note,
   PATCH_SCHEMA,
   percentile,
@@ -83,6 +86,23 @@ export async function runLatencySection(env: BenchEnv, options: { large: boolean
       return Number(process.hrtime.bigint() - t) / 1e6;
     },
   };
+  const groups: string[] = [];
+  for (let g = 0; g < 20; g += 1) {
+    const response = await client.request('POST', '/Groups', groupBody(`lat.group${g}.${Date.now()}`));
+    groups.push(String(expectStatus(response, [201], 'create group').body.id));
+  }
+  /**
+   * A write workload twice, on the same data: its activity record riding along with the
+   * write (as deployed) and as a PutItem of its own after it (the design before).
+   */
+  const separate = env.separateActivityClient('latency');
+  const activityPair = (
+    name: string,
+    run: (on: ScimHttpClient, i: number) => Promise<BenchResponse>,
+  ): Workload[] => [
+    { name, expect: [200, 204], run: (i) => run(client, i) },
+    { name: `${name} (activity as a separate PutItem)`, expect: [200, 204], run: (i) => run(separate, i) },
+  ];
   const workloads: Workload[] = [
     floor,
     { name: 'get user by id', expect: [200], run: (i) => client.request('GET', `/Users/${pick(i)}`) },
@@ -103,15 +123,15 @@ export async function runLatencySection(env: BenchEnv, options: { large: boolean
         return client.request('POST', '/Users', userBody(`lat.user${created}.${Date.now()}@example.com`));
       },
     },
-    {
-      name: 'PATCH one attribute',
-      expect: [200, 204],
-      run: (i) =>
-        client.request('PATCH', `/Users/${pick(i)}`, {
-          schemas: [PATCH_SCHEMA],
-          Operations: [{ op: 'replace', path: 'title', value: `Title ${i}` }],
-        }),
-    },
+    ...activityPair('PATCH one attribute', (on, i) =>
+      on.request('PATCH', `/Users/${pick(i)}`, {
+        schemas: [PATCH_SCHEMA],
+        Operations: [{ op: 'replace', path: 'title', value: `Title ${i}` }],
+      }),
+    ),
+    ...activityPair('add 1 member', (on, i) =>
+      on.request('PATCH', `/Groups/${groups[i % groups.length]}`, addMembersPatch([pick(i)])),
+    ),
   ];
 
   const rows: LatencyRow[] = [];

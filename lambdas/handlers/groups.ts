@@ -7,6 +7,7 @@
  * §3.5.2's "200 with the resource" option. See docs/GROUPS.md.
  */
 import { etagOf } from '../scim/meta';
+import { namesAttributes } from '../scim/schema/projection';
 import {
   type GroupsContext,
   groupOperations,
@@ -18,7 +19,7 @@ import { resourceContextOf, resourceEndpoint } from './resource-handler';
 
 const patchGroup: ResourceOperations<GroupsContext>['patch'] = async (ctx, id, body, projection, ifMatch) => {
   const patched = await patchGroupResource(ctx, id, body, ifMatch);
-  if (projection.attributes !== undefined || projection.excludedAttributes !== undefined) {
+  if (namesAttributes(projection)) {
     return presentPatchedGroup(ctx, patched, projection);
   }
   // The ETag only when the new version is known without a read (groups-service PatchedGroup).

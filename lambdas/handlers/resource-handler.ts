@@ -27,7 +27,12 @@ export const resourceContextOf = (
   { runtime, principal, request }: OperationContext,
   registry: SchemaRegistry,
 ): ResourceContext => ({
-  store: { db: runtime.db, tableName: runtime.tableName, tenant: principal.tenant },
+  store: {
+    db: runtime.db,
+    tableName: runtime.tableName,
+    tenant: principal.tenant,
+    ...(runtime.companion ? { companion: runtime.companion } : {}),
+  },
   registry,
   baseUrl: request.baseUrl,
   ...(runtime.cursorKeys ? { cursorKeys: runtime.cursorKeys } : {}),

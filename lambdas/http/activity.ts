@@ -10,9 +10,12 @@
  * POST/PUT body and the attribute of each PATCH operation's path or value keys. Names only,
  * never values.
  */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { Principal } from '../auth/authenticator';
 import { OPERATION_SCOPES, type Operation, type RouteTarget } from '../routes';
+import { parseProjection } from '../scim/list';
+import { namesAttributes } from '../scim/schema/projection';
 import { parsedBody, type ScimRequest } from './request';
 import { isCreated } from './response';
 
@@ -20,10 +23,31 @@ import { isCreated } from './response';
  * One mutating request, as the activity log keeps it: names and outcome, never values. The
  * shape is what activityOf builds; the activity store accepts exactly this shape.
  */
-type ActivityRecord = ReturnType<typeof activityOf>;
+export type ActivityRecord = ReturnType<typeof activityOf>;
 
-/** Where activity records go; the Runtime provides it (the activity store in production). */
-export type RecordActivity = (record: ActivityRecord) => Promise<void>;
+/**
+ * Where activity records go; the Runtime provides it (the activity store in production). A
+ * request's record first rides along with its first committed transaction (`pending` and
+ * `committed`, the store's companion write) as `draft` predicts it; `finish` then makes the
+ * log say what was answered.
+ */
+export interface ActivityLog {
+  begin(db: DynamoDBDocumentClient, draft: (resourceId: string) => ActivityRecord): RequestActivity;
+}
+export interface RequestActivity {
+  pending(resourceId: string): Record<string, unknown> | undefined;
+  committed(): void;
+  finish(record: ActivityRecord): Promise<void>;
+}
+
+/** What a request was answered, as the activity record keeps it. */
+export interface ActivityOutcome {
+  readonly status: number;
+  readonly resourceId?: string;
+  /** On 4xx/5xx: the SCIM error's scimType and detail. */
+  readonly scimType?: string;
+  readonly detail?: string;
+}
 
 const RESOURCE_TYPE: Record<RouteTarget, string> = {
   users: 'User',
@@ -47,10 +71,10 @@ export function activityOf(
   operation: Operation,
   request: ScimRequest,
   principal: Principal,
-  result: APIGatewayProxyResult,
+  outcome: ActivityOutcome,
   now: Date = new Date(),
 ) {
-  const resourceId = request.pathParameters.id ?? createdId(result);
+  const resourceId = request.pathParameters.id ?? outcome.resourceId;
   return {
     tenant: principal.tenant,
     time: now.toISOString(),
@@ -61,33 +85,51 @@ export function activityOf(
     operation,
     resourceType: RESOURCE_TYPE[target],
     ...(resourceId ? { resourceId: resourceId.slice(0, 256) } : {}),
-    status: result.statusCode,
-    ...errorOf(result),
+    status: outcome.status,
+    ...(outcome.scimType !== undefined ? { scimType: outcome.scimType.slice(0, 64) } : {}),
+    ...(outcome.detail !== undefined ? { detail: outcome.detail.slice(0, MAX_DETAIL) } : {}),
     changedAttributes: operation === 'delete' ? [] : attributeNames(operation, request),
   };
 }
 
-/** scimType and detail of a SCIM error response (status ≥ 400), as its body states them. */
-function errorOf(result: APIGatewayProxyResult): { scimType?: string; detail?: string } {
-  if (result.statusCode < 400) return {};
-  let body: unknown;
-  try {
-    body = JSON.parse(result.body);
-  } catch {
-    return {};
+/**
+ * The answer a write operation gives when it succeeds, before it runs: 201 for a create, 204
+ * for a delete and for a group PATCH that names no attributes (handlers/groups.ts), else 200.
+ * A wrong guess costs one more write in finish, never a wrong record.
+ */
+export function successOutcome(
+  target: RouteTarget,
+  operation: Operation,
+  request: ScimRequest,
+  resourceId: string,
+): ActivityOutcome {
+  const status =
+    operation === 'create'
+      ? 201
+      : operation === 'delete' ||
+          (operation === 'patch' && target === 'groups' && !namesAttributes(parseProjection(request.query)))
+        ? 204
+        : 200;
+  return { status, resourceId };
+}
+
+/** What a response says: its status, a created resource's id, a SCIM error's scimType and detail. */
+export function outcomeOf(result: APIGatewayProxyResult): ActivityOutcome {
+  const body = result.statusCode >= 400 || isCreated(result) ? parseJson(result.body) : undefined;
+  if (!isObject(body)) return { status: result.statusCode };
+  if (result.statusCode < 400) {
+    return { status: result.statusCode, ...(typeof body.id === 'string' ? { resourceId: body.id } : {}) };
   }
-  if (!isObject(body)) return {};
   return {
-    ...(typeof body.scimType === 'string' ? { scimType: body.scimType.slice(0, 64) } : {}),
-    ...(typeof body.detail === 'string' ? { detail: body.detail.slice(0, MAX_DETAIL) } : {}),
+    status: result.statusCode,
+    ...(typeof body.scimType === 'string' ? { scimType: body.scimType } : {}),
+    ...(typeof body.detail === 'string' ? { detail: body.detail } : {}),
   };
 }
 
-function createdId(result: APIGatewayProxyResult): string | undefined {
-  if (!isCreated(result)) return undefined;
+function parseJson(text: string): unknown {
   try {
-    const body = JSON.parse(result.body) as { id?: unknown };
-    return typeof body.id === 'string' ? body.id : undefined;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

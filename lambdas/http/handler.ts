@@ -16,7 +16,15 @@ import { logger } from '../observability/logger';
 import type { HttpMethod, Operation, RouteTarget } from '../routes';
 import { matchRoute, OPERATION_SCOPES, ROUTES } from '../routes';
 import type { Runtime } from '../runtime';
-import { activityOf, isMutating } from './activity';
+import {
+  type ActivityOutcome,
+  type ActivityRecord,
+  activityOf,
+  isMutating,
+  outcomeOf,
+  type RequestActivity,
+  successOutcome,
+} from './activity';
 import { errorResponse, isExpectedError } from './error-response';
 import { type ScimRequest, toScimRequest } from './request';
 
@@ -43,19 +51,33 @@ export function createHttpHandler(
     let result: APIGatewayProxyResult;
     let tenant: string | undefined;
     let operation: Operation | undefined;
-    let rt: Runtime | undefined;
-    let request: ScimRequest | undefined;
-    let principal: Principal | undefined;
+    let activity: RequestActivity | undefined;
+    let scope: string | undefined;
+    let recordOf: ((outcome: ActivityOutcome) => ActivityRecord) | undefined;
     try {
       const resolved = resolveOperation(event, target, operations);
       operation = resolved.operation;
-      rt = runtime();
-      request = toScimRequest({ ...event, pathParameters: resolved.pathParameters }, rt.baseUrl);
-      principal = await rt.authenticate(request.headers.authorization);
+      const rt = runtime();
+      const request = toScimRequest({ ...event, pathParameters: resolved.pathParameters }, rt.baseUrl);
+      const principal = await rt.authenticate(request.headers.authorization);
       tenant = principal.tenant;
+      const db = cost ? cost.bind(rt.db) : rt.db;
+      if (rt.activity && isMutating(resolved.operation)) {
+        const op = resolved.operation;
+        recordOf = (outcome) => activityOf(target, op, request, principal, outcome);
+        activity = rt.activity.begin(db, (id) =>
+          activityOf(target, op, request, principal, successOutcome(target, op, request, id)),
+        );
+      }
+      scope = principal.scope;
       requireScope(principal, resolved.operation);
-      const metered = cost ? { ...rt, db: cost.bind(rt.db) } : rt;
-      result = await resolved.handle({ request, principal, runtime: metered });
+      // The request's own runtime: metered, and with the activity record as its writes' companion.
+      const requestRuntime: Runtime = {
+        ...rt,
+        db,
+        ...(activity && rt.activityWithWrite !== false ? { companion: activity } : {}),
+      };
+      result = await resolved.handle({ request, principal, runtime: requestRuntime });
     } catch (error) {
       // The store translates DynamoDB's failures itself; anything unknown here is a fault of ours.
       if (!isExpectedError(error)) {
@@ -67,8 +89,7 @@ export function createHttpHandler(
       }
       result = errorResponse(error);
     }
-    if (principal)
-      result = { ...result, headers: { ...result.headers, [TOKEN_SCOPE_HEADER]: principal.scope } };
+    if (scope) result = { ...result, headers: { ...result.headers, [TOKEN_SCOPE_HEADER]: scope } };
     logger.info('request', {
       method: event.httpMethod,
       route: event.resource,
@@ -77,17 +98,19 @@ export function createHttpHandler(
       status: result.statusCode,
       durationMs: Date.now() - started,
     });
-    // DynamoDB cost of this request: EMF metrics in Lambda, a header only if SCIM_COST_HEADER=1.
-    // Measured before the activity record below, which docs/BENCHMARKS.md lists separately.
-    const reported = reportRequestCost(operation && operationName(target, operation), cost?.cost(), result);
-    const record = rt?.recordActivity;
-    if (record && request && principal && operation && isMutating(operation)) {
+    if (activity && recordOf) {
       // The SCIM write already happened; losing its audit line must not turn it into an error.
-      await record(activityOf(target, operation, request, principal, result)).catch((error: unknown) =>
-        logger.warn('Could not record provisioning activity', { error: describe(error), operation, tenant }),
+      await activity.finish(recordOf(outcomeOf(result))).catch((error: unknown) =>
+        logger.warn('Could not record provisioning activity', {
+          error: describe(error),
+          operation,
+          tenant,
+        }),
       );
     }
-    return reported;
+    // DynamoDB cost of this request, activity included: EMF metrics in Lambda, a header only if
+    // SCIM_COST_HEADER=1.
+    return reportRequestCost(operation && operationName(target, operation), cost?.cost(), result);
   };
 }
 

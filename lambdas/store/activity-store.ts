@@ -11,6 +11,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { CompanionWrite } from './context';
 import { activityPk, activityResourcePk } from './keys';
 import { LOOKUP_INDEX, TTL_ATTRIBUTE } from './table-definition';
 
@@ -35,29 +36,84 @@ export interface ActivityRecord {
   readonly changedAttributes: readonly string[];
 }
 
+/** A new entry key: keeps two records of the same millisecond apart. */
+const newEntry = (): string => randomBytes(4).toString('hex');
+
+/** The item of one record; `entry` is its key's suffix (newEntry). */
+function activityItem(record: ActivityRecord, retentionDays: number, entry: string): Record<string, unknown> {
+  const time = new Date(record.time);
+  return {
+    PK: activityPk(record.tenant, record.time.slice(0, 10)),
+    SK: `${record.time}#${entry}`,
+    type: 'Activity',
+    ...record,
+    ...(record.resourceId
+      ? { GSI2PK: activityResourcePk(record.tenant, record.resourceId), GSI2SK: record.time }
+      : {}),
+    [TTL_ATTRIBUTE]: Math.floor(time.getTime() / 1000) + retentionDays * 86_400,
+  };
+}
+
+/** Writes one record on its own (one PutItem). */
 export async function recordActivity(
   db: DynamoDBDocumentClient,
   tableName: string,
   record: ActivityRecord,
   retentionDays: number = DEFAULT_ACTIVITY_RETENTION_DAYS,
+  entry: string = newEntry(),
 ): Promise<void> {
-  const time = new Date(record.time);
-  await db.send(
-    new PutCommand({
-      TableName: tableName,
-      Item: {
-        PK: activityPk(record.tenant, record.time.slice(0, 10)),
-        // The random suffix keeps two requests in the same millisecond apart.
-        SK: `${record.time}#${randomBytes(4).toString('hex')}`,
-        type: 'Activity',
-        ...record,
-        ...(record.resourceId
-          ? { GSI2PK: activityResourcePk(record.tenant, record.resourceId), GSI2SK: record.time }
-          : {}),
-        [TTL_ATTRIBUTE]: Math.floor(time.getTime() / 1000) + retentionDays * 86_400,
-      },
-    }),
-  );
+  await db.send(new PutCommand({ TableName: tableName, Item: activityItem(record, retentionDays, entry) }));
+}
+
+/** The activity of one write request: its companion item, then the answer it got. */
+export interface RequestActivity extends CompanionWrite {
+  /**
+   * Makes the log say what the request was answered: nothing more to write when a transaction
+   * carried the record and the answer is the one it predicted; otherwise one PutItem (a
+   * rejected request, a write that changed nothing, or an answer that differs, overwriting).
+   */
+  finish(record: ActivityRecord): Promise<void>;
+}
+
+/**
+ * Starts the activity of a write request. `draft` is its record as the operation answers it
+ * when it succeeds, for the resource a transaction writes (a create's id is known only then).
+ */
+export function requestActivity(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  retentionDays: number,
+  draft: (resourceId: string) => ActivityRecord,
+): RequestActivity {
+  const entry = newEntry();
+  let drafted: ActivityRecord | undefined;
+  let written: ActivityRecord | undefined;
+  return {
+    pending(resourceId) {
+      if (written) return undefined;
+      drafted ??= draft(resourceId);
+      return activityItem(drafted, retentionDays, entry);
+    },
+    committed() {
+      written = drafted;
+    },
+    async finish(record) {
+      if (written && sameOutcome(written, record)) return;
+      // Same key as the carried record, so a differing answer replaces it rather than adds one.
+      await recordActivity(
+        db,
+        tableName,
+        written ? { ...record, time: written.time } : record,
+        retentionDays,
+        entry,
+      );
+    },
+  };
+}
+
+/** Whether two records of one request say the same, their times aside. */
+function sameOutcome(a: ActivityRecord, b: ActivityRecord): boolean {
+  return JSON.stringify({ ...a, time: '' }) === JSON.stringify({ ...b, time: '' });
 }
 
 export interface ActivityQuery {

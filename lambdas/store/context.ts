@@ -1,6 +1,7 @@
 /**
  * What every store call needs: the document client, the table, and the tenant whose items it
- * may touch (the tenant is the first component of every key, keys.ts).
+ * may touch (the tenant is the first component of every key, keys.ts) — and, for a write
+ * request, the one item that rides along with its first committed transaction.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -8,4 +9,17 @@ export interface StoreContext {
   readonly db: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly tenant: string;
+  /** The request's companion item (its activity record), written by transactions.ts. */
+  readonly companion?: CompanionWrite;
+}
+
+/**
+ * An item a write request adds to the first of its transactions that commits and has room, so
+ * it costs no request of its own (docs/ACTIVITY.md). The store knows only that it is one Put.
+ */
+export interface CompanionWrite {
+  /** The item for a transaction that writes resource `resourceId`; undefined once written. */
+  pending(resourceId: string): Record<string, unknown> | undefined;
+  /** The transaction that carried the pending item committed. */
+  committed(): void;
 }

@@ -95,6 +95,22 @@ export function cancellationReasons(error: unknown): (string | undefined)[] | un
   return match?.[1]?.split(',').map((code) => code.trim() || undefined);
 }
 
+/**
+ * A number attribute of the item a cancelled transaction's action `index` found, when that
+ * action asked for it (ReturnValuesOnConditionCheckFailure ALL_OLD). The SDK leaves it raw
+ * ({ N: "3" }); DynamoDB Local sometimes plain.
+ */
+export function numberInFailedItem(error: unknown, index: number, attribute: string): number | undefined {
+  if (errorName(error) !== 'TransactionCanceledException') return undefined;
+  const reasons = (error as { CancellationReasons?: { Item?: unknown }[] }).CancellationReasons;
+  const item = reasons?.[index]?.Item;
+  if (typeof item !== 'object' || item === null) return undefined;
+  const value = (item as Record<string, unknown>)[attribute];
+  if (typeof value === 'number') return value;
+  const raw = (value as { N?: unknown } | undefined)?.N;
+  return typeof raw === 'string' ? Number(raw) : undefined;
+}
+
 /** A failed condition (of a single write or of a transaction item): the write's to decode. */
 function isConditionFailure(error: unknown): boolean {
   return (

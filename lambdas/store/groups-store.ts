@@ -13,11 +13,11 @@
  * Requests: create = 1 TransactWriteItems (+ ⌈(n−49)/49⌉ past 49 members); update = 1 UpdateItem,
  * a rename 1 TransactWriteItems + 1 GetItem; If-Match claim = 1 UpdateItem.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { nameKey } from '../scim/names';
 import type { JsonObject } from '../scim/schema/json';
 import type { StoreContext } from './context';
-import { isConditionalCheckFailed, lostRace, translateConditionFailure } from './errors';
+import { isConditionalCheckFailed, lostRace, numberInFailedItem, translateConditionFailure } from './errors';
 import { isResourceId, uuidv7 } from './ids';
 import { groupExternalIdPk, groupKey, groupListingPk, groupNameKey, groupNamesPk } from './keys';
 import type { StoredItem } from './listing';
@@ -46,6 +46,7 @@ import {
   writeWithRename,
 } from './resource-store';
 import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
+import { sendTransaction } from './transactions';
 
 /** The service layer's name for the one store context type. */
 
@@ -213,6 +214,10 @@ export async function replaceGroup(
     },
   };
   if (isSameName(oldName, newName)) {
+    if (ctx.companion?.pending(current.id)) {
+      const written = await updateWithCompanion(ctx, update, current, resource, now);
+      if (written) return written;
+    }
     try {
       const result = await ctx.db.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
       const next = groupFromItem(result.Attributes);
@@ -228,6 +233,44 @@ export async function replaceGroup(
   const next = await getGroup(ctx, current.id);
   if (!next) throw lostRace();
   return next;
+}
+
+/**
+ * The attribute update and the request's companion item in one transaction. A transaction
+ * returns no attributes, so it is also conditional on `version` and the new version is known
+ * (current + 1) without a read. When only `version` moved (a membership transaction committed
+ * since the read) it returns undefined and the caller sends the plain UpdateItem: attribute
+ * writes still never lose their race to member changes, and the companion stays pending.
+ */
+async function updateWithCompanion(
+  ctx: StoreContext,
+  update: UpdateCommandInput & {
+    UpdateExpression: string;
+    ExpressionAttributeValues: Record<string, unknown>;
+  },
+  current: StoredGroup,
+  resource: JsonObject,
+  now: Date,
+): Promise<StoredGroup | undefined> {
+  const versioned = {
+    ...update,
+    ConditionExpression: '#rv = :rv AND #v = :v',
+    ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':v': current.version },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+  };
+  try {
+    await sendTransaction(ctx, [{ Update: versioned }], current.id);
+  } catch (error) {
+    if (numberInFailedItem(error, 0, 'resourceVersion') === current.resourceVersion) return undefined;
+    translateConditionFailure(error);
+  }
+  return {
+    ...current,
+    version: current.version + 1,
+    resourceVersion: current.resourceVersion + 1,
+    lastModified: now.toISOString(),
+    resource,
+  };
 }
 
 /**

@@ -13,15 +13,11 @@
  * interrupted clean-up leaves something the retried DELETE finds again.
  * docs/ARCHITECTURE.md gives the reasons and the requests per operation.
  */
-import {
-  type DynamoDBDocumentClient,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../domain/errors';
 import { batchGet, batchWrite, type Projection } from './batch';
 import type { StoreContext } from './context';
-import { cancellationReasons, translateConditionFailure } from './errors';
+import { cancellationReasons, numberInFailedItem, translateConditionFailure } from './errors';
 import { isResourceId } from './ids';
 import {
   groupKey,
@@ -33,12 +29,11 @@ import {
 } from './keys';
 import { sortKeySuffixes } from './partition-query';
 import { TABLE_KEYS } from './table-definition';
+import { sendTransaction, TRANSACTION_ACTION_LIMIT, type TransactItem } from './transactions';
 
 const MEMBERSHIP_ITEM_TYPE = 'Membership';
 export const GROUP_REF_ITEM_TYPE = 'GroupRef';
 
-/** DynamoDB's limit of actions per TransactWriteItems. */
-const TRANSACTION_ACTION_LIMIT = 100;
 /** 1 action for the group item + 2 per member (group side and user side). */
 export const MEMBERS_PER_TRANSACTION = Math.floor((TRANSACTION_ACTION_LIMIT - 1) / 2);
 
@@ -192,15 +187,6 @@ export type MembershipTransactionResult =
   | { readonly outcome: 'groupMissing' }
   | { readonly outcome: 'versionMismatch'; readonly currentVersion: number };
 
-/** The group item returned by ReturnValuesOnConditionCheckFailure, raw (AttributeValue) or plain. */
-function versionOfOldItem(item: unknown): number | undefined {
-  if (typeof item !== 'object' || item === null) return undefined;
-  const version = (item as Record<string, unknown>).version;
-  if (typeof version === 'number') return version;
-  const raw = (version as { N?: unknown } | undefined)?.N;
-  return typeof raw === 'string' ? Number(raw) : undefined;
-}
-
 /**
  * One membership transaction (≤ MEMBERS_PER_TRANSACTION members, see membershipTransactions).
  * A failed group condition is reported, not thrown: no item → groupMissing, an item with
@@ -224,7 +210,7 @@ export async function writeMembershipTransaction(
   }
   const expected = options.expectedVersion;
   const condition = `attribute_exists(#pk)${expected !== undefined ? ' AND #v = :expected' : ''}`;
-  const groupAction: NonNullable<TransactWriteCommandInput['TransactItems']>[number] =
+  const groupAction: TransactItem =
     options.bumpVersion === false
       ? {
           ConditionCheck: {
@@ -264,7 +250,7 @@ export async function writeMembershipTransaction(
     if (skipped > 0 && chunk.add.length + remove.length === 0) {
       return { outcome: 'unchanged', skippedNonMembers: skipped };
     }
-    const transactItems: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+    const transactItems: TransactItem[] = [
       groupAction,
       ...chunk.add.flatMap((userId) => [
         { Put: { TableName: tableName, Item: membershipItem(tenant, groupId, userId) } },
@@ -283,13 +269,12 @@ export async function writeMembershipTransaction(
       ]),
     ];
     try {
-      await ctx.db.send(new TransactWriteCommand({ TransactItems: transactItems }));
+      await sendTransaction(ctx, transactItems, groupId);
       return skipped > 0 ? { outcome: 'written', skippedNonMembers: skipped } : { outcome: 'written' };
     } catch (error) {
       const reasons = cancellationReasons(error);
       if (reasons?.[0] === 'ConditionalCheckFailed') {
-        const old = (error as { CancellationReasons?: { Item?: unknown }[] }).CancellationReasons?.[0]?.Item;
-        const currentVersion = versionOfOldItem(old);
+        const currentVersion = numberInFailedItem(error, 0, 'version');
         return currentVersion === undefined
           ? { outcome: 'groupMissing' }
           : { outcome: 'versionMismatch', currentVersion };

@@ -10,7 +10,7 @@
  * name = 2 GetItems (guard read strongly consistently, then the resource); by externalId =
  * 1 Query (GSI2); rename = 1 TransactWriteItems; delete = 1 TransactWriteItems.
  */
-import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError, isDomainError } from '../domain/errors';
 import { retry } from '../retry';
 import { nameKey } from '../scim/names';
@@ -27,12 +27,12 @@ import {
 } from './listing';
 import { CREATE_RACE_RETRY } from './retry-policies';
 import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
+import { sendTransaction, type TransactItem } from './transactions';
 
 /** externalId is a GSI2 partition key component (DynamoDB allows 2048 bytes). */
 const MAX_EXTERNAL_ID_BYTES = 1500;
 
 type TableKey = { readonly PK: string; readonly SK: string };
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** The fields every stored resource has. */
 export interface StoredResource {
@@ -182,10 +182,11 @@ function releaseNameAction(ctx: StoreContext, kind: ResourceKind<StoredResource>
 async function transact(
   ctx: StoreContext,
   actions: readonly TransactItem[],
+  resourceId: string,
   roles: Parameters<typeof translateConditionFailure>[1],
 ): Promise<void> {
   try {
-    await ctx.db.send(new TransactWriteCommand({ TransactItems: [...actions] }));
+    await sendTransaction(ctx, actions, resourceId);
   } catch (error) {
     translateConditionFailure(error, roles);
   }
@@ -219,6 +220,7 @@ export async function createWithNameGuard(
         },
         ...extraActions,
       ],
+      id,
       [{ kind: 'other' }, duplicateName(kind, name)],
     );
   await retry(CREATE_RACE_RETRY, create, { retryIf: (error) => isDomainError(error, 'versionConflict') });
@@ -246,6 +248,7 @@ export async function writeWithRename(
   await transact(
     ctx,
     [resourceAction, { Put: newGuard }, releaseNameAction(ctx, kind, names.oldName, id), ...extraActions],
+    id,
     [{ kind: 'version' }, duplicateName(kind, names.newName), { kind: 'other' }],
   );
 }
@@ -275,6 +278,7 @@ export async function deleteWithNameGuard(
       releaseNameAction(ctx, kind, storedNameOf(kind, current), current.id),
       ...extraActions,
     ],
+    current.id,
     [{ kind: 'version' }, { kind: 'other' }],
   );
 }

@@ -13,7 +13,7 @@ import type { JsonObject } from '../scim/schema/json';
 import type { StoreContext } from './context';
 import { userEmailKey, userEmailPk } from './keys';
 import { MAX_EXAMINED_ITEMS, type StoredItem } from './listing';
-import type { TransactItem } from './resource-store';
+import type { TransactItem } from './transactions';
 
 /** Distinct email values one user may hold: 3 + 2 × 40 = 83 ≤ 100 transaction actions. */
 const MAX_INDEXED_EMAILS = 40;

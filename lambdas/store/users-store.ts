@@ -14,7 +14,6 @@
  * = 1 Query (GSI3); replace without rename = 1 PutItem (TransactWriteItems when emails change),
  * with rename = 1 TransactWriteItems; by email = 1 Query + 1 GetItem (user-emails.ts).
  */
-import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { JsonObject } from '../scim/schema/json';
 import { batchGet } from './batch';
 import type { StoreContext } from './context';
@@ -47,6 +46,7 @@ import {
   writeWithRename,
 } from './resource-store';
 import { TABLE_KEYS } from './table-definition';
+import { sendTransaction, sendWrite } from './transactions';
 import { emailIndexActions, findUserIdsByEmail } from './user-emails';
 
 export type { StoreContext } from './context';
@@ -178,9 +178,8 @@ export async function replaceUser(
   }
   try {
     // Changed emails move their index items in the same request (a transaction, not a Put).
-    if (emails.length > 0)
-      await ctx.db.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, ...emails] }));
-    else await ctx.db.send(new PutCommand(put));
+    if (emails.length > 0) await sendTransaction(ctx, [{ Put: put }, ...emails], current.id);
+    else await sendWrite(ctx, { Put: put }, current.id);
   } catch (error) {
     translateConditionFailure(error, [{ kind: 'version' }]);
   }

@@ -13,7 +13,7 @@ import { createFeedHandler } from '../../lambdas/handlers/feed';
 import { createGroupsHandler } from '../../lambdas/handlers/groups';
 import { createUsersHandler } from '../../lambdas/handlers/users';
 import { matchRoute } from '../../lambdas/routes';
-import { createRuntime, type Runtime } from '../../lambdas/runtime';
+import { createRuntime, type Runtime, type RuntimeSettings } from '../../lambdas/runtime';
 import { localConsoleHandler } from '../../local/console-files';
 import { buildProxyEvent, type HandlerTable } from '../../local/http-server';
 import { createTestTable, type TestTable } from './dynamo';
@@ -49,7 +49,9 @@ export interface ScimTestClient {
   close(): Promise<void>;
 }
 
-export async function createScimTestClient(options: { tenants?: string[] } = {}): Promise<ScimTestClient> {
+export async function createScimTestClient(
+  options: { tenants?: string[]; settings?: Pick<RuntimeSettings, 'activityWithWrite'> } = {},
+): Promise<ScimTestClient> {
   const table = await createTestTable();
   const tenants = options.tenants ?? ['acme', 'globex'];
   const tokens = new Map(tenants.map((t) => [t, `test-token-${t}-0123456789abcdef0123456789`]));
@@ -77,6 +79,7 @@ export async function createScimTestClient(options: { tenants?: string[] } = {})
     ),
     db: table.db,
     tableName: table.tableName,
+    ...options.settings,
   });
   const rt = () => runtime;
   const handlers: HandlerTable = {

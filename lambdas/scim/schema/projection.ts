@@ -23,6 +23,10 @@ export interface Projection {
   readonly excludedAttributes?: readonly string[];
 }
 
+/** Whether the client named attributes at all (a group PATCH then answers 200 with the group). */
+export const namesAttributes = (projection: Projection): boolean =>
+  projection.attributes !== undefined || projection.excludedAttributes !== undefined;
+
 export function projectResource(
   resource: JsonObject,
   resourceType: ResourceTypeName,

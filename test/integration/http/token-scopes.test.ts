@@ -138,7 +138,7 @@ describe('token scopes over the route table', () => {
     for (const call of CALLS) expect(['read', 'write']).toContain(OPERATION_SCOPES[call.operation]);
   });
 
-  it('a read token gets 403 on every write, with no DynamoDB work, nothing written, and each refusal in the activity', async () => {
+  it('a read token gets 403 on every write, with no DynamoDB work but its activity record, nothing written, and each refusal in the activity', async () => {
     const since = new Date(Date.now() - 1000);
     const before = await snapshot();
     for (const call of WRITES) {
@@ -154,8 +154,8 @@ describe('token scopes over the route table', () => {
         detail: 'This token has read scope; this operation needs a token with write scope',
       });
       expect(res.headers['x-token-scope']).toBe('read');
-      // Refused before the operation ran: not a single DynamoDB request (the cost header).
-      expect(res.headers[COST_HEADER]).toMatch(/^requests=0;rcu=0;wcu=0;/);
+      // Refused before the operation ran: no DynamoDB request but the refusal's activity record.
+      expect(res.headers[COST_HEADER]).toMatch(/^requests=1;rcu=0;wcu=\d+;.*ops=PutItem:1$/);
     }
     expect(await snapshot()).toBe(before);
 

@@ -1,0 +1,245 @@
+/**
+ * A successful write's activity record rides along with the write's own transaction: no
+ * DynamoDB request of its own, and still exactly one record per request, saying what the
+ * client was answered. Requests that write nothing else (rejected, no-op, a transaction with
+ * no room) pay one PutItem; `activityWithWrite: false` is the old separate write.
+ */
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { parseCost } from '../../../lambdas/observability/dynamo-cost';
+import { COST_HEADER } from '../../../lambdas/observability/dynamo-cost-report';
+import { type ActivityRecord, listActivity, requestActivity } from '../../../lambdas/store/activity-store';
+import type { CompanionWrite, StoreContext } from '../../../lambdas/store/context';
+import { getGroup, replaceGroup } from '../../../lambdas/store/groups-store';
+import { writeMembershipTransaction } from '../../../lambdas/store/memberships-store';
+import { createScimTestClient, type ScimResponse, type ScimTestClient } from '../../support/scim-client';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+let client: ScimTestClient;
+let separate: ScimTestClient;
+const savedCostHeader = process.env.SCIM_COST_HEADER;
+
+beforeAll(async () => {
+  process.env.SCIM_COST_HEADER = '1';
+  [client, separate] = await Promise.all([
+    createScimTestClient(),
+    createScimTestClient({ settings: { activityWithWrite: false } }),
+  ]);
+});
+afterAll(async () => {
+  if (savedCostHeader === undefined) delete process.env.SCIM_COST_HEADER;
+  else process.env.SCIM_COST_HEADER = savedCostHeader;
+  await Promise.all([client.close(), separate.close()]);
+});
+
+const commandsOf = (res: ScimResponse) => parseCost(res.headers[COST_HEADER])?.byCommand;
+
+async function createUser(on: ScimTestClient, userName: string): Promise<string> {
+  const res = await on.request('POST', '/Users', { body: { schemas: [USER], userName } });
+  expect(res.status).toBe(201);
+  return res.body.id;
+}
+
+async function createGroup(on: ScimTestClient, displayName: string, members: string[] = []): Promise<string> {
+  const res = await on.request('POST', '/Groups', {
+    body: { schemas: [GROUP], displayName, members: members.map((value) => ({ value })) },
+  });
+  expect(res.status).toBe(201);
+  return res.body.id;
+}
+
+/** The records of one resource since `since`, oldest first. */
+async function recordsOf(on: ScimTestClient, resourceId: string, since: Date): Promise<ActivityRecord[]> {
+  const records = await listActivity(on.table.db, on.table.tableName, { tenant: 'acme', since, resourceId });
+  return records.reverse();
+}
+
+const addMembers = (ids: string[]) => ({
+  schemas: [PATCH_OP],
+  Operations: [{ op: 'add', path: 'members', value: ids.map((value) => ({ value })) }],
+});
+
+describe('the activity record rides along with the write', () => {
+  it('PATCH one attribute: 1 Query + 1 transaction, and the record says 200 and the attribute', async () => {
+    const id = await createUser(client, 'ride.patch@example.com');
+    const since = new Date();
+    const res = await client.request('PATCH', `/Users/${id}`, {
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'CTO' }] },
+    });
+    expect(res.status).toBe(200);
+    expect(commandsOf(res)).toEqual({ Query: 1, TransactWriteItems: 1 });
+    const records = await recordsOf(client, id, since);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      method: 'PATCH',
+      operation: 'patch',
+      status: 200,
+      resourceType: 'User',
+      changedAttributes: ['title'],
+      tokenId: 'tok-acme',
+    });
+  });
+
+  it('add 1 member: 1 BatchGetItem + 1 transaction, the record says 204', async () => {
+    const user = await createUser(client, 'ride.member@example.com');
+    const group = await createGroup(client, 'Ride members');
+    const since = new Date();
+    const res = await client.request('PATCH', `/Groups/${group}`, { body: addMembers([user]) });
+    expect(res.status).toBe(204);
+    expect(commandsOf(res)).toEqual({ BatchGetItem: 1, TransactWriteItems: 1 });
+    expect((await recordsOf(client, group, since)).map((r) => `${r.method} ${r.status}`)).toEqual([
+      'PATCH 204',
+    ]);
+  });
+
+  it('a group PATCH that asks for attributes is answered 200, and so says its record, still without a PutItem', async () => {
+    const user = await createUser(client, 'ride.attrs@example.com');
+    const group = await createGroup(client, 'Ride attributes');
+    const since = new Date();
+    const res = await client.request('PATCH', `/Groups/${group}?attributes=displayName`, {
+      body: addMembers([user]),
+    });
+    expect(res.status).toBe(200);
+    expect(commandsOf(res)?.PutItem).toBeUndefined();
+    expect((await recordsOf(client, group, since)).map((r) => r.status)).toEqual([200]);
+  });
+
+  it('create, a group attribute PATCH and delete: their transactions carry the record', async () => {
+    const since = new Date();
+    const created = await client.request('POST', '/Groups', {
+      body: { schemas: [GROUP], displayName: 'Ride lifecycle' },
+    });
+    expect(created.status).toBe(201);
+    expect(commandsOf(created)).toEqual({ TransactWriteItems: 1, UpdateItem: 1 });
+    const id = created.body.id;
+    const patched = await client.request('PATCH', `/Groups/${id}`, {
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'externalId', value: 'x-1' }] },
+    });
+    expect(patched.status).toBe(204);
+    expect(commandsOf(patched)).toEqual({ GetItem: 1, TransactWriteItems: 1 });
+    // The version the 204 names is the stored one (the transaction returned none).
+    expect(patched.headers.etag).toBe((await client.request('GET', `/Groups/${id}`)).headers.etag);
+    const deleted = await client.request('DELETE', `/Groups/${id}`);
+    expect(deleted.status).toBe(204);
+    expect(commandsOf(deleted)?.PutItem).toBeUndefined();
+    expect((await recordsOf(client, id, since)).map((r) => `${r.method} ${r.status}`)).toEqual([
+      'POST 201',
+      'PATCH 204',
+      'DELETE 204',
+    ]);
+  });
+
+  it('100 members in 3 transactions are one record; a create whose transaction is full pays one PutItem', async () => {
+    const users: string[] = [];
+    for (let i = 0; i < 100; i++) users.push(await createUser(client, `ride.many${i}@example.com`));
+    const since = new Date();
+    const group = await createGroup(client, 'Ride many');
+    const add = await client.request('PATCH', `/Groups/${group}`, { body: addMembers(users) });
+    expect(add.status).toBe(204);
+    expect(commandsOf(add)).toEqual({ BatchGetItem: 1, TransactWriteItems: 3 });
+    // 49 members fill the create's transaction (100 actions): the record is written on its own.
+    const full = await client.request('POST', '/Groups', {
+      body: {
+        schemas: [GROUP],
+        displayName: 'Ride full',
+        members: users.slice(0, 49).map((value) => ({ value })),
+      },
+    });
+    expect(full.status).toBe(201);
+    expect(commandsOf(full)?.PutItem).toBe(1);
+    expect((await recordsOf(client, group, since)).map((r) => `${r.method} ${r.status}`)).toEqual([
+      'POST 201',
+      'PATCH 204',
+    ]);
+    expect((await recordsOf(client, full.body.id, since)).map((r) => `${r.method} ${r.status}`)).toEqual([
+      'POST 201',
+    ]);
+  });
+
+  it('a write that fails writes its record on its own, with the error', async () => {
+    const id = await createUser(client, 'ride.taken@example.com');
+    await createUser(client, 'ride.other@example.com');
+    const since = new Date();
+    const res = await client.request('PATCH', `/Users/${id}`, {
+      body: {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', path: 'userName', value: 'ride.other@example.com' }],
+      },
+    });
+    expect(res.status).toBe(409);
+    expect(commandsOf(res)).toEqual({ Query: 1, TransactWriteItems: 1, PutItem: 1 });
+    expect(await recordsOf(client, id, since)).toEqual([
+      expect.objectContaining({ status: 409, scimType: 'uniqueness', changedAttributes: ['userName'] }),
+    ]);
+  });
+
+  it('activityWithWrite: false keeps the separate PutItem, with the same records', async () => {
+    const id = await createUser(separate, 'ride.separate@example.com');
+    const since = new Date();
+    const res = await separate.request('PATCH', `/Users/${id}`, {
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'CFO' }] },
+    });
+    expect(res.status).toBe(200);
+    expect(commandsOf(res)).toEqual({ Query: 1, PutItem: 2 });
+    expect(await recordsOf(separate, id, since)).toEqual([
+      expect.objectContaining({ status: 200, changedAttributes: ['title'] }),
+    ]);
+  });
+});
+
+describe('the companion write in the store', () => {
+  const store = (): StoreContext => ({
+    db: client.table.db,
+    tableName: client.table.tableName,
+    tenant: 'acme',
+  });
+  const record = (status: number): ActivityRecord => ({
+    tenant: 'acme',
+    time: new Date().toISOString(),
+    tokenId: 't',
+    tokenLabel: 'l',
+    method: 'PATCH',
+    path: '/scim/v2/Groups/g',
+    operation: 'patch',
+    resourceType: 'Group',
+    resourceId: 'companion-test',
+    status,
+    changedAttributes: [],
+  });
+
+  it('an answer other than the one carried replaces the record (same key), never adds one', async () => {
+    const since = new Date(Date.now() - 1000);
+    const activity = requestActivity(client.table.db, client.table.tableName, 1, () => record(204));
+    const item = activity.pending('companion-test');
+    expect(item).toBeDefined();
+    await client.table.db.send(new PutCommand({ TableName: client.table.tableName, Item: item }));
+    activity.committed();
+    expect(activity.pending('companion-test')).toBeUndefined();
+    await activity.finish(record(503));
+    expect((await recordsOf(client, 'companion-test', since)).map((r) => r.status)).toEqual([503]);
+  });
+
+  it('a group attribute write that finds only the version moved falls back to UpdateItem and leaves the companion pending', async () => {
+    const ctx = store();
+    const id = await createGroup(client, 'Ride fallback');
+    const read = await getGroup(ctx, id);
+    if (!read) throw new Error('group not created');
+    // A membership transaction commits after the read: version moves, resourceVersion does not.
+    const member = await createUser(client, 'ride.fallback@example.com');
+    await writeMembershipTransaction(ctx, id, { add: [member], remove: [] }, {});
+    let committed = 0;
+    const companion: CompanionWrite = {
+      pending: () => (committed === 0 ? { PK: 'companion#fallback', SK: 'x', type: 'Test' } : undefined),
+      committed: () => {
+        committed++;
+      },
+    };
+    const next = await replaceGroup({ ...ctx, companion }, read, { ...read.resource, externalId: 'moved' });
+    expect(committed).toBe(0);
+    const stored = await getGroup(ctx, id);
+    expect(next.version).toBe(stored?.version);
+    expect(stored?.resource.externalId).toBe('moved');
+  });
+});
