@@ -21,7 +21,7 @@ import { ensureTable } from '../lambdas/store/ensure-table';
 import { localConsoleAssets, localConsoleHandler } from '../local/console-files';
 import { type DevToken, parseLocalTokens, validateDevToken, writeDevTokens } from '../local/dev-tokens';
 import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from '../local/dynamodb-local';
-import { localFeedWriter } from '../local/feed-writer';
+import { localActivityWriter, localFeedWriter } from '../local/feed-writer';
 import { createLocalServer, listen } from '../local/http-server';
 import { followTableStream, type StreamFollower, summarizeEvent } from '../local/stream-events';
 import { tenantGate } from '../local/tenant-gate';
@@ -103,12 +103,15 @@ async function main(): Promise<void> {
             for (const event of events) process.stdout.write(`${summarizeEvent(event)}\n`);
           },
         },
+        writeActivity: localActivityWriter(endpoint, tableName),
         onError: (error) =>
           process.stderr.write(`change events: ${error instanceof Error ? error.message : String(error)}\n`),
         ...(webhooks
           ? { onChanges: (changes: Parameters<LocalWebhooks['enqueue']>[0]) => webhooks.enqueue(changes) }
           : {}),
       });
+      // The follower writes the activity items single writes stamp, as the deployed consumer does.
+      process.env[ENV.activityFromStream] = '1';
     } catch (error) {
       process.stderr.write(
         `Change events are off: ${error instanceof Error ? error.message : String(error)}\n`,

@@ -32,6 +32,11 @@ export const ENV = {
   cursorKeySecretId: 'CURSOR_KEY_SECRET_ID',
   baseUrl: 'SCIM_BASE_URL',
   activityRetentionDays: 'ACTIVITY_RETENTION_DAYS',
+  /**
+   * `1` when a stream consumer writes the activity items that single writes stamp on the items
+   * they write (changeEvents on; the local server while its stream follower runs).
+   */
+  activityFromStream: 'ACTIVITY_FROM_STREAM',
   /** Days change-feed entries are kept (the feed reader and the stream consumer); default 30. */
   feedRetentionDays: 'FEED_RETENTION_DAYS',
   /** `1` when nothing writes the change feed (changeEvents off): GET /Events answers 404. */

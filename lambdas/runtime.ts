@@ -23,6 +23,11 @@ export interface RuntimeSettings extends AuthSettings {
    * along with the request's first transaction (`npm run bench` measures the two side by side).
    */
   readonly activityWithWrite?: boolean;
+  /**
+   * A stream consumer writes the activity items that single writes stamp on their items
+   * (ENV.activityFromStream); without one such a write becomes a transaction with its record.
+   */
+  readonly activityFromStream?: boolean;
 }
 
 export interface Runtime extends RuntimeSettings {
@@ -37,7 +42,11 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
   const { tableName } = settings;
   const days = settings.activityRetentionDays ?? DEFAULT_ACTIVITY_RETENTION_DAYS;
   if (days === 0) return settings;
-  return { ...settings, activity: { begin: (db, draft) => requestActivity(db, tableName, days, draft) } };
+  const viaStream = settings.activityFromStream === true;
+  return {
+    ...settings,
+    activity: { begin: (db, draft) => requestActivity(db, tableName, days, draft, viaStream) },
+  };
 }
 
 function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
@@ -51,6 +60,7 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
     ...(env[ENV.activityRetentionDays] !== undefined
       ? { activityRetentionDays: retentionDays(env[ENV.activityRetentionDays]) }
       : {}),
+    activityFromStream: env[ENV.activityFromStream] === '1',
   });
 }
 

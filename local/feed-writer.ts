@@ -1,13 +1,24 @@
 /**
- * The change-feed writer of the local stream follower: the same feed mapping and store append the
- * deployed stream consumer runs (docs/CONSUMING.md), over DynamoDB Local. `npm start` and the
+ * The change-feed and activity writers of the local stream follower: the same feed mapping, store
+ * append and activity write the deployed stream consumer runs (docs/CONSUMING.md,
+ * docs/ACTIVITY.md), over DynamoDB Local. `npm start` and the
  * tests that need a feed use it, so they write the feed the same way.
  */
 import { ENV } from '../lambdas/deployment';
 import type { EventSink } from '../lambdas/events/event-sink';
 import { feedSink } from '../lambdas/events/feed-events';
+import { writeCarriedActivity } from '../lambdas/store/activity-store';
 import { createDocumentClient } from '../lambdas/store/client';
 import { appendToFeed, feedRetentionDays } from '../lambdas/store/feed-store';
+
+/** The activity items single writes carry, written as the deployed stream consumer writes them. */
+export function localActivityWriter(
+  endpoint: string,
+  tableName: string,
+): (items: readonly Record<string, unknown>[]) => Promise<void> {
+  const db = createDocumentClient({ endpoint });
+  return (items) => writeCarriedActivity(db, tableName, items);
+}
 
 export function localFeedWriter(endpoint: string, tableName: string): EventSink {
   const db = createDocumentClient({ endpoint });

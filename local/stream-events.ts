@@ -19,7 +19,11 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { ChangeEvent } from '../lambdas/events/change-events';
 import type { EventSink } from '../lambdas/events/event-sink';
-import { publishStreamBatch, type SequencedChange } from '../lambdas/events/stream-batch';
+import {
+  type PublishOptions,
+  publishStreamBatch,
+  type SequencedChange,
+} from '../lambdas/events/stream-batch';
 import { type RawStreamRecord, sequencedChangeOf } from '../lambdas/events/stream-record';
 import { escapeControl } from './escape-control';
 
@@ -39,6 +43,8 @@ export interface FollowOptions {
   readonly onError?: (error: unknown) => void;
   /** Also told of every record once its events are published (local webhook delivery). */
   readonly onChanges?: (changes: readonly SequencedChange[]) => void;
+  /** Writes the activity items the records' writes carry, as the deployed consumer does. */
+  readonly writeActivity?: PublishOptions['writeActivity'];
 }
 
 export async function followTableStream(options: FollowOptions): Promise<StreamFollower> {
@@ -127,6 +133,7 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
       if (changes.length > 0) {
         const outcome = await publishStreamBatch(changes, options.sink, {
           includeResource: options.includeResource ?? false,
+          ...(options.writeActivity ? { writeActivity: options.writeActivity } : {}),
         });
         if (outcome.error) {
           // Resume from the first unpublished record on the next poll.

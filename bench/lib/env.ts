@@ -21,7 +21,9 @@ import { COST_HEADER } from '../../lambdas/observability/dynamo-cost-report';
 import { matchRoute } from '../../lambdas/routes';
 import { createRuntime, type Runtime, type RuntimeSettings } from '../../lambdas/runtime';
 import { createDocumentClient } from '../../lambdas/store/client';
+import { writeCarriedActivity } from '../../lambdas/store/activity-store';
 import { ensureTable } from '../../lambdas/store/ensure-table';
+import { followTableStream } from '../../local/stream-events';
 import { localConsoleHandler } from '../../local/console-files';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { buildProxyEvent, createLocalServer, type HandlerTable, listen } from '../../local/http-server';
@@ -83,8 +85,22 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     db,
     tableName,
   };
-  // Activity on, as deployed: every write's cost includes its activity record.
-  const handlers = handlersOf(createRuntime(settings));
+  // Activity on, as deployed with change events: a single write stamps its record on its item and
+  // the stream consumer (here the local follower, off the request path) writes it.
+  const handlers = handlersOf(createRuntime({ ...settings, activityFromStream: true }));
+  const streamAdmin = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const follower = await followTableStream({
+    admin: streamAdmin,
+    endpoint: dynamo.endpoint,
+    tableName,
+    sink: { publish: async () => undefined },
+    writeActivity: (items) => writeCarriedActivity(db, tableName, items),
+    pollMs: 200,
+  });
   const server = await serve(handlers);
   const baseUrl = `http://127.0.0.1:${portOf(server)}/scim/v2`;
   // The same service with each activity record a PutItem of its own after the operation.
@@ -118,6 +134,8 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     },
     async stop() {
       for (const client of clients.values()) client.close();
+      await follower.stop();
+      streamAdmin.destroy();
       for (const running of [server, separateServer]) {
         running.closeAllConnections();
         await new Promise<void>((resolve) => running.close(() => resolve()));

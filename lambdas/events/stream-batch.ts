@@ -3,7 +3,10 @@
  * publishing fails part-way. Lambda's ReportBatchItemFailures then retries from that record, so
  * events already accepted are not re-sent needlessly and none after it are skipped; consumers
  * still de-duplicate by event id because a retry can repeat the failing batch's first events.
+ * The activity items the writes carry are written first (docs/ACTIVITY.md).
  */
+
+import { carriedActivityItem } from '../store/activity-store';
 import {
   type ChangeEvent,
   type ChangeEventOptions,
@@ -24,12 +27,32 @@ export interface BatchOutcome {
   readonly error?: unknown;
 }
 
+export interface PublishOptions extends ChangeEventOptions {
+  /**
+   * Writes the activity items the batch's writes carry (carriedActivityItem), before any event
+   * is published; when it fails the whole batch is redelivered (the writes are idempotent).
+   */
+  readonly writeActivity?: (items: readonly Record<string, unknown>[]) => Promise<void>;
+}
+
 export async function publishStreamBatch(
   changes: readonly SequencedChange[],
   sink: EventSink,
-  options: ChangeEventOptions = {},
+  options: PublishOptions = {},
   chunkSize = 10,
 ): Promise<BatchOutcome> {
+  const first = changes[0];
+  if (options.writeActivity && first) {
+    const carried = changes.flatMap((c) => {
+      const item = carriedActivityItem(c.oldImage, c.newImage);
+      return item ? [item] : [];
+    });
+    try {
+      if (carried.length > 0) await options.writeActivity(carried);
+    } catch (error) {
+      return { published: 0, failedFrom: first.sequenceNumber, error };
+    }
+  }
   let published = 0;
   // Chunks never split a record's events, so a failure can always be pinned to a record.
   let chunk: { events: ChangeEvent[]; firstSequence: string } | undefined;

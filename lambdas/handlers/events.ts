@@ -1,19 +1,21 @@
 /**
- * Stream consumer: DynamoDB stream batch → the tenants' change feeds (docs/CONSUMING.md), then
- * change events on the stack's EventBridge bus. Partial failures are reported per record
+ * Stream consumer: DynamoDB stream batch → the activity items its writes carry (docs/ACTIVITY.md),
+ * the tenants' change feeds (docs/CONSUMING.md), then change events on the stack's EventBridge bus. Partial failures are reported per record
  * (ReportBatchItemFailures), so Lambda retries from the first record not fully written; after
  * the mapping's retries the batch goes to the DLQ. Emits FeedLagMilliseconds per batch.
  */
 
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { ENV, EVENTS_ENV, METRIC_NAMESPACE } from '../deployment';
 import { type EventSink, eventBridgeSink } from '../events/event-sink';
 import { feedSink, sinks } from '../events/feed-events';
-import { publishStreamBatch, type SequencedChange } from '../events/stream-batch';
+import { type PublishOptions, publishStreamBatch, type SequencedChange } from '../events/stream-batch';
 import { toSequencedChange } from '../events/stream-record';
 import { logger } from '../observability/logger';
+import { writeCarriedActivity } from '../store/activity-store';
 import { createDocumentClient } from '../store/client';
 import { appendToFeed, feedRetentionDays } from '../store/feed-store';
 
@@ -27,10 +29,14 @@ export function createEventsHandler(
   sink: () => EventSink,
   includeResource: boolean,
   reportLag: (ms: number) => void = () => undefined,
+  writeActivity?: PublishOptions['writeActivity'],
 ) {
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const changes = event.Records.map(toSequencedChange).filter((c): c is SequencedChange => c !== undefined);
-    const outcome = await publishStreamBatch(changes, sink(), { includeResource });
+    const outcome = await publishStreamBatch(changes, sink(), {
+      includeResource,
+      ...(writeActivity ? { writeActivity } : {}),
+    });
     if (outcome.failedFrom === undefined) {
       const lag = feedLagMs(changes);
       if (lag !== undefined && outcome.published > 0) reportLag(lag);
@@ -48,13 +54,18 @@ export function createEventsHandler(
 }
 
 let production: EventSink | undefined;
+let db: DynamoDBDocumentClient | undefined;
+const productionTable = (): { db: DynamoDBDocumentClient; tableName: string } => {
+  const tableName = process.env[ENV.tableName];
+  if (!tableName) throw new Error(`${ENV.tableName} is not set`);
+  db ??= createDocumentClient();
+  return { db, tableName };
+};
 const productionSink = (): EventSink => {
   if (!production) {
     const busName = process.env[EVENTS_ENV.busName];
     if (!busName) throw new Error(`${EVENTS_ENV.busName} is not set`);
-    const tableName = process.env[ENV.tableName];
-    if (!tableName) throw new Error(`${ENV.tableName} is not set`);
-    const db = createDocumentClient();
+    const { db, tableName } = productionTable();
     const days = feedRetentionDays(process.env[ENV.feedRetentionDays]);
     production = sinks(
       feedSink((tenant, sets) => appendToFeed({ db, tableName, tenant }, sets, days)),
@@ -75,4 +86,8 @@ export const handler = createEventsHandler(
   productionSink,
   process.env[EVENTS_ENV.includeResource] === 'true',
   publishLag,
+  (items) => {
+    const { db, tableName } = productionTable();
+    return writeCarriedActivity(db, tableName, items);
+  },
 );

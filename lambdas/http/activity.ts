@@ -35,6 +35,7 @@ export interface ActivityLog {
   begin(db: DynamoDBDocumentClient, draft: (resourceId: string) => ActivityRecord): RequestActivity;
 }
 export interface RequestActivity {
+  readonly viaStream: boolean;
   pending(resourceId: string): Record<string, unknown> | undefined;
   committed(): void;
   finish(record: ActivityRecord): Promise<void>;

@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { CompanionWrite } from './context';
+import { isConditionalCheckFailed } from './errors';
 import { activityPk, activityResourcePk } from './keys';
 import { LOOKUP_INDEX, TTL_ATTRIBUTE } from './table-definition';
 
@@ -35,6 +36,12 @@ export interface ActivityRecord {
   readonly detail?: string;
   readonly changedAttributes: readonly string[];
 }
+
+/**
+ * The attribute of a User or Group item that carries the activity item of the single write
+ * that wrote it, for the stream consumer to write (carriedActivityItem, writeCarriedActivity).
+ */
+export const ACTIVITY_STAMP = 'activityStamp';
 
 /** A new entry key: keeps two records of the same millisecond apart. */
 const newEntry = (): string => randomBytes(4).toString('hex');
@@ -84,11 +91,13 @@ export function requestActivity(
   tableName: string,
   retentionDays: number,
   draft: (resourceId: string) => ActivityRecord,
+  viaStream = false,
 ): RequestActivity {
   const entry = newEntry();
   let drafted: ActivityRecord | undefined;
   let written: ActivityRecord | undefined;
   return {
+    viaStream,
     pending(resourceId) {
       if (written) return undefined;
       drafted ??= draft(resourceId);
@@ -109,6 +118,50 @@ export function requestActivity(
       );
     },
   };
+}
+
+/**
+ * The activity item a stream record's new image carries that its old image did not: the
+ * stamp of the single write that made the record. A write that left an older stamp in place
+ * (a membership transaction's version bump) carries none.
+ */
+export function carriedActivityItem(
+  oldImage: Readonly<Record<string, unknown>> | undefined,
+  newImage: Readonly<Record<string, unknown>> | undefined,
+): Record<string, unknown> | undefined {
+  const stamp = newImage?.[ACTIVITY_STAMP];
+  if (typeof stamp !== 'object' || stamp === null || Array.isArray(stamp)) return undefined;
+  const item = stamp as Record<string, unknown>;
+  if (typeof item.PK !== 'string' || typeof item.SK !== 'string') return undefined;
+  const old = oldImage?.[ACTIVITY_STAMP] as Record<string, unknown> | undefined;
+  return old?.SK === item.SK && old?.PK === item.PK ? undefined : item;
+}
+
+/**
+ * Writes carried activity items (stream consumer). Each Put is conditional on the item not
+ * existing: a redelivered record, or a record the request already replaced with its real
+ * answer (finish), is left as it is.
+ */
+export async function writeCarriedActivity(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  items: readonly Record<string, unknown>[],
+): Promise<void> {
+  await Promise.all(
+    items.map((item) =>
+      db
+        .send(
+          new PutCommand({
+            TableName: tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(PK)',
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!isConditionalCheckFailed(error)) throw error;
+        }),
+    ),
+  );
 }
 
 /** Whether two records of one request say the same, their times aside. */

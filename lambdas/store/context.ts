@@ -14,12 +14,15 @@ export interface StoreContext {
 }
 
 /**
- * An item a write request adds to the first of its transactions that commits and has room, so
- * it costs no request of its own (docs/ACTIVITY.md). The store knows only that it is one Put.
+ * An item a write request adds to the first of its writes that commits, so it costs no request
+ * of its own (docs/ACTIVITY.md): appended to a transaction that has room, or, on a single Put
+ * or Update when `viaStream`, stamped on the written item for the stream consumer to write.
  */
 export interface CompanionWrite {
-  /** The item for a transaction that writes resource `resourceId`; undefined once written. */
+  /** The item for a write of resource `resourceId`; undefined once written. */
   pending(resourceId: string): Record<string, unknown> | undefined;
-  /** The transaction that carried the pending item committed. */
+  /** The write that carried the pending item committed. */
   committed(): void;
+  /** Whether a single write carries it as a stamp (the stream consumer writes it) rather than as a transaction. */
+  readonly viaStream: boolean;
 }

@@ -46,7 +46,7 @@ import {
   writeWithRename,
 } from './resource-store';
 import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
-import { sendTransaction } from './transactions';
+import { sendTransaction, sendWrite } from './transactions';
 
 /** The service layer's name for the one store context type. */
 
@@ -214,13 +214,20 @@ export async function replaceGroup(
     },
   };
   if (isSameName(oldName, newName)) {
-    if (ctx.companion?.pending(current.id)) {
+    if (ctx.companion?.pending(current.id) && !ctx.companion.viaStream) {
       const written = await updateWithCompanion(ctx, update, current, resource, now);
       if (written) return written;
     }
     try {
-      const result = await ctx.db.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
-      const next = groupFromItem(result.Attributes);
+      const attributes = await sendWrite(
+        ctx,
+        { Update: { ...update, ReturnValues: 'ALL_NEW' } },
+        current.id,
+        {
+          asTransaction: false,
+        },
+      );
+      const next = groupFromItem(attributes);
       if (next) return next;
     } catch (error) {
       translateConditionFailure(error);

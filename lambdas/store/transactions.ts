@@ -1,8 +1,10 @@
 /**
  * Every write the request path commits goes out through here: TransactWriteItems, or a single
- * conditional Put/Update. The request's companion item (context.ts) is appended to the first
- * one that has room, turning a single write into a transaction of two; it goes last, so the
- * cancellation reasons of the caller's own actions keep their indexes.
+ * conditional Put/Update. The request's companion item (context.ts) goes with the first one that
+ * commits: appended last to a transaction that has room (so the cancellation reasons of the
+ * caller's own actions keep their indexes); on a single write, stamped on the written item
+ * (ACTIVITY_STAMP, for the stream consumer) or, without a stream consumer, sent with it as a
+ * transaction of two.
  */
 import {
   PutCommand,
@@ -12,6 +14,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { ACTIVITY_STAMP } from './activity-store';
 import type { StoreContext } from './context';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -32,21 +35,61 @@ export async function sendTransaction(
   if (companion) ctx.companion?.committed();
 }
 
+type SingleWrite = { readonly Put: PutCommandInput } | { readonly Update: UpdateCommandInput };
+
 /**
- * One conditional write of resource `resourceId`: a PutItem or UpdateItem, or a transaction of
- * it and the companion while one is pending. Either way a failed condition reaches the caller
- * as translateConditionFailure reads it (the write is action 0).
+ * One conditional write of resource `resourceId`, a PutItem or UpdateItem, carrying the
+ * companion while one is pending; returns the attributes an Update asked for (ReturnValues),
+ * which a transaction cannot return: `asTransaction: false` then leaves the companion pending
+ * rather than send one. A failed condition reaches the caller as translateConditionFailure
+ * reads it (the write is action 0 of a transaction).
  */
 export async function sendWrite(
   ctx: StoreContext,
-  write: { readonly Put: PutCommandInput } | { readonly Update: UpdateCommandInput },
+  write: SingleWrite,
   resourceId: string,
-): Promise<void> {
-  if (ctx.companion?.pending(resourceId)) {
+  options: { readonly asTransaction?: boolean } = {},
+): Promise<Record<string, unknown> | undefined> {
+  const pending = ctx.companion?.pending(resourceId);
+  if (pending && !ctx.companion?.viaStream) {
+    if (options.asTransaction === false) return plainWrite(ctx, write);
     await sendTransaction(ctx, [write as TransactItem], resourceId);
-  } else if ('Put' in write) {
-    await ctx.db.send(new PutCommand(write.Put));
-  } else {
-    await ctx.db.send(new UpdateCommand(write.Update));
+    return undefined;
   }
+  const attributes = await plainWrite(ctx, pending ? stampedWith(write, pending) : write);
+  if (pending) ctx.companion?.committed();
+  return attributes;
+}
+
+async function plainWrite(
+  ctx: StoreContext,
+  write: SingleWrite,
+): Promise<Record<string, unknown> | undefined> {
+  if ('Put' in write) {
+    await ctx.db.send(new PutCommand(write.Put));
+    return undefined;
+  }
+  return (await ctx.db.send(new UpdateCommand(write.Update))).Attributes;
+}
+
+/** The write with the companion item as the written item's ACTIVITY_STAMP attribute. */
+function stampedWith(write: SingleWrite, companion: Record<string, unknown>): SingleWrite {
+  if ('Put' in write) {
+    return { Put: { ...write.Put, Item: { ...write.Put.Item, [ACTIVITY_STAMP]: companion } } };
+  }
+  const update = write.Update;
+  const expression = update.UpdateExpression ?? '';
+  // An update expression names each clause once: the stamp joins its SET clause, or opens one.
+  const set = '#activityStamp = :activityStamp';
+  const stampedExpression = /^\s*SET\s/i.test(expression)
+    ? expression.replace(/^\s*SET\s/i, `SET ${set}, `)
+    : `SET ${set} ${expression}`;
+  return {
+    Update: {
+      ...update,
+      UpdateExpression: stampedExpression,
+      ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#activityStamp': ACTIVITY_STAMP },
+      ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':activityStamp': companion },
+    },
+  };
 }

@@ -29,6 +29,8 @@ import { lambdaRuntime } from './scim-function';
 
 /** IAM pattern of every tenant's feed partition key (test/infra checks it against the key builder). */
 export const FEED_PARTITIONS = 'T#*#FEED';
+/** IAM pattern of every tenant's activity day partition key (`T#<tenant>#ACT#<day>`). */
+export const ACTIVITY_PARTITIONS = 'T#*#ACT#*';
 
 export interface ChangeEventsProps {
   readonly table: dynamodb.ITable;
@@ -107,6 +109,15 @@ export class ChangeEvents extends Construct {
         // Only the feed partitions (`T#<tenant>#FEED`): the stream reader cannot touch users,
         // groups or tokens' items even through these write actions.
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [FEED_PARTITIONS] } },
+      }),
+    );
+    // The activity items single writes stamp on the items they write (docs/ACTIVITY.md): one
+    // conditional PutItem each, in the activity partitions only.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [ACTIVITY_PARTITIONS] } },
       }),
     );
     if (props.tableKey) {

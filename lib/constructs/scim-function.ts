@@ -170,6 +170,8 @@ export class ScimFunction extends Construct {
       ...(access === 'readWrite' && settings.activityRetentionDays !== undefined
         ? { [ENV.activityRetentionDays]: String(settings.activityRetentionDays) }
         : {}),
+      // The stream consumer writes the activity items single writes stamp (docs/ACTIVITY.md).
+      ...(access === 'readWrite' && settings.feedWritten ? { [ENV.activityFromStream]: '1' } : {}),
       ...(target === 'feed' && !settings.feedWritten ? { [ENV.feedDisabled]: '1' } : {}),
       ...(target === 'feed' && settings.feedRetentionDays !== undefined
         ? { [ENV.feedRetentionDays]: String(settings.feedRetentionDays) }

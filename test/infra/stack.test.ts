@@ -16,9 +16,9 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { ENV } from '../../lambdas/deployment';
 import { ROUTES, type RouteTarget } from '../../lambdas/routes';
-import { feedPk, userKey } from '../../lambdas/store/keys';
+import { activityPk, feedPk, userKey } from '../../lambdas/store/keys';
 import { GLOBAL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/store/table-definition';
-import { FEED_PARTITIONS } from '../../lib/constructs/change-events';
+import { ACTIVITY_PARTITIONS, FEED_PARTITIONS } from '../../lib/constructs/change-events';
 import { GATEWAY_RESPONSES, SCIM_ERROR_SCHEMA } from '../../lib/constructs/scim-api';
 import {
   NO_TABLE,
@@ -420,7 +420,7 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
       ]),
     );
     const all = statements.flatMap(actionsOf);
-    expect(all.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
+    expect([...new Set(all.filter((a) => a.startsWith('dynamodb:')))].sort()).toEqual([
       'dynamodb:DescribeStream',
       'dynamodb:GetItem',
       'dynamodb:GetRecords',
@@ -429,17 +429,33 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
-    // The feed writer's item access: the table only, and only the feed partitions.
+    // The stream consumer's item access: the table only, the feed partitions, and PutItem alone
+    // in the activity partitions (the activity items single writes stamp).
     const feedWrites = statements.filter((st) => actionsOf(st).includes('dynamodb:PutItem'));
-    expect(feedWrites.map((st) => ({ resources: resourcesOf(st), condition: st.Condition }))).toEqual([
+    expect(
+      feedWrites.map((st) => ({
+        actions: actionsOf(st),
+        resources: resourcesOf(st),
+        condition: st.Condition,
+      })),
+    ).toEqual([
       {
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
         condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [FEED_PARTITIONS] } },
+      },
+      {
+        actions: ['dynamodb:PutItem'],
+        resources: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
+        condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [ACTIVITY_PARTITIONS] } },
       },
     ]);
     const feedPattern = new RegExp(`^${FEED_PARTITIONS.replace('*', '.*')}$`);
     expect(feedPk('acme')).toMatch(feedPattern);
     expect(userKey('acme', 'x').PK).not.toMatch(feedPattern);
+    const activityPattern = new RegExp(`^${ACTIVITY_PARTITIONS.replaceAll('*', '[^#]*')}$`);
+    expect(activityPk('acme', '2026-12-04')).toMatch(activityPattern);
+    expect(userKey('acme', 'x').PK).not.toMatch(activityPattern);
     expect(all.filter((a) => !/^(dynamodb|events|sqs|logs):/.test(a))).toEqual([]);
     for (const st of statements.filter((x) => actionsOf(x).some((a) => a.startsWith('sqs:')))) {
       expect(resourcesOf(st)).toEqual([{ 'Fn::GetAtt': [queueId, 'Arn'] }]);

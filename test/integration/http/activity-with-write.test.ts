@@ -1,17 +1,25 @@
 /**
- * A successful write's activity record rides along with the write's own transaction: no
- * DynamoDB request of its own, and still exactly one record per request, saying what the
- * client was answered. Requests that write nothing else (rejected, no-op, a transaction with
- * no room) pay one PutItem; `activityWithWrite: false` is the old separate write.
+ * A successful write's activity record rides along with the write itself: in its transaction,
+ * or stamped on the single item it writes for the stream consumer (activityFromStream) — no
+ * DynamoDB request of its own, and still exactly one record per request, saying what the client
+ * was answered. Requests that write nothing else (rejected, no-op, a transaction with no room)
+ * pay one PutItem; `activityWithWrite: false` is the old separate write.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { parseCost } from '../../../lambdas/observability/dynamo-cost';
 import { COST_HEADER } from '../../../lambdas/observability/dynamo-cost-report';
-import { type ActivityRecord, listActivity, requestActivity } from '../../../lambdas/store/activity-store';
+import {
+  type ActivityRecord,
+  listActivity,
+  requestActivity,
+  writeCarriedActivity,
+} from '../../../lambdas/store/activity-store';
 import type { CompanionWrite, StoreContext } from '../../../lambdas/store/context';
 import { getGroup, replaceGroup } from '../../../lambdas/store/groups-store';
 import { writeMembershipTransaction } from '../../../lambdas/store/memberships-store';
+import type { StreamFollower } from '../../../local/stream-events';
 import { createScimTestClient, type ScimResponse, type ScimTestClient } from '../../support/scim-client';
+import { followTestStream } from '../../support/stream-follower';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -231,6 +239,7 @@ describe('the companion write in the store', () => {
     await writeMembershipTransaction(ctx, id, { add: [member], remove: [] }, {});
     let committed = 0;
     const companion: CompanionWrite = {
+      viaStream: false,
       pending: () => (committed === 0 ? { PK: 'companion#fallback', SK: 'x', type: 'Test' } : undefined),
       committed: () => {
         committed++;
@@ -241,5 +250,91 @@ describe('the companion write in the store', () => {
     const stored = await getGroup(ctx, id);
     expect(next.version).toBe(stored?.version);
     expect(stored?.resource.externalId).toBe('moved');
+  });
+});
+
+describe('a single write stamps its record for the stream consumer (changeEvents on)', () => {
+  let streamed: ScimTestClient;
+  let follower: StreamFollower;
+  beforeAll(async () => {
+    streamed = await createScimTestClient({ settings: { activityFromStream: true } });
+    const { db, tableName } = streamed.table;
+    follower = await followTestStream(streamed.table, {
+      sink: { publish: async () => undefined },
+      writeActivity: (items) => writeCarriedActivity(db, tableName, items),
+    });
+  });
+  afterAll(async () => {
+    await follower.stop();
+    await streamed.close();
+  });
+
+  it('PATCH one attribute: 1 Query + 1 PutItem; the consumer writes its one record', async () => {
+    const id = await createUser(streamed, 'stamp.patch@example.com');
+    const since = new Date();
+    const res = await streamed.request('PATCH', `/Users/${id}`, {
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'COO' }] },
+    });
+    expect(res.status).toBe(200);
+    expect(commandsOf(res)).toEqual({ Query: 1, PutItem: 1 });
+    // Nothing in the log until the stream is read; the stamp is on the user item, not in its body.
+    expect(await recordsOf(streamed, id, since)).toEqual([]);
+    expect(JSON.stringify((await streamed.request('GET', `/Users/${id}`)).body)).not.toContain('activityStamp');
+    await follower.drain();
+    expect(await recordsOf(streamed, id, since)).toEqual([
+      expect.objectContaining({
+        method: 'PATCH',
+        status: 200,
+        changedAttributes: ['title'],
+        tokenId: 'tok-acme',
+      }),
+    ]);
+  });
+
+  it('a group attribute PATCH is 1 GetItem + 1 UpdateItem; a later member change adds its own record, not a copy', async () => {
+    const user = await createUser(streamed, 'stamp.member@example.com');
+    const group = await createGroup(streamed, 'Stamp group');
+    const since = new Date();
+    const patched = await streamed.request('PATCH', `/Groups/${group}`, {
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'externalId', value: 'ext-9' }] },
+    });
+    expect(patched.status).toBe(204);
+    expect(commandsOf(patched)).toEqual({ GetItem: 1, UpdateItem: 1 });
+    const added = await streamed.request('PATCH', `/Groups/${group}`, { body: addMembers([user]) });
+    expect(added.status).toBe(204);
+    expect(commandsOf(added)).toEqual({ BatchGetItem: 1, TransactWriteItems: 1 });
+    await follower.drain();
+    await follower.drain();
+    expect(
+      (await recordsOf(streamed, group, since)).map((r) => `${r.method} ${r.status} ${r.changedAttributes}`),
+    ).toEqual(['PATCH 204 externalId', 'PATCH 204 members']);
+  });
+
+  it('a redelivered stamp, or one whose request was answered otherwise, leaves the record as it is', async () => {
+    const { db, tableName } = streamed.table;
+    const since = new Date(Date.now() - 1000);
+    const record = (status: number): ActivityRecord => ({
+      tenant: 'acme',
+      time: new Date().toISOString(),
+      tokenId: 't',
+      tokenLabel: 'l',
+      method: 'PUT',
+      path: '/scim/v2/Users/stamp-x',
+      operation: 'replace',
+      resourceType: 'User',
+      resourceId: 'stamp-x',
+      status,
+      changedAttributes: [],
+    });
+    const activity = requestActivity(db, tableName, 1, () => record(200), true);
+    const item = activity.pending('stamp-x');
+    if (!item) throw new Error('no pending item');
+    activity.committed();
+    // The request ended otherwise after its write (say, 503): finish replaces the stamped record…
+    await activity.finish(record(503));
+    // …and the consumer's later, conditional write of the stamp (twice: a redelivery) keeps it.
+    await writeCarriedActivity(db, tableName, [item]);
+    await writeCarriedActivity(db, tableName, [item]);
+    expect((await recordsOf(streamed, 'stamp-x', since)).map((r) => r.status)).toEqual([503]);
   });
 });

@@ -4,7 +4,6 @@
  * workload's totals, and that every measured operation is priced without naming it in code.
  */
 import {
-  ACTIVITY_WRITE_UNITS,
   apiGatewayUsd,
   awsWriteUnits,
   HANDLER_OVERHEAD_MS,
@@ -127,19 +126,19 @@ describe('capacity model', () => {
     expect(get?.usdPerMillion).toBeCloseTo(expected, 6);
   });
 
-  it("adds a workload's calls, units and the activity record of mutating requests", () => {
+  it("adds a workload's calls and units (a measured row includes its activity record)", () => {
     const lines: WorkloadLine[] = [
-      { label: 'read', operation: 'get user', calls: (u) => u / 10, mutating: false },
-      { label: 'update', operation: 'PATCH one attribute', calls: (u) => u / 100, mutating: true },
+      { label: 'read', operation: 'get user', calls: (u) => u / 10 },
+      { label: 'update', operation: 'PATCH one attribute', calls: (u) => u / 100 },
     ];
     const totals = workloadTotals(lines, priceOperations(results), 1000);
     expect(totals.httpRequests).toBe(100 + 10);
-    expect(totals.dynamoRequests).toBe(100 * 1 + 10 * (2 + 1));
+    expect(totals.dynamoRequests).toBe(100 * 1 + 10 * 2);
     expect(totals.readUnits).toBe(100 + 10);
-    expect(totals.writeUnits).toBe(10 * (4 + ACTIVITY_WRITE_UNITS));
+    expect(totals.writeUnits).toBe(10 * 4);
     expect(() =>
       workloadTotals(
-        [{ label: 'x', operation: 'not measured', calls: () => 1, mutating: false }],
+        [{ label: 'x', operation: 'not measured', calls: () => 1 }],
         priceOperations(results),
         1,
       ),
