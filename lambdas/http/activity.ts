@@ -37,6 +37,7 @@ export interface ActivityLog {
 export interface RequestActivity {
   readonly viaStream: boolean;
   pending(resourceId: string): Record<string, unknown> | undefined;
+  stamp(resourceId: string): Record<string, unknown> | undefined;
   committed(): void;
   finish(record: ActivityRecord): Promise<void>;
 }

@@ -48,7 +48,6 @@ const newEntry = (): string => randomBytes(4).toString('hex');
 
 /** The item of one record; `entry` is its key's suffix (newEntry). */
 function activityItem(record: ActivityRecord, retentionDays: number, entry: string): Record<string, unknown> {
-  const time = new Date(record.time);
   return {
     PK: activityPk(record.tenant, record.time.slice(0, 10)),
     SK: `${record.time}#${entry}`,
@@ -57,9 +56,13 @@ function activityItem(record: ActivityRecord, retentionDays: number, entry: stri
     ...(record.resourceId
       ? { GSI2PK: activityResourcePk(record.tenant, record.resourceId), GSI2SK: record.time }
       : {}),
-    [TTL_ATTRIBUTE]: Math.floor(time.getTime() / 1000) + retentionDays * 86_400,
+    [TTL_ATTRIBUTE]: expiryOf(record.time, retentionDays),
   };
 }
+
+/** The TTL (epoch seconds) of a record written at `time`. */
+const expiryOf = (time: string, retentionDays: number): number =>
+  Math.floor(Date.parse(time) / 1000) + retentionDays * 86_400;
 
 /** Writes one record on its own (one PutItem). */
 export async function recordActivity(
@@ -103,6 +106,11 @@ export function requestActivity(
       drafted ??= draft(resourceId);
       return activityItem(drafted, retentionDays, entry);
     },
+    stamp(resourceId) {
+      if (written) return undefined;
+      drafted ??= draft(resourceId);
+      return { ...stampOf(drafted, retentionDays, entry) };
+    },
     committed() {
       written = drafted;
     },
@@ -121,20 +129,43 @@ export function requestActivity(
 }
 
 /**
- * The activity item a stream record's new image carries that its old image did not: the
- * stamp of the single write that made the record. A write that left an older stamp in place
- * (a membership transaction's version bump) carries none.
+ * The activity item a stream record's new image carries that its old image did not: built from
+ * the stamp of the single write that made the record and the item's own tenant, id and type. A
+ * write that left an older stamp in place (a membership transaction's version bump) carries none.
  */
 export function carriedActivityItem(
   oldImage: Readonly<Record<string, unknown>> | undefined,
   newImage: Readonly<Record<string, unknown>> | undefined,
 ): Record<string, unknown> | undefined {
-  const stamp = newImage?.[ACTIVITY_STAMP];
+  const stamp = stampIn(newImage);
+  if (!stamp || !newImage) return undefined;
+  const old = stampIn(oldImage);
+  if (old && old.time === stamp.time && old.entry === stamp.entry) return undefined;
+  const { tenant, id, type } = newImage;
+  if (typeof tenant !== 'string' || typeof id !== 'string' || (type !== 'User' && type !== 'Group'))
+    return undefined;
+  const { entry, expires, ...fields } = stamp;
+  const record = { tenant, resourceType: type, resourceId: id, ...fields } as ActivityRecord;
+  return { ...activityItem(record, 0, entry), [TTL_ATTRIBUTE]: expires };
+}
+
+/** What a single write stamps on its item: the record less what the item itself holds. */
+interface ActivityStamp extends Omit<ActivityRecord, 'tenant' | 'resourceType' | 'resourceId'> {
+  readonly entry: string;
+  readonly expires: number;
+}
+
+function stampOf(record: ActivityRecord, retentionDays: number, entry: string): ActivityStamp {
+  const { tenant: _tenant, resourceType: _type, resourceId: _id, ...fields } = record;
+  return { ...fields, entry, expires: expiryOf(record.time, retentionDays) };
+}
+
+function stampIn(image: Readonly<Record<string, unknown>> | undefined): ActivityStamp | undefined {
+  const stamp = image?.[ACTIVITY_STAMP];
   if (typeof stamp !== 'object' || stamp === null || Array.isArray(stamp)) return undefined;
-  const item = stamp as Record<string, unknown>;
-  if (typeof item.PK !== 'string' || typeof item.SK !== 'string') return undefined;
-  const old = oldImage?.[ACTIVITY_STAMP] as Record<string, unknown> | undefined;
-  return old?.SK === item.SK && old?.PK === item.PK ? undefined : item;
+  const { time, entry, expires } = stamp as Record<string, unknown>;
+  const valid = typeof time === 'string' && typeof entry === 'string' && typeof expires === 'number';
+  return valid ? (stamp as ActivityStamp) : undefined;
 }
 
 /**

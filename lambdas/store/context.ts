@@ -21,6 +21,8 @@ export interface StoreContext {
 export interface CompanionWrite {
   /** The item for a write of resource `resourceId`; undefined once written. */
   pending(resourceId: string): Record<string, unknown> | undefined;
+  /** Its compact form, stamped on the written item when `viaStream`; undefined once written. */
+  stamp(resourceId: string): Record<string, unknown> | undefined;
   /** The write that carried the pending item committed. */
   committed(): void;
   /** Whether a single write carries it as a stamp (the stream consumer writes it) rather than as a transaction. */

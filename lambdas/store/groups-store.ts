@@ -10,8 +10,9 @@
  * concurrent rename lose its race over and over. Attribute writes ADD to `version`, never Put a
  * stale number, so the ETag only grows.
  *
- * Requests: create = 1 TransactWriteItems (+ ⌈(n−49)/49⌉ past 49 members); update = 1 UpdateItem,
- * a rename 1 TransactWriteItems + 1 GetItem; If-Match claim = 1 UpdateItem.
+ * Requests: create = 1 TransactWriteItems (+ ⌈(n−49)/49⌉ past 49 members); update = 1 UpdateItem
+ * (a TransactWriteItems with the activity record when no stream consumer writes it), a rename
+ * 1 TransactWriteItems + 1 GetItem; If-Match claim = 1 UpdateItem.
  */
 import { UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { nameKey } from '../scim/names';

@@ -50,14 +50,15 @@ export async function sendWrite(
   resourceId: string,
   options: { readonly asTransaction?: boolean } = {},
 ): Promise<Record<string, unknown> | undefined> {
-  const pending = ctx.companion?.pending(resourceId);
-  if (pending && !ctx.companion?.viaStream) {
+  const companion = ctx.companion;
+  if (companion && !companion.viaStream && companion.pending(resourceId)) {
     if (options.asTransaction === false) return plainWrite(ctx, write);
     await sendTransaction(ctx, [write as TransactItem], resourceId);
     return undefined;
   }
-  const attributes = await plainWrite(ctx, pending ? stampedWith(write, pending) : write);
-  if (pending) ctx.companion?.committed();
+  const stamp = companion?.viaStream ? companion.stamp(resourceId) : undefined;
+  const attributes = await plainWrite(ctx, stamp ? stampedWith(write, stamp) : write);
+  if (stamp) companion?.committed();
   return attributes;
 }
 
@@ -72,10 +73,10 @@ async function plainWrite(
   return (await ctx.db.send(new UpdateCommand(write.Update))).Attributes;
 }
 
-/** The write with the companion item as the written item's ACTIVITY_STAMP attribute. */
-function stampedWith(write: SingleWrite, companion: Record<string, unknown>): SingleWrite {
+/** The write with the companion's stamp as the written item's ACTIVITY_STAMP attribute. */
+function stampedWith(write: SingleWrite, stamp: Record<string, unknown>): SingleWrite {
   if ('Put' in write) {
-    return { Put: { ...write.Put, Item: { ...write.Put.Item, [ACTIVITY_STAMP]: companion } } };
+    return { Put: { ...write.Put, Item: { ...write.Put.Item, [ACTIVITY_STAMP]: stamp } } };
   }
   const update = write.Update;
   const expression = update.UpdateExpression ?? '';
@@ -89,7 +90,7 @@ function stampedWith(write: SingleWrite, companion: Record<string, unknown>): Si
       ...update,
       UpdateExpression: stampedExpression,
       ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#activityStamp': ACTIVITY_STAMP },
-      ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':activityStamp': companion },
+      ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':activityStamp': stamp },
     },
   };
 }

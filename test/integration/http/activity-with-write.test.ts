@@ -10,6 +10,7 @@ import { parseCost } from '../../../lambdas/observability/dynamo-cost';
 import { COST_HEADER } from '../../../lambdas/observability/dynamo-cost-report';
 import {
   type ActivityRecord,
+  carriedActivityItem,
   listActivity,
   requestActivity,
   writeCarriedActivity,
@@ -240,6 +241,7 @@ describe('the companion write in the store', () => {
     let committed = 0;
     const companion: CompanionWrite = {
       viaStream: false,
+      stamp: () => undefined,
       pending: () => (committed === 0 ? { PK: 'companion#fallback', SK: 'x', type: 'Test' } : undefined),
       committed: () => {
         committed++;
@@ -279,7 +281,9 @@ describe('a single write stamps its record for the stream consumer (changeEvents
     expect(commandsOf(res)).toEqual({ Query: 1, PutItem: 1 });
     // Nothing in the log until the stream is read; the stamp is on the user item, not in its body.
     expect(await recordsOf(streamed, id, since)).toEqual([]);
-    expect(JSON.stringify((await streamed.request('GET', `/Users/${id}`)).body)).not.toContain('activityStamp');
+    expect(JSON.stringify((await streamed.request('GET', `/Users/${id}`)).body)).not.toContain(
+      'activityStamp',
+    );
     await follower.drain();
     expect(await recordsOf(streamed, id, since)).toEqual([
       expect.objectContaining({
@@ -327,9 +331,23 @@ describe('a single write stamps its record for the stream consumer (changeEvents
       changedAttributes: [],
     });
     const activity = requestActivity(db, tableName, 1, () => record(200), true);
-    const item = activity.pending('stamp-x');
-    if (!item) throw new Error('no pending item');
+    const stamp = activity.stamp('stamp-x');
+    // What the consumer builds from the stamp and the stamped item is the record the request drafted.
+    const item = carriedActivityItem(undefined, {
+      tenant: 'acme',
+      id: 'stamp-x',
+      type: 'User',
+      activityStamp: stamp,
+    });
+    expect(item).toEqual(activity.pending('stamp-x'));
+    if (!item) throw new Error('no carried item');
     activity.committed();
+    expect(
+      carriedActivityItem(
+        { activityStamp: stamp },
+        { tenant: 'acme', id: 'stamp-x', type: 'User', activityStamp: stamp },
+      ),
+    ).toBeUndefined();
     // The request ended otherwise after its write (say, 503): finish replaces the stamped record…
     await activity.finish(record(503));
     // …and the consumer's later, conditional write of the stamp (twice: a redelivery) keeps it.
