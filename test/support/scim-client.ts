@@ -50,7 +50,10 @@ export interface ScimTestClient {
 }
 
 export async function createScimTestClient(
-  options: { tenants?: string[]; settings?: Pick<RuntimeSettings, 'activityWithWrite' | 'activityFromStream'> } = {},
+  options: {
+    tenants?: string[];
+    settings?: Pick<RuntimeSettings, 'activityWithWrite' | 'activityFromStream'>;
+  } = {},
 ): Promise<ScimTestClient> {
   const table = await createTestTable();
   const tenants = options.tenants ?? ['acme', 'globex'];
