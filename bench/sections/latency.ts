@@ -43,6 +43,8 @@ interface Workload {
   readonly name: string;
   readonly run: (i: number) => Promise<BenchResponse | number>;
   readonly expect: number[];
+  /** Measured request by request beside this one at concurrency 1 (the other activity design). */
+  readonly twin?: Workload;
 }
 
 export async function runLatencySection(env: BenchEnv, options: { large: boolean }): Promise<LatencySection> {
@@ -99,10 +101,14 @@ export async function runLatencySection(env: BenchEnv, options: { large: boolean
   const activityPair = (
     name: string,
     run: (on: ScimHttpClient, i: number) => Promise<BenchResponse>,
-  ): Workload[] => [
-    { name, expect: [200, 204], run: (i) => run(client, i) },
-    { name: `${name} (activity as a separate PutItem)`, expect: [200, 204], run: (i) => run(separate, i) },
-  ];
+  ): Workload[] => {
+    const twin: Workload = {
+      name: `${name} (activity as a separate PutItem)`,
+      expect: [200, 204],
+      run: (i) => run(separate, i),
+    };
+    return [{ name, expect: [200, 204], run: (i) => run(client, i), twin }, twin];
+  };
   const workloads: Workload[] = [
     floor,
     { name: 'get user by id', expect: [200], run: (i) => client.request('GET', `/Users/${pick(i)}`) },
@@ -140,7 +146,7 @@ export async function runLatencySection(env: BenchEnv, options: { large: boolean
     // 3-5x longer than later, so whatever runs first would look slow. Warm it with the two
     // requests the target compares before anything is measured.
     progress(`  latency: warming DynamoDB Local (${JVM_WARMUP} floor + get pairs)`, true);
-    await interleaved(floor, workloads[1] as Workload, 0, JVM_WARMUP);
+    await interleaved([floor, workloads[1] as Workload], 0, JVM_WARMUP);
     for (const concurrency of CONCURRENCIES) {
       const total = requestsAt(concurrency);
       if (concurrency === 1) {
@@ -149,17 +155,36 @@ export async function runLatencySection(env: BenchEnv, options: { large: boolean
         // the machine's load during the run moves both alike instead of deciding the ratio.
         const floorTimes: number[] = [];
         const paired: LatencyRow[] = [];
-        for (const workload of workloads.slice(1)) {
-          progress(`  latency: ${workload.name} at concurrency 1, alternating with the floor`, true);
-          const pair = await interleaved(floor, workload, WARMUP, total);
-          if (workload === workloads[1]) floorTimes.push(...pair.a);
-          const row = timingRow(workload.name, 1, pair.b, pair.errors, pair.firstError);
-          const floorP50 = percentile(pair.a, 50);
-          paired.push(
-            row.p50 !== undefined && floorP50 > 0
-              ? { ...row, ratioToFloor: round(row.p50 / floorP50, 2) }
-              : row,
+        // A workload with a twin (the other activity design) rotates with it and the floor, so
+        // the two are compared under the same load.
+        const twins = new Set(workloads.flatMap((w) => (w.twin ? [w.twin] : [])));
+        for (const workload of workloads.slice(1).filter((w) => !twins.has(w))) {
+          const group = [floor, workload, ...(workload.twin ? [workload.twin] : [])];
+          progress(
+            `  latency: ${group
+              .slice(1)
+              .map((w) => w.name)
+              .join(' and ')} at concurrency 1, alternating with the floor`,
+            true,
           );
+          const measured = await interleaved(group, WARMUP, total);
+          const floorTimes1 = measured.times[0] ?? [];
+          if (workload === workloads[1]) floorTimes.push(...floorTimes1);
+          const floorP50 = percentile(floorTimes1, 50);
+          group.slice(1).forEach((w, k) => {
+            const row = timingRow(
+              w.name,
+              1,
+              measured.times[k + 1] ?? [],
+              measured.errors,
+              measured.firstError,
+            );
+            paired.push(
+              row.p50 !== undefined && floorP50 > 0
+                ? { ...row, ratioToFloor: round(row.p50 / floorP50, 2) }
+                : row,
+            );
+          });
         }
         rows.push(timingRow(floor.name, 1, floorTimes, 0), ...paired);
         continue;
@@ -191,20 +216,20 @@ export async function runLatencySection(env: BenchEnv, options: { large: boolean
   };
 }
 
-interface Paired {
-  readonly a: number[];
-  readonly b: number[];
+interface Interleaved {
+  /** Per workload, in the order given. */
+  readonly times: number[][];
   readonly errors: number;
   readonly firstError?: string;
 }
 
-/** `a` and `b` at concurrency 1, each request of one followed by one of the other. */
-async function interleaved(a: Workload, b: Workload, warmup: number, total: number): Promise<Paired> {
-  const times: [number[], number[]] = [[], []];
+/** The workloads at concurrency 1, in rotation: one request of each, then again. */
+async function interleaved(group: readonly Workload[], warmup: number, total: number): Promise<Interleaved> {
+  const times: number[][] = group.map(() => []);
   let errors = 0;
   let firstError: string | undefined;
   for (let i = 0; i < warmup + total; i += 1) {
-    for (const [k, workload] of [a, b].entries()) {
+    for (const [k, workload] of group.entries()) {
       try {
         const result = await workload.run(i);
         const ms =
@@ -217,7 +242,7 @@ async function interleaved(a: Workload, b: Workload, warmup: number, total: numb
       }
     }
   }
-  return { a: times[0], b: times[1], errors, ...(firstError ? { firstError } : {}) };
+  return { times, errors, ...(firstError ? { firstError } : {}) };
 }
 
 function timingRow(
