@@ -48,6 +48,9 @@ function priceOf(prices: readonly OperationPrice[], operation: string): Operatio
   return price;
 }
 
+/** The latency section's row of parallel member changes to one group. */
+const HOT_GROUP_ROW = 'add 1 member, all to one group (hot group)';
+
 export function renderCapacity(results: BenchResults): string {
   const cost = results.sections.cost;
   if (!cost) throw new Error('bench results have no cost section: run npm run bench -- --only cost');
@@ -146,6 +149,11 @@ export function renderCapacity(results: BenchResults): string {
   out.push('', '### Hot keys: where one tenant stops scaling', '');
   const gsi1Pages = PARTITION_RCU / page.readUnits;
   const txPerSecond = 1000 / txMs;
+  const hot = results.sections.latency?.rows.find((r) => r.operation === HOT_GROUP_ROW);
+  const hotMeasured =
+    hot?.throughput !== undefined
+      ? `; measured on DynamoDB Local (one process, 2 cores): ${num(hot.throughput)} single-member PATCHes/s sustained on one group from ${hot.concurrency} parallel clients, p99 ${num(hot.p99 ?? 0)} ms, ${num(hot.errors ?? 0)} errors of ${num(hot.requests)}`
+      : '';
   out.push(
     table(
       ['key', 'what writes or reads it', 'ceiling', 'what the service does above it'],
@@ -171,7 +179,7 @@ export function renderCapacity(results: BenchResults): string {
         [
           'one group item (membership transactions)',
           `each member change is a transaction that bumps the group's version (create user measures ${num(create.writeUnits)} and add 1 member ${num(addOne.writeUnits)} AWS write units); concurrent transactions on one item conflict instead of queueing`,
-          `about ${num(txPerSecond)} transactions/s per group (1 ÷ ${txMs} ms): ${num(txPerSecond)} single-member PATCHes/s (Entra sends them in parallel), ${num(txPerSecond * 49)} members/s when PATCHes carry ≥ 49 members; the item's own ${num(PARTITION_WCU)} WCU (500 transactional) is not reached first`,
+          `about ${num(txPerSecond)} transactions/s per group (1 ÷ ${txMs} ms): ${num(txPerSecond)} single-member PATCHes/s (Entra sends them in parallel), ${num(txPerSecond * 49)} members/s when PATCHes carry ≥ 49 members; the item's own ${num(PARTITION_WCU)} WCU (500 transactional) is not reached first${hotMeasured}`,
           'TransactionConflict is retried up to 10 times (20 ms … 1 s back-off), then 503 `busy` with Retry-After',
         ],
         [

@@ -47,6 +47,8 @@ interface Workload {
   readonly expect: number[];
   /** Measured request by request beside this one at concurrency 1 (the other activity design). */
   readonly twin?: Workload;
+  /** Measured at this concurrency only. */
+  readonly onlyAt?: number;
 }
 
 export async function runLatencySection(env: BenchEnv, options: { large: boolean }): Promise<LatencySection> {
@@ -142,6 +144,14 @@ export async function runLatencySection(env: BenchEnv, options: { large: boolean
     ...activityPair('add 1 member', (on, i) =>
       on.request('PATCH', `/Groups/${groups[i % groups.length]}`, addMembersPatch([pick(i)])),
     ),
+    {
+      // Every worker's PATCH on the same group: its membership transactions meet on the group
+      // item (the hot-group ceiling; docs/CAPACITY.md). 503 busy answers count as errors.
+      name: 'add 1 member, all to one group (hot group)',
+      expect: [200, 204],
+      onlyAt: 16,
+      run: (i) => client.request('PATCH', `/Groups/${groups[0]}`, addMembersPatch([pick(i)])),
+    },
   ];
 
   const rows: LatencyRow[] = [];
@@ -162,7 +172,7 @@ export async function runLatencySection(env: BenchEnv, options: { large: boolean
         // A workload with a twin (the other activity design) rotates with it and the floor, so
         // the two are compared under the same load.
         const twins = new Set(workloads.flatMap((w) => (w.twin ? [w.twin] : [])));
-        for (const workload of workloads.slice(1).filter((w) => !twins.has(w))) {
+        for (const workload of workloads.slice(1).filter((w) => !twins.has(w) && w.onlyAt === undefined)) {
           const group = [floor, workload, ...(workload.twin ? [workload.twin] : [])];
           progress(
             `  latency: ${group
@@ -194,7 +204,7 @@ export async function runLatencySection(env: BenchEnv, options: { large: boolean
         continue;
       }
       let floorP50: number | undefined;
-      for (const workload of workloads) {
+      for (const workload of workloads.filter((w) => (w.onlyAt ?? concurrency) === concurrency)) {
         progress(`  latency: ${workload.name} at concurrency ${concurrency}`, true);
         const row = await drive(workload, concurrency, total);
         if (workload === floor) floorP50 = row.p50;
