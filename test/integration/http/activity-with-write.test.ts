@@ -65,6 +65,21 @@ async function recordsOf(on: ScimTestClient, resourceId: string, since: Date): P
   return records.reverse();
 }
 
+/** A hand-made record of resource `resourceId`, for the store-level checks. */
+const recordOf = (resourceId: string, status: number): ActivityRecord => ({
+  tenant: 'acme',
+  time: new Date().toISOString(),
+  tokenId: 't',
+  tokenLabel: 'l',
+  method: 'PATCH',
+  path: `/scim/v2/Users/${resourceId}`,
+  operation: 'patch',
+  resourceType: 'User',
+  resourceId,
+  status,
+  changedAttributes: [],
+});
+
 const addMembers = (ids: string[]) => ({
   schemas: [PATCH_OP],
   Operations: [{ op: 'add', path: 'members', value: ids.map((value) => ({ value })) }],
@@ -204,29 +219,18 @@ describe('the companion write in the store', () => {
     tableName: client.table.tableName,
     tenant: 'acme',
   });
-  const record = (status: number): ActivityRecord => ({
-    tenant: 'acme',
-    time: new Date().toISOString(),
-    tokenId: 't',
-    tokenLabel: 'l',
-    method: 'PATCH',
-    path: '/scim/v2/Groups/g',
-    operation: 'patch',
-    resourceType: 'Group',
-    resourceId: 'companion-test',
-    status,
-    changedAttributes: [],
-  });
 
   it('an answer other than the one carried replaces the record (same key), never adds one', async () => {
     const since = new Date(Date.now() - 1000);
-    const activity = requestActivity(client.table.db, client.table.tableName, 1, () => record(204));
+    const activity = requestActivity(client.table.db, client.table.tableName, 1, () =>
+      recordOf('companion-test', 204),
+    );
     const item = activity.pending('companion-test');
     expect(item).toBeDefined();
     await client.table.db.send(new PutCommand({ TableName: client.table.tableName, Item: item }));
     activity.committed();
     expect(activity.pending('companion-test')).toBeUndefined();
-    await activity.finish(record(503));
+    await activity.finish(recordOf('companion-test', 503));
     expect((await recordsOf(client, 'companion-test', since)).map((r) => r.status)).toEqual([503]);
   });
 
@@ -317,20 +321,7 @@ describe('a single write stamps its record for the stream consumer (changeEvents
   it('a redelivered stamp, or one whose request was answered otherwise, leaves the record as it is', async () => {
     const { db, tableName } = streamed.table;
     const since = new Date(Date.now() - 1000);
-    const record = (status: number): ActivityRecord => ({
-      tenant: 'acme',
-      time: new Date().toISOString(),
-      tokenId: 't',
-      tokenLabel: 'l',
-      method: 'PUT',
-      path: '/scim/v2/Users/stamp-x',
-      operation: 'replace',
-      resourceType: 'User',
-      resourceId: 'stamp-x',
-      status,
-      changedAttributes: [],
-    });
-    const activity = requestActivity(db, tableName, 1, () => record(200), true);
+    const activity = requestActivity(db, tableName, 1, () => recordOf('stamp-x', 200), true);
     const stamp = activity.stamp('stamp-x');
     // What the consumer builds from the stamp and the stamped item is the record the request drafted.
     const item = carriedActivityItem(undefined, {
@@ -349,7 +340,7 @@ describe('a single write stamps its record for the stream consumer (changeEvents
       ),
     ).toBeUndefined();
     // The request ended otherwise after its write (say, 503): finish replaces the stamped record…
-    await activity.finish(record(503));
+    await activity.finish(recordOf('stamp-x', 503));
     // …and the consumer's later, conditional write of the stamp (twice: a redelivery) keeps it.
     await writeCarriedActivity(db, tableName, [item]);
     await writeCarriedActivity(db, tableName, [item]);
