@@ -1,10 +1,10 @@
 /**
  * Every write the request path commits goes out through here: TransactWriteItems, or a single
  * conditional Put/Update. The request's companion item (context.ts) goes with the first one that
- * commits: appended last to a transaction that has room (so the cancellation reasons of the
- * caller's own actions keep their indexes); on a single write, stamped on the written item
- * (ACTIVITY_STAMP, for the stream consumer) or, without a stream consumer, sent with it as a
- * transaction of two.
+ * commits. With a stream consumer it is stamped on the resource item the write puts or updates
+ * (ACTIVITY_STAMP); otherwise, and when the write deletes the resource, it is a Put appended last
+ * to the transaction (so the cancellation reasons of the caller's own actions keep their
+ * indexes), a single write becoming a transaction of two.
  */
 import {
   PutCommand,
@@ -22,17 +22,33 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 /** DynamoDB's limit of actions per TransactWriteItems. */
 export const TRANSACTION_ACTION_LIMIT = 100;
 
-/** One TransactWriteItems of `actions` about resource `resourceId`, with the companion if it fits. */
+/**
+ * One TransactWriteItems of `actions` about resource `resourceId`, whose action 0 is the
+ * resource item's own write. The companion goes with it: stamped on that item when it is a Put
+ * or Update and `viaStream` (no item of its own), else as a Put appended if it fits.
+ */
 export async function sendTransaction(
   ctx: StoreContext,
   actions: readonly TransactItem[],
   resourceId: string,
 ): Promise<void> {
+  const [own, ...rest] = actions;
+  const ownWrite: SingleWrite | undefined = own?.Put
+    ? { Put: own.Put as PutCommandInput }
+    : own?.Update
+      ? { Update: own.Update as UpdateCommandInput }
+      : undefined;
+  const stamp = ctx.companion?.viaStream && ownWrite ? ctx.companion.stamp(resourceId) : undefined;
   const companion =
-    actions.length < TRANSACTION_ACTION_LIMIT ? ctx.companion?.pending(resourceId) : undefined;
-  const items = companion ? [...actions, { Put: { TableName: ctx.tableName, Item: companion } }] : actions;
+    !stamp && actions.length < TRANSACTION_ACTION_LIMIT ? ctx.companion?.pending(resourceId) : undefined;
+  const items =
+    stamp && ownWrite
+      ? [stampedWith(ownWrite, stamp) as TransactItem, ...rest]
+      : companion
+        ? [...actions, { Put: { TableName: ctx.tableName, Item: companion } }]
+        : actions;
   await ctx.db.send(new TransactWriteCommand({ TransactItems: [...items] }));
-  if (companion) ctx.companion?.committed();
+  if (stamp || companion) ctx.companion?.committed();
 }
 
 type SingleWrite = { readonly Put: PutCommandInput } | { readonly Update: UpdateCommandInput };
@@ -81,9 +97,11 @@ function stampedWith(write: SingleWrite, stamp: Record<string, unknown>): Single
   const update = write.Update;
   const expression = update.UpdateExpression ?? '';
   // An update expression names each clause once: the stamp joins its SET clause, or opens one.
+  // (This store writes clause keywords in capitals and placeholders in lower case.)
   const set = '#activityStamp = :activityStamp';
-  const stampedExpression = /^\s*SET\s/i.test(expression)
-    ? expression.replace(/^\s*SET\s/i, `SET ${set}, `)
+  const setClause = /(^|\s)SET\s/;
+  const stampedExpression = setClause.test(expression)
+    ? expression.replace(setClause, (clause) => `${clause}${set}, `)
     : `SET ${set} ${expression}`;
   return {
     Update: {

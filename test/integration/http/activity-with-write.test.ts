@@ -5,10 +5,11 @@
  * was answered. Requests that write nothing else (rejected, no-op, a transaction with no room)
  * pay one PutItem; `activityWithWrite: false` is the old separate write.
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { parseCost } from '../../../lambdas/observability/dynamo-cost';
 import { COST_HEADER } from '../../../lambdas/observability/dynamo-cost-report';
 import {
+  ACTIVITY_STAMP,
   type ActivityRecord,
   carriedActivityItem,
   listActivity,
@@ -17,6 +18,7 @@ import {
 } from '../../../lambdas/store/activity-store';
 import type { CompanionWrite, StoreContext } from '../../../lambdas/store/context';
 import { getGroup, replaceGroup } from '../../../lambdas/store/groups-store';
+import { userKey } from '../../../lambdas/store/keys';
 import { writeMembershipTransaction } from '../../../lambdas/store/memberships-store';
 import type { StreamFollower } from '../../../local/stream-events';
 import { createScimTestClient, type ScimResponse, type ScimTestClient } from '../../support/scim-client';
@@ -316,6 +318,39 @@ describe('a single write stamps its record for the stream consumer (changeEvents
     expect(
       (await recordsOf(streamed, group, since)).map((r) => `${r.method} ${r.status} ${r.changedAttributes}`),
     ).toEqual(['PATCH 204 externalId', 'PATCH 204 members']);
+  });
+
+  it('transactions stamp the item they put or update (no item of their own); a delete carries its record as a Put', async () => {
+    const since = new Date();
+    const created = await streamed.request('POST', '/Users', {
+      body: { schemas: [USER], userName: 'stamp.life@example.com' },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    // The create's transaction stamped the user item rather than adding an item of its own.
+    const stored = await streamed.table.db.send(
+      new GetCommand({ TableName: streamed.table.tableName, Key: userKey('acme', id) }),
+    );
+    expect(stored.Item?.[ACTIVITY_STAMP]).toMatchObject({ method: 'POST', status: 201 });
+    const group = await createGroup(streamed, 'Stamp life');
+    const added = await streamed.request('PATCH', `/Groups/${group}`, { body: addMembers([id]) });
+    expect(added.status).toBe(204);
+    const deleted = await streamed.request('DELETE', `/Users/${id}`);
+    expect(deleted.status).toBe(204);
+    // The delete's record is in its own transaction: there as soon as the DELETE is answered.
+    expect((await recordsOf(streamed, id, since)).map((r) => `${r.method} ${r.status}`)).toContain(
+      'DELETE 204',
+    );
+    await follower.drain();
+    await follower.drain();
+    expect((await recordsOf(streamed, id, since)).map((r) => `${r.method} ${r.status}`)).toEqual([
+      'POST 201',
+      'DELETE 204',
+    ]);
+    expect((await recordsOf(streamed, group, since)).map((r) => `${r.method} ${r.status}`)).toEqual([
+      'POST 201',
+      'PATCH 204',
+    ]);
   });
 
   it('a redelivered stamp, or one whose request was answered otherwise, leaves the record as it is', async () => {
