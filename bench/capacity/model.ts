@@ -16,7 +16,7 @@ export interface OperationPrice {
   /** Write request units with transactional items at 2× (see awsWriteUnits). */
   readonly writeUnits: number;
   readonly lambdaMs: number;
-  /** USD per million calls of this operation (all services, its activity record included). */
+  /** USD per million calls of this operation (all services; an activity record the stream consumer writes excluded). */
   readonly usdPerMillion: number;
 }
 
@@ -39,6 +39,11 @@ const DEFAULT_ROUND_TRIP_MS = 6;
 export const HANDLER_OVERHEAD_MS = 2;
 /** The stack's function memory (lib/scim-stack.ts default, 1024 MB). */
 const LAMBDA_MEMORY_GB = 1;
+/**
+ * Write units of the activity item the stream consumer writes for a stamped write (item + its
+ * GSI2 copy): off the request path, so not in the measured rows.
+ */
+export const ACTIVITY_WRITE_UNITS = 2;
 /** Log bytes per request: the request log line, the EMF metrics line, Lambda's START/END/REPORT. */
 export const LOG_BYTES_PER_REQUEST = 1300;
 
@@ -120,6 +125,8 @@ export interface WorkloadLine {
   readonly operation: string;
   /** Calls per tenant as a function of its user count. */
   readonly calls: (users: number) => number;
+  /** Whether the stream consumer writes the request's activity record (a write that stamps it). */
+  readonly mutating: boolean;
 }
 
 /** Assumptions of a realistic Okta / Entra ID tenant (printed in docs/CAPACITY.md). */
@@ -154,13 +161,15 @@ export const IMPORT_WORKLOAD: readonly WorkloadLine[] = [
     label: 'userName eq look-up before create',
     operation: 'userName eq lookup (no match, Okta pre-create)',
     calls: (u) => u,
+    mutating: false,
   },
-  { label: 'create user', operation: 'create user', calls: (u) => u },
-  { label: 'create group', operation: 'create group (no members)', calls: groupsOf },
+  { label: 'create user', operation: 'create user', calls: (u) => u, mutating: true },
+  { label: 'create group', operation: 'create group (no members)', calls: groupsOf, mutating: true },
   {
     label: 'Group Push, 100 members per PATCH',
     operation: 'add 100 members (PATCH add)',
     calls: (u) => Math.ceil((u * ASSUMPTIONS.groupsPerUser) / ASSUMPTIONS.membersPerPush),
+    mutating: true,
   },
 ];
 
@@ -170,46 +179,55 @@ export const DAILY_WORKLOAD: readonly WorkloadLine[] = [
     label: 'joiner: look-up',
     operation: 'userName eq lookup (no match, Okta pre-create)',
     calls: (u) => u * ASSUMPTIONS.joinersPerDay,
+    mutating: false,
   },
   {
     label: 'joiner: create',
     operation: 'create user',
     calls: (u) => u * ASSUMPTIONS.joinersPerDay,
+    mutating: true,
   },
   {
     label: 'joiner: group adds',
     operation: 'add 1 member (PATCH add)',
     calls: (u) => u * ASSUMPTIONS.joinersPerDay * ASSUMPTIONS.groupsPerUser,
+    mutating: true,
   },
   {
     label: 'leaver: deactivate',
     operation: 'deactivate (path-less PATCH active=false)',
     calls: (u) => u * ASSUMPTIONS.leaversPerDay,
+    mutating: true,
   },
   {
     label: 'leaver: group removals',
     operation: 'remove 1 member (Okta path filter)',
     calls: (u) => u * ASSUMPTIONS.leaversPerDay * ASSUMPTIONS.groupsPerUser,
+    mutating: true,
   },
   {
     label: 'profile update: read',
     operation: 'get user',
     calls: (u) => u * ASSUMPTIONS.profileUpdatesPerDay,
+    mutating: false,
   },
   {
     label: 'profile update: PATCH',
     operation: 'PATCH one attribute',
     calls: (u) => u * ASSUMPTIONS.profileUpdatesPerDay,
+    mutating: true,
   },
   {
     label: 'membership move: add',
     operation: 'add 1 member (PATCH add)',
     calls: (u) => u * ASSUMPTIONS.membershipMovesPerDay,
+    mutating: true,
   },
   {
     label: 'membership move: remove',
     operation: 'remove 1 member (Okta path filter)',
     calls: (u) => u * ASSUMPTIONS.membershipMovesPerDay,
+    mutating: true,
   },
 ];
 
@@ -259,13 +277,12 @@ function add(a: WorkloadTotals, b: WorkloadTotals): WorkloadTotals {
   };
 }
 
-/** A line's totals; a measured cost includes the request's activity record. */
-function lineTotals(calls: number, price: OperationPrice): WorkloadTotals {
-  const writeUnits = price.writeUnits * calls;
+function lineTotals(calls: number, price: OperationPrice, mutating: boolean): WorkloadTotals {
+  const writeUnits = (price.writeUnits + (mutating ? ACTIVITY_WRITE_UNITS : 0)) * calls;
   const readUnits = price.readUnits * calls;
   return {
     httpRequests: calls,
-    dynamoRequests: price.requests * calls,
+    dynamoRequests: (price.requests + (mutating ? 1 : 0)) * calls,
     readUnits,
     writeUnits,
     lambdaSeconds: (price.lambdaMs * calls) / 1000,
@@ -282,7 +299,7 @@ export function workloadTotals(
   return lines.reduce((sum, line) => {
     const price = prices.find((p) => p.operation === line.operation);
     if (!price) throw new Error(`no measured cost for "${line.operation}": run npm run bench -- --only cost`);
-    return add(sum, lineTotals(line.calls(users), price));
+    return add(sum, lineTotals(line.calls(users), price, line.mutating));
   }, ZERO);
 }
 

@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { BenchResults } from '../lib/results';
 import {
+  ACTIVITY_WRITE_UNITS,
   ASSUMPTIONS,
   DAILY_WORKLOAD,
   HANDLER_OVERHEAD_MS,
@@ -39,7 +40,12 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 }
 
 function workloadRows(lines: readonly WorkloadLine[]): string[][] {
-  return lines.map((line) => [line.label, line.operation, ...TENANT_SIZES.map((u) => num(line.calls(u)))]);
+  return lines.map((line) => [
+    line.label,
+    line.operation,
+    ...TENANT_SIZES.map((u) => num(line.calls(u))),
+    line.mutating ? 'yes' : 'no',
+  ]);
 }
 
 function priceOf(prices: readonly OperationPrice[], operation: string): OperationPrice {
@@ -74,7 +80,7 @@ export function renderCapacity(results: BenchResults): string {
       .map(([a, ms]) => `${a} ${ms} ms`)
       .join(
         ', ',
-      )}). $ per million includes DynamoDB, Lambda (${PRICES.lambdaArmGbSecond} per GB-s on arm64 at 1 GB, ${usd(PRICES.lambdaRequestPerMillion)} per million invocations), API Gateway's first tier (${usd(PRICES.apiGatewayRestTiers[0].perMillion)}) and ${num(LOG_BYTES_PER_REQUEST)} log bytes per request. A mutating request's activity record is in its row: inside the write's own transaction (2 write units as a transactional item, plus its GSI2 copy), or a PutItem of its own for a request that wrote nothing else.`,
+      )}). $ per million includes DynamoDB, Lambda (${PRICES.lambdaArmGbSecond} per GB-s on arm64 at 1 GB, ${usd(PRICES.lambdaRequestPerMillion)} per million invocations), API Gateway's first tier (${usd(PRICES.apiGatewayRestTiers[0].perMillion)}) and ${num(LOG_BYTES_PER_REQUEST)} log bytes per request.; a request that wrote nothing else (a rejection) shows its activity record's PutItem, and a delete the record's Put in its transaction. A write that stamps its record on the item it writes leaves the record to the stream consumer: ${ACTIVITY_WRITE_UNITS} write units off the request path, added in the workloads below (column "record by the stream consumer").`,
     '',
   );
   out.push(
@@ -102,8 +108,13 @@ export function renderCapacity(results: BenchResults): string {
     `Okta and Entra ID both look a user up by userName before creating it and push group members by PATCH. A user sits in ${ASSUMPTIONS.groupsPerUser} pushed groups of ${ASSUMPTIONS.membersPerGroup} members on average; the initial Group Push sends ${ASSUMPTIONS.membersPerPush} members per PATCH. A day brings ${ASSUMPTIONS.joinersPerDay * 100}% joiners and ${ASSUMPTIONS.leaversPerDay * 100}% leavers (deactivated, removed from their groups), ${ASSUMPTIONS.profileUpdatesPerDay * 100}% profile updates (read, then PATCH), ${ASSUMPTIONS.membershipMovesPerDay * 100}% membership moves (one add, one remove) and ${ASSUMPTIONS.fullReadsPerDay} full read of the users, 100 per page (measured: ${num(page.requests, 1)} DynamoDB requests and ${num(page.readUnits, 1)} read units a page). ${ASSUMPTIONS.busiestHourShare * 100}% of a day's requests fall in its busiest hour; an initial import arrives at ${ASSUMPTIONS.importRequestsPerSecond} requests/s; of ${num(FLEET)} tenants, ${ASSUMPTIONS.concurrentImports} import at any time.`,
     '',
   );
-  const header = ['step', 'measured operation', ...TENANT_SIZES.map((u) => `${num(u)} users`)];
-  const align = ['---', '---', ...TENANT_SIZES.map(() => '---:')].join('|');
+  const header = [
+    'step',
+    'measured operation',
+    ...TENANT_SIZES.map((u) => `${num(u)} users`),
+    'record by the stream consumer',
+  ];
+  const align = ['---', '---', ...TENANT_SIZES.map(() => '---:'), '---'].join('|');
   out.push('Initial import (once):', '', table(header, workloadRows(IMPORT_WORKLOAD), align), '');
   out.push('An ordinary day:', '', table(header, workloadRows(DAILY_WORKLOAD), align), '');
   out.push('### Cost and peak rate per month', '');
@@ -168,7 +179,7 @@ export function renderCapacity(results: BenchResults): string {
           'activity partition `T#<tenant>#ACT#<day>`',
           'one item per mutating request, time-ordered sort key (appends only)',
           `${num(PARTITION_WCU)} mutating requests/s per tenant (items ≤ 1 KB)`,
-          'the record rides in the write\'s own transaction, so a throttled activity partition throttles the write: 503 `unavailable` with Retry-After: 2 (the records of refused requests are PutItems of their own; one that fails is logged, "Could not record provisioning activity"). Each tenant\'s request-rate limit (default 10 requests/s, FAIRNESS.md) sits far below this ceiling',
+          "most records are written by the stream consumer: a throttled write there is retried with the batch (the SDK, then Lambda's redelivery), so records arrive late, not lost; a delete's record is in its transaction, which a throttled partition fails with 503 `unavailable` and Retry-After: 2; a refused request's record that cannot be written is logged (\"Could not record provisioning activity\"). Each tenant's request-rate limit (default 10 requests/s, FAIRNESS.md) sits far below this ceiling",
         ],
         [
           'resource counters `T#<tenant>#COUNT#USERS` (8 shards)',

@@ -4,6 +4,7 @@
  * workload's totals, and that every measured operation is priced without naming it in code.
  */
 import {
+  ACTIVITY_WRITE_UNITS,
   apiGatewayUsd,
   awsWriteUnits,
   HANDLER_OVERHEAD_MS,
@@ -126,19 +127,19 @@ describe('capacity model', () => {
     expect(get?.usdPerMillion).toBeCloseTo(expected, 6);
   });
 
-  it("adds a workload's calls and units (a measured row includes its activity record)", () => {
+  it("adds a workload's calls, units and the activity record of mutating requests", () => {
     const lines: WorkloadLine[] = [
-      { label: 'read', operation: 'get user', calls: (u) => u / 10 },
-      { label: 'update', operation: 'PATCH one attribute', calls: (u) => u / 100 },
+      { label: 'read', operation: 'get user', calls: (u) => u / 10, mutating: false },
+      { label: 'update', operation: 'PATCH one attribute', calls: (u) => u / 100, mutating: true },
     ];
     const totals = workloadTotals(lines, priceOperations(results), 1000);
     expect(totals.httpRequests).toBe(100 + 10);
-    expect(totals.dynamoRequests).toBe(100 * 1 + 10 * 2);
+    expect(totals.dynamoRequests).toBe(100 * 1 + 10 * (2 + 1));
     expect(totals.readUnits).toBe(100 + 10);
-    expect(totals.writeUnits).toBe(10 * 4);
+    expect(totals.writeUnits).toBe(10 * (4 + ACTIVITY_WRITE_UNITS));
     expect(() =>
       workloadTotals(
-        [{ label: 'x', operation: 'not measured', calls: () => 1 }],
+        [{ label: 'x', operation: 'not measured', calls: () => 1, mutating: false }],
         priceOperations(results),
         1,
       ),
