@@ -15,6 +15,7 @@ import {
   recordActivity,
   SUMMARY_MAX_ITEMS,
 } from '../../../lambdas/store/activity-store';
+import { patchRecord } from '../../support/activity-records';
 import { createScimTestClient, type ScimTestClient } from '../../support/scim-client';
 
 let client: ScimTestClient;
@@ -28,21 +29,8 @@ afterAll(async () => {
 
 const HOUR = 3_600_000;
 
-function record(tenant: string, time: Date, status: number, resourceId = 'u-1'): ActivityRecord {
-  return {
-    tenant,
-    time: time.toISOString(),
-    tokenId: `tok-${tenant}`,
-    tokenLabel: `test ${tenant}`,
-    method: 'PATCH',
-    path: `/scim/v2/Users/${resourceId}`,
-    operation: 'patch',
-    resourceType: 'User',
-    resourceId,
-    status,
-    changedAttributes: ['active'],
-  };
-}
+const record = (tenant: string, time: Date, status: number, resourceId = 'u-1'): ActivityRecord =>
+  patchRecord(tenant, resourceId, status, time);
 
 async function seed(records: readonly ActivityRecord[]): Promise<void> {
   for (let i = 0; i < records.length; i += 25) {

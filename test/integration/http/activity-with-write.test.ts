@@ -21,6 +21,7 @@ import { getGroup, replaceGroup } from '../../../lambdas/store/groups-store';
 import { userKey } from '../../../lambdas/store/keys';
 import { writeMembershipTransaction } from '../../../lambdas/store/memberships-store';
 import type { StreamFollower } from '../../../local/stream-events';
+import { patchRecord } from '../../support/activity-records';
 import { createScimTestClient, type ScimResponse, type ScimTestClient } from '../../support/scim-client';
 import { followTestStream } from '../../support/stream-follower';
 
@@ -68,19 +69,8 @@ async function recordsOf(on: ScimTestClient, resourceId: string, since: Date): P
 }
 
 /** A hand-made record of resource `resourceId`, for the store-level checks. */
-const recordOf = (resourceId: string, status: number): ActivityRecord => ({
-  tenant: 'acme',
-  time: new Date().toISOString(),
-  tokenId: 't',
-  tokenLabel: 'l',
-  method: 'PATCH',
-  path: `/scim/v2/Users/${resourceId}`,
-  operation: 'patch',
-  resourceType: 'User',
-  resourceId,
-  status,
-  changedAttributes: [],
-});
+const recordOf = (resourceId: string, status: number): ActivityRecord =>
+  patchRecord('acme', resourceId, status);
 
 const addMembers = (ids: string[]) => ({
   schemas: [PATCH_OP],
