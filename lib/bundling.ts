@@ -3,7 +3,7 @@
  * test/infra/bundles.test.ts (and the benchmarks) hand it to esbuild's own API, so the artifact
  * a test loads is built exactly like the one CloudFormation uploads.
  *
- * Everything is bundled (SDK and Powertools included), ES module builds preferred, source maps
+ * Everything is bundled (the AWS SDK included), ES module builds preferred, source maps
  * shipped but not enabled at start-up, target = the Lambda runtime; three SDK packages are
  * aliased to lib/bundle-shims/ and `scim-validators` to the ajv code generated at build time
  * (lib/validators-build.ts).

@@ -5,7 +5,6 @@
  * the mapping's retries the batch goes to the DLQ. Emits FeedLagMilliseconds per batch.
  */
 
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
@@ -14,6 +13,7 @@ import { type EventSink, eventBridgeSink } from '../events/event-sink';
 import { feedSink, sinks } from '../events/feed-events';
 import { type PublishOptions, publishStreamBatch, type SequencedChange } from '../events/stream-batch';
 import { toSequencedChange } from '../events/stream-record';
+import { publishMetrics } from '../observability/emf';
 import { logger } from '../observability/logger';
 import { writeCarriedActivity } from '../store/activity-store';
 import { createDocumentClient } from '../store/client';
@@ -75,12 +75,12 @@ const productionSink = (): EventSink => {
   return production;
 };
 
-let metrics: Metrics | undefined;
-const publishLag = (ms: number): void => {
-  metrics ??= new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'scim-events' });
-  metrics.addMetric('FeedLagMilliseconds', MetricUnit.Milliseconds, ms);
-  metrics.publishStoredMetrics();
-};
+const publishLag = (ms: number): void =>
+  publishMetrics({
+    namespace: METRIC_NAMESPACE,
+    service: 'scim-events',
+    metrics: [{ name: 'FeedLagMilliseconds', unit: 'Milliseconds', value: ms }],
+  });
 
 export const handler = createEventsHandler(
   productionSink,

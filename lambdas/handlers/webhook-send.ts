@@ -5,18 +5,18 @@
  * queue. The signing secret is read from Secrets Manager (cached) and never logged; neither
  * are the URL or the body.
  */
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { secretsManagerCursorKeys } from '../auth/cursor-keys';
 import { METRIC_NAMESPACE, WEBHOOK_ENV, WEBHOOK_METRICS } from '../deployment';
 import { type DeliverOptions, deliverQueued, sqsDelay } from '../events/webhook-queue';
+import { publishMetrics } from '../observability/emf';
 import { logger } from '../observability/logger';
 
 /** How long the signing secret is cached: a changed secret is used within this time. */
 const SECRET_CACHE_SECONDS = 300;
 
-export function createWebhookSendHandler(options: () => DeliverOptions, metrics?: Metrics) {
+export function createWebhookSendHandler(options: () => DeliverOptions, metrics?: typeof publishMetrics) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     let failures = 0;
     const base = options();
@@ -35,10 +35,11 @@ export function createWebhookSendHandler(options: () => DeliverOptions, metrics?
         base.onFailure?.(failure);
       },
     });
-    if (metrics) {
-      metrics.addMetric(WEBHOOK_METRICS.failures, MetricUnit.Count, failures);
-      metrics.publishStoredMetrics();
-    }
+    metrics?.({
+      namespace: METRIC_NAMESPACE,
+      service: WEBHOOK_METRICS.service,
+      metrics: [{ name: WEBHOOK_METRICS.failures, unit: 'Count', value: failures }],
+    });
     return response;
   };
 }
@@ -66,7 +67,4 @@ const productionOptions = (): DeliverOptions => {
   return production;
 };
 
-export const handler = createWebhookSendHandler(
-  productionOptions,
-  new Metrics({ namespace: METRIC_NAMESPACE, serviceName: WEBHOOK_METRICS.service }),
-);
+export const handler = createWebhookSendHandler(productionOptions, publishMetrics);

@@ -1,23 +1,21 @@
 /**
  * Where the per-request DynamoDB cost goes once a SCIM request is answered:
- *  - in Lambda, CloudWatch metrics in Embedded Metric Format through Powertools Metrics
+ *  - in Lambda, CloudWatch metrics in Embedded Metric Format (emf.ts)
  *    (DynamoRequests, DynamoRCU, DynamoWCU with dimension `operation`, e.g. `Users.create`), so
  *    dashboards show cost per operation without a metrics API call in the request path;
  *  - locally and in the benchmarks, an `x-scim-dynamodb-cost` response header, only when
  *    SCIM_COST_HEADER=1. It is off by default because it tells a caller about the storage layer.
- * Kept apart from the meter so the meter stays free of Powertools and of HTTP shapes.
+ * Kept apart from the meter so the meter stays free of metric output and of HTTP shapes.
  */
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRIC_NAMESPACE } from '../deployment';
 import { type DynamoCost, formatCost } from './dynamo-cost';
+import { type Metric, publishMetrics } from './emf';
 
 export const COST_HEADER = 'x-scim-dynamodb-cost';
 
 interface ResultWithHeaders {
   headers?: { [header: string]: boolean | number | string } | undefined;
 }
-
-let metrics: Metrics | undefined;
 
 /**
  * Publishes `cost` for `operation` and returns the result to send: the same object, or a copy
@@ -33,7 +31,7 @@ export function reportRequestCost<R extends ResultWithHeaders>(
   if (!cost || operation === undefined) return result;
   if (env.AWS_LAMBDA_FUNCTION_NAME) {
     try {
-      publishMetrics(operation, cost);
+      publishCost(operation, cost);
     } catch {
       // A metrics failure must never turn an answered request into an error.
     }
@@ -56,13 +54,17 @@ export function operationName(target: string, operation: string): string {
   return `${target.charAt(0).toUpperCase()}${target.slice(1)}.${operation}`;
 }
 
-function publishMetrics(operation: string, cost: DynamoCost): void {
-  metrics ??= new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'scim' });
-  metrics.addDimension('operation', operation);
-  metrics.addMetric('DynamoRequests', MetricUnit.Count, cost.requests);
-  metrics.addMetric('DynamoRCU', MetricUnit.Count, cost.readCapacityUnits);
-  metrics.addMetric('DynamoWCU', MetricUnit.Count, cost.writeCapacityUnits);
-  if (cost.retries > 0) metrics.addMetric('DynamoRetries', MetricUnit.Count, cost.retries);
-  // Flushes one EMF line to stdout and clears the dimensions for the next invocation.
-  metrics.publishStoredMetrics();
+function publishCost(operation: string, cost: DynamoCost): void {
+  const count = (name: string, value: number): Metric => ({ name, unit: 'Count', value });
+  publishMetrics({
+    namespace: METRIC_NAMESPACE,
+    service: 'scim',
+    dimensions: { operation },
+    metrics: [
+      count('DynamoRequests', cost.requests),
+      count('DynamoRCU', cost.readCapacityUnits),
+      count('DynamoWCU', cost.writeCapacityUnits),
+      ...(cost.retries > 0 ? [count('DynamoRetries', cost.retries)] : []),
+    ],
+  });
 }

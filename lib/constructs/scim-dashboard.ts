@@ -43,7 +43,7 @@ export const LOG_METRICS = {
   tokenStoreFailures: 'TokenStoreFailures',
 } as const;
 
-/** Metric filter patterns over the Powertools JSON lines of lambdas/http/handler.ts and the token source. */
+/** Metric filter patterns over the JSON log lines (observability/logger.ts) of lambdas/http/handler.ts and the token source. */
 export const LOG_PATTERNS = {
   clientErrors: '{ $.message = "request" && $.status >= 400 && $.status < 500 }',
   serverErrors: '{ $.message = "request" && $.status >= 500 }',
