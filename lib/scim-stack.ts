@@ -92,7 +92,7 @@ export interface ScimStackProps extends StackProps {
    * key is generated in Secrets Manager unless `secretArn` names an existing secret.
    */
   readonly webhook?: { readonly url: string; readonly secretArn?: string };
-  /** Powertools log level; default INFO. */
+  /** Log level (POWERTOOLS_LOG_LEVEL, the variable the service logger reads); default INFO. */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
