@@ -181,6 +181,16 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
     },
   );
 
+  it('users and groups stamp activity for the stream consumer (ACTIVITY_FROM_STREAM); no read-only function does', () => {
+    for (const target of TARGETS) {
+      const env = template.toJSON().Resources[fnId[target]].Properties.Environment.Variables;
+      expect({ target, fromStream: env[ENV.activityFromStream] }).toEqual({
+        target,
+        fromStream: target === 'users' || target === 'groups' ? '1' : undefined,
+      });
+    }
+  });
+
   it('discovery function: no DynamoDB statement at all, and no real table name in its environment', () => {
     const statements = roleStatements(template, roleId.discovery);
     expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
@@ -619,6 +629,10 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
       Description: 'SCIM 2.0 feed endpoints',
       Environment: { Variables: Match.objectLike({ [ENV.feedDisabled]: '1' }) },
     });
+    // Nothing would write stamped activity records: the writes carry them in their transactions.
+    for (const fn of Object.values(bare.findResources('AWS::Lambda::Function'))) {
+      expect(fn.Properties.Environment?.Variables?.[ENV.activityFromStream]).toBeUndefined();
+    }
     expect(
       () =>
         new ScimStack(app, 'WebhookNoEvents', { changeEvents: false, webhook: { url: 'https://h.example' } }),
