@@ -2,8 +2,8 @@
  * RFC 7644 §3.4.2 paging, RFC 9865 cursors, §3.4.2.3 sorting and §3.14 ETags on /Users, with
  * the DynamoDB cost of each page read from the handler's cost header.
  */
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { parseCost } from '../../../lambdas/observability/dynamo-cost';
+import { batchWrite } from '../../../lambdas/store/batch';
 import { setResourceCount } from '../../../lambdas/store/counters';
 import { uuidv7 } from '../../../lambdas/store/ids';
 import { guardItem, userItem } from '../../../lambdas/store/users-store';
@@ -34,15 +34,10 @@ beforeAll(async () => {
     };
     items.push(userItem('bulk', user), guardItem('bulk', user.resource.userName, id));
   }
-  for (let i = 0; i < items.length; i += 25) {
-    await client.table.db.send(
-      new BatchWriteCommand({
-        RequestItems: {
-          [client.table.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
-        },
-      }),
-    );
-  }
+  await batchWrite(
+    client.table,
+    items.map((Item) => ({ PutRequest: { Item } })),
+  );
   await setResourceCount(client.table.db, client.table.tableName, 'bulk', 'USERS', IMPORT_SIZE);
 }, 180_000);
 afterAll(async () => {
