@@ -20,12 +20,12 @@ export interface RuntimeSettings extends AuthSettings {
   readonly activityRetentionDays?: number;
   /**
    * false: each activity record is a PutItem of its own after the operation instead of riding
-   * along with the request's first transaction (`npm run bench` measures the two side by side).
+   * along with the request's first write (`npm run bench` measures the two side by side).
    */
   readonly activityWithWrite?: boolean;
   /**
-   * A stream consumer writes the activity items that single writes stamp on their items
-   * (ENV.activityFromStream); without one such a write becomes a transaction with its record.
+   * A stream consumer writes the activity records that writes stamp on the items they put or
+   * update (ENV.activityFromStream); without one, transactions carry the record as a Put.
    */
   readonly activityFromStream?: boolean;
 }

@@ -21,9 +21,9 @@ import { isCreated } from './response';
 
 /**
  * One mutating request, as the activity log keeps it: names and outcome, never values. The
- * shape is what activityOf builds; the activity store accepts exactly this shape.
+ * shape is what activityRecorder builds; the activity store accepts exactly this shape.
  */
-export type ActivityRecord = ReturnType<typeof activityOf>;
+export type ActivityRecord = ReturnType<ReturnType<typeof activityRecorder>>;
 
 /**
  * Where activity records go; the Runtime provides it (the activity store in production). A
@@ -68,13 +68,29 @@ export function isMutating(operation: Operation): boolean {
   return OPERATION_SCOPES[operation] === 'write';
 }
 
-export function activityOf(
+/**
+ * The records of one write request, one per answer it may be given (the drafted success, then
+ * the answer sent): its attribute names are read from the request once.
+ */
+export function activityRecorder(
+  target: RouteTarget,
+  operation: Operation,
+  request: ScimRequest,
+  principal: Principal,
+) {
+  const changedAttributes = operation === 'delete' ? [] : attributeNames(operation, request);
+  return (outcome: ActivityOutcome, now: Date = new Date()) =>
+    activityOf(target, operation, request, principal, outcome, changedAttributes, now);
+}
+
+function activityOf(
   target: RouteTarget,
   operation: Operation,
   request: ScimRequest,
   principal: Principal,
   outcome: ActivityOutcome,
-  now: Date = new Date(),
+  changedAttributes: string[],
+  now: Date,
 ) {
   const resourceId = request.pathParameters.id ?? outcome.resourceId;
   return {
@@ -90,7 +106,7 @@ export function activityOf(
     status: outcome.status,
     ...(outcome.scimType !== undefined ? { scimType: outcome.scimType.slice(0, 64) } : {}),
     ...(outcome.detail !== undefined ? { detail: outcome.detail.slice(0, MAX_DETAIL) } : {}),
-    changedAttributes: operation === 'delete' ? [] : attributeNames(operation, request),
+    changedAttributes,
   };
 }
 

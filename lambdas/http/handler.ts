@@ -19,7 +19,7 @@ import type { Runtime } from '../runtime';
 import {
   type ActivityOutcome,
   type ActivityRecord,
-  activityOf,
+  activityRecorder,
   isMutating,
   outcomeOf,
   type RequestActivity,
@@ -64,10 +64,9 @@ export function createHttpHandler(
       const db = cost ? cost.bind(rt.db) : rt.db;
       if (rt.activity && isMutating(resolved.operation)) {
         const op = resolved.operation;
-        recordOf = (outcome) => activityOf(target, op, request, principal, outcome);
-        activity = rt.activity.begin(db, (id) =>
-          activityOf(target, op, request, principal, successOutcome(target, op, request, id)),
-        );
+        const record = activityRecorder(target, op, request, principal);
+        recordOf = record;
+        activity = rt.activity.begin(db, (id) => record(successOutcome(target, op, request, id)));
       }
       scope = principal.scope;
       requireScope(principal, resolved.operation);

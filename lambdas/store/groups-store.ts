@@ -10,15 +10,14 @@
  * concurrent rename lose its race over and over. Attribute writes ADD to `version`, never Put a
  * stale number, so the ETag only grows.
  *
- * Requests: create = 1 TransactWriteItems (+ ⌈(n−49)/49⌉ past 49 members); update = 1 UpdateItem
- * (a TransactWriteItems with the activity record when no stream consumer writes it), a rename
+ * Requests: create = 1 TransactWriteItems (+ ⌈(n−49)/49⌉ past 49 members); update = 1 UpdateItem, a rename
  * 1 TransactWriteItems + 1 GetItem; If-Match claim = 1 UpdateItem.
  */
-import { UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { nameKey } from '../scim/names';
 import type { JsonObject } from '../scim/schema/json';
 import type { StoreContext } from './context';
-import { isConditionalCheckFailed, lostRace, numberInFailedItem, translateConditionFailure } from './errors';
+import { isConditionalCheckFailed, lostRace, translateConditionFailure } from './errors';
 import { isResourceId, uuidv7 } from './ids';
 import { groupExternalIdPk, groupKey, groupListingPk, groupNameKey, groupNamesPk } from './keys';
 import type { StoredItem } from './listing';
@@ -47,7 +46,7 @@ import {
   writeWithRename,
 } from './resource-store';
 import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
-import { sendTransaction, sendWrite } from './transactions';
+import { sendWrite } from './transactions';
 
 /** The service layer's name for the one store context type. */
 
@@ -215,19 +214,8 @@ export async function replaceGroup(
     },
   };
   if (isSameName(oldName, newName)) {
-    if (ctx.companion?.pending(current.id) && !ctx.companion.viaStream) {
-      const written = await updateWithCompanion(ctx, update, current, resource, now);
-      if (written) return written;
-    }
     try {
-      const attributes = await sendWrite(
-        ctx,
-        { Update: { ...update, ReturnValues: 'ALL_NEW' } },
-        current.id,
-        {
-          asTransaction: false,
-        },
-      );
+      const attributes = await sendWrite(ctx, { Update: { ...update, ReturnValues: 'ALL_NEW' } }, current.id);
       const next = groupFromItem(attributes);
       if (next) return next;
     } catch (error) {
@@ -241,44 +229,6 @@ export async function replaceGroup(
   const next = await getGroup(ctx, current.id);
   if (!next) throw lostRace();
   return next;
-}
-
-/**
- * The attribute update and the request's companion item in one transaction. A transaction
- * returns no attributes, so it is also conditional on `version` and the new version is known
- * (current + 1) without a read. When only `version` moved (a membership transaction committed
- * since the read) it returns undefined and the caller sends the plain UpdateItem: attribute
- * writes still never lose their race to member changes, and the companion stays pending.
- */
-async function updateWithCompanion(
-  ctx: StoreContext,
-  update: UpdateCommandInput & {
-    UpdateExpression: string;
-    ExpressionAttributeValues: Record<string, unknown>;
-  },
-  current: StoredGroup,
-  resource: JsonObject,
-  now: Date,
-): Promise<StoredGroup | undefined> {
-  const versioned = {
-    ...update,
-    ConditionExpression: '#rv = :rv AND #v = :v',
-    ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':v': current.version },
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-  };
-  try {
-    await sendTransaction(ctx, [{ Update: versioned }], current.id);
-  } catch (error) {
-    if (numberInFailedItem(error, 0, 'resourceVersion') === current.resourceVersion) return undefined;
-    translateConditionFailure(error);
-  }
-  return {
-    ...current,
-    version: current.version + 1,
-    resourceVersion: current.resourceVersion + 1,
-    lastModified: now.toISOString(),
-    resource,
-  };
 }
 
 /**

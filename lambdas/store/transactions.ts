@@ -3,8 +3,8 @@
  * conditional Put/Update. The request's companion item (context.ts) goes with the first one that
  * commits. With a stream consumer it is stamped on the resource item the write puts or updates
  * (ACTIVITY_STAMP); otherwise, and when the write deletes the resource, it is a Put appended last
- * to the transaction (so the cancellation reasons of the caller's own actions keep their
- * indexes), a single write becoming a transaction of two.
+ * to a transaction (so the cancellation reasons of the caller's own actions keep their indexes).
+ * A single write without a consumer leaves it to the request's finish (its own PutItem).
  */
 import {
   PutCommand,
@@ -54,24 +54,17 @@ export async function sendTransaction(
 type SingleWrite = { readonly Put: PutCommandInput } | { readonly Update: UpdateCommandInput };
 
 /**
- * One conditional write of resource `resourceId`, a PutItem or UpdateItem, carrying the
- * companion while one is pending; returns the attributes an Update asked for (ReturnValues),
- * which a transaction cannot return: `asTransaction: false` then leaves the companion pending
- * rather than send one. A failed condition reaches the caller as translateConditionFailure
- * reads it (the write is action 0 of a transaction).
+ * One conditional write of resource `resourceId`, a PutItem or UpdateItem; returns the
+ * attributes an Update asked for (ReturnValues). With a stream consumer it stamps the pending
+ * companion on the item. Without one the companion stays pending: a transaction of two would be
+ * slower and twice the write units of the record's own PutItem (docs/DECISIONS.md).
  */
 export async function sendWrite(
   ctx: StoreContext,
   write: SingleWrite,
   resourceId: string,
-  options: { readonly asTransaction?: boolean } = {},
 ): Promise<Record<string, unknown> | undefined> {
   const companion = ctx.companion;
-  if (companion && !companion.viaStream && companion.pending(resourceId)) {
-    if (options.asTransaction === false) return plainWrite(ctx, write);
-    await sendTransaction(ctx, [write as TransactItem], resourceId);
-    return undefined;
-  }
   const stamp = companion?.viaStream ? companion.stamp(resourceId) : undefined;
   const attributes = await plainWrite(ctx, stamp ? stampedWith(write, stamp) : write);
   if (stamp) companion?.committed();
