@@ -15,7 +15,7 @@ import { compileFilter } from '../filter/evaluate';
 import { ENTERPRISE_USER_SCHEMA } from '../schema/enterprise-user-schema';
 import { GROUP_SCHEMA } from '../schema/group-schema';
 import type { JsonObject } from '../schema/json';
-import type { ResourceSchemas } from '../schema/registry';
+import { type ResourceSchemas, splitAttributeName, splitDotted } from '../schema/registry';
 import type { AttributeDefinition } from '../schema/types';
 import { USER_SCHEMA } from '../schema/user-schema';
 import { MAX_PATCH_WORK, MAX_VALUES_PER_ATTRIBUTE } from './limits';
@@ -76,6 +76,7 @@ interface Target {
 class Engine {
   private readonly cores: readonly string[];
   private readonly extensions: readonly string[];
+  private readonly urnsLongestFirst: readonly string[];
   /** Element visits so far (see MAX_PATCH_WORK). */
   private work = 0;
   /**
@@ -91,6 +92,7 @@ class Engine {
   ) {
     this.cores = schemas ? [schemas.core] : [USER_SCHEMA, GROUP_SCHEMA];
     this.extensions = schemas ? schemas.extensions : [ENTERPRISE_USER_SCHEMA];
+    this.urnsLongestFirst = [...this.cores, ...this.extensions].sort((a, b) => b.length - a.length);
   }
 
   apply(operation: PatchOperation): void {
@@ -209,18 +211,7 @@ class Engine {
 
   /** Splits a key of a path-less value (`active`, `name.givenName`, `urn:…:User:employeeNumber`). */
   private keyPath(key: string): AttributePath {
-    const lower = key.toLowerCase();
-    const known = [...this.cores, ...this.extensions].sort((a, b) => b.length - a.length);
-    for (const urn of known) {
-      const u = urn.toLowerCase();
-      if (lower === u) return { schema: urn, attribute: '' };
-      if (lower.startsWith(`${u}:`)) return { schema: urn, ...splitDotted(key.slice(urn.length + 1)) };
-    }
-    if (lower.startsWith('urn:')) {
-      const cut = key.lastIndexOf(':');
-      return { schema: key.slice(0, cut), ...splitDotted(key.slice(cut + 1)) };
-    }
-    return splitDotted(key);
+    return splitAttributeName(key, this.urnsLongestFirst);
   }
 
   // --- containers ------------------------------------------------------------------------
@@ -579,11 +570,6 @@ function shorten(text: string): string {
 function printName(path: AttributePath): string {
   const base = path.schema === undefined ? path.attribute : `${path.schema}:${path.attribute}`;
   return shorten(path.subAttribute === undefined ? base : `${base}.${path.subAttribute}`);
-}
-
-function splitDotted(text: string): { attribute: string; subAttribute?: string } {
-  const dot = text.indexOf('.');
-  return dot < 0 ? { attribute: text } : { attribute: text.slice(0, dot), subAttribute: text.slice(dot + 1) };
 }
 
 /** RFC 7643 §2.5: null (and "", which Entra uses to clear) means "no value". */

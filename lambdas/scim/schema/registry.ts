@@ -148,7 +148,7 @@ export function createSchemaRegistry(
       }
       return lookup;
     },
-    parsePath: (rt, name) => parsePathIn(index(rt), name),
+    parsePath: (rt, name) => splitAttributeName(name, index(rt).urns),
   };
   return registry;
 }
@@ -250,9 +250,13 @@ function resolveIn(idx: TypeIndex, given: AttributePath): ResolvedAttribute | un
   return undefined;
 }
 
-function parsePathIn(idx: TypeIndex, name: string): AttributePath {
+/**
+ * Splits an attribute name at its schema URN (`urn:…:User:name.givenName`, `name.givenName`).
+ * `urns` are the known schemas, longest first, so an extension URN that extends a core one wins.
+ */
+export function splitAttributeName(name: string, urns: readonly string[]): AttributePath {
   const lower = name.toLowerCase();
-  for (const urn of idx.urns) {
+  for (const urn of urns) {
     const u = urn.toLowerCase();
     if (lower === u) return { schema: urn, attribute: '' };
     if (lower.startsWith(`${u}:`)) return { schema: urn, ...splitDotted(name.slice(urn.length + 1)) };
@@ -265,7 +269,7 @@ function parsePathIn(idx: TypeIndex, name: string): AttributePath {
   return splitDotted(name);
 }
 
-function splitDotted(text: string): { attribute: string; subAttribute?: string } {
+export function splitDotted(text: string): { attribute: string; subAttribute?: string } {
   const dot = text.indexOf('.');
   if (dot < 0) return { attribute: text };
   return { attribute: text.slice(0, dot), subAttribute: text.slice(dot + 1) };
