@@ -398,41 +398,40 @@ export function matchesFilter(
   return compileFilter(filter, lookup)(resource);
 }
 
-/**
- * The `eq` terms joined by `and` at the top of the filter (`userName eq "a" and active eq
- * true` → both; anything under `or`, `not` or a value path is not included). A planner picks
- * one that an index can answer and still evaluates the whole filter on what it reads.
- */
-export function indexableEquality(filter: FilterNode): { path: AttributePath; value: FilterValue }[] {
-  const out: { path: AttributePath; value: FilterValue }[] = [];
+type Comparison = Extract<FilterNode, { kind: 'compare' }>;
+
+/** The comparisons joined by `and` at the top of the filter, left to right (nothing under `or`, `not` or a value path). */
+function topLevelComparisons(filter: FilterNode): Comparison[] {
+  const out: Comparison[] = [];
   const pending: FilterNode[] = [filter];
   while (pending.length > 0) {
     const node = pending.pop() as FilterNode;
     if (node.kind === 'and') pending.push(node.right, node.left);
-    else if (node.kind === 'compare' && node.op === 'eq') out.push({ path: node.path, value: node.value });
+    else if (node.kind === 'compare') out.push(node);
   }
   return out;
 }
 
 /**
+ * The `eq` terms joined by `and` at the top of the filter (`userName eq "a" and active eq
+ * true` → both). A planner picks one that an index can answer and still evaluates the whole
+ * filter on what it reads.
+ */
+export function indexableEquality(filter: FilterNode): { path: AttributePath; value: FilterValue }[] {
+  return topLevelComparisons(filter)
+    .filter((node) => node.op === 'eq')
+    .map((node) => ({ path: node.path, value: node.value }));
+}
+
+/**
  * The `sw` terms joined by `and` at the top of the filter: a planner can answer one of them with
  * a `begins_with` on a sorted name index and evaluate the whole filter on what it reads.
+ * `sw ""` matches every present string; a begins_with on "" would answer it differently.
  */
 export function indexablePrefixes(filter: FilterNode): { path: AttributePath; value: string }[] {
-  const out: { path: AttributePath; value: string }[] = [];
-  const pending: FilterNode[] = [filter];
-  while (pending.length > 0) {
-    const node = pending.pop() as FilterNode;
-    if (node.kind === 'and') pending.push(node.right, node.left);
-    // `sw ""` matches every present string; a begins_with on "" would answer it differently.
-    else if (
-      node.kind === 'compare' &&
-      node.op === 'sw' &&
-      typeof node.value === 'string' &&
-      node.value !== ''
-    ) {
-      out.push({ path: node.path, value: node.value });
-    }
-  }
-  return out;
+  return topLevelComparisons(filter).flatMap((node) =>
+    node.op === 'sw' && typeof node.value === 'string' && node.value !== ''
+      ? [{ path: node.path, value: node.value }]
+      : [],
+  );
 }
