@@ -65,61 +65,72 @@ export function rejectDiscoveryFilter(query: Readonly<Record<string, string | un
   }
 }
 
-function resourceTypeResource(definition: ResourceTypeDefinition, baseUrl: string): Record<string, unknown> {
-  return {
-    schemas: [RESOURCE_TYPE_SCHEMA],
+type Document = Record<string, unknown>;
+
+/**
+ * One discovery collection (/ResourceTypes, /Schemas): every document as a list response, or
+ * one by id (404 when unknown). `describe` gives a document's own attributes; the collection adds
+ * `schemas`, `id` and `meta`.
+ */
+function discoveryCollection<T extends { readonly id: string }>(spec: {
+  readonly resourceType: 'ResourceType' | 'Schema';
+  readonly schema: string;
+  readonly endpoint: string;
+  readonly all: (registry: SchemaRegistry) => readonly T[];
+  readonly find: (registry: SchemaRegistry, id: string) => T | undefined;
+  readonly describe: (definition: T) => Document;
+}) {
+  const present = (definition: T, baseUrl: string): Document => ({
+    schemas: [spec.schema],
     id: definition.id,
+    ...spec.describe(definition),
+    meta: { resourceType: spec.resourceType, location: `${baseUrl}/${spec.endpoint}/${definition.id}` },
+  });
+  return {
+    list(registry: SchemaRegistry, baseUrl: string): ListResponse<Document> {
+      const resources = spec.all(registry).map((d) => present(d, baseUrl));
+      return listResponse(resources, resources.length, 1);
+    },
+    get(registry: SchemaRegistry, baseUrl: string, id: string): Document {
+      const definition = spec.find(registry, id);
+      if (!definition) throw notFound(`${spec.resourceType} ${truncate(id)} not found`);
+      return present(definition, baseUrl);
+    },
+  };
+}
+
+const resourceTypes = discoveryCollection<ResourceTypeDefinition>({
+  resourceType: 'ResourceType',
+  schema: RESOURCE_TYPE_SCHEMA,
+  endpoint: 'ResourceTypes',
+  all: (registry) => registry.resourceTypes(),
+  find: (registry, id) => registry.resourceTypes().find((d) => d.id.toLowerCase() === id.toLowerCase()),
+  describe: (definition) => ({
     name: definition.name,
     endpoint: definition.endpoint,
     description: definition.description,
     schema: definition.schema,
     schemaExtensions: definition.schemaExtensions.map((e) => ({ schema: e.schema, required: e.required })),
-    meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/${definition.id}` },
-  };
-}
+  }),
+});
 
-export function listResourceTypes(
-  registry: SchemaRegistry,
-  baseUrl: string,
-): ListResponse<Record<string, unknown>> {
-  const resources = registry.resourceTypes().map((d) => resourceTypeResource(d, baseUrl));
-  return listResponse(resources, resources.length, 1);
-}
-
-export function getResourceType(
-  registry: SchemaRegistry,
-  baseUrl: string,
-  id: string,
-): Record<string, unknown> {
-  const definition = registry.resourceTypes().find((d) => d.id.toLowerCase() === id.toLowerCase());
-  if (!definition) throw notFound(`ResourceType ${truncate(id)} not found`);
-  return resourceTypeResource(definition, baseUrl);
-}
-
-function schemaResource(definition: SchemaDefinition, baseUrl: string): Record<string, unknown> {
-  return {
-    schemas: [SCHEMA_SCHEMA],
-    id: definition.id,
+const schemas = discoveryCollection<SchemaDefinition>({
+  resourceType: 'Schema',
+  schema: SCHEMA_SCHEMA,
+  endpoint: 'Schemas',
+  all: (registry) => registry.schemas(),
+  find: (registry, urn) => registry.schema(urn),
+  describe: (definition) => ({
     name: definition.name,
     description: definition.description,
     attributes: definition.attributes.map(attributeResource),
-    meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${definition.id}` },
-  };
-}
+  }),
+});
 
-export function listSchemas(
-  registry: SchemaRegistry,
-  baseUrl: string,
-): ListResponse<Record<string, unknown>> {
-  const resources = registry.schemas().map((s) => schemaResource(s, baseUrl));
-  return listResponse(resources, resources.length, 1);
-}
-
-export function getSchema(registry: SchemaRegistry, baseUrl: string, urn: string): Record<string, unknown> {
-  const definition = registry.schema(urn);
-  if (!definition) throw notFound(`Schema ${truncate(urn)} not found`);
-  return schemaResource(definition, baseUrl);
-}
+export const listResourceTypes = resourceTypes.list;
+export const getResourceType = resourceTypes.get;
+export const listSchemas = schemas.list;
+export const getSchema = schemas.get;
 
 /** RFC 7643 §7 attribute representation, every characteristic explicit. */
 function attributeResource(a: AttributeDefinition): Record<string, unknown> {
