@@ -4,7 +4,7 @@
  * files only state where an attribute differs from the RFC 7643 §2.2 defaults, so the
  * definitions stay readable next to the RFC text they transcribe.
  */
-import type { AttributeDefinition, AttributeType } from './types';
+import type { AttributeDefinition, AttributeType, SchemaDefinition } from './types';
 
 /** Characteristics that may differ from the defaults; `name` and `type` are always given. */
 export type AttributeOptions = Partial<Omit<AttributeDefinition, 'name' | 'type'>>;
@@ -81,3 +81,15 @@ export function multiValuedComplex(
     { multiValued: true, description, mutability },
   );
 }
+
+/** A schema (RFC 7643 §7): its URN, name, description and attributes. */
+export const schemaDefinition = (
+  id: string,
+  name: string,
+  description: string,
+  attributes: readonly AttributeDefinition[],
+): SchemaDefinition => ({ id, name, description, attributes });
+
+/** The attribute no two resources of a tenant may share (userName, Group displayName). */
+export const uniqueName = (name: string, description: string): AttributeDefinition =>
+  str(name, { description, required: true, uniqueness: 'server' });

@@ -2,16 +2,15 @@
  * The Enterprise User extension, RFC 7643 §4.3 with the characteristics of §8.7.1. Entra lists
  * it in every create and patches its attributes by URN-qualified path.
  */
-import { attribute, complex, str } from './attribute-builders';
-import type { SchemaDefinition } from './types';
+import { attribute, complex, schemaDefinition, str } from './attribute-builders';
 
 export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
-export const enterpriseUserSchema: SchemaDefinition = {
-  id: ENTERPRISE_USER_SCHEMA,
-  name: 'EnterpriseUser',
-  description: 'Enterprise User',
-  attributes: [
+export const enterpriseUserSchema = schemaDefinition(
+  ENTERPRISE_USER_SCHEMA,
+  'EnterpriseUser',
+  'Enterprise User',
+  [
     str('employeeNumber', { description: 'Identifier assigned to the user by the organization.' }),
     str('costCenter', { description: 'Name of a cost center.' }),
     str('organization', { description: 'Name of an organization.' }),
@@ -30,4 +29,4 @@ export const enterpriseUserSchema: SchemaDefinition = {
       { description: "The user's manager." },
     ),
   ],
-};
+);
