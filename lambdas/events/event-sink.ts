@@ -10,7 +10,6 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import type { RetryPolicy } from '../retry';
 import { sendInBatches } from './batch-send';
 import { type ChangeEvent, EVENT_SOURCE } from './change-events';
 
@@ -20,8 +19,6 @@ export interface EventSink {
 
 /** PutEvents accepts at most 10 entries per call. */
 const PUT_EVENTS_BATCH = 10;
-/** Entries PutEvents rejected are sent again, up to three attempts in all. */
-const PUT_EVENTS_RETRY: RetryPolicy = { attempts: 3, baseMs: 100, capMs: 1000 };
 
 export function eventBridgeSink(client: EventBridgeClient, eventBusName: string): EventSink {
   return {
@@ -29,7 +26,6 @@ export function eventBridgeSink(client: EventBridgeClient, eventBusName: string)
       sendInBatches(
         events.map((event) => entryOf(event, eventBusName)),
         PUT_EVENTS_BATCH,
-        PUT_EVENTS_RETRY,
         'EventBridge',
         async (batch) => {
           const result = await client.send(new PutEventsCommand({ Entries: [...batch] }));

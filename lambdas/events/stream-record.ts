@@ -6,7 +6,8 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { logger } from '../observability/logger';
 import type { SequencedChange } from './stream-batch';
 
 type Image = Record<string, AttributeValue>;
@@ -46,4 +47,31 @@ export function toSequencedChange(record: DynamoDBRecord): SequencedChange | und
     ...(record.dynamodb?.OldImage ? { oldImage: image(record.dynamodb.OldImage) } : {}),
     ...(record.dynamodb?.NewImage ? { newImage: image(record.dynamodb.NewImage) } : {}),
   });
+}
+
+/** A stream batch's changes in order (records that are not changes are left out). */
+export function sequencedChanges(event: DynamoDBStreamEvent): SequencedChange[] {
+  return event.Records.map(toSequencedChange).filter((c): c is SequencedChange => c !== undefined);
+}
+
+/**
+ * A stream function's answer (ReportBatchItemFailures): Lambda sends the batch again from
+ * `failedFrom`, the first record not fully handled, which is logged as `failure` with `counts`
+ * and the error's name; nothing when every record was handled.
+ */
+export function batchResponse(
+  event: DynamoDBStreamEvent,
+  outcome: { readonly failedFrom?: string; readonly error?: unknown },
+  failure: string,
+  counts: Readonly<Record<string, number>>,
+): DynamoDBBatchResponse {
+  const { failedFrom, error } = outcome;
+  if (failedFrom === undefined) return { batchItemFailures: [] };
+  logger.error(failure, {
+    records: event.Records.length,
+    ...counts,
+    failedFrom,
+    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+  });
+  return { batchItemFailures: [{ itemIdentifier: failedFrom }] };
 }

@@ -14,7 +14,6 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import type { RetryPolicy } from '../retry';
 import { sendInBatches } from './batch-send';
 import type { SequencedChange } from './stream-batch';
 import {
@@ -34,8 +33,6 @@ export interface WebhookQueue {
 
 /** SendMessageBatch takes at most 10 entries. */
 const SQS_BATCH = 10;
-/** Entries SQS rejected are sent again, up to three attempts in all. */
-const SEND_BATCH_RETRY: RetryPolicy = { attempts: 3, baseMs: 100, capMs: 1000 };
 
 export function sqsWebhookQueue(client: SQSClient, queueUrl: string): WebhookQueue {
   return {
@@ -44,7 +41,6 @@ export function sqsWebhookQueue(client: SQSClient, queueUrl: string): WebhookQue
         // Ids are unique within each batch of SQS_BATCH and kept when an entry is sent again.
         messages.map((message, i) => ({ Id: String(i % SQS_BATCH), MessageBody: JSON.stringify(message) })),
         SQS_BATCH,
-        SEND_BATCH_RETRY,
         'SQS',
         async (batch: readonly SendMessageBatchRequestEntry[]) => {
           const result = await client.send(

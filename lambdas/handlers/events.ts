@@ -12,7 +12,7 @@ import { ENV, EVENTS_ENV, METRIC_NAMESPACE } from '../deployment';
 import { type EventSink, eventBridgeSink } from '../events/event-sink';
 import { feedSink, sinks } from '../events/feed-events';
 import { type PublishOptions, publishStreamBatch, type SequencedChange } from '../events/stream-batch';
-import { toSequencedChange } from '../events/stream-record';
+import { batchResponse, sequencedChanges } from '../events/stream-record';
 import { publishMetrics } from '../observability/emf';
 import { logger } from '../observability/logger';
 import { writeCarriedActivity } from '../store/activity-store';
@@ -32,7 +32,7 @@ export function createEventsHandler(
   writeActivity?: PublishOptions['writeActivity'],
 ) {
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-    const changes = event.Records.map(toSequencedChange).filter((c): c is SequencedChange => c !== undefined);
+    const changes = sequencedChanges(event);
     const outcome = await publishStreamBatch(changes, sink(), {
       includeResource,
       ...(writeActivity ? { writeActivity } : {}),
@@ -41,15 +41,8 @@ export function createEventsHandler(
       const lag = feedLagMs(changes);
       if (lag !== undefined && outcome.published > 0) reportLag(lag);
       logger.info('change events published', { records: event.Records.length, events: outcome.published });
-      return { batchItemFailures: [] };
     }
-    logger.error('publishing change events failed', {
-      records: event.Records.length,
-      published: outcome.published,
-      failedFrom: outcome.failedFrom,
-      error: outcome.error instanceof Error ? outcome.error.message : String(outcome.error),
-    });
-    return { batchItemFailures: [{ itemIdentifier: outcome.failedFrom }] };
+    return batchResponse(event, outcome, 'publishing change events failed', { published: outcome.published });
   };
 }
 

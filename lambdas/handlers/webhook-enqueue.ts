@@ -6,23 +6,13 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { WEBHOOK_ENV } from '../deployment';
-import type { SequencedChange } from '../events/stream-batch';
-import { toSequencedChange } from '../events/stream-record';
+import { batchResponse, sequencedChanges } from '../events/stream-record';
 import { enqueueWebhooks, sqsWebhookQueue, type WebhookQueue } from '../events/webhook-queue';
-import { logger } from '../observability/logger';
 
 export function createWebhookEnqueueHandler(queue: () => WebhookQueue) {
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-    const changes = event.Records.map(toSequencedChange).filter((c): c is SequencedChange => c !== undefined);
-    const outcome = await enqueueWebhooks(changes, queue());
-    if (outcome.failedFrom === undefined) return { batchItemFailures: [] };
-    logger.error('queueing webhooks failed', {
-      records: event.Records.length,
-      queued: outcome.queued,
-      failedFrom: outcome.failedFrom,
-      error: outcome.error instanceof Error ? outcome.error.name : String(outcome.error),
-    });
-    return { batchItemFailures: [{ itemIdentifier: outcome.failedFrom }] };
+    const outcome = await enqueueWebhooks(sequencedChanges(event), queue());
+    return batchResponse(event, outcome, 'queueing webhooks failed', { queued: outcome.queued });
   };
 }
 
