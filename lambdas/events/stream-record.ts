@@ -35,7 +35,7 @@ export function sequencedChangeOf(record: RawStreamRecord): SequencedChange | un
 }
 
 /** Lambda's stream event record. */
-export function toSequencedChange(record: DynamoDBRecord): SequencedChange | undefined {
+function toSequencedChange(record: DynamoDBRecord): SequencedChange | undefined {
   const created = record.dynamodb?.ApproximateCreationDateTime;
   // The Lambda event and the SDK describe the same wire shape with two nominal types.
   const image = (value: unknown): Image | undefined => value as Image | undefined;
