@@ -20,6 +20,7 @@ import {
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { localDynamoCredentials } from '../lambdas/store/client';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
@@ -34,6 +35,8 @@ export interface StartOptions {
   /** Directory for the database file; in memory when omitted. */
   readonly dataDir?: string;
   readonly startTimeoutMs?: number;
+  /** false: one database per access key (tests); default true, one for every client. */
+  readonly sharedDb?: boolean;
 }
 
 export class JavaMissingError extends Error {}
@@ -154,10 +157,11 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
   const port = options.port ?? (await freePort());
   const path = options.dataDir ? resolve(options.dataDir) : null;
   if (path) makePrivate(path);
-  // sharedDb: one database whatever region/credentials a client uses (CLI, SDK, tests).
+  // sharedDb: one database whatever region/credentials a client uses (CLI, SDK). Tests turn it
+  // off to give each file a database of its own (localDynamoCredentials).
   const serverArgs = [
     ...(path ? ['-dbPath', path] : ['-inMemory']),
-    '-sharedDb',
+    ...(options.sharedDb === false ? [] : ['-sharedDb']),
     '-disableTelemetry',
     '-port',
     String(port),
@@ -197,7 +201,7 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
   const probe = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: localDynamoCredentials(),
     maxAttempts: 1,
   });
   try {

@@ -25,6 +25,7 @@ import {
   type SequencedChange,
 } from '../lambdas/events/stream-batch';
 import { type RawStreamRecord, sequencedChangeOf } from '../lambdas/events/stream-record';
+import { localDynamoCredentials } from '../lambdas/store/client';
 import { escapeControl } from './escape-control';
 
 export interface StreamFollower {
@@ -54,7 +55,7 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
   const streams = new DynamoDBStreamsClient({
     endpoint: options.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: localDynamoCredentials(),
   });
   interface ShardState {
     iterator: string | undefined;

@@ -34,6 +34,15 @@ export const DYNAMO_MAX_ATTEMPTS = 4;
  */
 const DYNAMO_LOCAL_REQUEST_TIMEOUT_MS = 20_000;
 
+/**
+ * Credentials for DynamoDB Local, which accepts any: fixed ones keep a developer's real keys out
+ * of it. Run without -sharedDb, DynamoDB Local keeps one database per access key, so
+ * DYNAMODB_LOCAL_ACCESS_KEY_ID gives each test file a database of its own (docs/ARCHITECTURE.md, Tests).
+ */
+export function localDynamoCredentials(): { accessKeyId: string; secretAccessKey: string } {
+  return { accessKeyId: process.env.DYNAMODB_LOCAL_ACCESS_KEY_ID || 'local', secretAccessKey: 'local' };
+}
+
 export function createDocumentClient(config: DynamoConfig = {}): DynamoDBDocumentClient {
   const local = config.endpoint !== undefined;
   const client = new DynamoDBClient({
@@ -41,8 +50,7 @@ export function createDocumentClient(config: DynamoConfig = {}): DynamoDBDocumen
     ...(local
       ? {
           endpoint: config.endpoint,
-          // DynamoDB Local accepts any credentials; fixed ones keep a developer's real keys out of it.
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          credentials: localDynamoCredentials(),
         }
       : {}),
     maxAttempts: config.maxAttempts ?? DYNAMO_MAX_ATTEMPTS,

@@ -85,6 +85,8 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
       [ENV.tokenFile]: tokenFile,
       [ENV.tokenSecretId]: undefined,
       AWS_REGION: 'us-east-1',
+      // This file's DynamoDB Local database (jest-env.ts), which the bundles' clients must name too.
+      DYNAMODB_LOCAL_ACCESS_KEY_ID: process.env.DYNAMODB_LOCAL_ACCESS_KEY_ID,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
       EVENT_BUS_NAME: 'bundle-test-bus',
     });
@@ -329,7 +331,9 @@ describe('bundled handlers (esbuild output, as deployed) against DynamoDB Local'
 
     it('signs with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN from the environment', async () => {
       setHostEnv({
-        AWS_ACCESS_KEY_ID: 'ASIABUNDLETEST',
+        // This file's database key: DynamoDB Local (without -sharedDb) finds the table only
+        // under it, so a describe that succeeds was signed with these environment credentials.
+        AWS_ACCESS_KEY_ID: process.env.DYNAMODB_LOCAL_ACCESS_KEY_ID,
         AWS_SECRET_ACCESS_KEY: 'bundle-test-secret',
         AWS_SESSION_TOKEN: 'bundle-test-session',
         AWS_PROFILE: undefined,

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../../lambdas/store/client';
+import { createDocumentClient, localDynamoCredentials } from '../../lambdas/store/client';
 import { ensureTable } from '../../lambdas/store/ensure-table';
 
 export interface TestTable {
@@ -38,7 +38,7 @@ export async function createTestTable(prefix = 'test'): Promise<TestTable> {
   const admin = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: localDynamoCredentials(),
   });
   await ensureTable(admin, tableName);
   const db = createDocumentClient({ endpoint });

@@ -4,6 +4,7 @@
  * change feed as `npm start` does.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { localDynamoCredentials } from '../../lambdas/store/client';
 import { type FollowOptions, followTableStream, type StreamFollower } from '../../local/stream-events';
 
 export async function followTestStream(
@@ -13,7 +14,7 @@ export async function followTestStream(
   const admin = new DynamoDBClient({
     endpoint: table.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: localDynamoCredentials(),
   });
   const { endpoint, tableName } = table;
   const follower = await followTableStream({ pollMs: 50, ...options, admin, endpoint, tableName });

@@ -1,8 +1,8 @@
 /**
  * DynamoDB Local for tests: the same JVM as `npm start` uses, with C1 only and the serial
- * collector. A test run is short and the machine small, so C2 compilation and parallel GC
- * threads cost more CPU than they win; in a probe on 2 loaded cores, writing 5,000 items took
- * 3.5 s instead of 7.5 s.
+ * collector (a short run on a small machine gains nothing from C2 or parallel GC threads), and
+ * without -sharedDb: each test file's access key (jest-env.ts) is a database of its own, so no
+ * file pays for what earlier files stored. Why, with the probes: docs/ARCHITECTURE.md (Tests).
  */
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
 
@@ -13,7 +13,7 @@ export async function startTestDynamoDbLocals(count: number): Promise<DynamoDbLo
   const inherited = process.env.JAVA_TOOL_OPTIONS;
   process.env.JAVA_TOOL_OPTIONS = [inherited, TEST_JVM_OPTIONS].filter(Boolean).join(' ');
   try {
-    return await Promise.all(Array.from({ length: count }, () => startDynamoDbLocal()));
+    return await Promise.all(Array.from({ length: count }, () => startDynamoDbLocal({ sharedDb: false })));
   } finally {
     if (inherited === undefined) delete process.env.JAVA_TOOL_OPTIONS;
     else process.env.JAVA_TOOL_OPTIONS = inherited;

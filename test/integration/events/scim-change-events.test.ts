@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ChangeEvent } from '../../../lambdas/events/change-events';
+import { localDynamoCredentials } from '../../../lambdas/store/client';
 import { followTableStream, type StreamFollower } from '../../../local/stream-events';
 import { createScimTestClient, type ScimTestClient } from '../../support/scim-client';
 
@@ -17,7 +18,7 @@ beforeAll(async () => {
   const admin = new DynamoDBClient({
     endpoint: client.table.endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: localDynamoCredentials(),
   });
   follower = await followTableStream({
     admin,

@@ -1,6 +1,6 @@
 /**
  * Paging one group's members with `GET /Users?filter=groups.value eq "<gid>"` on a group of
- * 10,001 members (its own DynamoDB Local): every member once, in id order, by cursor; each page
+ * 10,001 members: every member once, in id order, by cursor; each page
  * is 1 Query of the membership keys + BatchGetItem of the page's users, and reads a small
  * fraction of what reading the whole partition costs; offset bounds; tenant isolation; removed
  * members and deleted users disappear; combinations that cannot be paged exactly are 400.
@@ -10,7 +10,7 @@ import { type DynamoCost, measureCost, parseCost } from '../../../lambdas/observ
 import { COST_HEADER } from '../../../lambdas/observability/dynamo-cost-report';
 import { groupKey, userKey } from '../../../lambdas/store/keys';
 import { createScimTestClient, type ScimResponse, type ScimTestClient } from '../../support/scim-client';
-import { ownDynamoDbLocal, seedMemberships, seedUsers, usePatientClient } from './large-group-seed';
+import { seedMemberships, seedUsers, usePatientClient } from './large-group-seed';
 
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -19,7 +19,6 @@ const MEMBERS = 10_001;
 jest.setTimeout(300_000);
 
 let client: ScimTestClient;
-let stopDynamoDbLocal: () => Promise<void>;
 let members: string[];
 let outsider: string;
 let groupId: string;
@@ -39,7 +38,6 @@ const costOf = (res: ScimResponse): DynamoCost => {
 
 beforeAll(async () => {
   process.env.SCIM_COST_HEADER = '1';
-  stopDynamoDbLocal = await ownDynamoDbLocal();
   client = await createScimTestClient({ tenants: ['acme', 'other'] });
   usePatientClient(client);
   const started = performance.now();
@@ -77,7 +75,6 @@ afterAll(async () => {
   if (costHeaderBefore === undefined) delete process.env.SCIM_COST_HEADER;
   else process.env.SCIM_COST_HEADER = costHeaderBefore;
   await client?.close();
-  await stopDynamoDbLocal?.();
 });
 
 it('pages all 10,001 members by cursor: each exactly once, in id order, 1 Query + 1 BatchGetItem per 100', async () => {

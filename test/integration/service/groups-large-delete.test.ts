@@ -9,7 +9,6 @@ import { createScimTestClient, type ScimResponse, type ScimTestClient } from '..
 import {
   groupRefCount,
   membershipItemCount,
-  ownDynamoDbLocal,
   seedMemberships,
   seedUsers,
   usePatientClient,
@@ -23,14 +22,12 @@ const MEMBERS = 2_000;
 jest.setTimeout(300_000);
 
 let client: ScimTestClient;
-let stopDynamoDbLocal: () => Promise<void>;
 let users: string[];
 let largeId: string;
 let smallId: string;
 const timings: Record<string, number> = {};
 
 beforeAll(async () => {
-  stopDynamoDbLocal = await ownDynamoDbLocal();
   client = await createScimTestClient();
   usePatientClient(client);
   const seedStart = performance.now();
@@ -59,7 +56,6 @@ beforeAll(async () => {
 afterAll(async () => {
   console.log(`groups-large-delete timings (ms) on DynamoDB Local:\n${JSON.stringify(timings, null, 2)}`);
   await client?.close();
-  await stopDynamoDbLocal?.();
 });
 
 async function groupsOf(userId: string): Promise<string[]> {

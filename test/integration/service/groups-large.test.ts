@@ -9,13 +9,7 @@ import { type DynamoCost, parseCost } from '../../../lambdas/observability/dynam
 import { COST_HEADER } from '../../../lambdas/observability/dynamo-cost-report';
 import { MAX_MEMBERS_PER_RESPONSE } from '../../../lambdas/service/groups-service';
 import { createScimTestClient, type ScimResponse, type ScimTestClient } from '../../support/scim-client';
-import {
-  membershipItemCount,
-  ownDynamoDbLocal,
-  seedMemberships,
-  seedUsers,
-  usePatientClient,
-} from './large-group-seed';
+import { membershipItemCount, seedMemberships, seedUsers, usePatientClient } from './large-group-seed';
 
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -25,7 +19,6 @@ const CHUNK = 1_000;
 jest.setTimeout(600_000);
 
 let client: ScimTestClient;
-let stopDynamoDbLocal: () => Promise<void>;
 let users: string[];
 let largeId: string;
 let emptyId: string;
@@ -55,7 +48,6 @@ const removePatch = (id: string) => ({
 
 beforeAll(async () => {
   process.env.SCIM_COST_HEADER = '1';
-  stopDynamoDbLocal = await ownDynamoDbLocal();
   client = await createScimTestClient();
   usePatientClient(client);
   const seedStart = performance.now();
@@ -75,7 +67,6 @@ afterAll(async () => {
   else process.env.SCIM_COST_HEADER = costHeaderBefore;
   console.log(`groups-large timings (ms) on DynamoDB Local:\n${JSON.stringify(timings, null, 2)}`);
   await client?.close();
-  await stopDynamoDbLocal?.();
 });
 
 it('fills a group with 10,000 members (9,000 seeded, the last 1,000 through one PATCH add)', async () => {

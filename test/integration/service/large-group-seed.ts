@@ -1,9 +1,8 @@
 /**
- * Set-up for the large-group tests: their own DynamoDB Local, and users and both sides of
- * memberships written straight into the table with the store's own item builders (as
- * bench/sections/large-group.ts does), because DynamoDB Local runs each membership transaction
- * under a process-wide lock and a fill through PATCH alone would take minutes. Also the counts
- * the tests check the table with.
+ * Set-up for the large-group tests: users and both sides of memberships written straight into
+ * the table with the store's own item builders (as bench/sections/large-group.ts does), because
+ * DynamoDB Local runs each membership transaction under a process-wide lock and a fill through
+ * PATCH alone would take minutes. Also the counts the tests check the table with.
  */
 import { BatchWriteCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../../lambdas/store/client';
@@ -11,28 +10,8 @@ import { uuidv7 } from '../../../lambdas/store/ids';
 import { groupKey, USER_GROUP_REF_SK_PREFIX, userKey, userListingPk } from '../../../lambdas/store/keys';
 import { groupRefItem, membershipItem } from '../../../lambdas/store/memberships-store';
 import type { ScimTestClient } from '../../support/scim-client';
-import { startTestDynamoDbLocals } from '../../support/test-dynamodb-local';
 
 const CONCURRENCY = 8;
-
-/**
- * A DynamoDB Local for this file alone (test/support/dynamo.ts picks it up from the environment,
- * which jest copies per file); returns its stop. DynamoDB Local slows down with everything it
- * has ever stored, deleted tables included (in a probe, 5,000 writes took 3.9 s on a fresh
- * instance and 24 s after 20,000 writes and a DeleteTable), so tens of thousands of items on
- * the worker's shared instance would slow every later file of that worker, and this one too.
- */
-export async function ownDynamoDbLocal(): Promise<() => Promise<void>> {
-  const [local] = await startTestDynamoDbLocals(1);
-  if (!local) throw new Error('DynamoDB Local did not start');
-  const shared = process.env.TEST_DYNAMODB_ENDPOINTS;
-  process.env.TEST_DYNAMODB_ENDPOINTS = local.endpoint;
-  return async () => {
-    if (shared === undefined) delete process.env.TEST_DYNAMODB_ENDPOINTS;
-    else process.env.TEST_DYNAMODB_ENDPOINTS = shared;
-    await local.stop();
-  };
-}
 
 /**
  * The production client gives up on a DynamoDB call after 3 s (lambdas/store/client.ts), right

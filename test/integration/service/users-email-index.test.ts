@@ -13,7 +13,7 @@ import { groupKey, groupListingPk, groupNamesPk } from '../../../lambdas/store/k
 import { userEmailItems } from '../../../lambdas/store/user-emails';
 import { userItem } from '../../../lambdas/store/users-store';
 import { createScimTestClient, type ScimTestClient } from '../../support/scim-client';
-import { ownDynamoDbLocal, usePatientClient } from './large-group-seed';
+import { usePatientClient } from './large-group-seed';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -24,12 +24,10 @@ const SEEDED_GROUPS = 5_000;
 jest.setTimeout(120_000);
 
 let client: ScimTestClient;
-let stopDynamoDbLocal: () => Promise<void>;
 const costHeaderBefore = process.env.SCIM_COST_HEADER;
 
 beforeAll(async () => {
   process.env.SCIM_COST_HEADER = '1';
-  stopDynamoDbLocal = await ownDynamoDbLocal();
   client = await createScimTestClient();
   usePatientClient(client);
   const now = new Date().toISOString();
@@ -72,7 +70,6 @@ afterAll(async () => {
   if (costHeaderBefore === undefined) delete process.env.SCIM_COST_HEADER;
   else process.env.SCIM_COST_HEADER = costHeaderBefore;
   await client?.close();
-  await stopDynamoDbLocal?.();
 });
 
 async function filtered(resource: 'Users' | 'Groups', filter: string, extra = '') {
