@@ -16,13 +16,10 @@ import type { AttributeLookup, FilterNode } from '../scim/filter/ast';
 import { compileFilter } from '../scim/filter/evaluate';
 import type { ListParameters, ListResponse } from '../scim/list';
 import { etagOf } from '../scim/meta';
-import {
-  applyPatch,
-  type MemberChange,
-  parsePatchRequest,
-  patchSchemasOf,
-  splitMemberOperations,
-} from '../scim/patch';
+import { applyPatch } from '../scim/patch/apply';
+import { splitMemberOperations } from '../scim/patch/members';
+import { parsePatchRequest, patchSchemasOf } from '../scim/patch/request';
+import type { MemberChange } from '../scim/patch/types';
 import type { JsonObject } from '../scim/schema/json';
 import { isAttributeRequested, type Projection } from '../scim/schema/projection';
 import { parseResourceInput } from '../scim/schema/resource-input';

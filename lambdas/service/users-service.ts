@@ -11,7 +11,8 @@
 
 import { parseFilter } from '../scim/filter/parser';
 import type { ListParameters, ListResponse } from '../scim/list';
-import { applyPatch, parsePatchRequest } from '../scim/patch';
+import { applyPatch } from '../scim/patch/apply';
+import { parsePatchRequest, patchSchemasOf } from '../scim/patch/request';
 import type { JsonObject } from '../scim/schema/json';
 import { isAttributeRequested, type Projection } from '../scim/schema/projection';
 import { parseResourceInput } from '../scim/schema/resource-input';
@@ -171,8 +172,7 @@ const replaceUserResource: Users['replace'] = (ctx, id, body, projection, ifMatc
 
 /** PATCH /Users/{id} (RFC 7644 §3.5.2): 200 with the resource. */
 const patchUserResource: Users['patch'] = (ctx, id, body, projection, ifMatch) => {
-  const { core, extensions } = ctx.registry.resourceSchemas('User');
-  const schemas = { core: core.id, extensions: extensions.map((e) => e.schema.id) };
+  const schemas = patchSchemasOf(ctx.registry.resourceSchemas('User'));
   // Parsed before any read: a malformed PATCH costs no DynamoDB request.
   const operations = parsePatchRequest(body, { schemas: [schemas.core, ...schemas.extensions] });
   const lookup = ctx.registry.lookup('User');

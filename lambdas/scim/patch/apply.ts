@@ -14,12 +14,12 @@ import type { AttributeLookup, AttributePath, FilterNode, PatchPath } from '../f
 import { compileFilter } from '../filter/evaluate';
 import { ENTERPRISE_USER_SCHEMA } from '../schema/enterprise-user-schema';
 import { GROUP_SCHEMA } from '../schema/group-schema';
-import type { JsonObject } from '../schema/json';
-import { type ResourceSchemas, splitAttributeName, splitDotted } from '../schema/registry';
+import { isPlainObject, type JsonObject } from '../schema/json';
+import { splitAttributeName, splitDotted } from '../schema/registry';
 import type { AttributeDefinition } from '../schema/types';
 import { USER_SCHEMA } from '../schema/user-schema';
 import { MAX_PATCH_WORK, MAX_VALUES_PER_ATTRIBUTE } from './limits';
-import type { PatchOperation, PatchOpName } from './types';
+import type { PatchOperation, PatchOpName, PatchSchemas } from './types';
 import {
   canonicalComplex,
   canonicalMulti,
@@ -27,17 +27,10 @@ import {
   cloneJson,
   deepEqual,
   findSubAttribute,
-  isRecord,
   type Json,
   type JsonRecord,
   valueKey,
 } from './values';
-
-/** The schema URNs of the resource type being patched. */
-export interface PatchSchemas {
-  readonly core: string;
-  readonly extensions: readonly string[];
-}
 
 export interface ApplyPatchOptions {
   /**
@@ -54,11 +47,6 @@ export interface PatchResult {
    * attributes are URN-qualified (`urn:…:enterprise:2.0:User:manager`).
    */
   readonly changedAttributes: string[];
-}
-
-/** The PatchSchemas of a resource type, from the registry's `resourceSchemas(type)`. */
-export function patchSchemasOf(schemas: ResourceSchemas): PatchSchemas {
-  return { core: schemas.core.id, extensions: schemas.extensions.map((e) => e.schema.id) };
 }
 
 /** Attributes a path-less value may carry but that the server owns (Okta sends `id`). */
@@ -101,7 +89,7 @@ class Engine {
       if (op === 'remove') {
         throw badRequest('noTarget', 'A "remove" operation requires a "path" (RFC 7644 §3.5.2.2)');
       }
-      if (!isRecord(operation.value)) {
+      if (!isPlainObject(operation.value)) {
         throw badRequest('invalidValue', `A path-less "${op}" requires an object of attributes as its value`);
       }
       this.applyValueObject(op, operation.value, undefined);
@@ -112,7 +100,7 @@ class Engine {
       // The core schema URN alone names the resource itself: like a path-less operation.
       if (op === 'remove' || path.valueFilter)
         throw badRequest('invalidPath', `${where}: names the whole resource`);
-      if (!isRecord(operation.value))
+      if (!isPlainObject(operation.value))
         throw badRequest('invalidValue', `${where}: the value must be an object`);
       this.applyValueObject(op, operation.value, undefined);
       return;
@@ -144,7 +132,7 @@ class Engine {
   }
 
   private keyOf(element: Json): string {
-    if (!isRecord(element)) return valueKey(element);
+    if (!isPlainObject(element)) return valueKey(element);
     let key = this.elementKeys.get(element);
     if (key === undefined) {
       key = valueKey(element);
@@ -220,7 +208,7 @@ class Engine {
   private container(target: Target, create: boolean): JsonRecord | undefined {
     if (target.extension === undefined) return this.resource;
     const existing = this.resource[target.extension];
-    if (isRecord(existing)) return existing;
+    if (isPlainObject(existing)) return existing;
     if (!create) return undefined;
     const fresh: JsonRecord = {};
     this.resource[target.extension] = fresh;
@@ -231,7 +219,7 @@ class Engine {
   private tidy(target: Target): void {
     if (target.extension === undefined) return;
     const existing = this.resource[target.extension];
-    if (isRecord(existing) && Object.keys(existing).length === 0) delete this.resource[target.extension];
+    if (isPlainObject(existing) && Object.keys(existing).length === 0) delete this.resource[target.extension];
   }
 
   // --- path-less values and whole extensions ----------------------------------------------
@@ -247,7 +235,7 @@ class Engine {
       if (path.schema !== undefined && path.attribute === '') {
         if (this.isCore(path.schema)) {
           // {"urn:…:core:2.0:User": {...}}: the core attributes themselves.
-          if (!isRecord(item))
+          if (!isPlainObject(item))
             throw badRequest('invalidValue', `"${shorten(key)}" must be an object of attributes`);
           this.applyValueObject(op, item, undefined);
           continue;
@@ -283,7 +271,7 @@ class Engine {
   ): void {
     if (op === 'remove' || isUnassign(operation.value)) {
       const existing = this.resource[urn];
-      if (isRecord(existing)) {
+      if (isPlainObject(existing)) {
         for (const [name, value] of Object.entries(existing)) {
           const definition = this.lookup({ schema: urn, attribute: name });
           if (definition) assertMutable(definition, value, undefined, where);
@@ -292,7 +280,7 @@ class Engine {
       delete this.resource[urn];
       return;
     }
-    if (!isRecord(operation.value))
+    if (!isPlainObject(operation.value))
       throw badRequest('invalidValue', `${where} must be an object of attributes`);
     // Clients echo the extension's `schemas` inside its object; it names no attribute and the
     // resource's `schemas` is recomputed anyway. Only here: elsewhere an unknown key is invalidPath.
@@ -364,7 +352,7 @@ class Engine {
       if (given === null) {
         next = undefined;
       } else {
-        next = isRecord(existing) ? { ...existing } : {};
+        next = isPlainObject(existing) ? { ...existing } : {};
         for (const [key, item] of Object.entries(given))
           setOrDelete(next, key, item === null ? undefined : item);
         if (Object.keys(next).length === 0) next = undefined;
@@ -395,7 +383,7 @@ class Engine {
     let updated: Json | undefined;
     if (attribute.multiValued) {
       this.charge(listLength(existing), where);
-      const elements = Array.isArray(existing) ? (existing.filter(isRecord) as JsonRecord[]) : [];
+      const elements = Array.isArray(existing) ? (existing.filter(isPlainObject) as JsonRecord[]) : [];
       const list =
         elements.length === 0
           ? next === null
@@ -406,7 +394,7 @@ class Engine {
               .filter((element) => Object.keys(element).length > 0);
       updated = list.length > 0 ? enforceSinglePrimary(attribute, list, []) : undefined;
     } else {
-      const parent = withSub(isRecord(existing) ? existing : {}, sub, next, where);
+      const parent = withSub(isPlainObject(existing) ? existing : {}, sub, next, where);
       updated = Object.keys(parent).length > 0 ? parent : undefined;
     }
     assertMutable(attribute, existing, updated, where);
@@ -467,7 +455,7 @@ class Engine {
     const elements: Json[] = Array.isArray(existing) ? [...existing] : [];
     this.charge(elements.length * filterTerms(filter) + 1, where);
     const matches = compileElementFilter(filter, elementLookup, where);
-    const matched = elements.map((element) => isRecord(element) && matches(element));
+    const matched = elements.map((element) => isPlainObject(element) && matches(element));
 
     if (op === 'remove') {
       // RFC 7644 §3.5.2.2; no match is a no-op so a retried remove succeeds.
@@ -530,7 +518,7 @@ class Engine {
         written.push(created);
       }
     }
-    const next = elements.filter((element) => !isRecord(element) || Object.keys(element).length > 0);
+    const next = elements.filter((element) => !isPlainObject(element) || Object.keys(element).length > 0);
     assertGrowth(next, existing, where);
     assertMutable(attribute, existing, next, where);
     setOrDelete(
@@ -596,9 +584,10 @@ function canonicalValueObject(
 ): JsonRecord | null {
   if (isUnassign(value)) return null;
   // An object without known sub-attributes changes nothing (unknown ones are dropped).
-  if (isRecord(value)) return canonicalComplex(attribute, value, where, true) ?? {};
+  if (isPlainObject(value)) return canonicalComplex(attribute, value, where, true) ?? {};
   const single = canonicalSingle(attribute, value, where);
-  if (single !== null && !isRecord(single)) throw badRequest('invalidValue', `${where} must be an object`);
+  if (single !== null && !isPlainObject(single))
+    throw badRequest('invalidValue', `${where} must be an object`);
   return single;
 }
 
@@ -648,7 +637,7 @@ function listedMatcher(
     return fold && typeof value === 'string' ? JSON.stringify(value.toLowerCase()) : valueKey(value);
   };
   for (const spec of listed) {
-    if (!isRecord(spec)) {
+    if (!isPlainObject(spec)) {
       plain.add(valueKey(spec));
       continue;
     }
@@ -662,7 +651,7 @@ function listedMatcher(
     group.keys.add(names.map((name) => part(name, spec[name] as Json)).join('\u0000'));
   }
   const matches = (element: Json): boolean => {
-    if (!isRecord(element)) return plain.has(valueKey(element));
+    if (!isPlainObject(element)) return plain.has(valueKey(element));
     for (const { names, keys } of groups.values()) {
       if (!names.every((name) => Object.hasOwn(element, name))) continue;
       if (keys.has(names.map((name) => part(name, element[name] as Json)).join('\u0000'))) return true;
@@ -720,12 +709,12 @@ function enforceSinglePrimary(
   written: readonly Json[],
 ): Json[] {
   if (!findSubAttribute(attribute, 'primary')) return list;
-  const primaries = list.filter((item) => isRecord(item) && item.primary === true);
+  const primaries = list.filter((item) => isPlainObject(item) && item.primary === true);
   if (primaries.length <= 1) return list;
   const winner =
-    [...written].reverse().find((item) => isRecord(item) && item.primary === true) ?? primaries[0];
+    [...written].reverse().find((item) => isPlainObject(item) && item.primary === true) ?? primaries[0];
   return list.map((item) =>
-    isRecord(item) && item.primary === true && item !== winner ? { ...item, primary: false } : item,
+    isPlainObject(item) && item.primary === true && item !== winner ? { ...item, primary: false } : item,
   );
 }
 
@@ -804,9 +793,9 @@ function changedAttributes(before: JsonRecord, after: JsonRecord, extensions: re
     if (deepEqual(before[key], after[key])) continue;
     const b = before[key];
     const a = after[key];
-    if (isExtension(key) && (isRecord(b) || isRecord(a))) {
-      const inner = isRecord(b) ? b : {};
-      const outer = isRecord(a) ? a : {};
+    if (isExtension(key) && (isPlainObject(b) || isPlainObject(a))) {
+      const inner = isPlainObject(b) ? b : {};
+      const outer = isPlainObject(a) ? a : {};
       for (const name of new Set([...Object.keys(inner), ...Object.keys(outer)])) {
         if (!deepEqual(inner[name], outer[name])) changed.push(`${key}:${name}`);
       }
@@ -829,7 +818,7 @@ export function applyPatch(
   options: ApplyPatchOptions = {},
 ): PatchResult {
   const before = cloneJson(resource);
-  if (!isRecord(before)) throw new TypeError('applyPatch: resource must be an object');
+  if (!isPlainObject(before)) throw new TypeError('applyPatch: resource must be an object');
   const working = cloneJson(before) as JsonRecord;
   const engine = new Engine(working, lookup, options.schemas);
   for (const operation of operations) engine.apply(operation);

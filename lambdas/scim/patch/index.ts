@@ -2,8 +2,7 @@
  * The PATCH module's public surface: parse a body, split group membership changes off, apply
  * the rest to a resource.
  */
-export { applyPatch, type PatchResult, patchSchemasOf } from './apply';
+export { applyPatch, type PatchResult } from './apply';
 export { MAX_PATCH_VALUES, MAX_PATCH_WORK, MAX_VALUES_PER_ATTRIBUTE } from './limits';
 export { splitMemberOperations } from './members';
-export { MAX_PATCH_OPERATIONS, PATCH_OP_SCHEMA, parsePatchRequest } from './request';
-export type { MemberChange } from './types';
+export { MAX_PATCH_OPERATIONS, PATCH_OP_SCHEMA, parsePatchRequest, patchSchemasOf } from './request';

@@ -12,8 +12,8 @@
 import { badRequest } from '../errors';
 import type { AttributePath, FilterNode } from '../filter/ast';
 import { GROUP_SCHEMA } from '../schema/group-schema';
+import { isPlainObject } from '../schema/json';
 import type { MemberChange, PatchOperation } from './types';
-import { isRecord } from './values';
 
 export interface SplitOperations {
   /** In request order; apply them in this order after the attribute operations. */
@@ -40,14 +40,14 @@ function memberIds(value: unknown, where: string): string[] {
   // A Set, not includes(): Okta's "Push Now" sends the whole list, which can be very long.
   const ids = new Set<string>();
   for (const [i, item] of items.entries()) {
-    const id = isRecord(item) ? memberValue(item) : undefined;
+    const id = isPlainObject(item) ? memberValue(item) : undefined;
     if (typeof id !== 'string' || id.trim() === '') {
       throw badRequest(
         'invalidValue',
         `${where}[${i}] must be an object with a non-empty string "value" (the member id)`,
       );
     }
-    const type = isRecord(item) ? memberType(item) : undefined;
+    const type = isPlainObject(item) ? memberType(item) : undefined;
     if (type !== undefined && (typeof type !== 'string' || type.toLowerCase() !== 'user')) {
       // As POST and PUT: nested groups are not supported (docs/GROUPS.md).
       throw badRequest(
@@ -140,7 +140,7 @@ export function splitMemberOperations(operations: readonly PatchOperation[]): Sp
       else attributeOperations.push(operation);
       continue;
     }
-    if (operation.op === 'remove' || !isRecord(operation.value)) {
+    if (operation.op === 'remove' || !isPlainObject(operation.value)) {
       attributeOperations.push(operation); // the engine reports these errors
       continue;
     }

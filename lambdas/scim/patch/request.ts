@@ -11,10 +11,11 @@ import { badRequest } from '../errors';
 import { parsePatchPath } from '../filter/parser';
 import { ENTERPRISE_USER_SCHEMA } from '../schema/enterprise-user-schema';
 import { GROUP_SCHEMA } from '../schema/group-schema';
+import type { ResourceSchemas } from '../schema/registry';
 import { USER_SCHEMA } from '../schema/user-schema';
 import { countListValues, MAX_PATCH_VALUES, MAX_VALUES_PER_ATTRIBUTE } from './limits';
 import { isMembersKey, isMembersPath } from './members';
-import type { PatchOperation, PatchOpName } from './types';
+import type { PatchOperation, PatchOpName, PatchSchemas } from './types';
 
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -144,4 +145,9 @@ function parseOperation(raw: unknown, index: number, schemas: readonly string[])
     hasValue,
     ...(hasValue ? { value: valueMember.value } : {}),
   };
+}
+
+/** The PatchSchemas of a resource type, from the registry's `resourceSchemas(type)`. */
+export function patchSchemasOf(schemas: ResourceSchemas): PatchSchemas {
+  return { core: schemas.core.id, extensions: schemas.extensions.map((e) => e.schema.id) };
 }

@@ -30,3 +30,9 @@ export type MemberChange =
   | { readonly kind: 'replace'; readonly ids: string[] }
   /** `members[<filter>]` that is not a plain `value eq "id"`: the store evaluates it per member. */
   | { readonly kind: 'removeWhere'; readonly filter: FilterNode };
+
+/** The schema URNs of the resource type being patched. */
+export interface PatchSchemas {
+  readonly core: string;
+  readonly extensions: readonly string[];
+}

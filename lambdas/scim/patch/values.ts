@@ -8,7 +8,7 @@
  * `__proto__`, `constructor` or `prototype` become object keys.
  */
 import { badRequest } from '../errors';
-import { FORBIDDEN_KEYS } from '../schema/json';
+import { FORBIDDEN_KEYS, isPlainObject } from '../schema/json';
 import type { AttributeDefinition } from '../schema/types';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -16,10 +16,6 @@ export type JsonRecord = { [key: string]: Json };
 
 /** Deeper than any SCIM resource can be; bounds recursion on hostile input. */
 const MAX_DEPTH = 32;
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Deep copy of JSON data that drops prototype-polluting keys and non-JSON values. Used on the
@@ -37,7 +33,7 @@ export function cloneJson(value: unknown, depth = 0): Json | undefined {
     }
     return out;
   }
-  if (isRecord(value)) {
+  if (isPlainObject(value)) {
     const out: JsonRecord = {};
     for (const [key, item] of Object.entries(value)) {
       if (FORBIDDEN_KEYS.has(key)) continue;
@@ -54,7 +50,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a)) {
     return Array.isArray(b) && a.length === b.length && a.every((item, i) => deepEqual(item, b[i]));
   }
-  if (isRecord(a) && isRecord(b)) {
+  if (isPlainObject(a) && isPlainObject(b)) {
     const keys = Object.keys(a);
     return (
       keys.length === Object.keys(b).length &&
@@ -103,7 +99,7 @@ export function canonicalSingle(definition: AttributeDefinition, value: unknown,
       // A bare id for a reference-like complex attribute (Entra's manager): {"value": id}.
       return canonicalComplex(definition, { value }, where, false);
     }
-    if (!isRecord(value)) throw badRequest('invalidValue', `${where} must be an object`);
+    if (!isPlainObject(value)) throw badRequest('invalidValue', `${where} must be an object`);
     return canonicalComplex(definition, value, where, false);
   }
   if (definition.type === 'boolean' && typeof value === 'string') {
