@@ -8,6 +8,9 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { parseCost } from '../../../lambdas/observability/dynamo-cost';
 import { COST_HEADER } from '../../../lambdas/observability/dynamo-cost-report';
+import { PATCH_OP_SCHEMA } from '../../../lambdas/scim/patch';
+import { GROUP_SCHEMA } from '../../../lambdas/scim/schema/group-schema';
+import { USER_SCHEMA } from '../../../lambdas/scim/schema/user-schema';
 import {
   ACTIVITY_STAMP,
   type ActivityRecord,
@@ -21,10 +24,6 @@ import type { StreamFollower } from '../../../local/stream-events';
 import { patchRecord } from '../../support/activity-records';
 import { createScimTestClient, type ScimResponse, type ScimTestClient } from '../../support/scim-client';
 import { followTestStream } from '../../support/stream-follower';
-
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 let client: ScimTestClient;
 let separate: ScimTestClient;
@@ -46,20 +45,29 @@ afterAll(async () => {
 const commandsOf = (res: ScimResponse) => parseCost(res.headers[COST_HEADER])?.byCommand;
 
 async function createUser(on: ScimTestClient, userName: string): Promise<string> {
-  const res = await on.request('POST', '/Users', { body: { schemas: [USER], userName } });
+  const res = await on.request('POST', '/Users', { body: { schemas: [USER_SCHEMA], userName } });
   expect(res.status).toBe(201);
   return res.body.id;
 }
 
 async function createGroup(on: ScimTestClient, displayName: string, members: string[] = []): Promise<string> {
   const res = await on.request('POST', '/Groups', {
-    body: { schemas: [GROUP], displayName, members: members.map((value) => ({ value })) },
+    body: { schemas: [GROUP_SCHEMA], displayName, members: members.map((value) => ({ value })) },
   });
   expect(res.status).toBe(201);
   return res.body.id;
 }
 
 /** The records of one resource since `since`, oldest first. */
+/** PATCH replace of one attribute (title): the write every mode of the record is compared on. */
+async function patchTitle(on: ScimTestClient, id: string, title: string): Promise<ScimResponse> {
+  const res = await on.request('PATCH', `/Users/${id}`, {
+    body: { schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'replace', path: 'title', value: title }] },
+  });
+  expect(res.status).toBe(200);
+  return res;
+}
+
 async function recordsOf(on: ScimTestClient, resourceId: string, since: Date): Promise<ActivityRecord[]> {
   const records = await listActivity(on.table.db, on.table.tableName, { tenant: 'acme', since, resourceId });
   return records.reverse();
@@ -70,7 +78,7 @@ const recordOf = (resourceId: string, status: number): ActivityRecord =>
   patchRecord('acme', resourceId, status);
 
 const addMembers = (ids: string[]) => ({
-  schemas: [PATCH_OP],
+  schemas: [PATCH_OP_SCHEMA],
   Operations: [{ op: 'add', path: 'members', value: ids.map((value) => ({ value })) }],
 });
 
@@ -78,10 +86,7 @@ describe('without a stream consumer: the record rides in transactions', () => {
   it('PATCH one attribute keeps its PutItem and the record is a PutItem of its own, saying 200 and the attribute', async () => {
     const id = await createUser(client, 'ride.patch@example.com');
     const since = new Date();
-    const res = await client.request('PATCH', `/Users/${id}`, {
-      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'CTO' }] },
-    });
-    expect(res.status).toBe(200);
+    const res = await patchTitle(client, id, 'CTO');
     // A transaction of the user and its record would be slower and cost twice the write units.
     expect(commandsOf(res)).toEqual({ Query: 1, PutItem: 2 });
     const records = await recordsOf(client, id, since);
@@ -123,13 +128,13 @@ describe('without a stream consumer: the record rides in transactions', () => {
   it('create and delete: their transactions carry the record; a group attribute PATCH writes it on its own', async () => {
     const since = new Date();
     const created = await client.request('POST', '/Groups', {
-      body: { schemas: [GROUP], displayName: 'Ride lifecycle' },
+      body: { schemas: [GROUP_SCHEMA], displayName: 'Ride lifecycle' },
     });
     expect(created.status).toBe(201);
     expect(commandsOf(created)).toEqual({ TransactWriteItems: 1, UpdateItem: 1 });
     const id = created.body.id;
     const patched = await client.request('PATCH', `/Groups/${id}`, {
-      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'externalId', value: 'x-1' }] },
+      body: { schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'replace', path: 'externalId', value: 'x-1' }] },
     });
     expect(patched.status).toBe(204);
     expect(commandsOf(patched)).toEqual({ GetItem: 1, UpdateItem: 1, PutItem: 1 });
@@ -155,7 +160,7 @@ describe('without a stream consumer: the record rides in transactions', () => {
     // 49 members fill the create's transaction (100 actions): the record is written on its own.
     const full = await client.request('POST', '/Groups', {
       body: {
-        schemas: [GROUP],
+        schemas: [GROUP_SCHEMA],
         displayName: 'Ride full',
         members: users.slice(0, 49).map((value) => ({ value })),
       },
@@ -177,7 +182,7 @@ describe('without a stream consumer: the record rides in transactions', () => {
     const since = new Date();
     const res = await client.request('PATCH', `/Users/${id}`, {
       body: {
-        schemas: [PATCH_OP],
+        schemas: [PATCH_OP_SCHEMA],
         Operations: [{ op: 'replace', path: 'userName', value: 'ride.other@example.com' }],
       },
     });
@@ -191,10 +196,7 @@ describe('without a stream consumer: the record rides in transactions', () => {
   it('activityWithWrite: false keeps the separate PutItem, with the same records', async () => {
     const id = await createUser(separate, 'ride.separate@example.com');
     const since = new Date();
-    const res = await separate.request('PATCH', `/Users/${id}`, {
-      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'CFO' }] },
-    });
-    expect(res.status).toBe(200);
+    const res = await patchTitle(separate, id, 'CFO');
     expect(commandsOf(res)).toEqual({ Query: 1, PutItem: 2 });
     expect(await recordsOf(separate, id, since)).toEqual([
       expect.objectContaining({ status: 200, changedAttributes: ['title'] }),
@@ -237,10 +239,7 @@ describe('a single write stamps its record for the stream consumer (changeEvents
   it('PATCH one attribute: 1 Query + 1 PutItem; the consumer writes its one record', async () => {
     const id = await createUser(streamed, 'stamp.patch@example.com');
     const since = new Date();
-    const res = await streamed.request('PATCH', `/Users/${id}`, {
-      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: 'COO' }] },
-    });
-    expect(res.status).toBe(200);
+    const res = await patchTitle(streamed, id, 'COO');
     expect(commandsOf(res)).toEqual({ Query: 1, PutItem: 1 });
     // Nothing in the log until the stream is read; the stamp is on the user item, not in its body.
     expect(await recordsOf(streamed, id, since)).toEqual([]);
@@ -263,7 +262,10 @@ describe('a single write stamps its record for the stream consumer (changeEvents
     const group = await createGroup(streamed, 'Stamp group');
     const since = new Date();
     const patched = await streamed.request('PATCH', `/Groups/${group}`, {
-      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'externalId', value: 'ext-9' }] },
+      body: {
+        schemas: [PATCH_OP_SCHEMA],
+        Operations: [{ op: 'replace', path: 'externalId', value: 'ext-9' }],
+      },
     });
     expect(patched.status).toBe(204);
     expect(commandsOf(patched)).toEqual({ GetItem: 1, UpdateItem: 1 });
@@ -280,7 +282,7 @@ describe('a single write stamps its record for the stream consumer (changeEvents
   it('transactions stamp the item they put or update (no item of their own); a delete carries its record as a Put', async () => {
     const since = new Date();
     const created = await streamed.request('POST', '/Users', {
-      body: { schemas: [USER], userName: 'stamp.life@example.com' },
+      body: { schemas: [USER_SCHEMA], userName: 'stamp.life@example.com' },
     });
     expect(created.status).toBe(201);
     const id = created.body.id;
