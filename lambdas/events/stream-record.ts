@@ -57,7 +57,7 @@ export function sequencedChanges(event: DynamoDBStreamEvent): SequencedChange[] 
 /**
  * A stream function's answer (ReportBatchItemFailures): Lambda sends the batch again from
  * `failedFrom`, the first record not fully handled, which is logged as `failure` with `counts`
- * and the error's name; nothing when every record was handled.
+ * and the error (name and message); nothing when every record was handled.
  */
 export function batchResponse(
   event: DynamoDBStreamEvent,
