@@ -14,6 +14,7 @@
  * redeliveries, so a consumer can de-duplicate at-least-once delivery by `id`.
  */
 import { createHash } from 'node:crypto';
+import { isPlainObject } from '../scim/schema/json';
 
 export const EVENT_SOURCE = 'scim.directory';
 
@@ -167,10 +168,7 @@ function eventTypes(kind: ParsedKey['kind'], change: StreamChange): TypedChange[
 }
 
 function resourceOf(item: Item): Record<string, unknown> {
-  const resource = item.resource;
-  return typeof resource === 'object' && resource !== null && !Array.isArray(resource)
-    ? (resource as Record<string, unknown>)
-    : {};
+  return isPlainObject(item.resource) ? item.resource : {};
 }
 
 /**
@@ -191,10 +189,6 @@ export function changedAttributeNames(before: Item, after: Item): string[] {
     }
   }
   return [...names].sort();
-}
-
-function isPlainObject(value: unknown): value is Item {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {

@@ -15,6 +15,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { Principal } from '../auth/authenticator';
 import { OPERATION_SCOPES, type Operation, type RouteTarget } from '../routes';
 import { parseProjection } from '../scim/list';
+import { isPlainObject } from '../scim/schema/json';
 import { namesAttributes } from '../scim/schema/projection';
 import { parsedBody, type ScimRequest } from './request';
 import { isCreated } from './response';
@@ -134,7 +135,7 @@ export function successOutcome(
 /** What a response says: its status, a created resource's id, a SCIM error's scimType and detail. */
 export function outcomeOf(result: APIGatewayProxyResult): ActivityOutcome {
   const body = result.statusCode >= 400 || isCreated(result) ? parseJson(result.body) : undefined;
-  if (!isObject(body)) return { status: result.statusCode };
+  if (!isPlainObject(body)) return { status: result.statusCode };
   if (result.statusCode < 400) {
     return { status: result.statusCode, ...(typeof body.id === 'string' ? { resourceId: body.id } : {}) };
   }
@@ -157,14 +158,14 @@ function attributeNames(operation: Operation, request: ScimRequest): string[] {
   // The operation's own parse when it read the body; otherwise (rejected before) parsed here.
   const parsed = parsedBody(request);
   const body = parsed.ok ? parsed.value : undefined;
-  if (!isObject(body)) return [];
+  if (!isPlainObject(body)) return [];
   const names = new Set<string>();
   if (operation === 'patch') {
     const operations = Array.isArray(body.Operations) ? body.Operations : [];
     for (const op of operations) {
-      if (!isObject(op)) continue;
+      if (!isPlainObject(op)) continue;
       if (typeof op.path === 'string' && op.path.trim() !== '') names.add(attributeOfPath(op.path));
-      else if (isObject(op.value)) keyNames(op.value, names);
+      else if (isPlainObject(op.value)) keyNames(op.value, names);
     }
   } else {
     keyNames(body, names);
@@ -175,7 +176,7 @@ function attributeNames(operation: Operation, request: ScimRequest): string[] {
 function keyNames(value: Record<string, unknown>, names: Set<string>): void {
   for (const [key, inner] of Object.entries(value)) {
     if (IGNORED_KEYS.has(key)) continue;
-    if (key.toLowerCase().startsWith('urn:') && isObject(inner)) {
+    if (key.toLowerCase().startsWith('urn:') && isPlainObject(inner)) {
       for (const sub of Object.keys(inner)) names.add(`${key}:${sub}`);
     } else {
       names.add(attributeOfPath(key));
@@ -193,8 +194,4 @@ export function attributeOfPath(path: string): string {
   const prefix = colon >= 0 ? beforeFilter.slice(0, colon + 1) : '';
   const attribute = (colon >= 0 ? beforeFilter.slice(colon + 1) : beforeFilter).split('.')[0] ?? '';
   return `${prefix}${attribute}`.slice(0, 200);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

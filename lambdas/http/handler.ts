@@ -16,6 +16,7 @@ import { logger } from '../observability/logger';
 import type { HttpMethod, Operation, RouteTarget } from '../routes';
 import { matchRoute, OPERATION_SCOPES, ROUTES } from '../routes';
 import type { Runtime } from '../runtime';
+import { clipped } from '../scim/clip';
 import {
   type ActivityOutcome,
   type ActivityRecord,
@@ -138,7 +139,7 @@ function resolveOperation(
     ? { route: declared, pathParameters: (event.pathParameters ?? {}) as Record<string, string> }
     : matchRoute(event.path);
   if (!match || match.route.target !== target) {
-    throw new DomainError('notFound', `No SCIM endpoint at ${truncate(event.path)}`);
+    throw new DomainError('notFound', `No SCIM endpoint at ${clipped(event.path)}`);
   }
   const method = event.httpMethod.toUpperCase() as HttpMethod;
   const operation = match.route.methods[method];
@@ -147,15 +148,11 @@ function resolveOperation(
     const allow = Object.keys(match.route.methods);
     throw new DomainError(
       'methodNotAllowed',
-      `Method ${truncate(event.httpMethod)} is not supported here; allowed: ${allow.join(', ')}`,
+      `Method ${clipped(event.httpMethod)} is not supported here; allowed: ${allow.join(', ')}`,
       { allow },
     );
   }
   return { operation, handle, pathParameters: match.pathParameters };
-}
-
-function truncate(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 /** Error description for logs: name, message and stack, never request data. */

@@ -5,6 +5,7 @@
  * and Entra's schema discovery maps attributes that really exist.
  */
 
+import { clipped } from './clip';
 import { CURSOR_TIMEOUT_SECONDS } from './cursor';
 import { notFound, ScimError } from './errors';
 import { DEFAULT_COUNT, type ListResponse, listResponse, MAX_COUNT } from './list';
@@ -93,7 +94,7 @@ function discoveryCollection<T extends { readonly id: string }>(spec: {
     },
     get(registry: SchemaRegistry, baseUrl: string, id: string): Document {
       const definition = spec.find(registry, id);
-      if (!definition) throw notFound(`${spec.resourceType} ${truncate(id)} not found`);
+      if (!definition) throw notFound(`${spec.resourceType} ${clipped(id)} not found`);
       return present(definition, baseUrl);
     },
   };
@@ -148,8 +149,4 @@ function attributeResource(a: AttributeDefinition): Record<string, unknown> {
     ...(a.referenceTypes ? { referenceTypes: [...a.referenceTypes] } : {}),
     ...(a.subAttributes ? { subAttributes: a.subAttributes.map(attributeResource) } : {}),
   };
-}
-
-function truncate(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

@@ -9,7 +9,9 @@
  * in both orders, so "who has no email" never hides the first page; ties keep id order, so the
  * order is total and paging through it is stable.
  */
+import { clipped } from './clip';
 import { badRequest } from './errors';
+import { getCi, isPlainObject } from './schema/json';
 import type { ResourceTypeName, SchemaRegistry } from './schema/registry';
 
 type Json = Readonly<Record<string, unknown>>;
@@ -25,17 +27,17 @@ export function compileSort(
   try {
     path = registry.parsePath(resourceType, sortBy);
   } catch {
-    throw badRequest('invalidValue', `sortBy "${clip(sortBy)}" is not an attribute path`);
+    throw badRequest('invalidValue', `sortBy "${clipped(sortBy)}" is not an attribute path`);
   }
   const resolved = registry.resolve(resourceType, path);
   if (!resolved || (path.subAttribute !== undefined && !resolved.subAttribute)) {
-    throw badRequest('invalidValue', `sortBy "${clip(sortBy)}" names no ${resourceType} attribute`);
+    throw badRequest('invalidValue', `sortBy "${clipped(sortBy)}" names no ${resourceType} attribute`);
   }
   const leaf = resolved.subAttribute ?? resolved.attribute;
   if (leaf.type === 'complex' && !leaf.subAttributes?.some((s) => s.name === 'value')) {
     throw badRequest(
       'invalidValue',
-      `sortBy "${clip(sortBy)}" names a complex attribute; name a sub-attribute`,
+      `sortBy "${clipped(sortBy)}" names a complex attribute; name a sub-attribute`,
     );
   }
   const direction = sortOrder === 'descending' ? -1 : 1;
@@ -43,8 +45,9 @@ export function compileSort(
     const container = resolved.extension ? objectAt(resource, resolved.schema) : resource;
     if (!container) return undefined;
     let value = pick(getCi(container, resolved.attribute.name));
-    if (resolved.subAttribute) value = isObject(value) ? getCi(value, resolved.subAttribute.name) : undefined;
-    else if (isObject(value)) value = getCi(value, 'value');
+    if (resolved.subAttribute)
+      value = isPlainObject(value) ? getCi(value, resolved.subAttribute.name) : undefined;
+    else if (isPlainObject(value)) value = getCi(value, 'value');
     return sortKey(value, leaf.type, leaf.caseExact === true);
   };
   return (a, b) => {
@@ -83,7 +86,7 @@ function sortKey(value: unknown, type: string, caseExact: boolean): SortKey | un
 /** The element a multi-valued attribute sorts by: the primary one, else the first. */
 function pick(value: unknown): unknown {
   if (!Array.isArray(value)) return value;
-  return value.find((element) => isObject(element) && element.primary === true) ?? value[0];
+  return value.find((element) => isPlainObject(element) && element.primary === true) ?? value[0];
 }
 
 function byId(a: Json, b: Json): number {
@@ -94,20 +97,5 @@ function byId(a: Json, b: Json): number {
 
 function objectAt(resource: Json, key: string): Json | undefined {
   const value = getCi(resource, key);
-  return isObject(value) ? value : undefined;
-}
-
-function getCi(object: Json, name: string): unknown {
-  if (Object.hasOwn(object, name)) return object[name];
-  const lower = name.toLowerCase();
-  const key = Object.keys(object).find((k) => k.toLowerCase() === lower);
-  return key === undefined ? undefined : object[key];
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function clip(text: string): string {
-  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+  return isPlainObject(value) ? value : undefined;
 }

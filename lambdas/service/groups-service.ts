@@ -12,12 +12,13 @@
  */
 
 import { DomainError } from '../domain/errors';
+import { clipped } from '../scim/clip';
 import type { AttributeLookup, FilterNode } from '../scim/filter/ast';
 import { compileFilter } from '../scim/filter/evaluate';
 import type { ListParameters, ListResponse } from '../scim/list';
 import { etagOf } from '../scim/meta';
 import { applyPatch } from '../scim/patch/apply';
-import { splitMemberOperations } from '../scim/patch/members';
+import { memberIdsOf, splitMemberOperations } from '../scim/patch/members';
 import { parsePatchRequest, patchSchemasOf } from '../scim/patch/request';
 import type { MemberChange } from '../scim/patch/types';
 import type { JsonObject } from '../scim/schema/json';
@@ -58,7 +59,6 @@ import {
   type ResourceOperations,
   type ResourceResult,
   resultOf,
-  truncate,
 } from './resource-service';
 import { type IfMatch, namesVersion, retryWhileBusy, writeWithRetries } from './write-retries';
 
@@ -154,42 +154,22 @@ async function presentWithMembers(
   return present(ctx, stored, projection, members.get(stored.id) ?? []);
 }
 
-/** The member ids of a POST/PUT body; every element needs a string `value`. */
-function memberIdsOf(resource: JsonObject): string[] {
-  const members = resource.members;
-  if (members === undefined) return [];
-  if (!Array.isArray(members)) throw new DomainError('invalidValue', 'members must be an array');
-  const ids: string[] = [];
-  for (const [i, member] of members.entries()) {
-    const value =
-      typeof member === 'object' && member !== null && !Array.isArray(member) ? member.value : undefined;
-    if (typeof value !== 'string' || value === '') {
-      throw new DomainError('invalidValue', `members[${i}].value must be the id of a User`);
-    }
-    if (typeof member === 'object' && member !== null && !Array.isArray(member)) {
-      const type = member.type;
-      if (typeof type === 'string' && type.toLowerCase() !== 'user') {
-        throw new DomainError(
-          'invalidValue',
-          `members[${i}].type "${truncate(type)}" is not supported; members are Users`,
-        );
-      }
-    }
-    ids.push(value);
-  }
+/** The member ids of a POST/PUT body, at most MAX_MEMBERS_PER_RESPONSE of them. */
+function requestedMemberIds(resource: JsonObject): string[] {
+  const ids = memberIdsOf(resource.members, 'members');
   if (ids.length > MAX_MEMBERS_PER_RESPONSE) {
     throw new DomainError(
       'tooMany',
       `A request may set at most ${MAX_MEMBERS_PER_RESPONSE} members; add more with PATCH in batches`,
     );
   }
-  return [...new Set(ids)];
+  return ids;
 }
 
 /** POST /Groups (RFC 7644 §3.3): 201 with the group as GET returns it. */
 const createGroupResource: Groups['create'] = async (ctx, body, projection) => {
   const resource = parseResourceInput('Group', body, ctx.registry);
-  const ids = memberIdsOf(resource);
+  const ids = requestedMemberIds(resource);
   // Unknown members are refused before anything is stored.
   const details: Map<string, MemberDetail> = ids.length > 0 ? await requireUsers(ctx.store, ids) : new Map();
   // The group, its guard and (up to 49) memberships in one transaction.
@@ -305,7 +285,7 @@ async function replaceGroupResource(
   ifMatch?: IfMatch,
 ): Promise<ResourceResult> {
   const resource = parseResourceInput('Group', body, ctx.registry);
-  const ids = memberIdsOf(resource);
+  const ids = requestedMemberIds(resource);
   let first: StoredGroup | undefined = await mustGetGroup(ctx, id); // notFound before member look-ups
   if (namesVersion(ifMatch)) {
     await claimIfMatch(ctx, first, ifMatch);
@@ -457,7 +437,7 @@ export async function patchGroupResource(
   // Parsed and split before any read: a malformed PATCH costs no DynamoDB request.
   const operations = parsePatchRequest(body, { schemas: [schemas.core, ...schemas.extensions] });
   const { memberChanges, attributeOperations } = splitMemberOperations(operations);
-  // Bounded like POST/PUT (memberIdsOf): one request's member ids cost ⌈n/100⌉ reads and
+  // Bounded like POST/PUT (requestedMemberIds): one request's member ids cost ⌈n/100⌉ reads and
   // ⌈n/49⌉ transactions, all on the group's one partition key, so a 1 MB body of ids must not
   // become minutes of work (added by hardening).
   const requested = memberChanges.reduce((sum, c) => sum + ('ids' in c ? c.ids.length : 0), 0);
@@ -559,7 +539,7 @@ export async function deleteGroupResource(ctx: GroupsContext, id: string, ifMatc
     if (!complete) {
       throw new DomainError(
         'busy',
-        `Group ${truncate(id)} has too many members to delete in one request; its deletion has progressed, retry the DELETE`,
+        `Group ${clipped(id)} has too many members to delete in one request; its deletion has progressed, retry the DELETE`,
         { retryAfterSeconds: 1 },
       );
     }

@@ -6,6 +6,7 @@
  * passwords, Group members — stays in users-service.ts and groups-service.ts.
  */
 import { DomainError } from '../domain/errors';
+import { clipped } from '../scim/clip';
 import type { FilterNode } from '../scim/filter/ast';
 import { parseFilter } from '../scim/filter/parser';
 import { type ListParameters, type ListResponse, listResponse } from '../scim/list';
@@ -64,12 +65,8 @@ export interface ResourceOperations<C> {
   delete(ctx: C, id: string, ifMatch: IfMatch): Promise<void>;
 }
 
-export function truncate(text: string): string {
-  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
-}
-
 export const notFoundError = (resourceType: ResourceTypeName, id: string): DomainError =>
-  new DomainError('notFound', `${resourceType} ${truncate(id)} not found`);
+  new DomainError('notFound', `${resourceType} ${clipped(id)} not found`);
 
 /** `read`'s resource, or 'notFound' naming it. */
 export async function mustExist<T>(

@@ -9,7 +9,7 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../domain/errors';
-import type { JsonObject } from '../scim/schema/json';
+import { isPlainObject, type JsonObject } from '../scim/schema/json';
 import type { StoreContext } from './context';
 import { userEmailKey, userEmailPk } from './keys';
 import { MAX_EXAMINED_ITEMS, type StoredItem } from './listing';
@@ -27,8 +27,7 @@ function indexedEmails(resource: JsonObject | undefined): string[] {
   if (!Array.isArray(emails)) return [];
   const values = new Set<string>();
   for (const email of emails) {
-    const value =
-      typeof email === 'object' && email !== null && !Array.isArray(email) ? email.value : undefined;
+    const value = isPlainObject(email) ? email.value : undefined;
     if (typeof value !== 'string' || value === '') continue;
     if (Buffer.byteLength(value, 'utf8') > MAX_EMAIL_BYTES) {
       throw new DomainError('invalidValue', `emails.value must be at most ${MAX_EMAIL_BYTES} bytes long`);

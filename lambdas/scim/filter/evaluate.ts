@@ -16,6 +16,7 @@
 
 import { badRequest } from '../errors';
 import { nameKey } from '../names';
+import { getCi, isPlainObject, keyCi } from '../schema/json';
 import type { AttributeLookup, AttributePath, CompareOperator, FilterNode, FilterValue } from './ast';
 import { printPath } from './parser';
 
@@ -27,42 +28,26 @@ type TypeInfo = { readonly type: string; readonly caseExact: boolean };
 
 type JsonObject = Readonly<Record<string, unknown>>;
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Own property by case-insensitive name; exact spelling first because it is the common case. */
-function getCi(object: JsonObject, name: string): unknown {
-  if (Object.hasOwn(object, name)) return object[name];
-  const lower = name.toLowerCase();
-  for (const key of Object.keys(object)) {
-    if (key.toLowerCase() === lower) return object[key];
-  }
-  return undefined;
-}
-
-function hasCi(object: JsonObject, name: string): boolean {
-  if (Object.hasOwn(object, name)) return true;
-  const lower = name.toLowerCase();
-  return Object.keys(object).some((key) => key.toLowerCase() === lower);
-}
-
 /**
  * Where an attribute lives in the resource. With a URN prefix: under that URN key, or at the
  * top level for the core schema. Without one: the top level, else any extension object that
  * has it (clients filter on `employeeNumber` without the enterprise URN).
  */
 function containerOf(resource: unknown, path: AttributePath): JsonObject | undefined {
-  if (!isObject(resource)) return undefined;
+  if (!isPlainObject(resource)) return undefined;
   if (path.schema !== undefined) {
     const nested = getCi(resource, path.schema);
-    if (isObject(nested)) return nested;
+    if (isPlainObject(nested)) return nested;
     return /:core:/i.test(path.schema) ? resource : undefined;
   }
-  if (hasCi(resource, path.attribute)) return resource;
+  if (keyCi(resource, path.attribute) !== undefined) return resource;
   for (const key of Object.keys(resource)) {
     const nested = resource[key];
-    if (key.slice(0, 4).toLowerCase() === 'urn:' && isObject(nested) && hasCi(nested, path.attribute)) {
+    if (
+      key.slice(0, 4).toLowerCase() === 'urn:' &&
+      isPlainObject(nested) &&
+      keyCi(nested, path.attribute) !== undefined
+    ) {
       return nested;
     }
   }
@@ -74,7 +59,7 @@ function subValues(value: unknown, subAttribute: string): unknown[] {
   const elements = Array.isArray(value) ? value : [value];
   const out: unknown[] = [];
   for (const element of elements) {
-    if (isObject(element)) out.push(getCi(element, subAttribute));
+    if (isPlainObject(element)) out.push(getCi(element, subAttribute));
   }
   return out;
 }
@@ -91,7 +76,7 @@ function makeGetter(path: AttributePath, parent: AttributePath | undefined): (co
   }
   return (element) => {
     let value: unknown;
-    if (isObject(element)) value = getCi(element, path.attribute);
+    if (isPlainObject(element)) value = getCi(element, path.attribute);
     // An array of plain values (`schemas`, or a stored multi-valued string): `value` is the item.
     else if (path.attribute.toLowerCase() === 'value') value = element;
     return path.subAttribute === undefined ? value : subValues(value, path.subAttribute);
@@ -111,9 +96,9 @@ function comparable(raw: unknown): unknown[] {
       for (const inner of item) add(inner);
       return;
     }
-    if (isObject(item)) {
+    if (isPlainObject(item)) {
       const value = getCi(item, 'value');
-      if (value !== undefined && value !== null && !isObject(value)) add(value);
+      if (value !== undefined && value !== null && !isPlainObject(value)) add(value);
       return;
     }
     out.push(item);
@@ -126,7 +111,7 @@ function comparable(raw: unknown): unknown[] {
 function isPresent(value: unknown): boolean {
   if (value === undefined || value === null || value === '') return false;
   if (Array.isArray(value)) return value.some(isPresent);
-  if (isObject(value)) return Object.values(value).some(isPresent);
+  if (isPlainObject(value)) return Object.values(value).some(isPresent);
   return true;
 }
 

@@ -9,6 +9,7 @@
  *
  * Why pure, and why hand-written rather than the `scim-patch` package: docs/DECISIONS.md.
  */
+import { clipped } from '../clip';
 import { badRequest, isScimError } from '../errors';
 import type { AttributeLookup, AttributePath, FilterNode, PatchPath } from '../filter/ast';
 import { compileFilter } from '../filter/evaluate';
@@ -95,7 +96,7 @@ class Engine {
       this.applyValueObject(op, operation.value, undefined);
       return;
     }
-    const where = shorten(operation.pathText ?? 'path');
+    const where = clipped(operation.pathText ?? 'path');
     if (path.path.schema !== undefined && path.path.attribute === '' && this.isCore(path.path.schema)) {
       // The core schema URN alone names the resource itself: like a path-less operation.
       if (op === 'remove' || path.valueFilter)
@@ -149,7 +150,7 @@ class Engine {
     if (path.attribute === '') {
       const urn = this.canonicalExtension(path.schema);
       if (urn === undefined)
-        throw badRequest('invalidPath', `"${shorten(path.schema)}" is not a schema of this resource`);
+        throw badRequest('invalidPath', `"${clipped(path.schema)}" is not a schema of this resource`);
       return urn;
     }
     if (path.subAttribute !== undefined) return undefined;
@@ -236,19 +237,19 @@ class Engine {
         if (this.isCore(path.schema)) {
           // {"urn:…:core:2.0:User": {...}}: the core attributes themselves.
           if (!isPlainObject(item))
-            throw badRequest('invalidValue', `"${shorten(key)}" must be an object of attributes`);
+            throw badRequest('invalidValue', `"${clipped(key)}" must be an object of attributes`);
           this.applyValueObject(op, item, undefined);
           continue;
         }
         const urn = this.canonicalExtension(path.schema);
         if (urn === undefined)
-          throw badRequest('invalidPath', `"${shorten(key)}" is not a schema of this resource`);
-        this.applyExtensionObject(op, urn, { hasValue: true, value: item }, shorten(key));
+          throw badRequest('invalidPath', `"${clipped(key)}" is not a schema of this resource`);
+        this.applyExtensionObject(op, urn, { hasValue: true, value: item }, clipped(key));
         continue;
       }
       const wholeExtension = extension === undefined ? this.wholeExtension(path) : undefined;
       if (wholeExtension !== undefined) {
-        this.applyExtensionObject(op, wholeExtension, { hasValue: true, value: item }, shorten(key));
+        this.applyExtensionObject(op, wholeExtension, { hasValue: true, value: item }, clipped(key));
         continue;
       }
       const attribute = this.lookup({
@@ -257,7 +258,7 @@ class Engine {
       });
       // Okta echoes the group's `id` when renaming; read-only fields of the value are ignored.
       if (attribute && IGNORED_IN_VALUE.has(attribute.name) && path.subAttribute === undefined) continue;
-      const target = this.resolve(path, shorten(key));
+      const target = this.resolve(path, clipped(key));
       if (isIgnoredTarget(target)) continue;
       this.applyPlain(op, target, item, true);
     }
@@ -550,14 +551,9 @@ function isIgnoredTarget(target: Target): boolean {
   return target.extension === undefined && target.sub === undefined && target.attribute.name === 'schemas';
 }
 
-/** Error details quote the client's path; a hostile one could be as long as the body. */
-function shorten(text: string): string {
-  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
-}
-
 function printName(path: AttributePath): string {
   const base = path.schema === undefined ? path.attribute : `${path.schema}:${path.attribute}`;
-  return shorten(path.subAttribute === undefined ? base : `${base}.${path.subAttribute}`);
+  return clipped(path.subAttribute === undefined ? base : `${base}.${path.subAttribute}`);
 }
 
 /** RFC 7643 §2.5: null (and "", which Entra uses to clear) means "no value". */

@@ -9,10 +9,11 @@
  * literally would remove everyone); replace of the whole list; and path-less add/replace whose
  * value carries `members` (reported for Okta Group Push).
  */
+import { clipped } from '../clip';
 import { badRequest } from '../errors';
 import type { AttributePath, FilterNode } from '../filter/ast';
 import { GROUP_SCHEMA } from '../schema/group-schema';
-import { isPlainObject } from '../schema/json';
+import { getCi, isPlainObject } from '../schema/json';
 import type { MemberChange, PatchOperation } from './types';
 
 export interface SplitOperations {
@@ -33,46 +34,34 @@ export function isMembersKey(key: string): boolean {
   return lower === 'members' || lower === `${GROUP_SCHEMA.toLowerCase()}:members`;
 }
 
-/** Member ids of a value list; each element must carry a non-empty string `value`. */
-function memberIds(value: unknown, where: string): string[] {
+/**
+ * Member ids of a `members` value: a POST or PUT body's list or a PATCH operation's value (where a
+ * single object counts as a list of one). Each element must carry a non-empty string `value` and,
+ * if it names a `type`, "User" (nested groups are not supported, docs/GROUPS.md); each id once.
+ */
+export function memberIdsOf(value: unknown, where: string): string[] {
   if (value === null || value === undefined) return [];
   const items = Array.isArray(value) ? value : [value];
   // A Set, not includes(): Okta's "Push Now" sends the whole list, which can be very long.
   const ids = new Set<string>();
   for (const [i, item] of items.entries()) {
-    const id = isPlainObject(item) ? memberValue(item) : undefined;
+    const id = isPlainObject(item) ? getCi(item, 'value') : undefined;
     if (typeof id !== 'string' || id.trim() === '') {
       throw badRequest(
         'invalidValue',
         `${where}[${i}] must be an object with a non-empty string "value" (the member id)`,
       );
     }
-    const type = isPlainObject(item) ? memberType(item) : undefined;
+    const type = isPlainObject(item) ? (getCi(item, 'type') ?? undefined) : undefined;
     if (type !== undefined && (typeof type !== 'string' || type.toLowerCase() !== 'user')) {
-      // As POST and PUT: nested groups are not supported (docs/GROUPS.md).
       throw badRequest(
         'invalidValue',
-        `${where}[${i}].type ${shorten(JSON.stringify(type))} is not supported; members are Users`,
+        `${where}[${i}].type ${clipped(JSON.stringify(type))} is not supported; members are Users`,
       );
     }
     ids.add(id);
   }
   return [...ids];
-}
-
-/** Case-insensitive `type` member; undefined when absent or null. */
-function memberType(item: Record<string, unknown>): unknown {
-  const key = Object.keys(item).find((k) => k.toLowerCase() === 'type');
-  return key === undefined ? undefined : (item[key] ?? undefined);
-}
-
-const shorten = (text: string): string => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
-
-/** Case-insensitive `value` member (structural leniency asked for by Entra). */
-function memberValue(item: Record<string, unknown>): unknown {
-  if (Object.hasOwn(item, 'value')) return item.value;
-  const key = Object.keys(item).find((k) => k.toLowerCase() === 'value');
-  return key === undefined ? undefined : item[key];
 }
 
 /** The ids of `value eq "a"` or `value eq "a" or value eq "b"`; undefined for any other filter. */
@@ -112,7 +101,7 @@ function memberChange(operation: PatchOperation, where: string): MemberChange {
     }
     // Entra: `path: "members"` with a value list removes only the listed members.
     if (operation.hasValue && operation.value !== null) {
-      return { kind: 'remove', ids: memberIds(operation.value, `${where}.value`) };
+      return { kind: 'remove', ids: memberIdsOf(operation.value, `${where}.value`) };
     }
     return { kind: 'removeAll' };
   }
@@ -122,7 +111,7 @@ function memberChange(operation: PatchOperation, where: string): MemberChange {
       `${where}: members are added or replaced as a list, not through a filter`,
     );
   }
-  const ids = memberIds(operation.value, `${where}.value`);
+  const ids = memberIdsOf(operation.value, `${where}.value`);
   return operation.op === 'add' ? { kind: 'add', ids } : { kind: 'replace', ids };
 }
 
@@ -155,7 +144,7 @@ export function splitMemberOperations(operations: readonly PatchOperation[]): Sp
       continue;
     }
     if (Object.keys(rest).length > 0) attributeOperations.push({ ...operation, value: rest });
-    const ids = memberIds(members.value, `${where}.value.${members.key}`);
+    const ids = memberIdsOf(members.value, `${where}.value.${members.key}`);
     if (operation.op === 'add') {
       if (ids.length > 0) memberChanges.push({ kind: 'add', ids });
     } else {

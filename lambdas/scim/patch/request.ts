@@ -7,10 +7,12 @@
  * samples), an empty `Operations` list (Entra's validator). Strict everywhere else: an
  * unknown op or a wrongly typed member is a 400 naming the member, never a silent no-op.
  */
+import { clipped } from '../clip';
 import { badRequest } from '../errors';
 import { parsePatchPath } from '../filter/parser';
 import { ENTERPRISE_USER_SCHEMA } from '../schema/enterprise-user-schema';
 import { GROUP_SCHEMA } from '../schema/group-schema';
+import { getCi, isPlainObject } from '../schema/json';
 import type { ResourceSchemas } from '../schema/registry';
 import { USER_SCHEMA } from '../schema/user-schema';
 import { countListValues, MAX_PATCH_VALUES, MAX_VALUES_PER_ATTRIBUTE } from './limits';
@@ -38,28 +40,14 @@ const DEFAULT_SCHEMAS: readonly string[] = [USER_SCHEMA, GROUP_SCHEMA, ENTERPRIS
 
 const OPS: Readonly<Record<string, PatchOpName>> = { add: 'add', replace: 'replace', remove: 'remove' };
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Case-insensitive member access: Entra asks servers not to require exact case on structure. */
-function member(object: Record<string, unknown>, name: string): { found: boolean; value: unknown } {
-  if (Object.hasOwn(object, name)) return { found: true, value: object[name] };
-  const lower = name.toLowerCase();
-  for (const key of Object.keys(object)) {
-    if (key.toLowerCase() === lower) return { found: true, value: object[key] };
-  }
-  return { found: false, value: undefined };
-}
-
 export function parsePatchRequest(body: unknown, options: ParsePatchOptions = {}): PatchOperation[] {
-  if (!isObject(body)) {
+  if (!isPlainObject(body)) {
     throw badRequest('invalidSyntax', 'The PATCH body must be a JSON object with an "Operations" array');
   }
-  const schemasMember = member(body, 'schemas');
-  if (schemasMember.found && schemasMember.value !== undefined) {
+  // Case-insensitive member names: Entra asks servers not to require exact case on structure.
+  const declared = getCi(body, 'schemas');
+  if (declared !== undefined) {
     // RFC 7644 §3.5.2: the body's schemas must name PatchOp; absent is tolerated, wrong is not.
-    const declared = schemasMember.value;
     if (
       !Array.isArray(declared) ||
       !declared.some((s) => typeof s === 'string' && s.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase())
@@ -67,11 +55,10 @@ export function parsePatchRequest(body: unknown, options: ParsePatchOptions = {}
       throw badRequest('invalidSyntax', `"schemas" must be an array containing "${PATCH_OP_SCHEMA}"`);
     }
   }
-  const operations = member(body, 'Operations');
-  if (!operations.found || !Array.isArray(operations.value)) {
+  const list = getCi(body, 'Operations');
+  if (!Array.isArray(list)) {
     throw badRequest('invalidSyntax', 'The PATCH body must contain an "Operations" array');
   }
-  const list: unknown[] = operations.value;
   if (list.length > MAX_PATCH_OPERATIONS) {
     throw badRequest(
       'tooMany',
@@ -114,28 +101,27 @@ function assertValueLimits(operations: readonly PatchOperation[]): void {
 
 function parseOperation(raw: unknown, index: number, schemas: readonly string[]): PatchOperation {
   const where = `Operations[${index}]`;
-  if (!isObject(raw)) throw badRequest('invalidSyntax', `${where} must be a JSON object`);
-  const opMember = member(raw, 'op');
-  if (typeof opMember.value !== 'string') {
+  if (!isPlainObject(raw)) throw badRequest('invalidSyntax', `${where} must be a JSON object`);
+  const opName = getCi(raw, 'op');
+  if (typeof opName !== 'string') {
     throw badRequest('invalidSyntax', `${where}.op must be one of "add", "replace", "remove"`);
   }
-  const op = OPS[opMember.value.toLowerCase()];
-  if (op === undefined || !Object.hasOwn(OPS, opMember.value.toLowerCase())) {
+  const op = OPS[opName.toLowerCase()];
+  if (op === undefined || !Object.hasOwn(OPS, opName.toLowerCase())) {
     throw badRequest(
       'invalidSyntax',
-      `${where}.op "${opMember.value.slice(0, 40)}" is not one of "add", "replace", "remove"`,
+      `${where}.op "${clipped(opName)}" is not one of "add", "replace", "remove"`,
     );
   }
-  const pathMember = member(raw, 'path');
+  const path = getCi(raw, 'path');
   let pathText: string | undefined;
-  if (pathMember.value !== undefined && pathMember.value !== null) {
-    if (typeof pathMember.value !== 'string')
-      throw badRequest('invalidSyntax', `${where}.path must be a string`);
+  if (path !== undefined && path !== null) {
+    if (typeof path !== 'string') throw badRequest('invalidSyntax', `${where}.path must be a string`);
     // An empty path means "no path"; a remove without one is then rejected as noTarget.
-    if (pathMember.value.trim() !== '') pathText = pathMember.value.trim();
+    if (path.trim() !== '') pathText = path.trim();
   }
-  const valueMember = member(raw, 'value');
-  const hasValue = valueMember.found && valueMember.value !== undefined;
+  const value = getCi(raw, 'value');
+  const hasValue = value !== undefined;
   if (op !== 'remove' && !hasValue) {
     throw badRequest('invalidSyntax', `${where}: "${op}" requires a "value" member (RFC 7644 §3.5.2)`);
   }
@@ -143,7 +129,7 @@ function parseOperation(raw: unknown, index: number, schemas: readonly string[])
     op,
     ...(pathText !== undefined ? { path: parsePatchPath(pathText, { schemas }), pathText } : {}),
     hasValue,
-    ...(hasValue ? { value: valueMember.value } : {}),
+    ...(hasValue ? { value } : {}),
   };
 }
 
