@@ -54,17 +54,21 @@ async function inParallel<T>(
  * unprocessed remainder is retried here: a failed request was already retried by the SDK.
  */
 async function untilProcessed<T>(batch: T[], send: (pending: T[]) => Promise<T[]>): Promise<void> {
-  const unfinished = unavailable(
-    'DynamoDB left part of a batch unprocessed after repeated retries; retry the request',
-    undefined,
-    UNFINISHED_BATCH_RETRY_AFTER_SECONDS,
-  );
+  // Made only when DynamoDB leaves something unprocessed, not for every batch.
+  let unfinished: Error | undefined;
   let pending = batch;
   await retry(
     UNPROCESSED_BATCH_RETRY,
     async () => {
       pending = await send(pending);
-      if (pending.length > 0) throw unfinished;
+      if (pending.length > 0) {
+        unfinished ??= unavailable(
+          'DynamoDB left part of a batch unprocessed after repeated retries; retry the request',
+          undefined,
+          UNFINISHED_BATCH_RETRY_AFTER_SECONDS,
+        );
+        throw unfinished;
+      }
     },
     { retryIf: (error) => error === unfinished },
   );

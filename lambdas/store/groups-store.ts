@@ -48,8 +48,6 @@ import {
 import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
 import { sendWrite } from './transactions';
 
-/** The service layer's name for the one store context type. */
-
 const GROUP_ITEM_TYPE = 'Group';
 const GROUP_NAME_GUARD_TYPE = 'GroupName';
 
