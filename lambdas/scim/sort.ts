@@ -14,8 +14,8 @@ import { badRequest } from './errors';
 import { getCi, isPlainObject } from './schema/json';
 import type { ResourceTypeName, SchemaRegistry } from './schema/registry';
 
-type Json = Readonly<Record<string, unknown>>;
-export type ResourceComparator = (a: Json, b: Json) => number;
+type ResourceObject = Readonly<Record<string, unknown>>;
+export type ResourceComparator = (a: ResourceObject, b: ResourceObject) => number;
 
 export function compileSort(
   resourceType: ResourceTypeName,
@@ -41,7 +41,7 @@ export function compileSort(
     );
   }
   const direction = sortOrder === 'descending' ? -1 : 1;
-  const keyOf = (resource: Json): SortKey | undefined => {
+  const keyOf = (resource: ResourceObject): SortKey | undefined => {
     const container = resolved.extension ? objectAt(resource, resolved.schema) : resource;
     if (!container) return undefined;
     let value = pick(getCi(container, resolved.attribute.name));
@@ -89,13 +89,13 @@ function pick(value: unknown): unknown {
   return value.find((element) => isPlainObject(element) && element.primary === true) ?? value[0];
 }
 
-function byId(a: Json, b: Json): number {
+function byId(a: ResourceObject, b: ResourceObject): number {
   const ia = String(a.id ?? '');
   const ib = String(b.id ?? '');
   return ia < ib ? -1 : ia > ib ? 1 : 0;
 }
 
-function objectAt(resource: Json, key: string): Json | undefined {
+function objectAt(resource: ResourceObject, key: string): ResourceObject | undefined {
   const value = getCi(resource, key);
   return isPlainObject(value) ? value : undefined;
 }

@@ -26,14 +26,14 @@ type ValueTest = (value: unknown) => boolean;
 /** What a comparison needs to know about an attribute. */
 type TypeInfo = { readonly type: string; readonly caseExact: boolean };
 
-type JsonObject = Readonly<Record<string, unknown>>;
+type ResourceObject = Readonly<Record<string, unknown>>;
 
 /**
  * Where an attribute lives in the resource. With a URN prefix: under that URN key, or at the
  * top level for the core schema. Without one: the top level, else any extension object that
  * has it (clients filter on `employeeNumber` without the enterprise URN).
  */
-function containerOf(resource: unknown, path: AttributePath): JsonObject | undefined {
+function containerOf(resource: unknown, path: AttributePath): ResourceObject | undefined {
   if (!isPlainObject(resource)) return undefined;
   if (path.schema !== undefined) {
     const nested = getCi(resource, path.schema);

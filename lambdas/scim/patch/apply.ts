@@ -15,7 +15,7 @@ import type { AttributeLookup, AttributePath, FilterNode, PatchPath } from '../f
 import { compileFilter } from '../filter/evaluate';
 import { ENTERPRISE_USER_SCHEMA } from '../schema/enterprise-user-schema';
 import { GROUP_SCHEMA } from '../schema/group-schema';
-import { isPlainObject, type JsonObject } from '../schema/json';
+import { isPlainObject, type JsonObject, type JsonValue } from '../schema/json';
 import { splitAttributeName, splitDotted } from '../schema/registry';
 import type { AttributeDefinition } from '../schema/types';
 import { USER_SCHEMA } from '../schema/user-schema';
@@ -28,8 +28,6 @@ import {
   cloneJson,
   deepEqual,
   findSubAttribute,
-  type Json,
-  type JsonRecord,
   valueKey,
 } from './values';
 
@@ -75,7 +73,7 @@ class Engine {
   private readonly elementKeys = new WeakMap<object, string>();
 
   constructor(
-    private readonly resource: JsonRecord,
+    private readonly resource: JsonObject,
     private readonly lookup: AttributeLookup,
     schemas: PatchSchemas | undefined,
   ) {
@@ -132,7 +130,7 @@ class Engine {
     }
   }
 
-  private keyOf(element: Json): string {
+  private keyOf(element: JsonValue): string {
     if (!isPlainObject(element)) return valueKey(element);
     let key = this.elementKeys.get(element);
     if (key === undefined) {
@@ -206,12 +204,12 @@ class Engine {
   // --- containers ------------------------------------------------------------------------
 
   /** The object holding the target's attribute; created (for writes) when absent. */
-  private container(target: Target, create: boolean): JsonRecord | undefined {
+  private container(target: Target, create: boolean): JsonObject | undefined {
     if (target.extension === undefined) return this.resource;
     const existing = this.resource[target.extension];
     if (isPlainObject(existing)) return existing;
     if (!create) return undefined;
-    const fresh: JsonRecord = {};
+    const fresh: JsonObject = {};
     this.resource[target.extension] = fresh;
     return fresh;
   }
@@ -312,7 +310,7 @@ class Engine {
       this.tidy(target);
       return;
     }
-    const holder = this.container(target, true) as JsonRecord;
+    const holder = this.container(target, true) as JsonObject;
     const existing = holder[name];
     if (attribute.multiValued) {
       const incoming = listLength(value);
@@ -320,8 +318,8 @@ class Engine {
       this.charge(listLength(existing) + incoming, where);
       const items = canonicalMulti(attribute, value, where);
       if (op === 'add' && items === null && !isUnassign(value)) return; // nothing usable to add
-      let next: Json[] | undefined;
-      let written: Json[] = [];
+      let next: JsonValue[] | undefined;
+      let written: JsonValue[] = [];
       if (op === 'replace' || items === null) {
         next = items ?? undefined;
         written = items ?? [];
@@ -349,7 +347,7 @@ class Engine {
     } else if (attribute.type === 'complex') {
       // RFC 7644 §3.5.2.1/§3.5.2.3: sub-attributes given replace or add; others stay.
       const given = canonicalValueObject(attribute, value, where);
-      let next: JsonRecord | undefined;
+      let next: JsonObject | undefined;
       if (given === null) {
         next = undefined;
       } else {
@@ -381,10 +379,10 @@ class Engine {
         : sub.multiValued
           ? canonicalMulti(sub, value, where)
           : canonicalSingle(sub, value, where);
-    let updated: Json | undefined;
+    let updated: JsonValue | undefined;
     if (attribute.multiValued) {
       this.charge(listLength(existing), where);
-      const elements = Array.isArray(existing) ? (existing.filter(isPlainObject) as JsonRecord[]) : [];
+      const elements = Array.isArray(existing) ? (existing.filter(isPlainObject) as JsonObject[]) : [];
       const list =
         elements.length === 0
           ? next === null
@@ -409,7 +407,7 @@ class Engine {
    * RFC 7644's literal "remove every value", which would surprise such a client.
    */
   private removeListedElements(
-    holder: JsonRecord,
+    holder: JsonObject,
     attribute: AttributeDefinition,
     value: unknown,
     where: string,
@@ -453,18 +451,18 @@ class Engine {
     const holder = this.container(target, op !== 'remove');
     if (!holder) return;
     const existing = holder[attribute.name];
-    const elements: Json[] = Array.isArray(existing) ? [...existing] : [];
+    const elements: JsonValue[] = Array.isArray(existing) ? [...existing] : [];
     this.charge(elements.length * filterTerms(filter) + 1, where);
     const matches = compileElementFilter(filter, elementLookup, where);
     const matched = elements.map((element) => isPlainObject(element) && matches(element));
 
     if (op === 'remove') {
       // RFC 7644 §3.5.2.2; no match is a no-op so a retried remove succeeds.
-      const next: Json[] = [];
+      const next: JsonValue[] = [];
       for (const [i, element] of elements.entries()) {
         if (!matched[i]) next.push(element);
         else if (sub) {
-          const trimmed = withSub(element as JsonRecord, sub, null, where);
+          const trimmed = withSub(element as JsonObject, sub, null, where);
           if (Object.keys(trimmed).length > 0) next.push(trimmed);
         }
       }
@@ -474,7 +472,7 @@ class Engine {
       return;
     }
 
-    const written: Json[] = [];
+    const written: JsonValue[] = [];
     if (sub) {
       const value = sub.multiValued
         ? canonicalMulti(sub, operation.value, where)
@@ -482,7 +480,7 @@ class Engine {
       if (matched.some(Boolean)) {
         for (const [i, element] of elements.entries()) {
           if (!matched[i]) continue;
-          const updated = withSub(element as JsonRecord, sub, value, where);
+          const updated = withSub(element as JsonObject, sub, value, where);
           elements[i] = updated;
           written.push(updated);
         }
@@ -501,12 +499,12 @@ class Engine {
       if (matched.some(Boolean)) {
         for (const [i, element] of elements.entries()) {
           if (!matched[i]) continue;
-          let updated: JsonRecord;
+          let updated: JsonObject;
           if (op === 'replace') {
             // RFC 7644 §3.5.2.3: the matching values are replaced by the given one.
             updated = withoutNulls(value ?? {});
           } else {
-            updated = { ...(element as JsonRecord) };
+            updated = { ...(element as JsonObject) };
             for (const [key, item] of Object.entries(value ?? {}))
               setOrDelete(updated, key, item === null ? undefined : item);
           }
@@ -561,13 +559,13 @@ function isUnassign(value: unknown): boolean {
   return value === null || value === undefined || value === '';
 }
 
-function setOrDelete(holder: JsonRecord, key: string, value: Json | undefined): void {
+function setOrDelete(holder: JsonObject, key: string, value: JsonValue | undefined): void {
   if (value === undefined || value === null) delete holder[key];
   else holder[key] = value;
 }
 
-function withoutNulls(value: JsonRecord): JsonRecord {
-  const out: JsonRecord = {};
+function withoutNulls(value: JsonObject): JsonObject {
+  const out: JsonObject = {};
   for (const [key, item] of Object.entries(value)) if (item !== null) out[key] = item;
   return out;
 }
@@ -577,7 +575,7 @@ function canonicalValueObject(
   attribute: AttributeDefinition,
   value: unknown,
   where: string,
-): JsonRecord | null {
+): JsonObject | null {
   if (isUnassign(value)) return null;
   // An object without known sub-attributes changes nothing (unknown ones are dropped).
   if (isPlainObject(value)) return canonicalComplex(attribute, value, where, true) ?? {};
@@ -588,7 +586,7 @@ function canonicalValueObject(
 }
 
 /** A copy of `element` with `sub` set to `value` (null unassigns), checking immutability. */
-function withSub(element: JsonRecord, sub: AttributeDefinition, value: Json, where: string): JsonRecord {
+function withSub(element: JsonObject, sub: AttributeDefinition, value: JsonValue, where: string): JsonObject {
   const updated = { ...element };
   assertMutable(sub, element[sub.name], value ?? undefined, where);
   setOrDelete(updated, sub.name, value);
@@ -616,13 +614,13 @@ function assertMutable(
  * is looked up once per group (a group per distinct set of names, so at most 2^sub-attributes).
  */
 function listedMatcher(
-  listed: readonly Json[],
+  listed: readonly JsonValue[],
   attribute: AttributeDefinition,
-): ((element: Json) => boolean) & { readonly lookups: number } {
+): ((element: JsonValue) => boolean) & { readonly lookups: number } {
   const plain = new Set<string>();
   const groups = new Map<string, { names: string[]; keys: Set<string> }>();
   const caseless = new Map<string, boolean>();
-  const part = (name: string, value: Json): string => {
+  const part = (name: string, value: JsonValue): string => {
     let fold = caseless.get(name);
     if (fold === undefined) {
       const sub = findSubAttribute(attribute, name);
@@ -644,13 +642,13 @@ function listedMatcher(
       group = { names, keys: new Set() };
       groups.set(id, group);
     }
-    group.keys.add(names.map((name) => part(name, spec[name] as Json)).join('\u0000'));
+    group.keys.add(names.map((name) => part(name, spec[name] as JsonValue)).join('\u0000'));
   }
-  const matches = (element: Json): boolean => {
+  const matches = (element: JsonValue): boolean => {
     if (!isPlainObject(element)) return plain.has(valueKey(element));
     for (const { names, keys } of groups.values()) {
       if (!names.every((name) => Object.hasOwn(element, name))) continue;
-      if (keys.has(names.map((name) => part(name, element[name] as Json)).join('\u0000'))) return true;
+      if (keys.has(names.map((name) => part(name, element[name] as JsonValue)).join('\u0000'))) return true;
     }
     return false;
   };
@@ -672,7 +670,7 @@ function tooManyValues(where: string, count: number) {
 }
 
 /** An operation may not grow a list past MAX_VALUES_PER_ATTRIBUTE (it may shrink a longer one). */
-function assertGrowth(next: readonly Json[] | undefined, existing: unknown, where: string): void {
+function assertGrowth(next: readonly JsonValue[] | undefined, existing: unknown, where: string): void {
   const length = next?.length ?? 0;
   if (length > MAX_VALUES_PER_ATTRIBUTE && length > listLength(existing)) {
     throw tooManyValues(where, length);
@@ -701,9 +699,9 @@ function filterTerms(node: FilterNode): number {
  */
 function enforceSinglePrimary(
   attribute: AttributeDefinition,
-  list: Json[],
-  written: readonly Json[],
-): Json[] {
+  list: JsonValue[],
+  written: readonly JsonValue[],
+): JsonValue[] {
   if (!findSubAttribute(attribute, 'primary')) return list;
   const primaries = list.filter((item) => isPlainObject(item) && item.primary === true);
   if (primaries.length <= 1) return list;
@@ -758,8 +756,8 @@ function compileElementFilter(
  * (`type eq "work"` → {type: "work"}). Anything else cannot name one element → noTarget
  * (RFC 7644 §3.5.2.3).
  */
-function seedFromFilter(filter: FilterNode, attribute: AttributeDefinition, where: string): JsonRecord {
-  const seed: JsonRecord = {};
+function seedFromFilter(filter: FilterNode, attribute: AttributeDefinition, where: string): JsonObject {
+  const seed: JsonObject = {};
   const collect = (node: FilterNode): boolean => {
     if (node.kind === 'and') return collect(node.left) && collect(node.right);
     if (node.kind !== 'compare' || node.op !== 'eq' || node.value === null) return false;
@@ -781,7 +779,7 @@ function seedFromFilter(filter: FilterNode, attribute: AttributeDefinition, wher
 }
 
 /** Lists the top-level attributes (extension attributes URN-qualified) that differ. */
-function changedAttributes(before: JsonRecord, after: JsonRecord, extensions: readonly string[]): string[] {
+function changedAttributes(before: JsonObject, after: JsonObject, extensions: readonly string[]): string[] {
   const changed: string[] = [];
   const isExtension = (key: string) => extensions.some((e) => e.toLowerCase() === key.toLowerCase());
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
@@ -815,12 +813,12 @@ export function applyPatch(
 ): PatchResult {
   const before = cloneJson(resource);
   if (!isPlainObject(before)) throw new TypeError('applyPatch: resource must be an object');
-  const working = cloneJson(before) as JsonRecord;
+  const working = cloneJson(before) as JsonObject;
   const engine = new Engine(working, lookup, options.schemas);
   for (const operation of operations) engine.apply(operation);
   const extensions = options.schemas?.extensions ?? [ENTERPRISE_USER_SCHEMA];
   return {
     resource: working as JsonObject,
-    changedAttributes: changedAttributes(before as JsonRecord, working, extensions),
+    changedAttributes: changedAttributes(before as JsonObject, working, extensions),
   };
 }

@@ -8,11 +8,8 @@
  * `__proto__`, `constructor` or `prototype` become object keys.
  */
 import { badRequest } from '../errors';
-import { FORBIDDEN_KEYS, isPlainObject } from '../schema/json';
+import { FORBIDDEN_KEYS, isPlainObject, type JsonObject, type JsonValue } from '../schema/json';
 import type { AttributeDefinition } from '../schema/types';
-
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-export type JsonRecord = { [key: string]: Json };
 
 /** Deeper than any SCIM resource can be; bounds recursion on hostile input. */
 const MAX_DEPTH = 32;
@@ -21,12 +18,12 @@ const MAX_DEPTH = 32;
  * Deep copy of JSON data that drops prototype-polluting keys and non-JSON values. Used on the
  * stored resource (so the input is never mutated) and on every client value before it is kept.
  */
-export function cloneJson(value: unknown, depth = 0): Json | undefined {
+export function cloneJson(value: unknown, depth = 0): JsonValue | undefined {
   if (depth > MAX_DEPTH) throw badRequest('invalidValue', 'The PATCH value is nested too deeply');
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (Array.isArray(value)) {
-    const out: Json[] = [];
+    const out: JsonValue[] = [];
     for (const item of value) {
       const copy = cloneJson(item, depth + 1);
       if (copy !== undefined) out.push(copy);
@@ -34,7 +31,7 @@ export function cloneJson(value: unknown, depth = 0): Json | undefined {
     return out;
   }
   if (isPlainObject(value)) {
-    const out: JsonRecord = {};
+    const out: JsonObject = {};
     for (const [key, item] of Object.entries(value)) {
       if (FORBIDDEN_KEYS.has(key)) continue;
       const copy = cloneJson(item, depth + 1);
@@ -64,11 +61,11 @@ export function deepEqual(a: unknown, b: unknown): boolean {
  * A string that is equal for two JSON values exactly when deepEqual says they are: JSON with
  * object keys sorted (arrays keep their order). Lets sets and maps replace pairwise scans.
  */
-export function valueKey(value: Json): string {
+export function valueKey(value: JsonValue): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(valueKey).join(',')}]`;
   const keys = Object.keys(value).sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${valueKey(value[key] as Json)}`).join(',')}}`;
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${valueKey(value[key] as JsonValue)}`).join(',')}}`;
 }
 
 /** A definition's sub-attribute by case-insensitive name (RFC 7643 §2.1). */
@@ -84,7 +81,7 @@ export function findSubAttribute(
  * Canonical form of one (single) value of `definition`, or null when the value unassigns
  * (null, "" — RFC 7643 §2.5 treats both as no value; Entra clears with either).
  */
-export function canonicalSingle(definition: AttributeDefinition, value: unknown, where: string): Json {
+export function canonicalSingle(definition: AttributeDefinition, value: unknown, where: string): JsonValue {
   if (value === null || value === undefined || value === '') return null;
   if (definition.type === 'complex') {
     if (Array.isArray(value)) {
@@ -123,8 +120,8 @@ export function canonicalComplex(
   value: Record<string, unknown>,
   where: string,
   keepNulls: boolean,
-): JsonRecord | null {
-  const out: JsonRecord = {};
+): JsonObject | null {
+  const out: JsonObject = {};
   for (const [key, raw] of Object.entries(value)) {
     if (FORBIDDEN_KEYS.has(key)) continue;
     const sub = findSubAttribute(definition, key);
@@ -143,10 +140,10 @@ export function canonicalMulti(
   definition: AttributeDefinition,
   value: unknown,
   where: string,
-): Json[] | null {
+): JsonValue[] | null {
   if (value === null || value === undefined) return null;
   const items = Array.isArray(value) ? value : [value];
-  const out: Json[] = [];
+  const out: JsonValue[] = [];
   for (const [i, item] of items.entries()) {
     if (Array.isArray(item)) throw badRequest('invalidValue', `${where}[${i}] must not be a list`);
     const single = canonicalSingle({ ...definition, multiValued: false }, item, `${where}[${i}]`);
