@@ -15,6 +15,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../domain/errors';
+import { clipped } from '../scim/clip';
 import { batchGet, batchWrite, type Projection } from './batch';
 import type { StoreContext } from './context';
 import { cancellationReasons, numberInFailedItem, translateConditionFailure } from './errors';
@@ -83,7 +84,7 @@ export async function assertUsersExist(ctx: StoreContext, userIds: readonly stri
 
 function throwIfUnknown(unknown: readonly string[]): void {
   if (unknown.length === 0) return;
-  const shown = unknown.slice(0, 10).map((id) => `"${id.length > 64 ? `${id.slice(0, 64)}…` : id}"`);
+  const shown = unknown.slice(0, 10).map((id) => `"${clipped(id)}"`);
   const more = unknown.length > 10 ? ` and ${unknown.length - 10} more` : '';
   throw new DomainError(
     'unknownMember',

@@ -13,6 +13,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError, isDomainError } from '../domain/errors';
 import { retry } from '../retry';
+import { clipped } from '../scim/clip';
 import { nameKey } from '../scim/names';
 import type { JsonObject } from '../scim/schema/json';
 import type { StoreContext } from './context';
@@ -156,8 +157,10 @@ export function nameGuardItem(
 
 /** The role of a name guard that must not exist yet. */
 function duplicateName(kind: ResourceKind<StoredResource>, name: string): ItemRole {
-  const shown = name.length > 200 ? `${name.slice(0, 200)}…` : name;
-  return { kind: 'unique', detail: `A ${kind.noun} with ${kind.nameAttribute} "${shown}" already exists` };
+  return {
+    kind: 'unique',
+    detail: `A ${kind.noun} with ${kind.nameAttribute} "${clipped(name)}" already exists`,
+  };
 }
 
 /** A condition that holds when the guard of `name` is missing or is this resource's own. */
