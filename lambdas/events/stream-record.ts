@@ -1,14 +1,16 @@
 /**
- * Converts DynamoDB stream records (AttributeValue images) into StreamChanges, for both shapes
- * they arrive in: Lambda's event (times in epoch seconds) and the Streams API's records that the
- * local follower reads (times as Dates). Records without a sequence number or event name cannot
- * be placed in order and are skipped.
+ * The Lambda side of the stream functions. Converts DynamoDB stream records (AttributeValue
+ * images) into StreamChanges, for both shapes they arrive in: Lambda's event (times in epoch
+ * seconds) and the Streams API's records that the local follower reads (times as Dates). Records
+ * without a sequence number or event name cannot be placed in order and are skipped. Also the
+ * batch response both stream functions answer with, and the change-event publisher's body.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../observability/logger';
-import type { SequencedChange } from './stream-batch';
+import type { EventSink } from './event-sink';
+import { type PublishOptions, publishStreamBatch, type SequencedChange } from './stream-batch';
 
 type Image = Record<string, AttributeValue>;
 
@@ -74,4 +76,36 @@ export function batchResponse(
     error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
   });
   return { batchItemFailures: [{ itemIdentifier: failedFrom }] };
+}
+
+/** now − the newest record's ApproximateCreationDateTime: how far the feed trails the table. */
+function feedLagMs(changes: readonly SequencedChange[], now: number = Date.now()): number | undefined {
+  const newest = changes.reduce((max, c) => Math.max(max, c.time?.getTime() ?? 0), 0);
+  return newest > 0 ? Math.max(now - newest, 0) : undefined;
+}
+
+/**
+ * The stream consumer's body: one batch published in order (publishStreamBatch); partial failures
+ * are reported per record (ReportBatchItemFailures), so Lambda retries from the first record not
+ * fully written, and after the mapping's retries the batch goes to the DLQ.
+ */
+export function createEventsHandler(
+  sink: () => EventSink,
+  includeResource: boolean,
+  reportLag: (ms: number) => void = () => undefined,
+  writeActivity?: PublishOptions['writeActivity'],
+) {
+  return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+    const changes = sequencedChanges(event);
+    const outcome = await publishStreamBatch(changes, sink(), {
+      includeResource,
+      ...(writeActivity ? { writeActivity } : {}),
+    });
+    if (outcome.failedFrom === undefined) {
+      const lag = feedLagMs(changes);
+      if (lag !== undefined && outcome.published > 0) reportLag(lag);
+      logger.info('change events published', { records: event.Records.length, events: outcome.published });
+    }
+    return batchResponse(event, outcome, 'publishing change events failed', { published: outcome.published });
+  };
 }

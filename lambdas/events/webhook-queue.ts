@@ -13,7 +13,8 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { logger } from '../observability/logger';
 import { sendInBatches } from './batch-send';
 import type { SequencedChange } from './stream-batch';
 import {
@@ -146,4 +147,35 @@ function parseMessage(text: string): WebhookMessage | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The deliver function's body: each failed attempt is logged (id, attempt, status, what happens
+ * next; never the URL or the body) and the batch's failure count goes to `countFailures`.
+ */
+export function createWebhookSendHandler(
+  options: () => DeliverOptions,
+  countFailures?: (failures: number) => void,
+) {
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    let failures = 0;
+    const base = options();
+    const response = await deliverQueued(event.Records, {
+      ...base,
+      onFailure: (failure) => {
+        failures++;
+        logger.warn('webhook delivery failed', {
+          id: failure.id,
+          attempt: failure.attempt,
+          status: failure.outcome.status,
+          error: failure.outcome.error,
+          next:
+            failure.decision.kind === 'retry' ? `retry in ${failure.decision.delaySeconds} s` : 'dead-letter',
+        });
+        base.onFailure?.(failure);
+      },
+    });
+    countFailures?.(failures);
+    return response;
+  };
 }

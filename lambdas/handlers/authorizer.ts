@@ -6,13 +6,12 @@
  * handlers still check it themselves. API Gateway caches each answer per Authorization value.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { type Authenticate, createAuthenticator } from '../auth/authenticator';
-import { secretsManagerTokenSource, tokenCacheSettingsFromEnv } from '../auth/secrets-manager-token-source';
+import type { Authenticate } from '../auth/authenticator';
 import { tenantApiKeyValue } from '../auth/usage-key';
-import { ENV } from '../deployment';
 import { isDomainError } from '../domain/errors';
 import { singleAuthorization } from '../http/request';
 import { logger } from '../observability/logger';
+import { authSettingsFromEnv } from '../runtime-auth';
 
 /** The message API Gateway turns into its UNAUTHORIZED (401) gateway response. */
 const UNAUTHORIZED = 'Unauthorized';
@@ -51,16 +50,9 @@ function stageMethods(methodArn: string): string {
   return `${apiArn}/${stage}/*`;
 }
 
-function authenticatorFromEnv(env: NodeJS.ProcessEnv = process.env): Authenticate {
-  const secretId = env[ENV.tokenSecretId];
-  if (!secretId) throw new Error(`${ENV.tokenSecretId} is not set`);
-  return createAuthenticator(
-    secretsManagerTokenSource({ secretId, ...tokenCacheSettingsFromEnv(env), log: logger }),
-  );
-}
-
 let authenticator: Authenticate | undefined;
 export const handler = createAuthorizer(() => {
-  authenticator ??= authenticatorFromEnv();
+  // The same token source, cache settings and logger as every SCIM function (runtime-auth.ts).
+  authenticator ??= authSettingsFromEnv(process.env).authenticate;
   return authenticator;
 });

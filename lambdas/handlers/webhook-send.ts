@@ -6,43 +6,13 @@
  * are the URL or the body.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { secretsManagerCursorKeys } from '../auth/cursor-keys';
 import { METRIC_NAMESPACE, WEBHOOK_ENV, WEBHOOK_METRICS } from '../deployment';
-import { type DeliverOptions, deliverQueued, sqsDelay } from '../events/webhook-queue';
+import { createWebhookSendHandler, type DeliverOptions, sqsDelay } from '../events/webhook-queue';
 import { publishMetrics } from '../observability/emf';
-import { logger } from '../observability/logger';
 
 /** How long the signing secret is cached: a changed secret is used within this time. */
 const SECRET_CACHE_SECONDS = 300;
-
-export function createWebhookSendHandler(options: () => DeliverOptions, metrics?: typeof publishMetrics) {
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    let failures = 0;
-    const base = options();
-    const response = await deliverQueued(event.Records, {
-      ...base,
-      onFailure: (failure) => {
-        failures++;
-        logger.warn('webhook delivery failed', {
-          id: failure.id,
-          attempt: failure.attempt,
-          status: failure.outcome.status,
-          error: failure.outcome.error,
-          next:
-            failure.decision.kind === 'retry' ? `retry in ${failure.decision.delaySeconds} s` : 'dead-letter',
-        });
-        base.onFailure?.(failure);
-      },
-    });
-    metrics?.({
-      namespace: METRIC_NAMESPACE,
-      service: WEBHOOK_METRICS.service,
-      metrics: [{ name: WEBHOOK_METRICS.failures, unit: 'Count', value: failures }],
-    });
-    return response;
-  };
-}
 
 let production: DeliverOptions | undefined;
 const productionOptions = (): DeliverOptions => {
@@ -67,4 +37,10 @@ const productionOptions = (): DeliverOptions => {
   return production;
 };
 
-export const handler = createWebhookSendHandler(productionOptions, publishMetrics);
+export const handler = createWebhookSendHandler(productionOptions, (failures) =>
+  publishMetrics({
+    namespace: METRIC_NAMESPACE,
+    service: WEBHOOK_METRICS.service,
+    metrics: [{ name: WEBHOOK_METRICS.failures, unit: 'Count', value: failures }],
+  }),
+);

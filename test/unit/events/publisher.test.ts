@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { ChangeEvent } from '../../../lambdas/events/change-events';
 import { type EventSink, eventBridgeSink } from '../../../lambdas/events/event-sink';
 import { publishStreamBatch, type SequencedChange } from '../../../lambdas/events/stream-batch';
-import { createEventsHandler } from '../../../lambdas/handlers/events';
+import { createEventsHandler } from '../../../lambdas/events/stream-record';
 import { groupKey } from '../../../lambdas/store/keys';
 
 const groupInsert = (n: number): SequencedChange => ({
