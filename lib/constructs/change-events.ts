@@ -20,10 +20,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, EVENTS_ENV, METRIC_NAMESPACE } from '../../lambdas/deployment';
 import { HANDLER_ENVIRONMENT, handlerEntry, nodejsBundlingOptions } from '../bundling';
+import { deadLetterQueue } from './dead-letter-queue';
 import { acknowledgeNoAsyncInvocations, acknowledgeTracing } from './nag-acknowledgements';
 import { lambdaRuntime } from './scim-function';
 
@@ -60,18 +61,11 @@ export class ChangeEvents extends Construct {
     if (!props.table.tableStreamArn) throw new Error('Change events need the table stream');
 
     this.bus = new events.EventBus(this, 'Bus', { description: 'SCIM directory change events' });
-    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    for (const id of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
-      Validations.of(this.deadLetters).acknowledge({
-        id,
-        reason:
-          'This queue is itself the dead-letter destination of the stream publisher (stream coordinates of failed batches); a dead-letter queue of a dead-letter queue has no reader.',
-      });
-    }
+    this.deadLetters = deadLetterQueue(
+      this,
+      'DeadLetters',
+      'This queue is itself the dead-letter destination of the stream publisher (stream coordinates of failed batches); a dead-letter queue of a dead-letter queue has no reader.',
+    );
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,

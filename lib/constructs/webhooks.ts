@@ -28,6 +28,7 @@ import {
   WEBHOOK_RETRY,
 } from '../../lambdas/deployment';
 import { HANDLER_ENVIRONMENT, type HandlerName, handlerEntry, nodejsBundlingOptions } from '../bundling';
+import { deadLetterQueue } from './dead-letter-queue';
 import { acknowledgeNoAsyncInvocations, acknowledgeTracing } from './nag-acknowledgements';
 import type { MonitoredFunction } from './scim-dashboard';
 import { lambdaRuntime } from './scim-function';
@@ -70,11 +71,13 @@ export class ScimWebhooks extends Construct {
     if (!props.table.tableStreamArn) throw new Error('Webhooks need the table stream');
     const url = checkedUrl(props.url);
 
-    this.deadLetters = this.deadLetterQueue(
+    this.deadLetters = deadLetterQueue(
+      this,
       'DeadLetters',
       'This queue is itself the dead-letter queue of webhook deliveries; redrive it to the delivery queue after fixing the receiver.',
     );
-    this.enqueueFailures = this.deadLetterQueue(
+    this.enqueueFailures = deadLetterQueue(
+      this,
       'EnqueueFailures',
       'This queue is itself the on-failure destination of the stream reader (stream coordinates of batches it could not queue).',
     );
@@ -191,18 +194,6 @@ export class ScimWebhooks extends Construct {
       statistic: 'Sum',
       label: 'Failed webhook attempts',
     });
-  }
-
-  private deadLetterQueue(id: string, reason: string): sqs.Queue {
-    const queue = new sqs.Queue(this, id, {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    for (const rule of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
-      Validations.of(queue).acknowledge({ id: rule, reason });
-    }
-    return queue;
   }
 
   private generatedSecret(removalPolicy: RemovalPolicy): secretsmanager.Secret {
