@@ -3,16 +3,12 @@
  * See cli/activity.ts for the options.
  */
 import { runActivityCli } from '../cli/activity';
+import { exitWith } from '../cli/exit-code';
 
-runActivityCli(process.argv.slice(2), {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-}).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
+exitWith(
+  runActivityCli(process.argv.slice(2), {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  }),
+  'scim-activity',
 );
