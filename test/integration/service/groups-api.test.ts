@@ -1,13 +1,7 @@
-/**
- * /Groups behaviour beyond the IdP scripts: what a request costs in DynamoDB requests, filters
- * on members, tenant isolation of member ids, PATCH response shapes, and 4xx answers to bad
- * input. Through the real handlers on DynamoDB Local.
- */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type DynamoCost, parseCost } from '../../../lambdas/observability/dynamo-cost';
 import { COST_HEADER } from '../../../lambdas/observability/dynamo-cost-report';
 import { uuidv7 } from '../../../lambdas/store/ids';
-import { groupKey, userKey } from '../../../lambdas/store/keys';
+import { storedGroupIds, storedMemberIds } from '../../support/memberships';
 import { createScimTestClient, type ScimTestClient } from '../../support/scim-client';
 
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -60,31 +54,6 @@ async function createGroup(displayName: string, members: string[] = [], extra: R
   });
   expect(res.status).toBe(201);
   return res.body.id as string;
-}
-
-async function storedMembers(groupId: string, tenant = 'acme'): Promise<string[]> {
-  const result = await client.table.db.send(
-    new QueryCommand({
-      TableName: client.table.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :m)',
-      ExpressionAttributeValues: { ':pk': groupKey(tenant, groupId).PK, ':m': 'M#' },
-      ConsistentRead: true,
-    }),
-  );
-  return (result.Items ?? []).map((item) => String(item.userId)).sort();
-}
-
-/** The user-side refs of a user's memberships, read straight from its partition. */
-async function userGroupIds(userId: string, tenant = 'acme'): Promise<string[]> {
-  const result = await client.table.db.send(
-    new QueryCommand({
-      TableName: client.table.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :g)',
-      ExpressionAttributeValues: { ':pk': userKey(tenant, userId).PK, ':g': 'G#' },
-      ConsistentRead: true,
-    }),
-  );
-  return (result.Items ?? []).map((item) => String(item.groupId)).sort();
 }
 
 const addPatch = (ids: string[]) => ({
@@ -171,11 +140,11 @@ describe('DynamoDB requests per group operation', () => {
     // The transaction's group condition failed: no other request, no write landed but the
     // activity record of the 404 (a PutItem of its own).
     expect(cost.byCommand).toEqual({ TransactWriteItems: 1, PutItem: 1 });
-    expect(await userGroupIds(users[0] as string)).not.toContain(doomed);
+    expect(await storedGroupIds(client.table, users[0] as string)).not.toContain(doomed);
     expect((await client.request('GET', `/Groups/${doomed}`)).status).toBe(404);
     const add = await measured('PATCH', `/Groups/${doomed}`, { body: addPatch([users[1] as string]) });
     expect(add.result.status).toBe(404);
-    expect(await userGroupIds(users[1] as string)).not.toContain(doomed);
+    expect(await storedGroupIds(client.table, users[1] as string)).not.toContain(doomed);
   });
 
   it('Okta (AIW): a PUT that changes nothing writes nothing (read group, verify members, list member keys)', async () => {
@@ -218,13 +187,13 @@ describe('members and tenants', () => {
       expect(res.status).toBe(400);
       expect(res.body.scimType).toBe('invalidValue');
       expect(res.body.detail).toContain(bad);
-      expect(await storedMembers(groupId)).toEqual([]);
+      expect(await storedMemberIds(client.table, groupId)).toEqual([]);
     }
     const put = await client.request('PUT', `/Groups/${groupId}`, {
       body: { schemas: [GROUP], displayName: 'Tenant check', members: [{ value: theirs }] },
     });
     expect(put.status).toBe(400);
-    expect(await storedMembers(groupId)).toEqual([]);
+    expect(await storedMemberIds(client.table, groupId)).toEqual([]);
   });
 
   it('POST with an unknown member is 400 and creates no group', async () => {
@@ -246,7 +215,7 @@ describe('members and tenants', () => {
     expect(
       (await client.request('PATCH', `/Groups/${groupId}`, { ...globex, body: addPatch([other]) })).status,
     ).toBe(404);
-    expect(await storedMembers(groupId, 'globex')).toEqual([]);
+    expect(await storedMemberIds(client.table, groupId, 'globex')).toEqual([]);
   });
 
   it('member display is the user’s displayName when set, else its userName', async () => {
@@ -275,8 +244,8 @@ describe('members and tenants', () => {
       $ref: `http://scim.test/scim/v2/Groups/${g1}`,
     });
     expect((await client.request('DELETE', `/Users/${member}`)).status).toBe(204);
-    expect(await storedMembers(g1)).toEqual([other]);
-    expect(await storedMembers(g2)).toEqual([]);
+    expect(await storedMemberIds(client.table, g1)).toEqual([other]);
+    expect(await storedMemberIds(client.table, g2)).toEqual([]);
     const group = await client.request('GET', `/Groups/${g1}`);
     expect(group.body.members.map((m: { value: string }) => m.value)).toEqual([other]);
   });
@@ -289,7 +258,7 @@ describe('members and tenants', () => {
       body: { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: 'members[display eq "remove me"]' }] },
     });
     expect(res.status).toBe(204);
-    expect(await storedMembers(groupId)).toEqual([b]);
+    expect(await storedMemberIds(client.table, groupId)).toEqual([b]);
   });
 });
 
@@ -491,7 +460,7 @@ describe('PATCH responses and errors', () => {
     });
     expect(res.status).toBe(409);
     expect(res.body.scimType).toBe('uniqueness');
-    expect(await storedMembers(groupId)).toEqual([]);
+    expect(await storedMemberIds(client.table, groupId)).toEqual([]);
   });
 
   it.each([

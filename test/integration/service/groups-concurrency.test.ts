@@ -1,11 +1,5 @@
-/**
- * Parallel membership changes of one group (Okta and Entra both send them when many
- * assignments change at once). With one item per member nothing is read-modified-written,
- * so no change may be lost, duplicates collapse, and retries are harmless.
- */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { groupKey } from '../../../lambdas/store/keys';
 import { type FaultInjector, injectFaults } from '../../support/fault-injection';
+import { storedMemberIds } from '../../support/memberships';
 import { createScimTestClient, type ScimTestClient } from '../../support/scim-client';
 
 // Many parallel requests on one DynamoDB Local: slow when the whole suite shares the machine.
@@ -37,18 +31,6 @@ async function createGroup(displayName: string): Promise<string> {
   return res.body.id;
 }
 
-async function storedMembers(groupId: string): Promise<string[]> {
-  const result = await client.table.db.send(
-    new QueryCommand({
-      TableName: client.table.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :m)',
-      ExpressionAttributeValues: { ':pk': groupKey('acme', groupId).PK, ':m': 'M#' },
-      ConsistentRead: true,
-    }),
-  );
-  return (result.Items ?? []).map((item) => String(item.userId)).sort();
-}
-
 const add = (ids: string[], display = true) => ({
   schemas: [PATCH_OP],
   Operations: [
@@ -66,7 +48,7 @@ it('Okta: 20 concurrent PATCH adds of different users to one group → all 20 ar
     users.map((id) => client.request('PATCH', `/Groups/${groupId}`, { body: add([id]) })),
   );
   expect(responses.map((r) => r.status)).toEqual(users.map(() => 204));
-  expect(await storedMembers(groupId)).toEqual([...users].sort());
+  expect(await storedMemberIds(client.table, groupId)).toEqual([...users].sort());
   const got = await client.request('GET', `/Groups/${groupId}`);
   expect(got.body.members).toHaveLength(20);
   // Every change bumped the version exactly once: created at 1, 20 adds.
@@ -82,7 +64,7 @@ it('Entra: 20 concurrent identical adds (retries) → exactly one membership', a
     ),
   );
   expect(responses.every((r) => r.status === 204)).toBe(true);
-  expect(await storedMembers(groupId)).toEqual([user]);
+  expect(await storedMemberIds(client.table, groupId)).toEqual([user]);
 });
 
 it('Okta: displayName resent with every membership update, in parallel → all 204, all members kept', async () => {
@@ -101,7 +83,7 @@ it('Okta: displayName resent with every membership update, in parallel → all 2
     ),
   );
   expect(responses.map((r) => r.status)).toEqual(responses.map(() => 204));
-  expect(await storedMembers(groupId)).toEqual(users.slice(0, 10).sort());
+  expect(await storedMemberIds(client.table, groupId)).toEqual(users.slice(0, 10).sort());
 });
 
 it('parallel renames to alternating names: never a false 409 uniqueness, one name holds, no member lost', async () => {
@@ -129,7 +111,7 @@ it('parallel renames to alternating names: never a false 409 uniqueness, one nam
   const won = responses.flatMap((r, i) => (r.status === 204 ? [i] : []));
   expect(won.length).toBeGreaterThan(0);
   const landed = users.slice(0, 10).filter((_, i) => won.includes(i));
-  expect(await storedMembers(groupId)).toEqual(landed.sort());
+  expect(await storedMemberIds(client.table, groupId)).toEqual(landed.sort());
   const got = await client.request('GET', `/Groups/${groupId}?excludedAttributes=members`);
   // The name that holds is one a successful request set, never one only a failed request sent.
   const finalName = String(got.body.displayName);
@@ -166,7 +148,7 @@ it('parallel adds and removes of different members → the expected final set', 
     .map((id) => client.request('PATCH', `/Groups/${groupId}`, { body: add([id]) }));
   const responses = await Promise.all([...removes, ...adds]);
   expect(responses.every((r) => r.status === 204)).toBe(true);
-  expect(await storedMembers(groupId)).toEqual(users.slice(5, 20).sort());
+  expect(await storedMemberIds(client.table, groupId)).toEqual(users.slice(5, 20).sort());
 });
 
 it('PATCH adds racing a DELETE never leave membership items of the deleted group', async () => {
@@ -180,7 +162,7 @@ it('PATCH adds racing a DELETE never leave membership items of the deleted group
     // Each add either landed before the delete (204) or found the group gone (404).
     for (const r of results) expect([204, 404]).toContain(r.status);
     expect((await client.request('GET', `/Groups/${groupId}`)).status).toBe(404);
-    expect(await storedMembers(groupId)).toEqual([]);
+    expect(await storedMemberIds(client.table, groupId)).toEqual([]);
   }
 });
 
@@ -199,7 +181,7 @@ describe('transaction conflicts on the group item (real DynamoDB cancels concurr
     expect(res.status).toBe(204);
     expect(faults.attempts('TransactWriteItems')).toBe(4);
     faults.reset();
-    expect(await storedMembers(groupId)).toEqual([users[0]]);
+    expect(await storedMemberIds(client.table, groupId)).toEqual([users[0]]);
   });
 
   it('a conflict under If-Match is retried too (the condition is re-checked), not turned into a 412', async () => {
@@ -222,6 +204,6 @@ describe('transaction conflicts on the group item (real DynamoDB cancels concurr
     expect(res.status).toBe(503);
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     faults.reset();
-    expect(await storedMembers(groupId)).toEqual([]);
+    expect(await storedMemberIds(client.table, groupId)).toEqual([]);
   });
 });

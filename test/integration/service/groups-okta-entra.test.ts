@@ -1,10 +1,4 @@
-/**
- * Okta Group Push and Entra group provisioning, request by request as the clients send them
- * (docs/OKTA.md and docs/ENTRA.md, "What … sends"), through the real handlers on
- * DynamoDB Local. Membership is checked in the table itself, not only in responses.
- */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { groupKey } from '../../../lambdas/store/keys';
+import { storedMemberIds } from '../../support/memberships';
 import { createScimTestClient, type ScimTestClient, TEST_BASE } from '../../support/scim-client';
 
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -26,19 +20,6 @@ async function createUser(userName: string, tenant?: string): Promise<string> {
   });
   expect(res.status).toBe(201);
   return res.body.id as string;
-}
-
-/** Member ids as stored: the group's membership items, read strongly consistently. */
-async function storedMembers(groupId: string, tenant = 'acme'): Promise<string[]> {
-  const result = await client.table.db.send(
-    new QueryCommand({
-      TableName: client.table.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :m)',
-      ExpressionAttributeValues: { ':pk': groupKey(tenant, groupId).PK, ':m': 'M#' },
-      ConsistentRead: true,
-    }),
-  );
-  return (result.Items ?? []).map((item) => String(item.userId)).sort();
 }
 
 const sorted = (ids: (string | undefined)[]) => [...ids].sort();
@@ -115,7 +96,7 @@ describe('Okta Group Push', () => {
     });
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
-    expect(await storedMembers(groupId)).toEqual(sorted([alice, bob]));
+    expect(await storedMemberIds(client.table, groupId)).toEqual(sorted([alice, bob]));
   });
 
   it('Okta: GET returns members as value/display with $ref', async () => {
@@ -140,7 +121,7 @@ describe('Okta Group Push', () => {
       },
     });
     expect(res.status).toBe(204);
-    expect(await storedMembers(groupId)).toEqual(sorted([bob, carol]));
+    expect(await storedMemberIds(client.table, groupId)).toEqual(sorted([bob, carol]));
   });
 
   it('Okta: rename with a path-less replace whose value carries the id → 204, members kept', async () => {
@@ -154,7 +135,7 @@ describe('Okta Group Push', () => {
     const got = await client.request('GET', `/Groups/${groupId}`);
     expect(got.body.displayName).toBe('Test SCIMv2 renamed');
     expect(got.body.id).toBe(groupId);
-    expect(await storedMembers(groupId)).toEqual(sorted([bob, carol]));
+    expect(await storedMemberIds(client.table, groupId)).toEqual(sorted([bob, carol]));
     // The old name is free again, the new one is found by filter.
     const byNew = await client.request(
       'GET',
@@ -178,7 +159,7 @@ describe('Okta Group Push', () => {
       },
     });
     expect(res.status).toBe(204);
-    expect(await storedMembers(groupId)).toEqual([alice]);
+    expect(await storedMemberIds(client.table, groupId)).toEqual([alice]);
   });
 
   it('Okta: path-less replace with a members list sets the members', async () => {
@@ -186,7 +167,7 @@ describe('Okta Group Push', () => {
       body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { members: [{ value: bob }] } }] },
     });
     expect(res.status).toBe(204);
-    expect(await storedMembers(groupId)).toEqual([bob]);
+    expect(await storedMemberIds(client.table, groupId)).toEqual([bob]);
   });
 
   it('Okta (AIW): full PUT with id and members → 200, the stored set becomes exactly the list', async () => {
@@ -204,7 +185,7 @@ describe('Okta Group Push', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: groupId, displayName: 'Test SCIMv2' });
     expect(res.body.members.map((m: { value: string }) => m.value).sort()).toEqual(sorted([alice, carol]));
-    expect(await storedMembers(groupId)).toEqual(sorted([alice, carol]));
+    expect(await storedMemberIds(client.table, groupId)).toEqual(sorted([alice, carol]));
   });
 
   it('Okta (AIW): PUT with members: [] empties the group', async () => {
@@ -213,20 +194,20 @@ describe('Okta Group Push', () => {
     });
     expect(res.status).toBe(200);
     expect(res.body.members).toEqual([]);
-    expect(await storedMembers(groupId)).toEqual([]);
+    expect(await storedMemberIds(client.table, groupId)).toEqual([]);
   });
 
   it('Okta: DELETE → 204, then GET is 404 and no membership item is left', async () => {
     await client.request('PUT', `/Groups/${groupId}`, {
       body: { schemas: [GROUP], displayName: 'Test SCIMv2', members: [{ value: alice }, { value: bob }] },
     });
-    expect(await storedMembers(groupId)).toHaveLength(2);
+    expect(await storedMemberIds(client.table, groupId)).toHaveLength(2);
     const res = await client.request('DELETE', `/Groups/${groupId}`, {
       headers: { 'Content-Type': 'application/scim+json' },
     });
     expect(res.status).toBe(204);
     expect((await client.request('GET', `/Groups/${groupId}`)).status).toBe(404);
-    expect(await storedMembers(groupId)).toEqual([]);
+    expect(await storedMemberIds(client.table, groupId)).toEqual([]);
     // And the name can be pushed again.
     const again = await client.request('POST', '/Groups', {
       body: { schemas: [GROUP], displayName: 'Test SCIMv2' },
@@ -246,7 +227,7 @@ describe('Okta Group Push', () => {
     expect(res.body.members).toEqual([
       { value: alice, display: 'alice@okta.local', $ref: `${TEST_BASE}/Users/${alice}`, type: 'User' },
     ]);
-    expect(await storedMembers(res.body.id)).toEqual([alice]);
+    expect(await storedMemberIds(client.table, res.body.id)).toEqual([alice]);
   });
 });
 
@@ -328,7 +309,7 @@ describe('Entra group provisioning', () => {
       },
     });
     expect(res.status).toBe(204);
-    expect(await storedMembers(groupId)).toEqual(sorted([u1, u2, u3]));
+    expect(await storedMemberIds(client.table, groupId)).toEqual(sorted([u1, u2, u3]));
   });
 
   it('Entra: Remove with path "members" and a value list removes only those members', async () => {
@@ -339,7 +320,7 @@ describe('Entra group provisioning', () => {
       },
     });
     expect(res.status).toBe(204);
-    expect(await storedMembers(groupId)).toEqual(sorted([u2, u3]));
+    expect(await storedMemberIds(client.table, groupId)).toEqual(sorted([u2, u3]));
   });
 
   it('Entra: Replace displayName → 204 and the new name is found', async () => {
@@ -358,7 +339,7 @@ describe('Entra group provisioning', () => {
     expect(res.status).toBe(204);
     const got = await client.request('GET', `/Groups/${groupId}?excludedAttributes=members`);
     expect(got.body.displayName).toBe('1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName');
-    expect(await storedMembers(groupId)).toEqual(sorted([u2, u3]));
+    expect(await storedMemberIds(client.table, groupId)).toEqual(sorted([u2, u3]));
   });
 
   it('Entra (flag aadOptscim062020): remove with members[value eq "id"] removes one member', async () => {
@@ -366,7 +347,7 @@ describe('Entra group provisioning', () => {
       body: { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${u2}"]` }] },
     });
     expect(res.status).toBe(204);
-    expect(await storedMembers(groupId)).toEqual([u3]);
+    expect(await storedMemberIds(client.table, groupId)).toEqual([u3]);
   });
 
   it('Entra: PATCH with an empty Operations list → 204 and nothing changes', async () => {
@@ -374,7 +355,7 @@ describe('Entra group provisioning', () => {
       body: { schemas: [PATCH_OP], Operations: [] },
     });
     expect(res.status).toBe(204);
-    expect(await storedMembers(groupId)).toEqual([u3]);
+    expect(await storedMemberIds(client.table, groupId)).toEqual([u3]);
   });
 
   it('RFC 7644: remove with path "members" and no value removes every member', async () => {
@@ -382,7 +363,7 @@ describe('Entra group provisioning', () => {
       body: { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: 'members' }] },
     });
     expect(res.status).toBe(204);
-    expect(await storedMembers(groupId)).toEqual([]);
+    expect(await storedMemberIds(client.table, groupId)).toEqual([]);
   });
 
   it('Entra: DELETE → 204', async () => {
