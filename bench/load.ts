@@ -11,6 +11,7 @@
  * What is reconciled, and why it is not part of `npm test`: docs/DECISIONS.md.
  */
 import '../local/log-defaults';
+import { seededRandom } from '../test/support/seeded-random';
 import { startBenchEnv } from './lib/env';
 import { note, percentile, progress, round } from './lib/util';
 import { type Expected, reconcile } from './load/reconcile';
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
       groupIds: [...expected.groups.keys()],
       expected,
       client,
-      random: seeded(i + 1),
+      random: seededRandom(i + 1),
     }));
     await Promise.all(
       workers.map(async (worker) => {
@@ -128,18 +129,6 @@ async function main(): Promise<void> {
     await env.stop().catch(() => undefined);
   }
   process.exit(failed ? 1 : 0);
-}
-
-/** mulberry32: each connection's choices are reproducible from its index. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 main().catch((error) => {

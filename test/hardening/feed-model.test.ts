@@ -21,6 +21,7 @@ import { cursorBindingFrom } from '../../lambdas/service/list-pages';
 import { appendToFeed, readFeed } from '../../lambdas/store/feed-store';
 import { feedEntryKey, groupKey, membershipKey, userKey } from '../../lambdas/store/keys';
 import { createTestTable, type TestTable } from '../support/dynamo';
+import { seededRandom } from '../support/seeded-random';
 
 let table: TestTable;
 beforeAll(async () => {
@@ -30,16 +31,6 @@ afterAll(async () => {
   await table.drop();
 });
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Rec extends SequencedChange {
@@ -188,7 +179,7 @@ interface Outcome {
 }
 
 async function run(seed: number, writer: Writer): Promise<Outcome> {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const tenant = `${writer}-${seed}`;
   const store = { db: table.db, tableName: table.tableName, tenant };
   const { records, dir } = generate(tenant, rnd, 4 + Math.floor(rnd() * 7));

@@ -12,6 +12,7 @@
  * through it, and injected errors are classified and retried exactly like real ones.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { seededRandom } from './seeded-random';
 
 /** Names are DynamoDB operation names: 'GetItem', 'TransactWriteItems', 'BatchWriteItem'… */
 type DynamoOperation = string;
@@ -64,18 +65,6 @@ export interface FaultInjector {
 }
 
 const MIDDLEWARE_NAME = 'testFaultInjection';
-
-/** mulberry32: tiny, seedable, good enough to pick which calls fail. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type MetaError = Error & Record<string, unknown>;
 
