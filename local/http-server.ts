@@ -28,6 +28,7 @@ import {
 import type { LambdaHandler } from '../lambdas/http/handler';
 import { emptyMap } from '../lambdas/http/request';
 import { matchRoute, type RouteTarget } from '../lambdas/routes';
+import { clipped } from '../lambdas/scim/clip';
 import { escapeControl } from './escape-control';
 import type { Gate } from './tenant-gate';
 
@@ -213,10 +214,7 @@ async function serve(
   }
   const match = matchRoute(url.pathname);
   if (!match) {
-    send(
-      res,
-      errorResponse(new DomainError('notFound', `No SCIM endpoint at ${url.pathname.slice(0, 200)}`)),
-    );
+    send(res, errorResponse(new DomainError('notFound', `No SCIM endpoint at ${clipped(url.pathname)}`)));
     return;
   }
   const event = buildProxyEvent({

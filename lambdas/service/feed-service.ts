@@ -5,6 +5,7 @@
  * a hole followed by a recent entry means a write still landing — the page stops before it.
  */
 import { DomainError } from '../domain/errors';
+import { clipped } from '../scim/clip';
 import { decodeCursor, encodeCursor, queryHash } from '../scim/cursor';
 import type { JsonObject } from '../scim/schema/json';
 import { KNOWN_EVENT_URIS } from '../scim/set-events';
@@ -58,10 +59,7 @@ export function parseFeedQuery(query: Readonly<Record<string, string>>): FeedQue
     eventTypes = new Set(eventType.split(',').map((uri) => uri.trim()));
     for (const uri of eventTypes) {
       if (!KNOWN_EVENT_URIS.has(uri))
-        throw new DomainError(
-          'invalidValue',
-          `eventType ${uri.slice(0, 100)} is not an event this feed emits`,
-        );
+        throw new DomainError('invalidValue', `eventType ${clipped(uri)} is not an event this feed emits`);
     }
   }
   return {
