@@ -47,6 +47,7 @@ module.exports = {
     { ...shared, ...dynamoDbLocal, displayName: 'browser', roots: ['<rootDir>/test/browser'] },
   ],
   // Global options: jest ignores these inside a project.
+  testSequencer: '<rootDir>/test/support/test-sequencer.js',
   testTimeout: 60000,
   maxWorkers: 2,
 };
