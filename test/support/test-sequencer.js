@@ -9,7 +9,6 @@
 const Sequencer = require('@jest/test-sequencer').default;
 
 const ESTIMATED_SECONDS = {
-  'test/hardening/faults.test.ts': 35,
   'test/infra/stack.test.ts': 30,
   'test/hardening/feed-model.test.ts': 29,
   'test/hardening/fuzz-bodies.test.ts': 26,
@@ -17,6 +16,7 @@ const ESTIMATED_SECONDS = {
   'test/integration/service/groups-large.test.ts': 21,
   'test/browser/console.test.ts': 20,
   'test/integration/service/group-members-paging.test.ts': 18,
+  'test/hardening/faults.test.ts': 16,
   'test/hardening/fuzz-filters-patch.test.ts': 15,
   'test/integration/service/users-paging.test.ts': 13,
   'test/hardening/security.test.ts': 12,
