@@ -91,6 +91,16 @@ function expectRetryable503(res: ScimResponse): void {
   expect(res.text).not.toMatch(/Injected|Exception|stack|at .*\.ts/);
 }
 
+/** Exactly one user answers to `userName`, and the table keeps its invariants. */
+async function expectOneUserNamed(client: ScimTestClient, userName: string): Promise<void> {
+  const found = await client.request(
+    'GET',
+    `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`,
+  );
+  expect(found.body.totalResults).toBe(1);
+  await expectInvariants(client);
+}
+
 async function expectInvariants(client: ScimTestClient): Promise<ReturnType<typeof checkInvariants>> {
   const report = checkInvariants(await scanTable(client.table));
   expect(report.broken).toEqual([]);
@@ -117,12 +127,7 @@ describe('throttling and timeouts: the SDK retries within its budget, then 503 +
       expect(res.status).toBe(201);
       expect(faults.attempts('TransactWriteItems')).toBe(3);
       faults.reset();
-      const found = await client.request(
-        'GET',
-        `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`,
-      );
-      expect(found.body.totalResults).toBe(1);
-      await expectInvariants(client);
+      await expectOneUserNamed(client, userName);
     }));
 
   it.concurrent.each([
@@ -216,12 +221,7 @@ describe('a write that succeeded but whose response was lost', () => {
       expect(res.status).toBe(201);
       expect(faults.attempts('TransactWriteItems')).toBe(2);
       faults.reset();
-      const found = await client.request(
-        'GET',
-        `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`,
-      );
-      expect(found.body.totalResults).toBe(1);
-      await expectInvariants(client);
+      await expectOneUserNamed(client, userName);
     }));
 
   it.concurrent('Okta PUT whose PutItem response is lost once: 200, the change is stored once', () =>
