@@ -45,14 +45,15 @@ export function memberIdsOf(value: unknown, where: string): string[] {
   // A Set, not includes(): Okta's "Push Now" sends the whole list, which can be very long.
   const ids = new Set<string>();
   for (const [i, item] of items.entries()) {
-    const id = isPlainObject(item) ? getCi(item, 'value') : undefined;
+    const member = isPlainObject(item) ? item : undefined;
+    const id = member && getCi(member, 'value');
     if (typeof id !== 'string' || id.trim() === '') {
       throw badRequest(
         'invalidValue',
         `${where}[${i}] must be an object with a non-empty string "value" (the member id)`,
       );
     }
-    const type = isPlainObject(item) ? (getCi(item, 'type') ?? undefined) : undefined;
+    const type = member && (getCi(member, 'type') ?? undefined);
     if (type !== undefined && (typeof type !== 'string' || type.toLowerCase() !== 'user')) {
       throw badRequest(
         'invalidValue',
