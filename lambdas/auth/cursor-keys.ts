@@ -5,13 +5,14 @@
  * far apart. Cached like the token secret (60 s), concurrent reads coalesced; read only when
  * a request uses a cursor. Rationale: docs/ROOT-SEARCH.md (Cursor keys).
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DomainError } from '../domain/errors';
+import { type ReadSecret, secretsManagerReader } from './secret-reader';
 
 export interface CursorKeySourceOptions {
   readonly secretId: string;
   readonly ttlSeconds?: number;
-  readonly client?: SecretsManagerClient;
+  /** Default: a signed GetSecretValue call (secret-reader.ts). */
+  readonly readSecret?: ReadSecret;
   readonly now?: () => number;
 }
 
@@ -19,17 +20,14 @@ const isMissing = (error: unknown): boolean =>
   error instanceof Error && error.name === 'ResourceNotFoundException';
 
 export function secretsManagerCursorKeys(options: CursorKeySourceOptions): () => Promise<readonly string[]> {
-  const client = options.client ?? new SecretsManagerClient({});
+  const readSecret = options.readSecret ?? secretsManagerReader();
   const ttlMs = (options.ttlSeconds ?? 60) * 1000;
   const now = options.now ?? Date.now;
   let cached: { keys: readonly string[]; at: number } | undefined;
   let inFlight: Promise<readonly string[]> | undefined;
   const read = async (stage: 'AWSCURRENT' | 'AWSPREVIOUS'): Promise<string | undefined> => {
     try {
-      const result = await client.send(
-        new GetSecretValueCommand({ SecretId: options.secretId, VersionStage: stage }),
-      );
-      return result.SecretString || undefined;
+      return (await readSecret(options.secretId, stage)) || undefined;
     } catch (error) {
       // No previous version before the first rotation.
       if (stage === 'AWSPREVIOUS' && isMissing(error)) return undefined;

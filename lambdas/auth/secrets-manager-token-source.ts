@@ -7,7 +7,7 @@
  *
  * Why these rules, their price, and why not Powertools Parameters: docs/DECISIONS.md.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { type ReadSecret, SecretReadError, secretsManagerReader } from './secret-reader';
 import { parseTokenDocumentReport, type TokenDocument } from './token-document';
 import {
   SILENT_LOG,
@@ -21,7 +21,8 @@ export interface SecretsManagerTokenSourceOptions {
   readonly ttlSeconds?: number;
   readonly minRefreshSeconds?: number;
   readonly staleGraceSeconds?: number;
-  readonly client?: SecretsManagerClient;
+  /** Default: a signed GetSecretValue call (secret-reader.ts). */
+  readonly readSecret?: ReadSecret;
   /** Milliseconds since the epoch; tests pass a fake clock. */
   readonly now?: () => number;
   /** Where failures and dropped records are reported (the runtime passes the service logger). */
@@ -59,7 +60,7 @@ function seconds(value: number | undefined, fallback: number): number {
 }
 
 export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOptions): TokenSource {
-  const client = options.client ?? new SecretsManagerClient({});
+  const readSecret = options.readSecret ?? secretsManagerReader();
   const ttlMs = seconds(options.ttlSeconds, TOKEN_CACHE_DEFAULTS.ttlSeconds) * 1000;
   const minRefreshSeconds = seconds(options.minRefreshSeconds, TOKEN_CACHE_DEFAULTS.minRefreshSeconds);
   const minRefreshMs = minRefreshSeconds * 1000;
@@ -77,10 +78,7 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
     let text: string | undefined;
     try {
       // VersionStage is explicit: it is what the CLI moves when it writes (see cli/).
-      const output = await client.send(
-        new GetSecretValueCommand({ SecretId: options.secretId, VersionStage: 'AWSCURRENT' }),
-      );
-      text = output.SecretString;
+      text = await readSecret(options.secretId, 'AWSCURRENT');
     } catch (error) {
       throw unavailable(awsErrorName(error), { httpStatus: httpStatusOf(error) });
     }
@@ -160,6 +158,5 @@ function awsErrorName(error: unknown): string {
 }
 
 function httpStatusOf(error: unknown): number | undefined {
-  const metadata = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata;
-  return metadata?.httpStatusCode;
+  return error instanceof SecretReadError ? error.httpStatusCode : undefined;
 }

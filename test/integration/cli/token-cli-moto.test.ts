@@ -2,7 +2,8 @@
  * scim-token as a real process (bin/scim-token.cjs → tsx → cli/) against moto's
  * Secrets Manager server, reached only through AWS_ENDPOINT_URL — which also proves the SDK
  * honours that variable natively. Concurrent processes must not lose a token, and the Lambda's
- * token source must accept what the CLI created. Skipped, loudly, when moto_server is missing.
+ * token source, reading through its own signed call (lambdas/auth/secret-reader.ts), must accept
+ * what the CLI created. Skipped, loudly, when moto_server is missing.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,6 +17,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { createAuthenticator } from '../../../lambdas/auth/authenticator';
+import { type ReadSecret, secretsManagerReader } from '../../../lambdas/auth/secret-reader';
 import { secretsManagerTokenSource } from '../../../lambdas/auth/secrets-manager-token-source';
 import { parseTokenDocument } from '../../../lambdas/auth/token-document';
 
@@ -70,6 +72,7 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
     let endpoint: string;
     let env: NodeJS.ProcessEnv;
     let client: SecretsManagerClient;
+    let readSecret: ReadSecret;
     const secretId = 'ScimStack/tokens';
 
     beforeAll(async () => {
@@ -91,6 +94,11 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
         credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
       });
       await client.send(new CreateSecretCommand({ Name: secretId, SecretString: '{"tokens":[]}' }));
+      // The Lambda's own signed GetSecretValue (not the SDK client), sent where AWS_ENDPOINT_URL says.
+      readSecret = secretsManagerReader({
+        env,
+        credentials: async () => ({ accessKeyId: 'testing', secretAccessKey: 'testing' }),
+      });
     }, 120_000);
 
     afterAll(() => {
@@ -131,7 +139,7 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
       expect(created).toMatchObject({ code: 0, stderr: '' });
       const first = JSON.parse(created.stdout);
       const authenticate = createAuthenticator(
-        secretsManagerTokenSource({ secretId, client, minRefreshSeconds: 0 }),
+        secretsManagerTokenSource({ secretId, readSecret, minRefreshSeconds: 0 }),
       );
       expect((await authenticate(`Bearer ${first.token}`)).tenant).toBe('acme');
 
@@ -148,7 +156,7 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
 
       expect((await cli('revoke', '--secret-id', secretId, '--id', first.id)).code).toBe(0);
       expect(await tokenIds()).toEqual([rotated.id]);
-      const fresh = createAuthenticator(secretsManagerTokenSource({ secretId, client }));
+      const fresh = createAuthenticator(secretsManagerTokenSource({ secretId, readSecret }));
       await expect(fresh(`Bearer ${first.token}`)).rejects.toMatchObject({ code: 'unauthenticated' });
     });
 

@@ -3,32 +3,27 @@
  * rotation breaks no live cursor), reads are cached and coalesced, and a secret never rotated
  * (no AWSPREVIOUS) is just the current key.
  */
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { secretsManagerCursorKeys } from '../../../lambdas/auth/cursor-keys';
+import { type ReadSecret, SecretReadError } from '../../../lambdas/auth/secret-reader';
 import { decodeCursor, encodeCursor } from '../../../lambdas/scim/cursor';
 import { cursorBindingFrom } from '../../../lambdas/service/list-pages';
 
-function fakeClient(stages: Record<string, string | undefined>) {
+function fakeSecret(stages: Record<string, string | undefined>) {
   const calls: string[] = [];
-  const client = {
-    send: async (command: { input: { VersionStage?: string } }) => {
-      const stage = command.input.VersionStage ?? 'AWSCURRENT';
-      calls.push(stage);
-      const value = stages[stage];
-      if (value === undefined) {
-        throw Object.assign(new Error('no such version'), { name: 'ResourceNotFoundException' });
-      }
-      return { SecretString: value };
-    },
-  } as unknown as SecretsManagerClient;
-  return { client, calls };
+  const readSecret: ReadSecret = async (_secretId, stage) => {
+    calls.push(stage);
+    const value = stages[stage];
+    if (value === undefined) throw new SecretReadError('ResourceNotFoundException', 'no such version', 400);
+    return value;
+  };
+  return { readSecret, calls };
 }
 
 describe('secretsManagerCursorKeys', () => {
   it('current first, then previous; cached for the TTL and coalesced', async () => {
     let now = 0;
-    const { client, calls } = fakeClient({ AWSCURRENT: 'k2', AWSPREVIOUS: 'k1' });
-    const keys = secretsManagerCursorKeys({ secretId: 's', client, now: () => now });
+    const { readSecret, calls } = fakeSecret({ AWSCURRENT: 'k2', AWSPREVIOUS: 'k1' });
+    const keys = secretsManagerCursorKeys({ secretId: 's', readSecret, now: () => now });
     expect(await Promise.all([keys(), keys()])).toEqual([
       ['k2', 'k1'],
       ['k2', 'k1'],
@@ -46,21 +41,19 @@ describe('secretsManagerCursorKeys', () => {
     let now = 0;
     let down = false;
     const calls: string[] = [];
-    const client = {
-      send: async (command: { input: { VersionStage?: string } }) => {
-        calls.push(command.input.VersionStage ?? 'AWSCURRENT');
-        if (down) throw Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' });
-        return { SecretString: 'k1' };
-      },
-    } as unknown as SecretsManagerClient;
-    const keys = secretsManagerCursorKeys({ secretId: 's', client, now: () => now });
+    const readSecret: ReadSecret = async (_secretId, stage) => {
+      calls.push(stage);
+      if (down) throw Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' });
+      return 'k1';
+    };
+    const keys = secretsManagerCursorKeys({ secretId: 's', readSecret, now: () => now });
     expect(await keys()).toEqual(['k1']);
     down = true;
     now = 120_000;
     expect(await keys()).toEqual(['k1']);
     expect(calls.length).toBeGreaterThan(2);
 
-    const cold = secretsManagerCursorKeys({ secretId: 's', client });
+    const cold = secretsManagerCursorKeys({ secretId: 's', readSecret });
     await expect(cold()).rejects.toMatchObject({
       name: 'DomainError',
       code: 'unavailable',
@@ -69,8 +62,8 @@ describe('secretsManagerCursorKeys', () => {
   });
 
   it('a secret never rotated has only its current key', async () => {
-    const { client } = fakeClient({ AWSCURRENT: 'only' });
-    expect(await secretsManagerCursorKeys({ secretId: 's', client })()).toEqual(['only']);
+    const { readSecret } = fakeSecret({ AWSCURRENT: 'only' });
+    expect(await secretsManagerCursorKeys({ secretId: 's', readSecret })()).toEqual(['only']);
   });
 });
 

@@ -18,6 +18,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { type ReadSecret, SecretReadError } from '../../../lambdas/auth/secret-reader';
 
 interface Version {
   readonly text: string;
@@ -51,6 +52,22 @@ export class FakeSecretsManager {
   private readonly failures: Array<{ command: CommandName; error: Error }> = [];
   /** Awaited before each call of the command completes (to interleave concurrent writers). */
   readonly hooks: Partial<Record<CommandName, () => Promise<void>>> = {};
+
+  /**
+   * The Lambda's read of a secret (lambdas/auth/secret-reader.ts) served by this fake: an SDK
+   * error becomes a SecretReadError with the same name and status, as the real reader raises.
+   */
+  readonly readSecret: ReadSecret = async (secretId, versionStage) => {
+    try {
+      const output = await this.client.send(
+        new GetSecretValueCommand({ SecretId: secretId, VersionStage: versionStage }),
+      );
+      return output.SecretString;
+    } catch (error) {
+      if (!(error instanceof SecretsManagerServiceException)) throw error;
+      throw new SecretReadError(error.name, error.message, error.$metadata.httpStatusCode);
+    }
+  };
 
   constructor() {
     const mock = mockClient(this.client);

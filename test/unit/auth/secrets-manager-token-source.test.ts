@@ -32,7 +32,7 @@ function setup(
   let clock = Date.parse('2026-11-23T10:00:00Z');
   const source = secretsManagerTokenSource({
     secretId: SECRET,
-    client: sm.client,
+    readSecret: sm.readSecret,
     now: () => clock,
     ...options,
   });
@@ -131,7 +131,7 @@ describe('secretsManagerTokenSource', () => {
 
   it('answers 503 for a missing secret, and does not retry it on every request', async () => {
     const t = setup({ minRefreshSeconds: 5 });
-    const source = secretsManagerTokenSource({ secretId: 'nope', client: t.sm.client, now: () => 0 });
+    const source = secretsManagerTokenSource({ secretId: 'nope', readSecret: t.sm.readSecret, now: () => 0 });
     await expect(source.current()).rejects.toBeInstanceOf(TokenStoreUnavailableError);
     await expect(source.current()).rejects.toBeInstanceOf(TokenStoreUnavailableError);
     await expect(source.refresh()).rejects.toBeInstanceOf(TokenStoreUnavailableError);
@@ -185,7 +185,7 @@ describe('secretsManagerTokenSource', () => {
     logger.setLogLevel('DEBUG');
     try {
       const authenticate = createAuthenticator(
-        secretsManagerTokenSource({ secretId: SECRET, client: sm.client, log: logger }),
+        secretsManagerTokenSource({ secretId: SECRET, readSecret: sm.readSecret, log: logger }),
       );
       expect(await statusOf(authenticate(`Bearer ${leaked}`))).toBe(503);
     } finally {

@@ -92,7 +92,7 @@ describe('scim-token against Secrets Manager (aws-sdk-client-mock)', () => {
     expect(res.stdout).toContain(record!.id);
 
     const authenticate = createAuthenticator(
-      secretsManagerTokenSource({ secretId: SECRET, client: sm.client }),
+      secretsManagerTokenSource({ secretId: SECRET, readSecret: sm.readSecret }),
     );
     await expect(authenticate(`Bearer ${token}`)).resolves.toMatchObject({
       tenant: 'acme',
@@ -173,7 +173,7 @@ describe('scim-token against Secrets Manager (aws-sdk-client-mock)', () => {
     // Both work during the grace period; after it, only the successor.
     let clock = NOW.getTime();
     const authenticate = createAuthenticator(
-      secretsManagerTokenSource({ secretId: SECRET, client: sm.client, now: () => clock }),
+      secretsManagerTokenSource({ secretId: SECRET, readSecret: sm.readSecret, now: () => clock }),
       () => new Date(clock),
     );
     expect((await authenticate(`Bearer ${old.token}`)).tenant).toBe('acme');
@@ -216,7 +216,7 @@ describe('scim-token against Secrets Manager (aws-sdk-client-mock)', () => {
     expect(res.stdout).toContain(`Revoked ${gone.id}`);
     expect(records(sm).map((r) => r.id)).toEqual([keep.id]);
     const authenticate = createAuthenticator(
-      secretsManagerTokenSource({ secretId: SECRET, client: sm.client }),
+      secretsManagerTokenSource({ secretId: SECRET, readSecret: sm.readSecret }),
     );
     await expect(authenticate(`Bearer ${gone.token}`)).rejects.toMatchObject({ code: 'unauthenticated' });
     expect((await authenticate(`Bearer ${keep.token}`)).tenant).toBe('acme');
@@ -243,7 +243,7 @@ describe('scim-token against Secrets Manager (aws-sdk-client-mock)', () => {
     // The loser retried: more puts than writers.
     expect(sm.calls.filter((c) => c === 'PutSecretValue').length).toBe(3);
     const authenticate = createAuthenticator(
-      secretsManagerTokenSource({ secretId: SECRET, client: sm.client }),
+      secretsManagerTokenSource({ secretId: SECRET, readSecret: sm.readSecret }),
     );
     expect((await authenticate(`Bearer ${a.json.token}`)).tenant).toBe('acme');
     expect((await authenticate(`Bearer ${b.json.token}`)).tenant).toBe('globex');

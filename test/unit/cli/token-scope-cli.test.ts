@@ -168,7 +168,7 @@ describe('scim-token --scope (Secrets Manager)', () => {
       '--json',
     );
     expect(rotated.json.scope).toBe('read');
-    const source = secretsManagerTokenSource({ secretId: 'ScimStack/tokens', client: sm.client });
+    const source = secretsManagerTokenSource({ secretId: 'ScimStack/tokens', readSecret: sm.readSecret });
     expect((await createAuthenticator(source)(`Bearer ${rotated.json.token}`)).scope).toBe('read');
     const list = await run(sm, 'list', '--secret-id', 'ScimStack/tokens', '--json');
     expect((list.json.tokens as { scope: string }[]).map((t) => t.scope)).toEqual(['read', 'read']);
