@@ -101,9 +101,15 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
       });
     }, 120_000);
 
-    afterAll(() => {
+    // Wait for moto to exit: a child still running keeps the jest worker from exiting cleanly.
+    afterAll(async () => {
       client?.destroy();
-      moto?.kill();
+      if (!moto || moto.exitCode !== null || moto.signalCode !== null) return;
+      const exited = new Promise((resolve) => moto.once('exit', resolve));
+      moto.kill();
+      const force = setTimeout(() => moto.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(force);
     });
 
     const cli = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
