@@ -7,6 +7,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Authenticate, createAuthenticator } from './auth/authenticator';
 import { secretsManagerCursorKeys } from './auth/cursor-keys';
 import { fileTokenSource } from './auth/file-token-source';
+import { type ReadSecret, secretsManagerReader } from './auth/secret-reader';
 import { secretsManagerTokenSource, tokenCacheSettingsFromEnv } from './auth/secrets-manager-token-source';
 import { ENV } from './deployment';
 import { logger } from './observability/logger';
@@ -24,16 +25,24 @@ export interface AuthSettings {
 export function authSettingsFromEnv(env: NodeJS.ProcessEnv): AuthSettings {
   const secretId = env[ENV.tokenSecretId];
   const tokenFile = env[ENV.tokenFile];
+  const cursorKeySecretId = env[ENV.cursorKeySecretId];
+  // One reader for both secrets: one keep-alive connection to Secrets Manager, not two.
+  let reader: ReadSecret | undefined;
+  const readSecret: ReadSecret = (id, stage) => {
+    reader ??= secretsManagerReader();
+    return reader(id, stage);
+  };
   const source = secretId
-    ? secretsManagerTokenSource({ secretId, ...tokenCacheSettingsFromEnv(env), log: logger })
+    ? secretsManagerTokenSource({ secretId, ...tokenCacheSettingsFromEnv(env), log: logger, readSecret })
     : tokenFile
       ? fileTokenSource(tokenFile)
       : undefined;
   if (!source)
     throw new Error(`Set ${ENV.tokenSecretId} (AWS) or ${ENV.tokenFile} (local) for authentication`);
-  const cursorKeySecretId = env[ENV.cursorKeySecretId];
   return {
-    ...(cursorKeySecretId ? { cursorKeys: secretsManagerCursorKeys({ secretId: cursorKeySecretId }) } : {}),
+    ...(cursorKeySecretId
+      ? { cursorKeys: secretsManagerCursorKeys({ secretId: cursorKeySecretId, readSecret }) }
+      : {}),
     authenticate: createAuthenticator(source),
     ...(env[ENV.baseUrl] ? { baseUrl: env[ENV.baseUrl] } : {}),
   };
