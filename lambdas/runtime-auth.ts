@@ -7,7 +7,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Authenticate, createAuthenticator } from './auth/authenticator';
 import { secretsManagerCursorKeys } from './auth/cursor-keys';
 import { fileTokenSource } from './auth/file-token-source';
-import { type ReadSecret, secretsManagerReader } from './auth/secret-reader';
+import { secretsManagerReader } from './auth/secret-reader';
 import { secretsManagerTokenSource, tokenCacheSettingsFromEnv } from './auth/secrets-manager-token-source';
 import { ENV } from './deployment';
 import { logger } from './observability/logger';
@@ -27,11 +27,7 @@ export function authSettingsFromEnv(env: NodeJS.ProcessEnv): AuthSettings {
   const tokenFile = env[ENV.tokenFile];
   const cursorKeySecretId = env[ENV.cursorKeySecretId];
   // One reader for both secrets: one keep-alive connection to Secrets Manager, not two.
-  let reader: ReadSecret | undefined;
-  const readSecret: ReadSecret = (id, stage) => {
-    reader ??= secretsManagerReader();
-    return reader(id, stage);
-  };
+  const readSecret = secretsManagerReader();
   const source = secretId
     ? secretsManagerTokenSource({ secretId, ...tokenCacheSettingsFromEnv(env), log: logger, readSecret })
     : tokenFile
