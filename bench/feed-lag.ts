@@ -57,7 +57,9 @@ async function main(): Promise<void> {
       [
         `feed lag over ${WRITES} writes (SCIM response → entry readable): p50 ${quantile(lags, 0.5).toFixed(0)} ms, p99 ${quantile(lags, 0.99).toFixed(0)} ms, max ${(lags.at(-1) ?? 0).toFixed(0)} ms`,
         `feed page of ${first.body.events.length}: ${cost?.requests} request(s) ${JSON.stringify(cost?.byCommand)}, ${cost?.readCapacityUnits} RCU, ${cost?.writeCapacityUnits} WCU`,
-      ].join('\n') + '\n',
+      ]
+        .map((line) => `${line}\n`)
+        .join(''),
     );
   } finally {
     await follower.stop();
