@@ -1,7 +1,7 @@
 /**
  * Lists the source files a single request runs through: V8's precise coverage is reset after a
  * warm-up and read after one measured request, so only files with a function called by that
- * request count. Default: a Group PATCH adding one member (docs/ARCHITECTURE.md quotes it).
+ * request count; files whose exported constants were merely read are listed apart. Default: a Group PATCH adding one member (docs/ARCHITECTURE.md quotes it).
  * Usage: `npx tsx bench/trace-request.ts` (starts its own in-memory DynamoDB Local).
  */
 import { Session } from 'node:inspector/promises';
@@ -101,26 +101,54 @@ async function main(): Promise<void> {
 
     const session = new Session();
     session.connect();
+    await session.post('Debugger.enable');
     await session.post('Profiler.enable');
     await session.post('Profiler.startPreciseCoverage', { callCount: true, detailed: false });
     await session.post('Profiler.takePreciseCoverage'); // resets the counts
     await addMember(measured?.id ?? '');
     const { result } = await session.post('Profiler.takePreciseCoverage');
     await session.post('Profiler.stopPreciseCoverage');
-    session.disconnect();
 
-    const files = result
+    const touched = result
       .filter((script) => script.url.startsWith('file:') && !script.url.includes('/node_modules/'))
-      .filter((script) => script.functions.some((f) => f.ranges.some((r) => r.count > 0)))
-      .map((script) => relative(ROOT, fileURLToPath(script.url)))
-      .filter((file) => file.startsWith('lambdas/'))
-      .sort();
-    console.log(`Group PATCH adding one member ran code in ${files.length} files of lambdas/:`);
-    for (const file of files) console.log(`  ${file}`);
+      .filter((script) => relative(ROOT, fileURLToPath(script.url)).startsWith('lambdas/'))
+      .filter((script) => script.functions.some((f) => f.ranges.some((r) => r.count > 0)));
+    const rows: { file: string; ranCode: boolean }[] = [];
+    for (const script of touched) {
+      const { scriptSource } = await session.post('Debugger.getScriptSource', { scriptId: script.scriptId });
+      const getters = exportGetterRange(scriptSource);
+      const ranCode = script.functions.some((f) => {
+        const whole = f.ranges[0];
+        if (!whole || whole.count === 0) return false;
+        const text = scriptSource.slice(whole.startOffset, whole.endOffset);
+        const inExportBlock = whole.startOffset >= getters.start && whole.endOffset <= getters.end;
+        return !(text === '()=>from[key]' || (inExportBlock && /^\(\)=>[\w$]+$/.test(text)));
+      });
+      rows.push({ file: relative(ROOT, fileURLToPath(script.url)), ranCode });
+    }
+    rows.sort((a, b) => a.file.localeCompare(b.file));
+    const ran = rows.filter((row) => row.ranCode);
+    const read = rows.filter((row) => !row.ranCode);
+    console.log(`Group PATCH adding one member ran code in ${ran.length} files of lambdas/:`);
+    for (const row of ran) console.log(`  ${row.file}`);
+    console.log(`and only read exported constants of ${read.length} more:`);
+    for (const row of read) console.log(`  ${row.file}`);
+    session.disconnect();
     runtime.db.destroy();
   } finally {
     await dynamo.stop();
   }
+}
+
+/**
+ * Where tsx's CommonJS output keeps a module's export getters (`__export(x_exports, { name:
+ * () => name, … })`): calling one only reads a binding, it runs none of the file's code. The
+ * other generated getter, `() => from[key]` in `__copyProps`, is recognised by its text.
+ */
+function exportGetterRange(source: string): { start: number; end: number } {
+  const start = source.indexOf('__export(');
+  if (start < 0) return { start: -1, end: -1 };
+  return { start, end: source.indexOf('});', start) + 3 };
 }
 
 main().catch((error: unknown) => {
