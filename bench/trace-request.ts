@@ -1,7 +1,8 @@
 /**
  * Lists the source files a single request runs through: V8's precise coverage is reset after a
  * warm-up and read after one measured request, so only files with a function called by that
- * request count; files whose exported constants were merely read are listed apart. Default: a Group PATCH adding one member (docs/ARCHITECTURE.md quotes it).
+ * request count; files whose exported constants were merely read are listed apart. Default: a
+ * Group PATCH adding one member (docs/ARCHITECTURE.md quotes it).
  * Usage: `npx tsx bench/trace-request.ts` (starts its own in-memory DynamoDB Local).
  */
 import { Session } from 'node:inspector/promises';
