@@ -11,6 +11,7 @@
  * Why, the order of a write, and DynamoDB requests per operation: docs/DECISIONS.md.
  */
 
+import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors';
 import { clipped } from '../scim/clip';
 import type { AttributeLookup, FilterNode } from '../scim/filter/ast';
@@ -36,13 +37,15 @@ import {
 } from '../store/groups-store';
 import {
   assertUsersExist,
+  type GroupConditionFailure,
+  type GroupLockStep,
   listMemberIds,
   type MemberDetail,
   type MembershipDelta,
   memberDetails,
   membersAmong,
-  membershipDifference,
   membershipTransactions,
+  releaseGroupLock,
   removeAllMembershipsOfGroup,
   requireUsers,
   writeMembershipTransaction,
@@ -211,54 +214,152 @@ const staleIfMatch = (version?: number): DomainError =>
       : `If-Match does not match the group's current version ${etagOf(version)}`,
   );
 
+/** The version a membership write is conditional on, and what a different one means. */
+interface ExpectedVersion {
+  readonly version: number;
+  /** ifMatch: the client's precondition (preconditionFailed); read: the members were read at it (re-plan). */
+  readonly source: 'ifMatch' | 'read';
+}
+
+/** A lock of another change is a race like a TransactionConflict: retryWhileBusy waits it out. */
+function lockedIsConflict<R extends { readonly outcome: string }>(result: R): R {
+  if (result.outcome === 'locked') {
+    throw new DomainError('versionConflict', "Another change of this group's members is in progress");
+  }
+  return result;
+}
+
+/** notFound, or the stale version's error; 'locked' is handled by the callers. */
+function conditionFailed(
+  groupId: string,
+  expected: ExpectedVersion | undefined,
+  result: GroupConditionFailure,
+): never {
+  if (result.outcome === 'versionMismatch') {
+    if (expected?.source === 'read') {
+      throw new DomainError('versionConflict', 'The group changed while its members were read');
+    }
+    throw staleIfMatch(result.currentVersion);
+  }
+  if (result.outcome === 'locked') {
+    throw new DomainError('busy', "Another change of this group's members is in progress; retry", {
+      retryAfterSeconds: 1,
+    });
+  }
+  throw notFoundError('Group', groupId);
+}
+
 /**
- * Writes a membership delta as transactions of ≤49 members, each retried while it meets
- * concurrent transactions on the group. With a numeric `expectedVersion` (If-Match) the first
- * transaction is conditional on it, atomically with its writes; later ones only on the group
- * existing. notFound when the group does not exist (nothing written by that transaction),
- * preconditionFailed when
- * If-Match is stale. Returns the version after the change when it is known without a read: with
- * If-Match and one transaction it is exactly expectedVersion + 1.
+ * Writes a membership delta as transactions of ≤49 members. One transaction is conditional on
+ * `expected` when given. More run under the group's lock (GroupLockStep: the first that writes
+ * takes it, conditional on `expected`; the last releases it), so no other membership change
+ * interleaves. Each is retried while it meets concurrent transactions or another change's lock,
+ * then 'busy'. notFound when the group does not exist; a version other than `expected` is
+ * preconditionFailed (If-Match) or versionConflict (the caller re-plans). Returns the version
+ * after the change when it is known without a read (one transaction and `expected`).
  */
 async function commitMembershipDelta(
   ctx: GroupsContext,
   groupId: string,
   delta: MembershipDelta,
-  expectedVersion?: number,
+  expected?: ExpectedVersion,
 ): Promise<number | undefined> {
   let chunks = membershipTransactions(delta);
+  const [first] = chunks;
+  const empty = chunks.length === 1 && first !== undefined && first.add.length + first.remove.length === 0;
+  // Nothing to write, and the members were read at `expected`: that read is the change's point.
+  if (empty && expected?.source === 'read') return expected.version;
+  const holder = chunks.length > 1 ? randomUUID() : undefined;
+  let held = false;
   let written = 0;
-  for (let i = 0; i < chunks.length; i++) {
-    const chunk = chunks[i] as MembershipDelta;
-    const empty = chunk.add.length + chunk.remove.length === 0;
-    // If-Match rides on the first transaction that writes; an empty delta only checks the group.
-    const options = {
-      ...(written === 0 && expectedVersion !== undefined ? { expectedVersion } : {}),
-      ...(empty ? { bumpVersion: false } : {}),
-    };
-    const result = await retryWhileBusy(() => writeMembershipTransaction(ctx.store, groupId, chunk, options));
-    // A DELETE that won between two transactions also removed the earlier ones' memberships
-    // (they moved the version it deletes on, or preceded its read), so nothing is left behind.
-    if (result.outcome === 'groupMissing') throw notFoundError('Group', groupId);
-    if (result.outcome === 'versionMismatch') throw staleIfMatch(result.currentVersion);
-    if (result.outcome === 'written' && !empty) written++;
-    const rest = chunks.slice(i + 1);
-    if ((result.skippedNonMembers ?? 0) > 0 && rest.some((c) => c.remove.length > 0)) {
-      // Non-members met: read which of the remaining ids are members (⌈n/100⌉ BatchGetItem)
-      // rather than cancel one transaction per 49 of them.
-      const members = await membersAmong(
-        ctx.store,
-        groupId,
-        rest.flatMap((c) => c.remove),
-      );
-      const add = rest.flatMap((c) => c.add);
-      const remove = rest.flatMap((c) => c.remove).filter((id) => members.has(id));
-      const next = add.length + remove.length > 0 ? membershipTransactions({ add, remove }) : [];
-      chunks = [...chunks.slice(0, i + 1), ...next];
+  try {
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i] as MembershipDelta;
+      const last = i === chunks.length - 1;
+      const lock: GroupLockStep | undefined =
+        holder === undefined || (!held && last)
+          ? undefined
+          : { holder, step: held ? (last ? 'release' : 'hold') : 'take' };
+      const options = {
+        // The precondition rides on the first transaction that writes.
+        ...(!held && expected !== undefined ? { expectedVersion: expected.version } : {}),
+        ...(empty ? { bumpVersion: false } : {}),
+        ...(lock ? { lock } : {}),
+      };
+      // Until this change holds the lock, another's lock is waited out like a TransactionConflict.
+      const result = await retryWhileBusy(async () => {
+        const outcome = await writeMembershipTransaction(ctx.store, groupId, chunk, options);
+        return held ? outcome : lockedIsConflict(outcome);
+      });
+      // A DELETE that won between two transactions also removed the earlier ones' memberships
+      // (they moved the version it deletes on, or preceded its read), so nothing is left behind.
+      if (result.outcome !== 'written' && result.outcome !== 'unchanged')
+        conditionFailed(groupId, expected, result);
+      if (result.outcome === 'written') {
+        written++;
+        held = lock !== undefined && lock.step !== 'release';
+      }
+      const rest = chunks.slice(i + 1);
+      if ((result.skippedNonMembers ?? 0) > 0 && rest.some((c) => c.remove.length > 0)) {
+        // Non-members met: read which of the remaining ids are members (⌈n/100⌉ BatchGetItem)
+        // rather than cancel one transaction per 49 of them.
+        const members = await membersAmong(
+          ctx.store,
+          groupId,
+          rest.flatMap((c) => c.remove),
+        );
+        const add = rest.flatMap((c) => c.add);
+        const remove = rest.flatMap((c) => c.remove).filter((id) => members.has(id));
+        const next = add.length + remove.length > 0 ? membershipTransactions({ add, remove }) : [];
+        chunks = [...chunks.slice(0, i + 1), ...next];
+      }
     }
+  } finally {
+    // Still held when the last transaction wrote nothing or a step failed: release it (best
+    // effort; a lock left behind expires after GROUP_LOCK_MS).
+    if (held && holder !== undefined)
+      await releaseGroupLock(ctx.store, groupId, holder).catch(() => undefined);
   }
-  if (expectedVersion === undefined) return undefined;
-  return written === 0 ? expectedVersion : written === 1 ? expectedVersion + 1 : undefined;
+  if (expected === undefined) return undefined;
+  if (written === 0 || empty) return expected.version;
+  return chunks.length === 1 ? expected.version + 1 : undefined;
+}
+
+/**
+ * Applies member changes (PATCH operations, or a PUT's member list as one replace). Changes
+ * that depend on the current members (replace, remove all, remove by filter) read them with the
+ * group's version and write conditionally on that version: a membership change committed in
+ * between makes this one re-read and re-plan instead of overwriting it (no lost update).
+ * `knownVersion`: the version this request has just written or read, saving the first read.
+ */
+async function changeMembers(
+  ctx: GroupsContext,
+  groupId: string,
+  changes: readonly MemberChange[],
+  options: { readonly ifMatch?: number; readonly knownVersion?: number } = {},
+): Promise<number | undefined> {
+  const { ifMatch } = options;
+  if (changes.every((c) => c.kind === 'add' || c.kind === 'remove')) {
+    const delta = await netMemberDelta(ctx, changes);
+    return commitMembershipDelta(
+      ctx,
+      groupId,
+      delta,
+      ifMatch !== undefined ? { version: ifMatch, source: 'ifMatch' } : undefined,
+    );
+  }
+  let known = options.knownVersion;
+  return writeWithRetries(undefined, async () => {
+    const version = known ?? (await mustGetGroup(ctx, groupId)).version;
+    known = undefined; // a re-plan reads again
+    if (ifMatch !== undefined && version !== ifMatch) throw staleIfMatch(version);
+    const members = new Set((await listMemberIds(ctx.store, groupId)).ids);
+    const delta = await netMemberDelta(ctx, changes, members);
+    return commitMembershipDelta(ctx, groupId, delta, {
+      version,
+      source: ifMatch !== undefined ? 'ifMatch' : 'read',
+    });
+  });
 }
 
 /**
@@ -300,12 +401,9 @@ async function replaceGroupResource(
     if (sameAttributes(current.resource, resource)) return current;
     return replaceGroup(ctx.store, current, resource);
   });
-  const delta = await membershipDifference(ctx.store, id, ids);
-  if (delta.add.length + delta.remove.length > 0) {
-    await commitMembershipDelta(ctx, id, delta);
-    // A transaction returns no attributes: read the version the change produced.
-    stored = await mustGetGroup(ctx, id);
-  }
+  const after = await changeMembers(ctx, id, [{ kind: 'replace', ids }], { knownVersion: stored.version });
+  // A transaction returns no attributes: read the version the change produced.
+  if (after !== stored.version) stored = await mustGetGroup(ctx, id);
   const members = ids.map((uid) => memberReference(ctx.baseUrl, uid, details.get(uid)));
   return present(ctx, stored, projection, membersRequested(ctx, projection) ? members : undefined);
 }
@@ -344,21 +442,17 @@ async function membersMatching(
 /**
  * The net effect of a PATCH's member operations, applied in order as RFC 7644 §3.5.2 says (the
  * last operation on an id wins: Okta's "add then remove" of one id is a remove of a member that
- * was never added). The current members are read (1 Query) only when an operation depends on
- * them — a replace, a remove of all members, a remove by filter — and then writes that change
- * nothing (adding a member, removing a non-member) are dropped.
+ * was never added). `members`, the current members, is needed (and given by changeMembers) only
+ * when an operation depends on them — a replace, a remove of all members, a remove by filter —
+ * and then writes that change nothing (adding a member, removing a non-member) are dropped.
  */
 async function netMemberDelta(
   ctx: GroupsContext,
-  groupId: string,
   changes: readonly MemberChange[],
+  members?: ReadonlySet<string>,
 ): Promise<MembershipDelta> {
   const ops = new Map<string, 'add' | 'remove'>();
-  let baseline: Set<string> | undefined;
-  const current = async (): Promise<Set<string>> => {
-    baseline ??= new Set((await listMemberIds(ctx.store, groupId)).ids);
-    return baseline;
-  };
+  const current = members ?? new Set<string>();
   let cleared = false;
   for (const change of changes) {
     switch (change.kind) {
@@ -378,22 +472,21 @@ async function netMemberDelta(
         for (const id of change.ids) ops.set(id, 'add');
         break;
       case 'removeWhere': {
-        const before = cleared ? [] : [...(await current())].filter((id) => ops.get(id) !== 'remove');
-        const members = [
+        const before = cleared ? [] : [...current].filter((id) => ops.get(id) !== 'remove');
+        const candidates = [
           ...new Set([...before, ...[...ops].filter(([, op]) => op === 'add').map(([id]) => id)]),
         ];
-        for (const id of await membersMatching(ctx, members, change.filter)) ops.set(id, 'remove');
+        for (const id of await membersMatching(ctx, candidates, change.filter)) ops.set(id, 'remove');
         break;
       }
     }
   }
-  if (cleared) for (const id of await current()) if (!ops.has(id)) ops.set(id, 'remove');
-  const known = baseline;
+  if (cleared) for (const id of current) if (!ops.has(id)) ops.set(id, 'remove');
   const add: string[] = [];
   const remove: string[] = [];
   for (const [id, op] of ops) {
-    if (op === 'add' && !known?.has(id)) add.push(id);
-    if (op === 'remove' && (known === undefined || known.has(id))) remove.push(id);
+    if (op === 'add' && !members?.has(id)) add.push(id);
+    if (op === 'remove' && (members === undefined || members.has(id))) remove.push(id);
   }
   return { add, remove };
 }
@@ -458,13 +551,9 @@ export async function patchGroupResource(
     if (!isGroupId(id)) throw notFoundError('Group', id);
     if (ifMatch === null) throw staleIfMatch();
     if (added.length > 0) await assertMembersExist(ctx, id, added);
-    const expected = typeof ifMatch === 'number' ? ifMatch : undefined;
-    const version = await commitMembershipDelta(
-      ctx,
-      id,
-      await netMemberDelta(ctx, id, memberChanges),
-      expected,
-    );
+    const version = await changeMembers(ctx, id, memberChanges, {
+      ...(typeof ifMatch === 'number' ? { ifMatch } : {}),
+    });
     return { id, ...(version !== undefined ? { version } : {}) };
   }
 
@@ -490,8 +579,8 @@ export async function patchGroupResource(
     return replaceGroup(ctx.store, current, resource);
   });
   if (memberChanges.length === 0) return { id, stored, version: stored.version };
-  await commitMembershipDelta(ctx, id, await netMemberDelta(ctx, id, memberChanges));
-  return { id };
+  const version = await changeMembers(ctx, id, memberChanges, { knownVersion: stored.version });
+  return { id, ...(version !== undefined ? { version } : {}) };
 }
 
 /** The group after a PATCH, for a 200 response when the client asked for attributes. */

@@ -3,8 +3,8 @@
  * loop (lambdas/retry.ts) with two named policies.
  *
  * VERSION_RACE: every write is conditional on the version read. Without a precondition a lost
- * race is re-run (two PATCHes of different attributes both land); after WRITE_ATTEMPTS the
- * versionConflict escapes (the client may retry). With `If-Match` (RFC 7644 §3.14) a lost
+ * race is re-run (two PATCHes of different attributes both land); after WRITE_ATTEMPTS it is
+ * 'busy' with Retry-After (the client's retry will most likely succeed). With `If-Match` (RFC 7644 §3.14) a lost
  * race is preconditionFailed at once — never a silent retry over a change the client has not
  * seen. The conditional write itself makes the If-Match check atomic.
  *
@@ -38,14 +38,23 @@ export function writeWithRetries<T>(ifMatch: IfMatch, attempt: () => Promise<T>)
   const conditional = namesVersion(ifMatch);
   return retry(VERSION_RACE, attempt, { retryIf: (error) => !conditional && isVersionConflict(error) }).catch(
     (error: unknown) => {
-      if (conditional && isVersionConflict(error)) {
+      if (!isVersionConflict(error)) throw error;
+      if (conditional) {
         throw new DomainError(
           'preconditionFailed',
           'The resource changed after If-Match was checked; read it again',
           { cause: error },
         );
       }
-      throw error;
+      // Every attempt lost to other writers: the client's retry will most likely succeed.
+      throw new DomainError(
+        'busy',
+        'The resource is being changed by other requests; retry after the indicated time',
+        {
+          retryAfterSeconds: 1,
+          cause: error,
+        },
+      );
     },
   );
 }

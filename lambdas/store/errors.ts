@@ -96,19 +96,30 @@ export function cancellationReasons(error: unknown): (string | undefined)[] | un
 }
 
 /**
- * A number attribute of the item a cancelled transaction's action `index` found, when that
- * action asked for it (ReturnValuesOnConditionCheckFailure ALL_OLD). The SDK leaves it raw
- * ({ N: "3" }); DynamoDB Local sometimes plain.
+ * A number or string attribute of the item a failed condition found, when the write asked for
+ * it (ReturnValuesOnConditionCheckFailure ALL_OLD): of a cancelled transaction's action `index`,
+ * or of a single write (`index` omitted). The SDK leaves it raw ({ N: "3" }); DynamoDB Local
+ * sometimes plain.
  */
-export function numberInFailedItem(error: unknown, index: number, attribute: string): number | undefined {
-  if (errorName(error) !== 'TransactionCanceledException') return undefined;
-  const reasons = (error as { CancellationReasons?: { Item?: unknown }[] }).CancellationReasons;
-  const item = reasons?.[index]?.Item;
+export function attributeOfFailedItem(
+  error: unknown,
+  attribute: string,
+  index?: number,
+): number | string | undefined {
+  let item: unknown;
+  if (index === undefined) {
+    if (!isConditionalCheckFailed(error)) return undefined;
+    item = (error as { Item?: unknown }).Item;
+  } else {
+    if (errorName(error) !== 'TransactionCanceledException') return undefined;
+    item = (error as { CancellationReasons?: { Item?: unknown }[] }).CancellationReasons?.[index]?.Item;
+  }
   if (typeof item !== 'object' || item === null) return undefined;
   const value = (item as Record<string, unknown>)[attribute];
-  if (typeof value === 'number') return value;
-  const raw = (value as { N?: unknown } | undefined)?.N;
-  return typeof raw === 'string' ? Number(raw) : undefined;
+  if (typeof value === 'number' || typeof value === 'string') return value;
+  const raw = value as { N?: unknown; S?: unknown } | undefined;
+  if (typeof raw?.N === 'string') return Number(raw.N);
+  return typeof raw?.S === 'string' ? raw.S : undefined;
 }
 
 /** A failed condition (of a single write or of a transaction item): the write's to decode. */

@@ -4,21 +4,28 @@
  * user's own partition ("the user and its groups" is ONE strongly consistent Query). Neither
  * carries index attributes, so neither appears in listings or counts.
  *
- * Changes are TransactWriteItems: 1 Update of the group item (it exists [with the If-Match
- * version]; ADD version 1) plus a Put or Delete of both sides per member, at most 49 members
- * per transaction. A failed group condition returns the old item, which tells "no group" from
- * "another version" without a read; TransactionConflicts with other transactions on the group
- * are the caller's to retry. Clean-ups that need no atomicity (a deleted user's or group's
+ * Changes are TransactWriteItems: 1 Update of the group item (it exists [with the expected
+ * version] and is not locked; ADD version 1) plus a Put or Delete of both sides per member, at
+ * most 49 members per transaction. A change of more members takes the group's lock first
+ * (takeGroupLock), so no other membership change interleaves with its transactions. A failed
+ * group condition returns the old item, which tells "no group", "locked" and "another version"
+ * apart without a read; TransactionConflicts with other transactions are the caller's to retry. Clean-ups that need no atomicity (a deleted user's or group's
  * memberships) are BatchWriteItem (batch.ts), deleting the side they did NOT list first, so an
  * interrupted clean-up leaves something the retried DELETE finds again.
  * docs/ARCHITECTURE.md gives the reasons and the requests per operation.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../domain/errors';
 import { clipped } from '../scim/clip';
 import { batchGet, batchWrite, type Projection } from './batch';
 import type { StoreContext } from './context';
-import { cancellationReasons, numberInFailedItem, translateConditionFailure } from './errors';
+import {
+  attributeOfFailedItem,
+  cancellationReasons,
+  isConditionalCheckFailed,
+  translateConditionFailure,
+} from './errors';
 import { isResourceId } from './ids';
 import {
   groupKey,
@@ -169,30 +176,156 @@ export function membershipTransactions(delta: MembershipDelta): MembershipDelta[
   return out.length > 0 ? out : [{ add: [], remove: [] }];
 }
 
+/**
+ * A change of more members than one transaction holds runs its transactions under the group's
+ * lock, so no other membership change interleaves and the end state is that of some serial
+ * order: the first transaction that writes takes the lock (`take`: the group must be free),
+ * the ones after it require it (`hold`, renewing it) and the last releases it (`release`).
+ * Readers still see the transactions land one by one (each moves the version); docs/GROUPS.md.
+ */
+export interface GroupLockStep {
+  readonly holder: string;
+  readonly step: 'take' | 'hold' | 'release';
+}
+
 export interface MembershipTransactionOptions {
-  /** The version the group must have (If-Match); omitted: any existing group. */
+  /** The version the group must have (If-Match, or the version its members were read at). */
   readonly expectedVersion?: number;
   /**
    * false: check that the group exists without bumping its version (the rest of a create's
    * members, written before the client has seen the group). Default true.
    */
   readonly bumpVersion?: boolean;
+  /** This transaction's part in a change under the group's lock; none: the group must be free. */
+  readonly lock?: GroupLockStep;
   readonly now?: Date;
 }
+
+/** Why a condition on the group item failed, read from the item it found (ALL_OLD). */
+export type GroupConditionFailure =
+  | { readonly outcome: 'groupMissing' }
+  /** Another change holds the group's lock (or, for a holder, took it over): retry later. */
+  | { readonly outcome: 'locked' }
+  | { readonly outcome: 'versionMismatch'; readonly currentVersion: number };
 
 export type MembershipTransactionResult =
   /** `skippedNonMembers`: removals dropped because the id was no member (present when > 0). */
   | { readonly outcome: 'written'; readonly skippedNonMembers?: number }
   /** Every removal named a non-member and nothing was added: nothing written, no version bump. */
   | { readonly outcome: 'unchanged'; readonly skippedNonMembers: number }
-  | { readonly outcome: 'groupMissing' }
-  | { readonly outcome: 'versionMismatch'; readonly currentVersion: number };
+  | GroupConditionFailure;
+
+/**
+ * How long a group lock holds without renewal. Every transaction under it renews it; 60 s is
+ * more than twice the functions' 25 s timeout, so a live holder never loses it, and a holder
+ * that died (timeout, crash) blocks the group's membership changes for at most a minute.
+ */
+export const GROUP_LOCK_MS = 60_000;
+
+const LOCK_NAMES = { '#lk': 'lockHolder', '#lu': 'lockUntil' } as const;
+const LOCK_FREE = '(attribute_not_exists(#lk) OR #lu < :nowMs)';
+
+/** Decodes a failed group condition from the item it found; `index` is the action's (transactions). */
+function groupConditionFailure(
+  error: unknown,
+  nowMs: number,
+  holding: string | undefined,
+  index?: number,
+): GroupConditionFailure {
+  const version = attributeOfFailedItem(error, 'version', index);
+  if (typeof version !== 'number') return { outcome: 'groupMissing' };
+  const lockHolder = attributeOfFailedItem(error, 'lockHolder', index);
+  const lockUntil = attributeOfFailedItem(error, 'lockUntil', index);
+  if (holding !== undefined)
+    return lockHolder === holding
+      ? { outcome: 'versionMismatch', currentVersion: version }
+      : { outcome: 'locked' };
+  const locked = typeof lockHolder === 'string' && typeof lockUntil === 'number' && lockUntil >= nowMs;
+  return locked ? { outcome: 'locked' } : { outcome: 'versionMismatch', currentVersion: version };
+}
+
+/** Releases `holder`'s lock (one UpdateItem); a no-op when the group is gone or the lock is another's. */
+export async function releaseGroupLock(ctx: StoreContext, groupId: string, holder: string): Promise<void> {
+  try {
+    await ctx.db.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: groupKey(ctx.tenant, groupId),
+        UpdateExpression: 'REMOVE #lk, #lu',
+        ConditionExpression: '#lk = :holder',
+        ExpressionAttributeNames: LOCK_NAMES,
+        ExpressionAttributeValues: { ':holder': holder },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+  }
+}
+
+/** The group item's action in a membership transaction: its condition and version bump. */
+function groupAction(
+  ctx: StoreContext,
+  groupId: string,
+  options: MembershipTransactionOptions,
+  now: Date,
+): TransactItem {
+  const { expectedVersion: expected, lock } = options;
+  const versionCondition = expected !== undefined ? ' AND #v = :expected' : '';
+  const versionNames: Record<string, string> = expected !== undefined ? { '#v': 'version' } : {};
+  const versionValues: Record<string, number> = expected !== undefined ? { ':expected': expected } : {};
+  const key = groupKey(ctx.tenant, groupId);
+  if (options.bumpVersion === false) {
+    return {
+      ConditionCheck: {
+        TableName: ctx.tableName,
+        Key: key,
+        ConditionExpression: `attribute_exists(#pk)${versionCondition}`,
+        ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, ...versionNames },
+        ...(expected !== undefined ? { ExpressionAttributeValues: versionValues } : {}),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+  const nowMs = now.getTime();
+  const free = lock === undefined || lock.step === 'take';
+  const set =
+    lock === undefined || lock.step === 'release'
+      ? ''
+      : lock.step === 'take'
+        ? ', #lk = :holder, #lu = :until'
+        : ', #lu = :until';
+  return {
+    Update: {
+      TableName: ctx.tableName,
+      Key: key,
+      UpdateExpression: `ADD #v :one SET #lm = :now${set}${lock?.step === 'release' ? ' REMOVE #lk, #lu' : ''}`,
+      ConditionExpression: free
+        ? `attribute_exists(#pk) AND ${LOCK_FREE}${versionCondition}`
+        : `#lk = :holder${versionCondition}`,
+      ExpressionAttributeNames: {
+        '#v': 'version',
+        '#lm': 'lastModified',
+        ...LOCK_NAMES,
+        ...(free ? { '#pk': TABLE_KEYS.partitionKey } : {}),
+      },
+      ExpressionAttributeValues: {
+        ':one': 1,
+        ':now': now.toISOString(),
+        ...(free ? { ':nowMs': nowMs } : {}),
+        ...(lock !== undefined ? { ':holder': lock.holder } : {}),
+        ...(lock !== undefined && lock.step !== 'release' ? { ':until': nowMs + GROUP_LOCK_MS } : {}),
+        ...versionValues,
+      },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
 
 /**
  * One membership transaction (≤ MEMBERS_PER_TRANSACTION members, see membershipTransactions).
- * A failed group condition is reported, not thrown: no item → groupMissing, an item with
- * another version → versionMismatch. A TransactionConflict with a concurrent transaction on the
- * group is a versionConflict the caller retries; throttling is unavailable.
+ * A failed group condition is reported, not thrown: no item → groupMissing, another change's
+ * lock → locked, another version → versionMismatch. A TransactionConflict with a concurrent
+ * transaction on the group is a versionConflict the caller retries; throttling is unavailable.
  *
  * Removing a non-member writes nothing: each group-side Delete is conditional on the membership
  * existing, and a transaction cancelled only by those conditions is sent again without them
@@ -209,42 +342,10 @@ export async function writeMembershipTransaction(
   if (chunk.add.length + chunk.remove.length > MEMBERS_PER_TRANSACTION) {
     throw new RangeError(`a membership transaction holds at most ${MEMBERS_PER_TRANSACTION} members`);
   }
-  const expected = options.expectedVersion;
-  const condition = `attribute_exists(#pk)${expected !== undefined ? ' AND #v = :expected' : ''}`;
-  const groupAction: TransactItem =
-    options.bumpVersion === false
-      ? {
-          ConditionCheck: {
-            TableName: tableName,
-            Key: groupKey(tenant, groupId),
-            ConditionExpression: condition,
-            ExpressionAttributeNames: {
-              '#pk': TABLE_KEYS.partitionKey,
-              ...(expected !== undefined ? { '#v': 'version' } : {}),
-            },
-            ...(expected !== undefined ? { ExpressionAttributeValues: { ':expected': expected } } : {}),
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          },
-        }
-      : {
-          Update: {
-            TableName: tableName,
-            Key: groupKey(tenant, groupId),
-            UpdateExpression: 'ADD #v :one SET #lm = :now',
-            ConditionExpression: condition,
-            ExpressionAttributeNames: {
-              '#pk': TABLE_KEYS.partitionKey,
-              '#v': 'version',
-              '#lm': 'lastModified',
-            },
-            ExpressionAttributeValues: {
-              ':one': 1,
-              ':now': (options.now ?? new Date()).toISOString(),
-              ...(expected !== undefined ? { ':expected': expected } : {}),
-            },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          },
-        };
+  const now = options.now ?? new Date();
+  const holding =
+    options.lock !== undefined && options.lock.step !== 'take' ? options.lock.holder : undefined;
+  const group = groupAction(ctx, groupId, options, now);
   let remove = [...chunk.remove];
   let skipped = 0;
   for (;;) {
@@ -252,7 +353,7 @@ export async function writeMembershipTransaction(
       return { outcome: 'unchanged', skippedNonMembers: skipped };
     }
     const transactItems: TransactItem[] = [
-      groupAction,
+      group,
       ...chunk.add.flatMap((userId) => [
         { Put: { TableName: tableName, Item: membershipItem(tenant, groupId, userId) } },
         { Put: { TableName: tableName, Item: groupRefItem(tenant, userId, groupId) } },
@@ -275,10 +376,7 @@ export async function writeMembershipTransaction(
     } catch (error) {
       const reasons = cancellationReasons(error);
       if (reasons?.[0] === 'ConditionalCheckFailed') {
-        const currentVersion = numberInFailedItem(error, 0, 'version');
-        return currentVersion === undefined
-          ? { outcome: 'groupMissing' }
-          : { outcome: 'versionMismatch', currentVersion };
+        return groupConditionFailure(error, now.getTime(), holding, 0);
       }
       // The group-side Delete of removal i is action 1 + 2·adds + 2·i.
       const firstRemoval = 1 + 2 * chunk.add.length;
@@ -344,22 +442,6 @@ export async function deleteMemberships(
   userIds: readonly string[],
 ): Promise<void> {
   await writeDelta(ctx, groupId, { add: [], remove: userIds });
-}
-
-/**
- * The writes that make the group's member set exactly `userIds` (RFC 7644 §3.5.1 PUT, PATCH
- * `replace` of `members`): one strongly consistent Query of the current members, then only the
- * difference.
- */
-export async function membershipDifference(
-  ctx: StoreContext,
-  groupId: string,
-  userIds: readonly string[],
-): Promise<MembershipDelta> {
-  const wanted = new Set(userIds);
-  const { ids: current } = await listMemberIds(ctx, groupId);
-  const have = new Set(current);
-  return { add: [...wanted].filter((id) => !have.has(id)), remove: current.filter((id) => !wanted.has(id)) };
 }
 
 /**

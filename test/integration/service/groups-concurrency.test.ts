@@ -166,6 +166,56 @@ it('PATCH adds racing a DELETE never leave membership items of the deleted group
   }
 });
 
+describe('a replace racing an add: the end state of one serial order, never a mix (RFC 7644 §3.5.2)', () => {
+  const replace = (ids: string[]) => ({
+    schemas: [PATCH_OP],
+    Operations: [{ op: 'replace', path: 'members', value: ids.map((value) => ({ value })) }],
+  });
+  const sorted = (ids: string[]) => [...ids].sort();
+
+  async function race(size: number, rounds: number, pool: string[]): Promise<void> {
+    const kept = pool.slice(0, size);
+    const added = pool.slice(size, 2 * size);
+    const before = pool.slice(2 * size, 2 * size + 5);
+    for (let round = 0; round < rounds; round++) {
+      const groupId = await createGroup(`Race ${size} ${round}`);
+      expect((await client.request('PATCH', `/Groups/${groupId}`, { body: add(before) })).status).toBe(204);
+      const [a, b] = await Promise.all([
+        client.request('PATCH', `/Groups/${groupId}`, { body: replace(kept) }),
+        client.request('PATCH', `/Groups/${groupId}`, { body: add(added, false) }),
+      ]);
+      expect([a?.status, b?.status]).toEqual([204, 204]);
+      // Replace first: the add's members stay; add first: the replace removed them.
+      expect([sorted(kept), sorted([...kept, ...added])]).toContainEqual(
+        await storedMemberIds(client.table, groupId),
+      );
+    }
+  }
+
+  let pool: string[];
+  beforeAll(async () => {
+    pool = [];
+    for (let batch = 0; batch < 11; batch++) {
+      const created = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          client.request('POST', '/Users', {
+            body: { schemas: [USER], userName: `race${batch * 20 + i}@example.com` },
+          }),
+        ),
+      );
+      pool.push(...created.map((r) => r.body.id as string));
+    }
+  });
+
+  it('10 ‖ 10 members (one transaction each): the replace re-plans when the add commits after its read', async () => {
+    await race(10, 12, pool);
+  });
+
+  it('100 ‖ 100 members (several transactions each): the group lock keeps them from interleaving', async () => {
+    await race(100, 6, pool);
+  });
+});
+
 describe('transaction conflicts on the group item (real DynamoDB cancels concurrent transactions)', () => {
   let faults: FaultInjector;
   beforeAll(() => {

@@ -26,15 +26,17 @@ import {
   assertUsersExist,
   deleteMemberships,
   findUnknownUsers,
+  GROUP_LOCK_MS,
   GROUP_REF_ITEM_TYPE,
+  type GroupLockStep,
   groupIdsOfMember,
   groupsOfUser,
   listMemberIds,
   MEMBERS_PER_TRANSACTION,
   memberDetails,
-  membershipDifference,
   membershipTransactions,
   putMemberships,
+  releaseGroupLock,
   removeAllMembershipsOfGroup,
   removeAllMembershipsOfUser,
   writeMembershipTransaction,
@@ -185,15 +187,76 @@ describe('memberships store', () => {
     expect(membershipTransactions({ add: [], remove: [] })).toEqual([{ add: [], remove: [] }]);
   });
 
-  it('membershipDifference reads the members once and names only what must change', async () => {
-    const group = await createGroup(acme(), { displayName: 'Diff' });
-    const ids = await seedUsers('acme', 30);
-    await putMemberships(acme(), group.id, ids.slice(0, 20));
-    const wanted = ids.slice(10, 30); // keeps 10, removes 10, adds 10
-    const { result, cost } = await measureCost(() => membershipDifference(acme(), group.id, wanted));
-    expect(cost.byCommand).toEqual({ Query: 1 });
-    expect([...result.add].sort()).toEqual(ids.slice(20, 30).sort());
-    expect([...result.remove].sort()).toEqual(ids.slice(0, 10).sort());
+  it('a group lock admits only its holder’s transactions until released or expired', async () => {
+    const group = await createGroup(acme(), { displayName: 'Locked' });
+    const [a, b, c, d] = await seedUsers('acme', 4);
+    const add = (id: string | undefined) => ({ add: [id as string], remove: [] });
+    const step = (holder: string, s: GroupLockStep['step']) => ({ lock: { holder, step: s } });
+    expect(
+      await writeMembershipTransaction(acme(), group.id, add(a), {
+        ...step('h1', 'take'),
+        expectedVersion: 7,
+      }),
+    ).toEqual({ outcome: 'versionMismatch', currentVersion: 1 });
+    const { result: taken, cost } = await measureCost(() =>
+      writeMembershipTransaction(acme(), group.id, add(a), { ...step('h1', 'take'), expectedVersion: 1 }),
+    );
+    expect(taken).toEqual({ outcome: 'written' });
+    expect(cost.byCommand).toEqual({ TransactWriteItems: 1 });
+    // Another change (a lone transaction or a second lock) is refused and writes nothing.
+    expect(await writeMembershipTransaction(acme(), group.id, add(b))).toEqual({ outcome: 'locked' });
+    expect(await writeMembershipTransaction(acme(), group.id, add(b), step('h2', 'take'))).toEqual({
+      outcome: 'locked',
+    });
+    expect(await writeMembershipTransaction(acme(), group.id, add(b), step('h2', 'hold'))).toEqual({
+      outcome: 'locked',
+    });
+    expect(await rawMembershipCount('acme', group.id)).toBe(1);
+    // The holder writes, renewing the lock, then releases it with its last transaction.
+    expect(await writeMembershipTransaction(acme(), group.id, add(b), step('h1', 'hold'))).toEqual({
+      outcome: 'written',
+    });
+    await releaseGroupLock(acme(), group.id, 'h2'); // not its lock: no effect
+    expect(await writeMembershipTransaction(acme(), group.id, add(c))).toEqual({ outcome: 'locked' });
+    expect(await writeMembershipTransaction(acme(), group.id, add(c), step('h1', 'release'))).toEqual({
+      outcome: 'written',
+    });
+    expect(await writeMembershipTransaction(acme(), group.id, add(d))).toEqual({ outcome: 'written' });
+    expect((await getGroup(acme(), group.id))?.version).toBe(5);
+    // A lock whose holder died expires after GROUP_LOCK_MS; releaseGroupLock frees one at once.
+    const past = new Date(Date.now() - GROUP_LOCK_MS - 1000);
+    expect(
+      await writeMembershipTransaction(
+        acme(),
+        group.id,
+        { add: [], remove: [a as string] },
+        {
+          ...step('dead', 'take'),
+          now: past,
+        },
+      ),
+    ).toEqual({ outcome: 'written' });
+    expect(await writeMembershipTransaction(acme(), group.id, add(a))).toEqual({ outcome: 'written' });
+    await writeMembershipTransaction(
+      acme(),
+      group.id,
+      { add: [], remove: [a as string] },
+      step('h3', 'take'),
+    );
+    await releaseGroupLock(acme(), group.id, 'h3');
+    expect(await writeMembershipTransaction(acme(), group.id, add(a))).toEqual({ outcome: 'written' });
+    expect(await rawMembershipCount('acme', group.id)).toBe(4);
+    // Releasing the lock of a deleted group creates no item.
+    await removeAllMembershipsOfGroup(acme(), group.id);
+    await deleteGroupItem(
+      acme(),
+      (await getGroup(acme(), group.id)) as NonNullable<Awaited<ReturnType<typeof getGroup>>>,
+    );
+    await releaseGroupLock(acme(), group.id, 'h3');
+    expect(await writeMembershipTransaction(acme(), group.id, add(a), step('late', 'hold'))).toEqual({
+      outcome: 'groupMissing',
+    });
+    expect(await getGroup(acme(), group.id)).toBeUndefined();
   });
 
   it('a transaction on a deleted group writes nothing; a stale expected version names the current one', async () => {
