@@ -6,6 +6,7 @@
  * (a group PATCH's 204-vs-200) is in the service's `patch`, which may answer without a body.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { DomainError } from '../domain/errors';
 import {
   createHttpHandler,
   type LambdaHandler,
@@ -16,7 +17,7 @@ import { jsonBody, searchRequestBody } from '../http/request';
 import { created, noContent, notModified, ok } from '../http/response';
 import { lazyRuntime, type Runtime } from '../runtime';
 import { parseListParameters, parseProjection } from '../scim/list';
-import { etagOf, versionFromEtagHeader } from '../scim/meta';
+import { type EntityTagCondition, entityTagCondition, etagOf } from '../scim/meta';
 import type { Projection } from '../scim/schema/projection';
 import { defaultSchemaRegistry, type SchemaRegistry } from '../scim/schema/registry';
 import type { ResourceContext, ResourceOperations, ResourceResult } from '../service/resource-service';
@@ -40,14 +41,32 @@ export const resourceContextOf = (
 
 const idOf = (context: OperationContext): string => context.request.pathParameters.id ?? '';
 const ifMatchOf = (context: OperationContext): IfMatch =>
-  versionFromEtagHeader(context.request.headers['if-match']);
+  entityTagCondition(context.request.headers['if-match']);
+const ifNoneMatchOf = (context: OperationContext): EntityTagCondition =>
+  entityTagCondition(context.request.headers['if-none-match']);
 const projectionOf = (context: OperationContext): Projection => parseProjection(context.request.query);
 
-/** If-None-Match naming the current version (or `*`): 304 without a body. */
-function isNotModified(context: OperationContext, etag: string): boolean {
-  const wanted = versionFromEtagHeader(context.request.headers['if-none-match']);
-  return wanted === '*' || (typeof wanted === 'number' && etag === etagOf(wanted));
+/** Whether a present If-Match / If-None-Match condition names this ETag ('*': any). */
+const names = (condition: '*' | readonly number[], etag: string): boolean =>
+  condition === '*' || condition.some((version) => etagOf(version) === etag);
+
+/**
+ * Preconditions decided on a read (RFC 9110 §13.2.2): If-Match naming no current version fails
+ * (writes enforce it atomically in the service); If-None-Match naming it is 304 for a read and
+ * fails a write.
+ */
+function failsIfMatch(context: OperationContext, etag: string): boolean {
+  const condition = ifMatchOf(context);
+  return condition !== undefined && !names(condition, etag);
 }
+
+function failsIfNoneMatch(context: OperationContext, etag: string): boolean {
+  const condition = ifNoneMatchOf(context);
+  return condition !== undefined && names(condition, etag);
+}
+
+const preconditionFailed = (header: string): DomainError =>
+  new DomainError('preconditionFailed', `${header} does not hold for the current version of the resource`);
 
 const withEtag = (result: ResourceResult): APIGatewayProxyResult =>
   ok(result.resource, { ETag: result.etag });
@@ -73,6 +92,16 @@ function resourceOperations<C>(
   service: ResourceOperations<C>,
   contextOf: (context: OperationContext) => C,
 ): OperationTable {
+  /**
+   * If-None-Match on a write (RFC 9110 §13.1.2): preconditionFailed when the resource exists
+   * with a version it names ('*': at all). One read more, only for requests that carry it;
+   * unlike If-Match it is checked before the write, not inside it.
+   */
+  const checkIfNoneMatch = async (context: OperationContext): Promise<void> => {
+    if (ifNoneMatchOf(context) === undefined) return;
+    const current = await service.get(contextOf(context), idOf(context), { attributes: ['id'] });
+    if (failsIfNoneMatch(context, current.etag)) throw preconditionFailed('If-None-Match');
+  };
   return {
     create: async (context) => {
       const result = await service.create(
@@ -84,15 +113,17 @@ function resourceOperations<C>(
     },
     get: async (context) => {
       const result = await service.get(contextOf(context), idOf(context), projectionOf(context));
-      return isNotModified(context, result.etag) ? notModified(result.etag) : withEtag(result);
+      if (failsIfMatch(context, result.etag)) throw preconditionFailed('If-Match');
+      return failsIfNoneMatch(context, result.etag) ? notModified(result.etag) : withEtag(result);
     },
     list: async (context) =>
       ok(await service.list(contextOf(context), parseListParameters(context.request.query))),
     // RFC 7644 §3.4.3: the SearchRequest carries the same parameters as the query string.
     search: async (context) =>
       ok(await service.list(contextOf(context), parseListParameters(searchRequestBody(context.request)))),
-    replace: async (context) =>
-      withEtag(
+    replace: async (context) => {
+      await checkIfNoneMatch(context);
+      return withEtag(
         await service.replace(
           contextOf(context),
           idOf(context),
@@ -100,8 +131,10 @@ function resourceOperations<C>(
           projectionOf(context),
           ifMatchOf(context),
         ),
-      ),
+      );
+    },
     patch: async (context) => {
+      await checkIfNoneMatch(context);
       const result = await service.patch(
         contextOf(context),
         idOf(context),
@@ -113,6 +146,7 @@ function resourceOperations<C>(
       return noContent(result.etag !== undefined ? { ETag: result.etag } : {});
     },
     delete: async (context) => {
+      await checkIfNoneMatch(context);
       await service.delete(contextOf(context), idOf(context), ifMatchOf(context));
       return noContent();
     },

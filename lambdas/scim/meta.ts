@@ -42,14 +42,20 @@ export function etagOf(version: number): string {
 }
 
 /**
- * Reads the version out of an If-Match / If-None-Match value. Returns '*' for the wildcard,
- * undefined when the header is absent, and null when it names no version of ours (it can
- * then match nothing).
+ * An If-Match / If-None-Match header (RFC 9110 §13.1.1–2): '*', the versions its entity tags
+ * name, or undefined when absent. A list may name several; tags that name no version of ours
+ * are left out (they match nothing), so an empty list matches nothing. Comparison is weak, as
+ * RFC 7644 §3.14 uses it: `"3"` and `W/"3"` both name version 3.
  */
-export function versionFromEtagHeader(header: string | undefined): number | '*' | null | undefined {
+export type EntityTagCondition = '*' | readonly number[] | undefined;
+
+export function entityTagCondition(header: string | undefined): EntityTagCondition {
   if (header === undefined) return undefined;
-  const trimmed = header.trim();
-  if (trimmed === '*') return '*';
-  const match = /^(?:W\/)?"(\d{1,15})"$/.exec(trimmed);
-  return match ? Number(match[1]) : null;
+  if (header.trim() === '*') return '*';
+  const versions: number[] = [];
+  for (const match of header.matchAll(/(?:W\/)?"([^"]*)"/g)) {
+    const opaque = match[1] ?? '';
+    if (/^\d{1,15}$/.test(opaque)) versions.push(Number(opaque));
+  }
+  return versions;
 }

@@ -369,9 +369,8 @@ async function changeMembers(
 async function claimIfMatch(ctx: GroupsContext, current: StoredGroup, ifMatch: IfMatch): Promise<void> {
   if (!namesVersion(ifMatch)) return;
   if (
-    ifMatch === null ||
-    ifMatch !== current.version ||
-    !(await claimGroupVersion(ctx.store, current.id, ifMatch))
+    !ifMatch.includes(current.version) ||
+    !(await claimGroupVersion(ctx.store, current.id, current.version))
   ) {
     throw staleIfMatch(current.version);
   }
@@ -549,10 +548,16 @@ export async function patchGroupResource(
   if (attributeOperations.length === 0 && memberChanges.length > 0) {
     // Member-only: no read of the group; existence and If-Match ride on the transaction.
     if (!isGroupId(id)) throw notFoundError('Group', id);
-    if (ifMatch === null) throw staleIfMatch();
+    // If-Match names the version the first transaction requires; of several, the current one.
+    let expected: number | undefined;
+    if (namesVersion(ifMatch)) {
+      if (ifMatch.length === 0) throw staleIfMatch();
+      expected = ifMatch.length === 1 ? ifMatch[0] : (await mustGetGroup(ctx, id)).version;
+      if (expected === undefined || !ifMatch.includes(expected)) throw staleIfMatch(expected);
+    }
     if (added.length > 0) await assertMembersExist(ctx, id, added);
     const version = await changeMembers(ctx, id, memberChanges, {
-      ...(typeof ifMatch === 'number' ? { ifMatch } : {}),
+      ...(expected !== undefined ? { ifMatch: expected } : {}),
     });
     return { id, ...(version !== undefined ? { version } : {}) };
   }
@@ -560,7 +565,7 @@ export async function patchGroupResource(
   let stored = await mustGetGroup(ctx, id);
   if (attributeOperations.length === 0) {
     // Entra's empty Operations: nothing to write, If-Match merely checked.
-    if (namesVersion(ifMatch) && ifMatch !== stored.version) throw staleIfMatch(stored.version);
+    if (namesVersion(ifMatch) && !ifMatch.includes(stored.version)) throw staleIfMatch(stored.version);
     return { id, stored, version: stored.version };
   }
   if (namesVersion(ifMatch)) {

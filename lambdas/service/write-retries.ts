@@ -15,10 +15,10 @@
  */
 import { DomainError, isDomainError } from '../domain/errors';
 import { type RetryPolicy, retry } from '../retry';
-import { etagOf } from '../scim/meta';
+import { type EntityTagCondition, etagOf } from '../scim/meta';
 
-/** Parsed If-Match: a version, '*' (any existing version), null (a value naming no version). */
-export type IfMatch = number | '*' | null | undefined;
+/** Parsed If-Match: '*' (any existing version), the versions it names (scim/meta.ts), or absent. */
+export type IfMatch = EntityTagCondition;
 
 const WRITE_ATTEMPTS = 6;
 /** Attempts of one membership transaction that keeps meeting concurrent transactions. */
@@ -30,9 +30,8 @@ const BUSY_GROUP: RetryPolicy = { attempts: BUSY_ATTEMPTS, baseMs: 20, capMs: 10
 /** A lost optimistic-concurrency race (the store's versionConflict). */
 const isVersionConflict = (error: unknown): boolean => isDomainError(error, 'versionConflict');
 
-/** Whether If-Match names a version (anything but absent or '*'). */
-export const namesVersion = (ifMatch: IfMatch): ifMatch is number | null =>
-  ifMatch !== undefined && ifMatch !== '*';
+/** Whether If-Match names versions (anything but absent or '*'). */
+export const namesVersion = (ifMatch: IfMatch): ifMatch is readonly number[] => Array.isArray(ifMatch);
 
 export function writeWithRetries<T>(ifMatch: IfMatch, attempt: () => Promise<T>): Promise<T> {
   const conditional = namesVersion(ifMatch);
@@ -62,7 +61,7 @@ export function writeWithRetries<T>(ifMatch: IfMatch, attempt: () => Promise<T>)
 /** preconditionFailed unless the current version satisfies If-Match. */
 export function checkIfMatch(ifMatch: IfMatch, currentVersion: number): void {
   if (!namesVersion(ifMatch)) return;
-  if (ifMatch === null || ifMatch !== currentVersion) {
+  if (!ifMatch.includes(currentVersion)) {
     throw new DomainError(
       'preconditionFailed',
       `If-Match does not match the current version ${etagOf(currentVersion)}`,

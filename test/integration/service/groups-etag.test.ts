@@ -108,3 +108,84 @@ it('If-Match on a member PATCH of a group that does not exist is 404, not 412', 
   expect((await client.request('DELETE', `/Groups/${g.id}`)).status).toBe(204);
   expect((await addMember(g.id, u, g.etag)).status).toBe(404);
 });
+
+describe('RFC 9110 §13.1: entity-tag lists, If-Match on reads, If-None-Match on writes', () => {
+  it('If-Match / If-None-Match lists match when any listed version is current', async () => {
+    const g = await group('etag-lists');
+    const u1 = await user('etag.list.1@example.com');
+    const current = Number(/\d+/.exec(g.etag)?.[0]);
+    const list = `W/"${current + 40}", ${g.etag}`;
+    expect(
+      (await client.request('GET', `/Groups/${g.id}`, { headers: { 'If-None-Match': list } })).status,
+    ).toBe(304);
+    const stale = `W/"${current + 40}", W/"${current + 41}", "not-ours"`;
+    expect(
+      (await client.request('GET', `/Groups/${g.id}`, { headers: { 'If-None-Match': stale } })).status,
+    ).toBe(200);
+    // A member-only PATCH naming two versions applies when one of them is current…
+    const ok = await addMember(g.id, u1, list);
+    expect(ok.status).toBe(204);
+    expect(ok.headers.etag).toBe(`W/"${current + 1}"`);
+    // …and is 412 when none is, writing nothing.
+    expect((await addMember(g.id, u1, stale)).status).toBe(412);
+    const put = await client.request('PUT', `/Groups/${g.id}`, {
+      body: { displayName: 'etag-lists' },
+      headers: { 'If-Match': stale },
+    });
+    expect(put.status).toBe(412);
+    expect(await members(g.id)).toEqual([u1]);
+    const putOk = await client.request('PUT', `/Groups/${g.id}`, {
+      body: { displayName: 'etag-lists' },
+      headers: { 'If-Match': `"${current + 40}", "${current + 1}"` },
+    });
+    expect(putOk.status).toBe(200);
+    expect(await members(g.id)).toEqual([]);
+  });
+
+  it('GET with an If-Match naming another version is 412; the current one (or *) is 200', async () => {
+    const g = await group('etag-get-if-match');
+    const miss = await client.request('GET', `/Groups/${g.id}`, { headers: { 'If-Match': 'W/"999"' } });
+    expect(miss.status).toBe(412);
+    expect(miss.body.schemas).toEqual(['urn:ietf:params:scim:api:messages:2.0:Error']);
+    expect((await client.request('GET', `/Groups/${g.id}`, { headers: { 'If-Match': g.etag } })).status).toBe(
+      200,
+    );
+    expect((await client.request('GET', `/Groups/${g.id}`, { headers: { 'If-Match': '*' } })).status).toBe(
+      200,
+    );
+  });
+
+  it('If-None-Match: * or the current version on PATCH, PUT and DELETE is 412 and changes nothing', async () => {
+    const g = await group('etag-none-match-writes');
+    const u1 = await user('etag.nonematch.1@example.com');
+    for (const header of ['*', g.etag, `W/"77", ${g.etag}`]) {
+      const patch = await client.request('PATCH', `/Groups/${g.id}`, {
+        body: { Operations: [{ op: 'add', path: 'members', value: [{ value: u1 }] }] },
+        headers: { 'If-None-Match': header },
+      });
+      expect(patch.status).toBe(412);
+      const put = await client.request('PUT', `/Groups/${g.id}`, {
+        body: { displayName: 'renamed' },
+        headers: { 'If-None-Match': header },
+      });
+      expect(put.status).toBe(412);
+      const del = await client.request('DELETE', `/Groups/${g.id}`, { headers: { 'If-None-Match': header } });
+      expect(del.status).toBe(412);
+    }
+    const now = await client.request('GET', `/Groups/${g.id}`);
+    expect(now.headers.etag).toBe(g.etag);
+    expect(now.body.displayName).toBe('etag-none-match-writes');
+    // Naming only another version lets the write through.
+    const patch = await client.request('PATCH', `/Groups/${g.id}`, {
+      body: { Operations: [{ op: 'add', path: 'members', value: [{ value: u1 }] }] },
+      headers: { 'If-None-Match': 'W/"77"' },
+    });
+    expect(patch.status).toBe(204);
+    // A user too: If-None-Match: * on a PATCH of an existing user fails.
+    const userPatch = await client.request('PATCH', `/Users/${u1}`, {
+      body: { Operations: [{ op: 'replace', path: 'displayName', value: 'X' }] },
+      headers: { 'If-None-Match': '*' },
+    });
+    expect(userPatch.status).toBe(412);
+  });
+});
