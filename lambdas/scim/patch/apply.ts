@@ -352,6 +352,9 @@ class Engine {
         next = undefined;
       } else {
         next = isPlainObject(existing) ? { ...existing } : {};
+        // A reference (manager): `value` and `$ref` name one resource, so a new value without
+        // a `$ref` must not keep the `$ref` of the resource it replaces.
+        if ('value' in given && !('$ref' in given) && next.value !== given.value) delete next.$ref;
         for (const [key, item] of Object.entries(given))
           setOrDelete(next, key, item === null ? undefined : item);
         if (Object.keys(next).length === 0) next = undefined;

@@ -92,8 +92,13 @@ export function canonicalSingle(definition: AttributeDefinition, value: unknown,
       }
       return value.length === 0 ? null : canonicalSingle(definition, value[0], where);
     }
-    if (typeof value === 'string' && findSubAttribute(definition, 'value')) {
-      // A bare id for a reference-like complex attribute (Entra's manager): {"value": id}.
+    if (
+      typeof value === 'string' &&
+      findSubAttribute(definition, 'value') &&
+      findSubAttribute(definition, '$ref')
+    ) {
+      // A bare id for a reference (Entra's manager): {"value": id}. Only for references: a bare
+      // string for emails or addresses is a wrong type, not an abbreviation.
       return canonicalComplex(definition, { value }, where, false);
     }
     if (!isPlainObject(value)) throw badRequest('invalidValue', `${where} must be an object`);

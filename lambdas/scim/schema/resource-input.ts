@@ -37,6 +37,11 @@ export function parseResourceInput(
   // The unique name is stored in the name profile's form (names.ts, docs/NAMES.md).
   if (typeof name === 'string') canonical[nameAttribute] = normaliseName(nameAttribute, name);
   const { core, extensions } = registry.resourceSchemas(resourceType);
+  assertOnePrimary(core.attributes, canonical, '');
+  for (const { schema } of extensions) {
+    const values = canonical[schema.id];
+    if (isPlainObject(values)) assertOnePrimary(schema.attributes, values, `${schema.id}:`);
+  }
   const schemas = [core.id, ...extensions.map((e) => e.schema.id).filter((urn) => urn in canonical)];
   return { schemas, ...(canonical as JsonObject) };
 }
@@ -148,6 +153,29 @@ function canonicalComplex(attributes: readonly AttributeDefinition[], value: unk
 
 // ---------------------------------------------------------------------------------------------
 // Pass 2: validation
+
+/**
+ * RFC 7643 §2.4: "primary" is true for at most one value of a multi-valued attribute. A body
+ * that marks two is refused rather than guessed at (PATCH, which the RFC lets decide, keeps the
+ * value it wrote: patch/apply.ts).
+ */
+function assertOnePrimary(
+  attributes: readonly AttributeDefinition[],
+  values: Record<string, Loose>,
+  prefix: string,
+): void {
+  for (const attribute of attributes) {
+    if (!attribute.multiValued || !attribute.subAttributes?.some((sub) => sub.name === 'primary')) continue;
+    const list = values[attribute.name];
+    if (!Array.isArray(list)) continue;
+    if (list.filter((item) => isPlainObject(item) && item.primary === true).length > 1) {
+      throw badRequest(
+        'invalidValue',
+        `${prefix}${attribute.name}: "primary" may be true for at most one value (RFC 7643 §2.4)`,
+      );
+    }
+  }
+}
 
 const TYPE_WORDS: Record<string, string> = {
   string: 'a string',

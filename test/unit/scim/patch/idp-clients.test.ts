@@ -348,6 +348,29 @@ describe('Entra manager', () => {
     });
   });
 
+  it('a new manager id drops the old manager’s $ref; the same id, or a new $ref with it, keeps what was sent', () => {
+    const old = { $ref: 'https://scim.example.com/scim/v2/Users/old-boss', value: 'old-boss' };
+    const user = { ...storedUser(), [ENTERPRISE]: { manager: old } };
+    for (const value of ['new-boss', { value: 'new-boss' }, [{ value: 'new-boss' }]]) {
+      const { resource } = patchUser(user, ops({ op: 'Replace', path: `${ENTERPRISE}:manager`, value }));
+      expect(resource[ENTERPRISE]).toEqual({ manager: { value: 'new-boss' } });
+    }
+    const same = patchUser(user, ops({ op: 'Replace', path: `${ENTERPRISE}:manager`, value: 'old-boss' }));
+    expect(same.resource[ENTERPRISE]).toEqual({ manager: old });
+    const both = { $ref: 'https://scim.example.com/scim/v2/Users/new-boss', value: 'new-boss' };
+    const withRef = patchUser(user, ops({ op: 'Replace', path: `${ENTERPRISE}:manager`, value: both }));
+    expect(withRef.resource[ENTERPRISE]).toEqual({ manager: both });
+  });
+
+  it('a bare string is a reference’s id only: replacing emails with "str" is a 400', () => {
+    expect(() => patchUser(storedUser(), ops({ op: 'replace', path: 'emails', value: 'str' }))).toThrow(
+      expect.objectContaining({ status: 400, scimType: 'invalidValue' }),
+    );
+    expect(() => patchUser(storedUser(), ops({ op: 'replace', value: { emails: 'str' } }))).toThrow(
+      expect.objectContaining({ status: 400 }),
+    );
+  });
+
   it('Entra: changing the manager replaces the id; displayName (read-only) in the value is dropped', () => {
     const user = { ...storedUser(), [ENTERPRISE]: { manager: { value: 'old-boss' } } };
     const { resource } = patchUser(

@@ -410,7 +410,10 @@ describe('parseResourceInput: rejections name the attribute', () => {
         userName: fc.string({ minLength: 1 }),
         displayName: fc.string(),
         active: fc.boolean(),
-        emails: fc.array(email, { minLength: 1, maxLength: 3 }),
+        // RFC 7643 §2.4: at most one primary (two are refused, see below).
+        emails: fc
+          .array(email, { minLength: 1, maxLength: 3 })
+          .filter((list) => list.filter((e) => e.primary === true).length <= 1),
         password: fc.string(),
         id: fc.uuid(),
       },
@@ -441,6 +444,37 @@ describe('parseResourceInput: rejections name the attribute', () => {
       { seed: 7644, numRuns: 300 },
     );
   });
+});
+
+it('two primary values of one attribute are refused (RFC 7643 §2.4), in core and extension attributes alike', () => {
+  const twoPrimaries = [
+    { value: 'a@example.com', primary: true },
+    { value: 'b@example.com', primary: true },
+  ];
+  expect(() => parseResourceInput('User', { userName: 'p', emails: twoPrimaries }, registry)).toThrow(
+    expect.objectContaining({
+      status: 400,
+      scimType: 'invalidValue',
+      message: 'emails: "primary" may be true for at most one value (RFC 7643 §2.4)',
+    }),
+  );
+  const onePrimary = [{ ...twoPrimaries[0] }, { value: 'b@example.com', primary: false }];
+  expect(parseResourceInput('User', { userName: 'p', emails: onePrimary }, registry).emails).toEqual(
+    onePrimary,
+  );
+  expect(() =>
+    parseResourceInput(
+      'User',
+      {
+        userName: 'p',
+        phoneNumbers: [
+          { value: '1', primary: true },
+          { value: '2', primary: 'True' },
+        ],
+      },
+      registry,
+    ),
+  ).toThrow(expect.objectContaining({ status: 400 }));
 });
 
 describe('parseResourceInput: configured extensions', () => {
