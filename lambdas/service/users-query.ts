@@ -10,12 +10,19 @@
  * Candidates are evaluated in their SCIM representation (with `id` and `meta`), so filters on
  * `id` or `meta.lastModified` work like any other attribute. `groups` is not materialised here
  * (one more Query per candidate); a filter on it matches nothing, except `groups.value eq "<gid>"`
- * alone, which users-service.ts pages from the group's partition (group-members-page.ts).
+ * alone: the group's members, read from its partition (GET /Users pages them itself,
+ * group-members-page.ts; the root search gets them all from here, up to MAX_EXAMINED_ITEMS).
  */
+
+import { DomainError } from '../domain/errors';
+import { clipped } from '../scim/clip';
 import type { AttributePath, FilterNode, FilterValue } from '../scim/filter/ast';
 import { compileFilter, indexableEquality, indexablePrefixes } from '../scim/filter/evaluate';
 import type { SchemaRegistry } from '../scim/schema/registry';
-import { findUsersByEmail, getUser, type StoredUser, USER_READS } from '../store/users-store';
+import { MAX_EXAMINED_ITEMS } from '../store/listing';
+import { listMemberIds } from '../store/memberships-store';
+import { findUsersByEmail, getUser, getUsersByIds, type StoredUser, USER_READS } from '../store/users-store';
+import { memberFilterGroup } from './group-members-page';
 import { asCandidates, matchingInIdOrder, type ResourceKind } from './resource-service';
 import { userRepresentation } from './users-representation';
 
@@ -88,6 +95,18 @@ function planUserQuery(filter: FilterNode, registry: SchemaRegistry): UserQueryP
 export const findUsers: ResourceKind<StoredUser>['find'] = async (store, filter, registry, baseUrl) => {
   // Compiling first turns a type mismatch into an invalidFilter error before any read.
   const predicate = compileFilter(filter, registry.lookup('User'));
+  const groupId = memberFilterGroup(filter, registry);
+  if (groupId !== undefined) {
+    const { ids, truncated } = await listMemberIds(store, groupId, MAX_EXAMINED_ITEMS);
+    if (truncated) {
+      throw new DomainError(
+        'tooMany',
+        `Group ${clipped(groupId)} has more than ${MAX_EXAMINED_ITEMS} members; page them with GET /Users?filter=groups.value eq "<groupId>" and cursor=`,
+      );
+    }
+    // Members whose user is gone are left out by the read; ids come in id order.
+    return getUsersByIds(store, ids);
+  }
   const matches = (user: StoredUser): boolean => predicate(userRepresentation(user, baseUrl));
   const plan = planUserQuery(filter, registry);
   const lookUp: Record<UserLookup, (value: string) => Promise<StoredUser[]>> = {

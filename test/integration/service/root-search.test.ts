@@ -67,6 +67,20 @@ describe('POST /.search', () => {
     expect(cost.byCommand).toEqual({ Query: 6, PutItem: 2, BatchGetItem: 1 });
   });
 
+  it('groups.value eq "<gid>" finds the group’s members, as GET /Users does (and no Groups)', async () => {
+    const filter = `groups.value eq "${groupIds[0]}"`;
+    const { result } = await search({ filter });
+    expect(result.status).toBe(200);
+    expect(idsOf(result.body)).toEqual([userIds[0]]);
+    expect(result.body.totalResults).toBe(1);
+    const users = await client.request('GET', `/Users?filter=${encodeURIComponent(filter)}`);
+    expect(users.body.Resources.map((r: { id: string }) => r.id)).toEqual(idsOf(result.body));
+    const nobody = await search({ filter: 'groups.value eq "01890000-0000-7000-8000-000000000000"' });
+    expect(nobody.result.body.totalResults).toBe(0);
+    const combined = await search({ filter: `${filter} and userName eq "carol"` });
+    expect(combined.result.status).toBe(400);
+  });
+
   it('pages across the two types by startIndex and count', async () => {
     const { result: first } = await search({ startIndex: 2, count: 3, excludedAttributes: ['members'] });
     expect(idsOf(first.body)).toEqual([userIds[1], userIds[2], groupIds[0]]);
