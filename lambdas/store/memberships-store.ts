@@ -211,8 +211,8 @@ export type GroupConditionFailure =
 export type MembershipTransactionResult =
   /** `skippedNonMembers`: removals dropped because the id was no member (present when > 0). */
   | { readonly outcome: 'written'; readonly skippedNonMembers?: number }
-  /** Every removal named a non-member and nothing was added: nothing written, no version bump. */
-  | { readonly outcome: 'unchanged'; readonly skippedNonMembers: number }
+  /** Every addition named a member and every removal a non-member: nothing written, no version bump. */
+  | { readonly outcome: 'unchanged'; readonly skippedNonMembers?: number }
   | GroupConditionFailure;
 
 /**
@@ -327,10 +327,11 @@ function groupAction(
  * lock → locked, another version → versionMismatch. A TransactionConflict with a concurrent
  * transaction on the group is a versionConflict the caller retries; throttling is unavailable.
  *
- * Removing a non-member writes nothing: each group-side Delete is conditional on the membership
- * existing, and a transaction cancelled only by those conditions is sent again without them
- * (1 request when every id is a member; when none is and nothing is added, the one cancelled
- * transaction is all: 'unchanged', no version bump).
+ * Adding a member or removing a non-member writes nothing: each group-side Put is conditional
+ * on the membership not existing and each Delete on it existing, and a transaction cancelled
+ * only by those conditions is sent again without them (1 request when every id changes
+ * something; when none does, the one cancelled transaction is all: 'unchanged', no version
+ * bump, so a retried add leaves the ETag where it was).
  */
 export async function writeMembershipTransaction(
   ctx: StoreContext,
@@ -346,16 +347,25 @@ export async function writeMembershipTransaction(
   const holding =
     options.lock !== undefined && options.lock.step !== 'take' ? options.lock.holder : undefined;
   const group = groupAction(ctx, groupId, options, now);
+  let add = [...chunk.add];
   let remove = [...chunk.remove];
-  let skipped = 0;
+  let skippedNonMembers = 0;
+  let skippedMembers = 0;
   for (;;) {
-    if (skipped > 0 && chunk.add.length + remove.length === 0) {
-      return { outcome: 'unchanged', skippedNonMembers: skipped };
+    if (skippedNonMembers + skippedMembers > 0 && add.length + remove.length === 0) {
+      return skippedNonMembers > 0 ? { outcome: 'unchanged', skippedNonMembers } : { outcome: 'unchanged' };
     }
     const transactItems: TransactItem[] = [
       group,
-      ...chunk.add.flatMap((userId) => [
-        { Put: { TableName: tableName, Item: membershipItem(tenant, groupId, userId) } },
+      ...add.flatMap((userId) => [
+        {
+          Put: {
+            TableName: tableName,
+            Item: membershipItem(tenant, groupId, userId),
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey },
+          },
+        },
         { Put: { TableName: tableName, Item: groupRefItem(tenant, userId, groupId) } },
       ]),
       ...remove.flatMap((userId) => [
@@ -372,23 +382,26 @@ export async function writeMembershipTransaction(
     ];
     try {
       await sendTransaction(ctx, transactItems, groupId);
-      return skipped > 0 ? { outcome: 'written', skippedNonMembers: skipped } : { outcome: 'written' };
+      return skippedNonMembers > 0 ? { outcome: 'written', skippedNonMembers } : { outcome: 'written' };
     } catch (error) {
       const reasons = cancellationReasons(error);
       if (reasons?.[0] === 'ConditionalCheckFailed') {
         return groupConditionFailure(error, now.getTime(), holding, 0);
       }
-      // The group-side Delete of removal i is action 1 + 2·adds + 2·i.
-      const firstRemoval = 1 + 2 * chunk.add.length;
-      const notMembers = new Set(
-        remove.filter((_, i) => reasons?.[firstRemoval + 2 * i] === 'ConditionalCheckFailed'),
-      );
-      if (notMembers.size === 0) {
+      // The group-side Put of addition i is action 1 + 2·i; the group-side Delete of removal i
+      // is action 1 + 2·adds + 2·i.
+      const failed = (index: number) => reasons?.[index] === 'ConditionalCheckFailed';
+      const members = new Set(add.filter((_, i) => failed(1 + 2 * i)));
+      const firstRemoval = 1 + 2 * add.length;
+      const notMembers = new Set(remove.filter((_, i) => failed(firstRemoval + 2 * i)));
+      if (members.size + notMembers.size === 0) {
         // Anything else was translated by the client.
         translateConditionFailure(error, [{ kind: 'version' }]);
       }
+      add = add.filter((id) => !members.has(id));
       remove = remove.filter((id) => !notMembers.has(id));
-      skipped += notMembers.size;
+      skippedMembers += members.size;
+      skippedNonMembers += notMembers.size;
     }
   }
 }

@@ -250,8 +250,16 @@ function valueTest(
     case 'complex':
       invalid(path, 'is complex; filter on one of its sub-attributes');
       break;
+    case 'binary':
+      // RFC 7644 §3.4.2.2: gt, ge, lt and le on a binary attribute are invalidFilter.
+      if (op === 'gt' || op === 'ge' || op === 'lt' || op === 'le') {
+        invalid(path, `is binary; "${op}" is not defined for binary values`);
+      }
+      if (typeof literal !== 'string')
+        invalid(path, `is binary; compare it with a quoted base64 string, not ${String(literal)}`);
+      return stringTest(op, literal, true);
     default:
-      // string, reference, binary: RFC 7644 §3.4.2.2, a literal of another type is invalidFilter.
+      // string, reference: RFC 7644 §3.4.2.2, a literal of another type is invalidFilter.
       if (typeof literal !== 'string') {
         invalid(path, `is a ${definition.type}; compare it with a quoted string, not ${String(literal)}`);
       }

@@ -189,3 +189,23 @@ describe('RFC 9110 §13.1: entity-tag lists, If-Match on reads, If-None-Match on
     expect(userPatch.status).toBe(412);
   });
 });
+
+it('re-adding a member (an IdP retry) writes nothing and leaves the ETag where it was', async () => {
+  const g = await group('etag-readd');
+  const u1 = await user('etag.readd.1@example.com');
+  const u2 = await user('etag.readd.2@example.com');
+  expect((await addMember(g.id, u1)).status).toBe(204);
+  const before = (await client.request('GET', `/Groups/${g.id}`)).headers.etag as string;
+  const again = await addMember(g.id, u1, before);
+  expect(again.status).toBe(204);
+  expect(again.headers.etag).toBe(before);
+  expect((await client.request('GET', `/Groups/${g.id}`)).headers.etag).toBe(before);
+  // A new member beside an existing one is still added, with one version step.
+  const both = await client.request('PATCH', `/Groups/${g.id}`, {
+    body: { Operations: [{ op: 'add', path: 'members', value: [{ value: u1 }, { value: u2 }] }] },
+  });
+  expect(both.status).toBe(204);
+  expect(await members(g.id)).toEqual([u1, u2].sort());
+  const after = (await client.request('GET', `/Groups/${g.id}`)).headers.etag;
+  expect(after).toBe(`W/"${Number(/\d+/.exec(before)?.[0]) + 1}"`);
+});

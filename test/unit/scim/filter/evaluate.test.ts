@@ -273,6 +273,15 @@ describe('type errors are 400 invalidFilter before any resource is read', () => 
     ['meta.created gt 20240501', 'meta.created: is a dateTime; compare it with an RFC 3339 timestamp string'],
     ['title gt null', 'title: null can only be compared with "eq" or "ne"'],
     ['emails[primary lt true]', 'primary: is a boolean; "lt" is not defined for booleans'],
+    [
+      'x509Certificates.value gt "TUlJ"',
+      'x509Certificates.value: is binary; "gt" is not defined for binary values',
+    ],
+    ['x509Certificates[value le "TUlJ"]', 'value: is binary; "le" is not defined for binary values'],
+    [
+      'x509Certificates.value eq 1',
+      'x509Certificates.value: is binary; compare it with a quoted base64 string, not 1',
+    ],
   ])('%s', (filter, detail) => {
     const error = errorOf(() => validateFilter(parseFilter(filter), testLookup));
     expect(error).toMatchObject({ status: 400, scimType: 'invalidFilter', message: detail });
@@ -280,6 +289,15 @@ describe('type errors are 400 invalidFilter before any resource is read', () => 
     expect(
       errorOf(() => matchesFilter({}, parseFilter(`id eq "x" and (${filter})`), testLookup)).detail,
     ).toBe(detail);
+  });
+
+  test('binary values compare exactly (base64 is case-sensitive) with eq, ne, co, sw, ew and pr', () => {
+    const holder = { x509Certificates: [{ value: 'TUlJQ2lU' }] };
+    const matches = (filter: string) => matchesFilter(holder, parseFilter(filter), testLookup);
+    expect(matches('x509Certificates.value eq "TUlJQ2lU"')).toBe(true);
+    expect(matches('x509Certificates.value eq "tuljq2lu"')).toBe(false);
+    expect(matches('x509Certificates.value sw "TUlJ"')).toBe(true);
+    expect(matches('x509Certificates.value pr')).toBe(true);
   });
 
   test('a compiled filter is reused for the same lookup', () => {

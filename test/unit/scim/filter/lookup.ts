@@ -50,6 +50,10 @@ const CORE: readonly AttributeDefinition[] = [
   attr('score', 'decimal'),
   attr('name', 'complex', { subAttributes: [attr('familyName', 'string'), attr('givenName', 'string')] }),
   multiValuedValue('emails'),
+  attr('x509Certificates', 'complex', {
+    multiValued: true,
+    subAttributes: [attr('value', 'binary', { caseExact: true })],
+  }),
   attr('members', 'complex', {
     multiValued: true,
     subAttributes: [attr('value', 'string', { caseExact: true }), attr('display', 'string')],
