@@ -108,6 +108,7 @@ export function createHttpHandler(
         }),
       );
     }
+    if (event.httpMethod.toUpperCase() === 'HEAD') result = { ...result, body: '' };
     // DynamoDB cost of this request, activity included: EMF metrics in Lambda, a header only if
     // SCIM_COST_HEADER=1.
     return reportRequestCost(operation && operationName(target, operation), cost?.cost(), result);
@@ -141,11 +142,13 @@ function resolveOperation(
   if (!match || match.route.target !== target) {
     throw new DomainError('notFound', `No SCIM endpoint at ${clipped(event.path)}`);
   }
-  const method = event.httpMethod.toUpperCase() as HttpMethod;
-  const operation = match.route.methods[method];
+  // HEAD is GET without the body (RFC 9110 §9.3.2), wherever GET is served.
+  const method = event.httpMethod.toUpperCase();
+  const operation = match.route.methods[(method === 'HEAD' ? 'GET' : method) as HttpMethod];
   const handle = operation ? operations[operation] : undefined;
   if (!operation || !handle) {
-    const allow = Object.keys(match.route.methods);
+    const declared = Object.keys(match.route.methods);
+    const allow = declared.includes('GET') ? [...declared, 'HEAD'] : declared;
     throw new DomainError(
       'methodNotAllowed',
       `Method ${clipped(event.httpMethod)} is not supported here; allowed: ${allow.join(', ')}`,

@@ -258,6 +258,13 @@ describe('finding 8: what node:http itself rejects is answered as SCIM JSON', ()
     );
   });
 
+  it('HEAD of a resource collection is 200 with the GET headers and no body on the wire', async () => {
+    const raw = await exchange(request('HEAD', '/scim/v2/Users?count=1', [bearer()]));
+    expect(raw).toMatch(/^HTTP\/1\.1 200 /);
+    expect(raw).toMatch(/\r\nContent-Type: application\/scim\+json/);
+    expect(raw.endsWith('\r\n\r\n')).toBe(true); // headers only: nothing after them
+  });
+
   it('a method node:http knows but SCIM does not is 405 SCIM JSON', async () => {
     expectScimError(parse(await exchange(request('PROPFIND', '/scim/v2/Users', [bearer()]))), 405);
   });

@@ -39,8 +39,21 @@ describe('foundation: routing, auth and error rendering through the real handler
   it('answers an unsupported method with a 405 SCIM error naming the allowed methods', async () => {
     const res = await client.request('DELETE', '/ServiceProviderConfig');
     expect(res.status).toBe(405);
-    expect(res.headers.allow).toBe('GET');
+    expect(res.headers.allow).toBe('GET, HEAD');
     expect(res.body.schemas).toEqual([ERROR_SCHEMA]);
     expect(res.body.status).toBe('405');
+  });
+
+  it('answers HEAD wherever GET is served: the same status and headers, no body (RFC 9110 §9.3.2)', async () => {
+    const get = await client.request('GET', '/ServiceProviderConfig');
+    const head = await client.request('HEAD', '/ServiceProviderConfig');
+    expect(head.status).toBe(200);
+    expect(head.text).toBe('');
+    expect(head.headers['content-type']).toBe(get.headers['content-type']);
+    expect((await client.request('HEAD', '/Users/not-an-id')).status).toBe(404);
+    // Not where only POST is served.
+    const search = await client.request('HEAD', '/Users/.search');
+    expect(search.status).toBe(405);
+    expect(search.headers.allow).toBe('POST');
   });
 });
