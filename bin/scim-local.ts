@@ -59,7 +59,9 @@ async function main(): Promise<void> {
     endpoint = dynamo.endpoint;
   }
   let follower: StreamFollower | undefined;
-  const webhooks = webhooksFromEnv(process.env);
+  // The pushed SETs' `iss`: the base URL, known once the server listens (SCIM_BASE_URL wins).
+  let issuer: string | undefined = process.env.SCIM_BASE_URL;
+  const webhooks = webhooksFromEnv(process.env, () => issuer);
   // Where `scim-activity --local` finds this server's DynamoDB and table while it runs.
   const serverInfo = join(resolve('.scim-local'), 'server.json');
   const stop = async (code: number): Promise<never> => {
@@ -143,6 +145,7 @@ async function main(): Promise<void> {
     const bound = await listen(server, port);
 
     const baseUrl = `http://127.0.0.1:${bound}/scim/v2`;
+    issuer ??= baseUrl;
     mkdirSync(resolve('.scim-local'), { recursive: true });
     writeFileSync(serverInfo, JSON.stringify({ baseUrl, endpoint, tableName, pid: process.pid }, null, 2), {
       mode: 0o600,
@@ -198,11 +201,19 @@ main().catch((error: unknown) => {
 });
 
 /** SCIM_WEBHOOK_URL and SCIM_WEBHOOK_SECRET together turn local webhook delivery on (docs/WEBHOOKS.md). */
-function webhooksFromEnv(env: NodeJS.ProcessEnv): LocalWebhooks | undefined {
+function webhooksFromEnv(
+  env: NodeJS.ProcessEnv,
+  issuer: () => string | undefined,
+): LocalWebhooks | undefined {
   const url = env.SCIM_WEBHOOK_URL;
   const secret = env.SCIM_WEBHOOK_SECRET;
   if (!url && !secret) return undefined;
   if (!url || !secret) throw new Error('Set SCIM_WEBHOOK_URL and SCIM_WEBHOOK_SECRET together');
   if (!/^https?:\/\//.test(url)) throw new Error('SCIM_WEBHOOK_URL must be an http(s) URL');
-  return localWebhooks({ url, secret, onAttempt: (a) => process.stdout.write(`${webhookAttemptLine(a)}\n`) });
+  return localWebhooks({
+    url,
+    secret,
+    issuer,
+    onAttempt: (a) => process.stdout.write(`${webhookAttemptLine(a)}\n`),
+  });
 }

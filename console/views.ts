@@ -292,7 +292,13 @@ function feedItem(set: Json): HTMLElement {
   const iat = num(set, 'iat');
   const sub = obj(set)?.sub_id;
   const ref = typeof sub === 'string' ? sub : (str(sub, 'uri') ?? str(sub, 'id') ?? '');
-  const attrs = Object.values(events).flatMap((e) => arr(e, 'attributes').map(String));
+  // Notices name attributes; a `full` event carries a PatchOp (a member added or removed).
+  const attrs = Object.values(events).flatMap((e) => [
+    ...arr(e, 'attributes').map(String),
+    ...arr(obj(e)?.data ?? null, 'Operations').map((o) =>
+      [str(o, 'op'), str(o, 'path'), ...arr(o, 'value').map((v) => str(v, 'value'))].filter(Boolean).join(' '),
+    ),
+  ]);
   return el(
     'li',
     {},

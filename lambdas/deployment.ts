@@ -57,6 +57,8 @@ export const WEBHOOK_ENV = {
   url: 'WEBHOOK_URL',
   secretId: 'WEBHOOK_SECRET_ID',
   queueUrl: 'WEBHOOK_QUEUE_URL',
+  /** The pushed SETs' `iss`: the deployment's SCIM base URL, as the feed serves it. */
+  issuer: 'WEBHOOK_ISSUER',
 } as const;
 
 /** The webhook sender's metrics: namespace METRIC_NAMESPACE, dimension `service`. */

@@ -267,6 +267,7 @@ export class ScimStack extends Stack {
       this.webhooks = new ScimWebhooks(this, 'Webhooks', {
         table: this.table.table,
         url: props.webhook.url,
+        issuer: baseUrl,
         ...(props.webhook.secretArn ? { secretArn: props.webhook.secretArn } : {}),
         logRetention,
         logRemovalPolicy: removalPolicy,

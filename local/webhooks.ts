@@ -28,6 +28,8 @@ interface Attempt {
 export interface LocalWebhookOptions {
   readonly url: string;
   readonly secret: string;
+  /** The pushed SETs' `iss` (the server's base URL), known once the server listens. */
+  readonly issuer?: () => string | undefined;
   /** Default WEBHOOK_RETRY; tests pass a faster one. */
   readonly policy?: RetryPolicy;
   /** Seconds of the policy's delays are this many milliseconds (default 1000). */
@@ -86,7 +88,7 @@ export function localWebhooks(options: LocalWebhookOptions): LocalWebhooks {
   return {
     enqueue(changes) {
       for (const change of changes) {
-        const message = webhookMessageOf(change);
+        const message = webhookMessageOf(change, options.issuer?.());
         if (!message || stopped) continue;
         pending++;
         void attempt(message, 1);

@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isPlainObject } from '../scim/schema/json';
+import { carriedActivityItem } from '../store/activity-store';
 
 export const EVENT_SOURCE = 'scim.directory';
 
@@ -52,6 +53,18 @@ interface ChangeEventDetail {
 export interface ChangeEvent {
   readonly type: ChangeEventType;
   readonly detail: ChangeEventDetail;
+  /** What only the change feed's SETs carry (feed-events.ts); never published to EventBridge. */
+  readonly feed?: FeedFacts;
+}
+
+interface FeedFacts {
+  /** User/Group Created: names of the attributes the new resource holds (as changedAttributes). */
+  readonly createdAttributes?: readonly string[];
+  /**
+   * The HTTP method of the request that made this write, read from the activity stamp the item
+   * carries (store/activity-store.ts) when this very write put it there; absent otherwise.
+   */
+  readonly method?: string;
 }
 
 export interface StreamChange {
@@ -98,9 +111,10 @@ export function changeEventsOf(change: StreamChange, options: ChangeEventOptions
   const key = parseItemKey(image.PK, image.SK);
   if (!key) return [];
   const types = eventTypes(key.kind, change);
+  const current = (change.eventName === 'REMOVE' ? change.oldImage : change.newImage) ?? image;
+  const resource = resourceOf(current);
+  const method = types.length > 0 && change.eventName === 'MODIFY' ? methodOf(change) : undefined;
   return types.map(({ type, changedAttributes, previousDisplayName }, index) => {
-    const current = (change.eventName === 'REMOVE' ? change.oldImage : change.newImage) ?? image;
-    const resource = resourceOf(current);
     const detail: ChangeEventDetail = {
       eventId: eventIdOf(change.recordId, index),
       txn: eventIdOf(change.recordId, -1),
@@ -122,8 +136,20 @@ export function changeEventsOf(change: StreamChange, options: ChangeEventOptions
         ? { resource: { id: key.id, ...resource } }
         : {}),
     };
-    return { type, detail };
+    const created = type === 'User Created' || type === 'Group Created';
+    const feed: FeedFacts | undefined = created
+      ? { createdAttributes: changedAttributeNames({}, resource) }
+      : method !== undefined
+        ? { method }
+        : undefined;
+    return { type, detail, ...(feed ? { feed } : {}) };
   });
+}
+
+/** The method the write's own activity stamp names (a stamp left by an earlier write is not it). */
+function methodOf(change: StreamChange): string | undefined {
+  const method = carriedActivityItem(change.oldImage, change.newImage)?.method;
+  return typeof method === 'string' ? method : undefined;
 }
 
 interface TypedChange {

@@ -1,8 +1,8 @@
 /**
  * Change events as RFC 8417 Security Event Token claims with RFC 9967 SCIM event URIs, the
- * shape of a change-feed entry; the mapping table is in docs/CONSUMING.md. Notice forms only
- * (resource id, type and changed attribute names): no attribute values, no secrets; a member
- * change names the member's id in a PATCH `data`, the way RFC 9967 carries a group's delta.
+ * shape of a stored change-feed entry; the mapping table is in docs/CONSUMING.md. Notices carry
+ * attribute names only, never values; a member change carries only a PatchOp naming the member's
+ * id in `data` (the `full` form). `iss` is added when the feed is served (feed-service.ts).
  */
 import { etagOf } from '../scim/meta';
 import type { JsonObject } from '../scim/schema/json';
@@ -12,41 +12,38 @@ import type { EventSink } from './event-sink';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
+/** The event URI and payload: `attributes` (notice) or `data` (full), never both (RFC 9967 §2.4). */
 function eventOf(event: ChangeEvent): [string, JsonObject] {
   const d = event.detail;
+  const version: JsonObject = d.version !== undefined ? { version: etagOf(d.version) } : {};
+  // Only a write whose activity stamp says PUT is known to be one; any other update is a PATCH.
+  const update = event.feed?.method === 'PUT' ? SCIM_EVENT_URIS.put : SCIM_EVENT_URIS.patch;
   switch (event.type) {
     case 'User Created':
     case 'Group Created':
-      return [SCIM_EVENT_URIS.create, {}];
+      return [SCIM_EVENT_URIS.create, { attributes: [...(event.feed?.createdAttributes ?? [])], ...version }];
     case 'User Deleted':
     case 'Group Deleted':
-      return [SCIM_EVENT_URIS.delete, {}];
+      return [SCIM_EVENT_URIS.delete, {}]; // a delete has no payload attributes (§2.4.4)
     case 'User Deactivated':
-      return [SCIM_EVENT_URIS.deactivate, {}];
+      return [SCIM_EVENT_URIS.deactivate, version];
     case 'User Reactivated':
-      return [SCIM_EVENT_URIS.activate, {}];
+      return [SCIM_EVENT_URIS.activate, version];
     case 'Group Renamed':
-      return [SCIM_EVENT_URIS.patch, { attributes: ['displayName'] }];
+      return [update, { attributes: ['displayName'], ...version }];
     case 'User Updated':
     case 'Group Updated':
-      return [SCIM_EVENT_URIS.patch, { attributes: [...(d.changedAttributes ?? [])] }];
+      return [update, { attributes: [...(d.changedAttributes ?? [])], ...version }];
     case 'Group Member Added':
     case 'Group Member Removed': {
-      const op = event.type === 'Group Member Added' ? 'add' : 'remove';
       const member = d.memberId ?? '';
+      const operation: JsonObject =
+        event.type === 'Group Member Added'
+          ? { op: 'add', path: 'members', value: [{ value: member }] }
+          : { op: 'remove', path: `members[value eq "${member}"]` };
       return [
         SCIM_EVENT_URIS.patchFull,
-        {
-          attributes: ['members'],
-          data: {
-            schemas: [PATCH_OP],
-            Operations: [
-              op === 'add'
-                ? { op, path: 'members', value: [{ value: member }] }
-                : { op, path: `members[value eq "${member}"]` },
-            ],
-          },
-        },
+        { data: { schemas: [PATCH_OP], Operations: [operation] }, ...version },
       ];
     }
   }
@@ -62,7 +59,7 @@ function setOf(event: ChangeEvent): JsonObject {
     iat: Math.floor(Date.parse(d.time) / 1000),
     txn: d.txn,
     sub_id: { format: 'scim', uri: `/${path}/${d.resourceId}` },
-    events: { [uri]: { ...payload, ...(d.version !== undefined ? { version: etagOf(d.version) } : {}) } },
+    events: { [uri]: payload },
   };
 }
 

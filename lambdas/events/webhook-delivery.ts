@@ -30,8 +30,11 @@ export interface WebhookMessage {
   readonly body: string;
 }
 
-/** The message for a stream record that inserted a feed entry; undefined for any other record. */
-export function webhookMessageOf(change: StreamChange): WebhookMessage | undefined {
+/**
+ * The message for a stream record that inserted a feed entry; undefined for any other record.
+ * `issuer` becomes the SET's `iss` (RFC 8417 §2.2), as GET /Events adds it when serving.
+ */
+export function webhookMessageOf(change: StreamChange, issuer?: string): WebhookMessage | undefined {
   const item = change.newImage;
   if (change.eventName !== 'INSERT' || !item || !isFeedEntryKey(item.PK, item.SK)) return undefined;
   const set = item.set;
@@ -40,7 +43,7 @@ export function webhookMessageOf(change: StreamChange): WebhookMessage | undefin
     return undefined;
   const jti = (set as Record<string, unknown>).jti;
   const id = typeof jti === 'string' && jti !== '' ? jti : String(item.SK).slice(FEED_ENTRY_SK_PREFIX.length);
-  return { id, body: JSON.stringify({ tenant, set }) };
+  return { id, body: JSON.stringify({ tenant, set: issuer !== undefined ? { iss: issuer, ...set } : set }) };
 }
 
 export interface DeliveryOutcome {

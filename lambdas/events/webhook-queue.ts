@@ -64,9 +64,10 @@ export interface EnqueueOutcome {
 export async function enqueueWebhooks(
   changes: readonly SequencedChange[],
   queue: WebhookQueue,
+  issuer?: string,
 ): Promise<EnqueueOutcome> {
   const pending = changes.flatMap((change) => {
-    const message = webhookMessageOf(change);
+    const message = webhookMessageOf(change, issuer);
     return message ? [{ message, sequenceNumber: change.sequenceNumber }] : [];
   });
   let queued = 0;

@@ -23,6 +23,7 @@ function feedOperations(retentionDays: number, written: boolean): OperationTable
         await feedPage(
           {
             store: { db: runtime.db, tableName: runtime.tableName, tenant: principal.tenant },
+            issuer: request.baseUrl,
             retentionDays,
             ...(runtime.cursorKeys ? { cursorKeys: runtime.cursorKeys } : {}),
           },

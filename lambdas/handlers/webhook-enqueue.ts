@@ -9,9 +9,12 @@ import { WEBHOOK_ENV } from '../deployment';
 import { batchResponse, sequencedChanges } from '../events/stream-record';
 import { enqueueWebhooks, sqsWebhookQueue, type WebhookQueue } from '../events/webhook-queue';
 
-export function createWebhookEnqueueHandler(queue: () => WebhookQueue) {
+export function createWebhookEnqueueHandler(
+  queue: () => WebhookQueue,
+  issuer: string | undefined = process.env[WEBHOOK_ENV.issuer],
+) {
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-    const outcome = await enqueueWebhooks(sequencedChanges(event), queue());
+    const outcome = await enqueueWebhooks(sequencedChanges(event), queue(), issuer);
     return batchResponse(event, outcome, 'queueing webhooks failed', { queued: outcome.queued });
   };
 }

@@ -3,6 +3,7 @@
  * (the list cursors' HMAC, valid as long as the feed's retention), one Query, and the rule that
  * makes a follower gap-free even against a read that overlaps a commit: positions are dense, so
  * a hole followed by a recent entry means a write still landing — the page stops before it.
+ * Each SET served gets its `iss` (RFC 8417 §2.2) here: the SCIM base URL it is read under.
  */
 import { DomainError } from '../domain/errors';
 import { clipped } from '../scim/clip';
@@ -22,6 +23,8 @@ const FEED_CURSOR_HASH = queryHash({ resourceType: 'Events' });
 
 export interface FeedContext {
   readonly store: StoreContext;
+  /** The SETs' `iss`: the SCIM base URL the feed is served under, which `sub_id.uri` is relative to. */
+  readonly issuer: string;
   readonly retentionDays: number;
   readonly cursorKeys?: CursorKeys;
 }
@@ -105,7 +108,7 @@ export async function feedPage(
   const read = await readFeed(ctx.store, after, query.count);
   const { kept, last, stopped } = contiguous(read.entries, after, now.getTime());
   return {
-    events: kept.filter((set) => matches(set, query)),
+    events: kept.filter((set) => matches(set, query)).map((set) => ({ iss: ctx.issuer, ...set })),
     cursor: cursorAt(last),
     more: read.more || stopped,
   };

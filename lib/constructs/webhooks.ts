@@ -39,6 +39,8 @@ export interface WebhooksProps {
   readonly url: string;
   /** An existing secret holding the signing key (complete ARN); default: a generated one. */
   readonly secretArn?: string;
+  /** The SCIM base URL: the pushed SETs' `iss`, as GET /Events serves them. */
+  readonly issuer: string;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
   readonly tracing: boolean;
@@ -98,6 +100,7 @@ export class ScimWebhooks extends Construct {
 
     const enqueue = this.function('Enqueue', 'webhook-enqueue', props, Duration.seconds(60), {
       [WEBHOOK_ENV.queueUrl]: this.queue.queueUrl,
+      [WEBHOOK_ENV.issuer]: props.issuer,
     });
     this.enqueueFunction = enqueue.fn;
     this.queue.grantSendMessages(enqueue.role);

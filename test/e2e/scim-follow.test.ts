@@ -188,7 +188,7 @@ describe('scim-follow against the local server', () => {
     for (const line of lines) {
       expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ {2}\S.* (User|Group) +[0-9a-f-]{36}$/);
     }
-    expect(lines.some((l) => /create\s+User/.test(l))).toBe(true);
+    expect(lines.some((l) => /create userName\s+User/.test(l))).toBe(true);
     expect(lines.some((l) => /deactivate\s+User/.test(l))).toBe(true);
     expect(lines.some((l) => /patch displayName\s+User/.test(l))).toBe(true);
     expect(lines.some((l) => /member\+ [0-9a-f-]{36}\s+Group/.test(l))).toBe(true);

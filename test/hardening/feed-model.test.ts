@@ -204,7 +204,7 @@ async function run(seed: number, writer: Writer): Promise<Outcome> {
   const followed: string[] = [];
   let startPosition = 0;
   if (writer === 'sequenced') {
-    const ctx = { store, retentionDays: 30 };
+    const ctx = { store, issuer: 'https://scim.test/scim/v2', retentionDays: 30 };
     let cursor = (await feedPage(ctx, { startNow: true, count: 1 })).cursor;
     const binding = await cursorBindingFrom(tenant, table.tableName, undefined);
     const at = decodeCursor(cursor, queryHash({ resourceType: 'Events' }), new Date(), binding, 1e9);

@@ -110,6 +110,11 @@ describe('webhooks on (generated signing secret)', () => {
     expect(env[WEBHOOK_ENV.url]).toBe(URL);
     expect(env[WEBHOOK_ENV.secretId]).toEqual({ Ref: secretId });
     expect(env[WEBHOOK_ENV.queueUrl]).toEqual({ Ref: queueId });
+    // The reader stamps each pushed SET's `iss` with the stack's SCIM base URL.
+    const reader = (
+      propsOf(logicalId(hooks.enqueueFunction)).Environment as { Variables: Record<string, unknown> }
+    ).Variables;
+    expect(JSON.stringify(reader[WEBHOOK_ENV.issuer])).toContain('/scim/v2');
   });
 
   it('least privilege: the reader sends only to the queue, the sender reads only the secret and consumes only the queue', () => {

@@ -3,6 +3,7 @@ import { createFeedHandler } from '../../../lambdas/handlers/feed';
 import { matchRoute } from '../../../lambdas/routes';
 import { feedPage, parseFeedQuery } from '../../../lambdas/service/feed-service';
 import { appendToFeed } from '../../../lambdas/store/feed-store';
+import { localActivityWriter } from '../../../local/feed-writer';
 import { buildProxyEvent } from '../../../local/http-server';
 import type { StreamFollower } from '../../../local/stream-events';
 import { createScimTestClient, type ScimTestClient, TEST_BASE, toResponse } from '../../support/scim-client';
@@ -12,10 +13,15 @@ let client: ScimTestClient;
 let follower: StreamFollower;
 
 beforeAll(async () => {
-  client = await createScimTestClient({ tenants: ['acme', 'globex'] });
-  const { db, tableName } = client.table;
+  // As deployed with the feed on: writes stamp their activity record for the stream consumer.
+  client = await createScimTestClient({
+    tenants: ['acme', 'globex'],
+    settings: { activityFromStream: true },
+  });
+  const { db, endpoint, tableName } = client.table;
   follower = await followTestStream(client.table, {
     sink: feedSink((tenant, sets) => appendToFeed({ db, tableName, tenant }, sets)),
+    writeActivity: localActivityWriter(endpoint, tableName),
   });
 });
 afterAll(async () => {
@@ -23,7 +29,12 @@ afterAll(async () => {
   await client.close();
 });
 
-type Set = { jti: string; sub_id: { uri: string }; events: Record<string, Record<string, unknown>> };
+type Set = {
+  iss: string;
+  jti: string;
+  sub_id: { uri: string };
+  events: Record<string, Record<string, unknown>>;
+};
 interface Page {
   events: Set[];
   cursor: string;
@@ -69,11 +80,17 @@ it('every change becomes one SET with RFC 9967 URIs; pages chain by cursor; filt
   await client.request('PATCH', `/Users/${user.id}`, {
     body: { Operations: [{ op: 'replace', value: { active: true } }] },
   });
+  await client.request('PUT', `/Users/${user.id}`, {
+    body: { userName: 'feed-ada', active: true, title: 'Lead' },
+  });
   const group = (
     await client.request('POST', '/Groups', {
       body: { displayName: 'feed-eng', members: [{ value: user.id }] },
     })
   ).body;
+  await client.request('PUT', `/Groups/${group.id}`, {
+    body: { displayName: 'feed-platform', members: [{ value: user.id }] },
+  });
   await client.request('PATCH', `/Groups/${group.id}`, {
     body: { Operations: [{ op: 'remove', path: `members[value eq "${user.id}"]` }] },
   });
@@ -87,23 +104,46 @@ it('every change becomes one SET with RFC 9967 URIs; pages chain by cursor; filt
   expect(small.events.map((e) => e.jti)).toEqual(whole.events.map((e) => e.jti));
   const P = 'urn:ietf:params:scim:event:prov';
   const ofUser = whole.events.filter((e) => e.sub_id.uri === `/Users/${user.id}`);
+  // RFC 8417 §2.2: every SET names its issuer, the SCIM base URL sub_id.uri is relative to.
+  expect(whole.events.map((e) => e.iss)).toEqual(whole.events.map(() => TEST_BASE));
   expect(uris(ofUser)).toEqual([
     `${P}:create:notice`,
     `${P}:patch:notice`,
     `${P}:deactivate`,
     `${P}:activate`,
+    `${P}:put:notice`,
     `${P}:delete`,
   ]);
+  // Notices list attribute names only (a create: those it set); a delete has no payload.
+  expect(ofUser[0]?.events[`${P}:create:notice`]).toEqual({
+    attributes: ['active', 'userName'],
+    version: 'W/"1"',
+  });
   expect(ofUser[1]?.events[`${P}:patch:notice`]?.attributes).toEqual(['title']);
+  expect(ofUser[4]?.events[`${P}:put:notice`]?.attributes).toEqual(['title']);
+  expect(ofUser[5]?.events[`${P}:delete`]).toEqual({});
   const ofGroup = whole.events.filter((e) => e.sub_id.uri === `/Groups/${group.id}`);
-  expect(uris(ofGroup)).toEqual([`${P}:create:notice`, `${P}:patch:full`, `${P}:patch:full`, `${P}:delete`]);
-  const ops = ofGroup
-    .slice(1, 3)
-    .map((e) => (e.events[`${P}:patch:full`]?.data as { Operations: unknown[] } | undefined)?.Operations[0]);
+  expect(uris(ofGroup)).toEqual([
+    `${P}:create:notice`,
+    `${P}:patch:full`,
+    `${P}:put:notice`,
+    `${P}:patch:full`,
+    `${P}:delete`,
+  ]);
+  expect(ofGroup[0]?.events[`${P}:create:notice`]?.attributes).toEqual(['displayName']);
+  expect(ofGroup[2]?.events[`${P}:put:notice`]?.attributes).toEqual(['displayName']);
+  const members = [ofGroup[1], ofGroup[3]].map((e) => e?.events[`${P}:patch:full`]);
+  // The full form carries `data` and never `attributes` too (RFC 9967 §2.4).
+  for (const payload of members) expect(payload).not.toHaveProperty('attributes');
+  const ops = members.map((p) => (p?.data as { Operations: unknown[] } | undefined)?.Operations[0]);
   expect(ops).toEqual([
     { op: 'add', path: 'members', value: [{ value: user.id }] },
     { op: 'remove', path: `members[value eq "${user.id}"]` },
   ]);
+  const puts = await page(
+    `?eventType=${encodeURIComponent(`${P}:put:notice`)}&count=1000&cursor=${encodeURIComponent(start.body.cursor)}`,
+  );
+  expect(puts.body.events.map((e) => e.sub_id.uri)).toEqual([`/Users/${user.id}`, `/Groups/${group.id}`]);
   // No values beyond ids: the userName never appears in the feed.
   expect(JSON.stringify(whole.events)).not.toContain('feed-ada');
   // An idle feed still answers a cursor, which resumes where it was.
@@ -147,9 +187,12 @@ it('bad parameters and foreign cursors are 400s; another tenant sees nothing of 
 it('retention: entries past it are not served, a cursor older than it is 400 expiredCursor', async () => {
   const store = { db: client.table.db, tableName: client.table.tableName, tenant: 'ret' };
   await appendToFeed(store, [{ jti: 'a' }, { jti: 'b' }], 1);
-  const ctx = { store, retentionDays: 1 };
+  const ctx = { store, issuer: TEST_BASE, retentionDays: 1 };
   const now = await feedPage(ctx, parseFeedQuery({}));
-  expect(now.events.map((e) => e.jti)).toEqual(['a', 'b']);
+  expect(now.events).toEqual([
+    { iss: TEST_BASE, jti: 'a' },
+    { iss: TEST_BASE, jti: 'b' },
+  ]);
   const later = new Date(Date.now() + 2 * 86_400_000);
   const stale = await feedPage(ctx, parseFeedQuery({}), later);
   expect(stale.events).toEqual([]);

@@ -65,6 +65,8 @@ beforeEach(() => {
   receiver.answer = () => 200;
 });
 
+/** The base URL the local server would pass: each pushed SET's `iss`. */
+const ISSUER = 'http://127.0.0.1:7643/scim/v2';
 const set = (n: number) => ({
   jti: `jti-${n}`,
   iat: 1_800_000_000 + n,
@@ -86,6 +88,7 @@ describe('local delivery from the table stream (DynamoDB Local)', () => {
     hooks = localWebhooks({
       url: receiver.url,
       secret: SECRET,
+      issuer: () => ISSUER,
       policy: FAST,
       msPerSecond: 1,
       onAttempt: (a) => attempts.push({ id: a.id, attempt: a.attempt, decision: a.decision.kind }),
@@ -132,7 +135,10 @@ describe('local delivery from the table stream (DynamoDB Local)', () => {
     const bodies = receiver.received.map(
       (r) => JSON.parse(r.body) as { tenant: string; set: { jti: string } },
     );
-    expect(bodies.find((b) => b.set.jti === 'jti-2')).toEqual({ tenant: 'acme', set: set(2) });
+    expect(bodies.find((b) => b.set.jti === 'jti-2')).toEqual({
+      tenant: 'acme',
+      set: { iss: ISSUER, ...set(2) },
+    });
     expect(receiver.received.every((r) => r.headers['content-type'] === 'application/json')).toBe(true);
   });
 
@@ -144,7 +150,9 @@ describe('local delivery from the table stream (DynamoDB Local)', () => {
     };
     await put({ ...feedEntryKey('acme', 5), tenant: 'acme', set: deleted });
     await deliverAll();
-    expect(receiver.received.map((r) => JSON.parse(r.body))).toEqual([{ tenant: 'acme', set: deleted }]);
+    expect(receiver.received.map((r) => JSON.parse(r.body))).toEqual([
+      { tenant: 'acme', set: { iss: ISSUER, ...deleted } },
+    ]);
   });
 
   it('a receiver answering 500 gets retries after the scheduled delays, and the event is delivered when it recovers', async () => {

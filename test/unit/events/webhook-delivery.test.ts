@@ -55,6 +55,13 @@ describe('which stream records become webhook messages', () => {
     });
   });
 
+  it('with an issuer, the pushed SET carries it as `iss` (RFC 8417 §2.2), as GET /Events serves it', () => {
+    const message = webhookMessageOf(feedInsert(1), 'https://scim.example.com/scim/v2');
+    const body = JSON.parse(message?.body ?? '');
+    expect(body.set.iss).toBe('https://scim.example.com/scim/v2');
+    expect(body.set.jti).toBe('jti-1');
+  });
+
   it('nothing for a feed entry removed (TTL) or modified, or for any other item, or an entry without its set', () => {
     const entry = feedInsert(2);
     expect(
