@@ -71,8 +71,9 @@ export function assertScimAnswer(res: ScimResponse, what: string): void {
   const where = `${what} → HTTP ${res.status} ${res.text.slice(0, 300)}`;
   if (!Number.isInteger(res.status) || res.status < 200 || res.status >= 500)
     throw new Error(`5xx/odd: ${where}`);
-  if (res.status === 204) {
-    if (res.text !== '') throw new Error(`204 with a body: ${where}`);
+  // 204, and any answer to HEAD (RFC 9110 §9.3.2: GET's status and headers, no body).
+  if (res.status === 204 || what.startsWith('HEAD ')) {
+    if (res.text !== '') throw new Error(`${res.status} with a body: ${where}`);
     return;
   }
   if (typeof res.body !== 'object' || res.body === null) throw new Error(`not SCIM JSON: ${where}`);
