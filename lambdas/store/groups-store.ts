@@ -13,11 +13,10 @@
  * Requests: create = 1 TransactWriteItems (+ ⌈(n−49)/49⌉ past 49 members); update = 1 UpdateItem, a rename
  * 1 TransactWriteItems + 1 GetItem; If-Match claim = 1 UpdateItem.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { nameKey } from '../scim/names';
 import type { JsonObject } from '../scim/schema/json';
 import type { StoreContext } from './context';
-import { isConditionalCheckFailed, lostRace, translateConditionFailure } from './errors';
+import { lostRace, translateConditionFailure } from './errors';
 import { isResourceId, uuidv7 } from './ids';
 import { groupExternalIdPk, groupKey, groupListingPk, groupNameKey, groupNamesPk } from './keys';
 import type { StoredItem } from './listing';
@@ -46,7 +45,7 @@ import {
   writeWithRename,
 } from './resource-store';
 import { LOOKUP_INDEX, NAME_INDEX } from './table-definition';
-import { sendWrite } from './transactions';
+import { sendWrite, updateIf } from './transactions';
 
 const GROUP_ITEM_TYPE = 'Group';
 const GROUP_NAME_GUARD_TYPE = 'GroupName';
@@ -243,22 +242,14 @@ export async function claimGroupVersion(
   expected: number,
   now: Date = new Date(),
 ): Promise<boolean> {
-  try {
-    await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.tableName,
-        Key: groupKey(ctx.tenant, id),
-        UpdateExpression: 'ADD #v :one SET #lm = :now',
-        ConditionExpression: 'attribute_exists(PK) AND #v = :expected',
-        ExpressionAttributeNames: { '#v': 'version', '#lm': 'lastModified' },
-        ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString(), ':expected': expected },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) return false;
-    throw error;
-  }
+  return updateIf(ctx, {
+    TableName: ctx.tableName,
+    Key: groupKey(ctx.tenant, id),
+    UpdateExpression: 'ADD #v :one SET #lm = :now',
+    ConditionExpression: 'attribute_exists(PK) AND #v = :expected',
+    ExpressionAttributeNames: { '#v': 'version', '#lm': 'lastModified' },
+    ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString(), ':expected': expected },
+  });
 }
 
 /**

@@ -6,26 +6,21 @@
  *
  * Changes are TransactWriteItems: 1 Update of the group item (it exists [with the expected
  * version] and is not locked; ADD version 1) plus a Put or Delete of both sides per member, at
- * most 49 members per transaction. A change of more members takes the group's lock first
- * (takeGroupLock), so no other membership change interleaves with its transactions. A failed
+ * most 49 members per transaction. A change of more members runs its transactions under the
+ * group's lock (GroupLockStep), so no other membership change interleaves with them. A failed
  * group condition returns the old item, which tells "no group", "locked" and "another version"
- * apart without a read; TransactionConflicts with other transactions are the caller's to retry. Clean-ups that need no atomicity (a deleted user's or group's
- * memberships) are BatchWriteItem (batch.ts), deleting the side they did NOT list first, so an
- * interrupted clean-up leaves something the retried DELETE finds again.
+ * apart without a read; TransactionConflicts are the caller's to retry. Clean-ups that need no
+ * atomicity (a deleted user's or group's memberships) are BatchWriteItem (batch.ts), deleting
+ * the side they did NOT list first, so an interrupted clean-up leaves something the retried
+ * DELETE finds again.
  * docs/ARCHITECTURE.md gives the reasons and the requests per operation.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../domain/errors';
 import { clipped } from '../scim/clip';
 import { batchGet, batchWrite, type Projection } from './batch';
 import type { StoreContext } from './context';
-import {
-  attributeOfFailedItem,
-  cancellationReasons,
-  isConditionalCheckFailed,
-  translateConditionFailure,
-} from './errors';
+import { attributeOfFailedItem, cancellationReasons, translateConditionFailure } from './errors';
 import { isResourceId } from './ids';
 import {
   groupKey,
@@ -37,7 +32,7 @@ import {
 } from './keys';
 import { sortKeySuffixes } from './partition-query';
 import { TABLE_KEYS } from './table-definition';
-import { sendTransaction, TRANSACTION_ACTION_LIMIT, type TransactItem } from './transactions';
+import { sendTransaction, TRANSACTION_ACTION_LIMIT, type TransactItem, updateIf } from './transactions';
 
 const MEMBERSHIP_ITEM_TYPE = 'Membership';
 export const GROUP_REF_ITEM_TYPE = 'GroupRef';
@@ -246,20 +241,14 @@ function groupConditionFailure(
 
 /** Releases `holder`'s lock (one UpdateItem); a no-op when the group is gone or the lock is another's. */
 export async function releaseGroupLock(ctx: StoreContext, groupId: string, holder: string): Promise<void> {
-  try {
-    await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.tableName,
-        Key: groupKey(ctx.tenant, groupId),
-        UpdateExpression: 'REMOVE #lk, #lu',
-        ConditionExpression: '#lk = :holder',
-        ExpressionAttributeNames: LOCK_NAMES,
-        ExpressionAttributeValues: { ':holder': holder },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionalCheckFailed(error)) throw error;
-  }
+  await updateIf(ctx, {
+    TableName: ctx.tableName,
+    Key: groupKey(ctx.tenant, groupId),
+    UpdateExpression: 'REMOVE #lk, #lu',
+    ConditionExpression: '#lk = :holder',
+    ExpressionAttributeNames: LOCK_NAMES,
+    ExpressionAttributeValues: { ':holder': holder },
+  });
 }
 
 /** The group item's action in a membership transaction: its condition and version bump. */

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ACTIVITY_STAMP } from './activity-store';
 import type { StoreContext } from './context';
+import { isConditionalCheckFailed } from './errors';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -104,4 +105,19 @@ function stampedWith(write: SingleWrite, stamp: Record<string, unknown>): Single
       ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':activityStamp': stamp },
     },
   };
+}
+
+/**
+ * An UpdateItem whose failed condition is an answer, not an error: true when it wrote, false
+ * when its condition did not hold. Not stamped: for bookkeeping on an item (a claimed version, a
+ * released lock), never the change a request's activity record describes.
+ */
+export async function updateIf(ctx: StoreContext, update: UpdateCommandInput): Promise<boolean> {
+  try {
+    await ctx.db.send(new UpdateCommand(update));
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
 }
