@@ -29,7 +29,8 @@ const BY_CODE: Readonly<Record<DomainErrorCode, ErrorStatus>> = {
   invalidValue: { status: 400, scimType: 'invalidValue' },
   invalidSyntax: { status: 400, scimType: 'invalidSyntax' },
   tooMany: { status: 400, scimType: 'tooMany' },
-  payloadTooLarge: { status: 413, scimType: 'tooMany' },
+  // scimType values are for 400s (RFC 7644 §3.12); `tooMany` means too many results.
+  payloadTooLarge: { status: 413 },
   unsupportedMediaType: { status: 415 },
   busy: { status: 503 },
   unavailable: { status: 503 },

@@ -6,8 +6,8 @@
  * The attribute's schema decides how values compare: strings case-insensitively unless
  * caseExact, dateTime as instants, numbers and booleans by value. A multi-valued attribute
  * sorts by its primary value, else its first (§3.4.2.3). Resources without a value sort last
- * in both orders, so "who has no email" never hides the first page; ties keep id order, so the
- * order is total and paging through it is stable.
+ * when ascending and first when descending, as §3.4.2.3 says; ties keep id order, so the order
+ * is total and paging through it is stable.
  */
 import { clipped } from './clip';
 import { badRequest } from './errors';
@@ -54,7 +54,8 @@ export function compileSort(
     const ka = keyOf(a);
     const kb = keyOf(b);
     if (ka === undefined || kb === undefined) {
-      if (ka !== kb) return ka === undefined ? 1 : -1;
+      // No value: last ascending, first descending (RFC 7644 §3.4.2.3).
+      if (ka !== kb) return (ka === undefined ? 1 : -1) * direction;
     } else {
       const order = ka < kb ? -1 : ka > kb ? 1 : 0;
       if (order !== 0) return order * direction;

@@ -67,6 +67,7 @@ describe('input limits are enforced before any DynamoDB request', () => {
   it(`a body over ${MAX_BODY_BYTES} bytes is 413 before it is parsed (invalid JSON still gets 413)`, async () => {
     const res = await client.request('POST', '/Users', { rawBody: `{${'x'.repeat(MAX_BODY_BYTES)}` });
     expectRejected(res, 413, undefined, new RegExp(String(MAX_BODY_BYTES)));
+    expect(res.body.scimType).toBeUndefined(); // scimType is for 400s (RFC 7644 §3.12)
   });
 
   it('a body of exactly the limit is parsed (and then judged on its content)', async () => {

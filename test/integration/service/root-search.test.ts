@@ -147,7 +147,7 @@ describe('POST /.search', () => {
     expect(excluded.body.Resources[3].members).toBeUndefined();
   });
 
-  it('sortBy sorts the whole set; resources without the attribute sort last', async () => {
+  it('sortBy sorts the whole set; resources without the attribute sort last ascending, first descending', async () => {
     const { result } = await search({ sortBy: 'displayName', excludedAttributes: ['members'] });
     expect(result.body.Resources.map((r: { displayName: string }) => r.displayName)).toEqual([
       'Admins',
@@ -157,7 +157,7 @@ describe('POST /.search', () => {
       'Engineering',
     ]);
     const { result: byUserName } = await search({ sortBy: 'userName', sortOrder: 'descending' });
-    expect(idsOf(byUserName.body)).toEqual([userIds[0], userIds[2], userIds[1], groupIds[0], groupIds[1]]);
+    expect(idsOf(byUserName.body)).toEqual([groupIds[0], groupIds[1], userIds[0], userIds[2], userIds[1]]);
   });
 
   it('a filter naming no attribute of either type reads nothing', async () => {

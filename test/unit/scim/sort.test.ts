@@ -35,9 +35,9 @@ describe('sortBy / sortOrder (RFC 7644 §3.4.2.3)', () => {
     expect(ids('meta.created')).toEqual(['2', '3', '1', '4']);
   });
 
-  it('puts resources without a value last in both orders, ties in id order', () => {
+  it('puts resources without a value last ascending and first descending (RFC 7644 §3.4.2.3), ties in id order', () => {
     expect(ids('name.familyName')).toEqual(['2', '1', '3', '4']);
-    expect(ids('name.familyName', 'descending')).toEqual(['1', '2', '3', '4']);
+    expect(ids('name.familyName', 'descending')).toEqual(['3', '4', '1', '2']);
   });
 
   it('sorts a multi-valued attribute by its primary value', () => {
