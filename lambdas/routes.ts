@@ -29,7 +29,9 @@ export type Operation =
   | 'consoleAsset'
   | 'readFeed'
   | 'listActivity'
-  | 'activitySummary';
+  | 'activitySummary'
+  /** /Me and /Bulk: endpoints RFC 7644 defines that this service does not offer (501). */
+  | 'notImplemented';
 
 /**
  * The token scope each operation needs: `write` for the ones that change the directory, `read`
@@ -53,6 +55,8 @@ export const OPERATION_SCOPES: Readonly<Record<Operation, TokenScope>> = {
   readFeed: 'read',
   listActivity: 'read',
   activitySummary: 'read',
+  // Answered 501 whatever the scope: read, so a read token learns the same as a write token.
+  notImplemented: 'read',
   // The console's static files are served without a token (its handler authenticates nothing).
   consolePage: 'read',
   consoleAsset: 'read',
@@ -76,6 +80,19 @@ export const ROUTES: readonly Route[] = [
   { path: `${SCIM_PREFIX}/.search`, target: 'users', methods: { POST: 'searchAll' } },
   { path: `${SCIM_PREFIX}/Users`, target: 'users', methods: { GET: 'list', POST: 'create' } },
   { path: `${SCIM_PREFIX}/Users/.search`, target: 'users', methods: { POST: 'search' } },
+  // RFC 7644 §3.11 /Me (a token names a tenant, not a user) and §3.7 /Bulk: 501 Not Implemented.
+  {
+    path: `${SCIM_PREFIX}/Me`,
+    target: 'users',
+    methods: {
+      GET: 'notImplemented',
+      POST: 'notImplemented',
+      PUT: 'notImplemented',
+      PATCH: 'notImplemented',
+      DELETE: 'notImplemented',
+    },
+  },
+  { path: `${SCIM_PREFIX}/Bulk`, target: 'users', methods: { POST: 'notImplemented' } },
   {
     path: `${SCIM_PREFIX}/Users/{id}`,
     target: 'users',

@@ -37,7 +37,9 @@ export type DomainErrorCode =
   /** A dependency (DynamoDB, Secrets Manager) is throttled or unreachable; retry later. */
   | 'unavailable'
   /** The caller (a tenant, or callers without a valid token) is over its request rate; retry after `retryAfterSeconds`. */
-  | 'throttled';
+  | 'throttled'
+  /** An operation the protocol defines that this service does not offer (/Me, /Bulk). */
+  | 'notImplemented';
 
 export interface DomainErrorOptions {
   /** For 'busy', 'unavailable' and 'throttled': when a retry makes sense. */

@@ -1,8 +1,10 @@
 /**
  * /Users endpoints: the shared resource plumbing (resource-handler.ts) over the Users service,
  * with the user's memberships wired from the memberships store (User.groups is readOnly).
- * Also the root POST /.search over Users and Groups (service/root-search.ts).
+ * Also the root POST /.search over Users and Groups (service/root-search.ts), and /Me and
+ * /Bulk, which RFC 7644 defines and this service answers 501 Not Implemented.
  */
+import { DomainError } from '../domain/errors';
 import type { OperationContext, OperationTable } from '../http/handler';
 import { searchRequestBody } from '../http/request';
 import { ok } from '../http/response';
@@ -29,6 +31,14 @@ function usersContext(context: OperationContext, registry: SchemaRegistry): User
 
 /** POST /.search: Users then Groups, each through its own listing and presentation. */
 const rootSearchOperations = (registry: SchemaRegistry): OperationTable => ({
+  notImplemented: async (context) => {
+    throw new DomainError(
+      'notImplemented',
+      context.request.path.endsWith('/Bulk')
+        ? 'Bulk operations are not supported (ServiceProviderConfig bulk.supported is false)'
+        : '/Me is not supported: a token names a tenant, not a user (RFC 7644 §3.11)',
+    );
+  },
   searchAll: async (context) => {
     const params = parseListParameters(searchRequestBody(context.request));
     const ctx = usersContext(context, registry);

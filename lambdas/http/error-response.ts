@@ -31,6 +31,7 @@ const BY_CODE: Readonly<Record<DomainErrorCode, ErrorStatus>> = {
   tooMany: { status: 400, scimType: 'tooMany' },
   // scimType values are for 400s (RFC 7644 §3.12); `tooMany` means too many results.
   payloadTooLarge: { status: 413 },
+  notImplemented: { status: 501 },
   unsupportedMediaType: { status: 415 },
   busy: { status: 503 },
   unavailable: { status: 503 },

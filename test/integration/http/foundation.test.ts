@@ -44,6 +44,23 @@ describe('foundation: routing, auth and error rendering through the real handler
     expect(res.body.status).toBe('405');
   });
 
+  it('/Me and /Bulk, which RFC 7644 defines and the service does not offer, are 501 SCIM errors', async () => {
+    for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
+      const me = await client.request(method, '/Me');
+      expect(me.status).toBe(501);
+      expect(me.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '501' });
+      expect(me.body.detail).toMatch(/Me/);
+    }
+    const bulk = await client.request('POST', '/Bulk', {
+      body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [] },
+    });
+    expect(bulk.status).toBe(501);
+    expect(bulk.body.detail).toMatch(/bulk\.supported is false/);
+    const config = await client.request('GET', '/ServiceProviderConfig');
+    expect(config.body.bulk.supported).toBe(false);
+    expect((await client.request('GET', '/Bulk')).headers.allow).toBe('POST');
+  });
+
   it('answers HEAD wherever GET is served: the same status and headers, no body (RFC 9110 §9.3.2)', async () => {
     const get = await client.request('GET', '/ServiceProviderConfig');
     const head = await client.request('HEAD', '/ServiceProviderConfig');
