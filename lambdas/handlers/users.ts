@@ -14,7 +14,7 @@ import { GROUPS, presentGroupPage } from '../service/groups-service';
 import { listingAccess } from '../service/resource-service';
 import { rootSearch, searchSource } from '../service/root-search';
 import { presentUserPage, USERS, type UsersContext, userOperations } from '../service/users-service';
-import { groupReferences, removeMembershipsOfUser } from '../store/memberships-store';
+import { groupIdsOfMember, groupReferences, removeMembershipsOfUser } from '../store/memberships-store';
 import { resourceContextOf, resourceEndpoint } from './resource-handler';
 
 function usersContext(context: OperationContext, registry: SchemaRegistry): UsersContext {
@@ -24,6 +24,7 @@ function usersContext(context: OperationContext, registry: SchemaRegistry): User
     ...resource,
     memberships: {
       groupReferences: (groupIds) => groupReferences(store, groupIds, baseUrl),
+      groupIdsOf: (userId) => groupIdsOfMember(store, userId),
       removeMemberships: (userId, groupIds) => removeMembershipsOfUser(store, userId, groupIds),
     },
   };

@@ -49,6 +49,8 @@ import { checkIfMatch, type IfMatch, writeWithRetries } from './write-retries';
 interface UserMemberships {
   /** User.groups entries for these group ids (display names from the group items). */
   groupReferences(groupIds: readonly string[]): Promise<readonly UserGroupRef[]>;
+  /** The ids of the groups a user belongs to (its refs: 1 Query), for a listed user. */
+  groupIdsOf(userId: string): Promise<readonly string[]>;
   /** Deletes both sides of the user's memberships of these groups (after the user is deleted). */
   removeMemberships(userId: string, groupIds: readonly string[]): Promise<void>;
 }
@@ -71,16 +73,22 @@ const groupsRequested = (ctx: UsersContext, projection: Projection): boolean =>
 
 /**
  * `groupIds`: the ids read with the user (undefined: not read, e.g. listings or a projection
- * without groups); their names are read only when there are any.
+ * without groups); their names are read only when there are any. `references`: the groups'
+ * entries already read for a whole page.
  */
 async function present(
   ctx: UsersContext,
   stored: StoredUser,
   projection: Projection,
   groupIds?: readonly string[],
+  references?: ReadonlyMap<string, UserGroupRef>,
 ): Promise<ResourceResult> {
   const wanted = groupIds !== undefined && groupIds.length > 0 && groupsRequested(ctx, projection);
-  const groups = wanted ? await ctx.memberships.groupReferences(groupIds) : [];
+  const groups = !wanted
+    ? []
+    : references
+      ? groupIds.flatMap((id) => references.get(id) ?? [])
+      : await ctx.memberships.groupReferences(groupIds);
   return resultOf(ctx, 'User', userRepresentation(stored, ctx.baseUrl, groups), stored.version, projection);
 }
 
@@ -122,8 +130,8 @@ async function listUserResources(
   ctx: UsersContext,
   params: ListParameters,
 ): Promise<ListResponse<JsonObject>> {
-  // groups are not listed: one Query per listed user would multiply the cost of every import
-  // page; clients read them from GET /Users/{id} or from the groups themselves.
+  // groups are listed only when `attributes` names them (presentUserPage): one Query per listed
+  // user would multiply the cost of every import page.
   const present = (page: readonly StoredUser[], projection: Projection) =>
     presentUserPage(ctx, page, projection);
   // `groups.value eq "<id>"` pages one group's members from its partition (group-members-page.ts).
@@ -133,13 +141,28 @@ async function listUserResources(
   return listResources(ctx, USERS, params, present);
 }
 
-/** A listed page of users as the client sees it (also the root search's). */
-export const presentUserPage = (
+/**
+ * A listed page of users as the client sees it (also the root search's). Listed users carry
+ * `groups` only when `attributes` names it: then 1 Query per user (its refs) and one batched
+ * read of the groups' names for the page; by default a listing reads no membership at all.
+ */
+export async function presentUserPage(
   ctx: UsersContext,
   page: readonly StoredUser[],
   projection: Projection,
-): Promise<JsonObject[]> =>
-  Promise.all(page.map(async (user) => (await present(ctx, user, projection)).resource));
+): Promise<JsonObject[]> {
+  const named = projection.attributes !== undefined && groupsRequested(ctx, projection);
+  const groupIds = named ? await Promise.all(page.map((user) => ctx.memberships.groupIdsOf(user.id))) : [];
+  const distinct = [...new Set(groupIds.flat())];
+  const references = new Map(
+    (distinct.length > 0 ? await ctx.memberships.groupReferences(distinct) : []).map(
+      (g) => [g.value, g] as const,
+    ),
+  );
+  return Promise.all(
+    page.map(async (user, i) => (await present(ctx, user, projection, groupIds[i], references)).resource),
+  );
+}
 
 /**
  * The read-modify-write of PUT and PATCH: read the user (with its group ids when the response

@@ -298,6 +298,37 @@ describe('DynamoDB requests per operation', () => {
   const cost = async (method: string, path: string, body?: unknown) =>
     costOf(await client.request(method, path, body === undefined ? {} : { body }));
 
+  it('listed users carry groups only when attributes names them: then 1 Query per user + 1 BatchGetItem of the names', async () => {
+    const store = { db: client.runtime.db, tableName: client.table.tableName, tenant: 'acme' };
+    const ids: string[] = [];
+    for (const userName of ['listed.groups.1@example.com', 'listed.groups.2@example.com']) {
+      ids.push((await client.request('POST', '/Users', { body: { userName } })).body.id);
+    }
+    const group = await createGroup(store, { schemas: [GROUP_SCHEMA], displayName: 'Listed groups' });
+    await putMemberships(store, group.id, [ids[0] as string]);
+    const filter = encodeURIComponent('userName sw "listed.groups."');
+    const plain = await client.request('GET', `/Users?filter=${filter}`);
+    expect(plain.body.Resources.map((u: { groups?: unknown }) => u.groups)).toEqual([undefined, undefined]);
+    expect(costOf(plain)).toEqual({ Query: 1 });
+    const named = await client.request('GET', `/Users?filter=${filter}&attributes=groups`);
+    expect(named.body.Resources).toEqual([
+      {
+        schemas: [expect.any(String)],
+        id: ids[0],
+        groups: [
+          {
+            value: group.id,
+            display: 'Listed groups',
+            $ref: expect.stringMatching(/\/Groups\//),
+            type: 'direct',
+          },
+        ],
+      },
+      { schemas: [expect.any(String)], id: ids[1] },
+    ]);
+    expect(costOf(named)).toEqual({ Query: 3, BatchGetItem: 1 });
+  });
+
   it('create = 1 TransactWriteItems + 1 counter UpdateItem; Okta GET /Users/{id} = 1 Query (user + group ids); userName eq = 2 GetItems; externalId eq = 1 Query', async () => {
     const created = await client.request('POST', '/Users', {
       body: { userName: 'costed@example.com', externalId: 'costed-ext' },
