@@ -4,7 +4,8 @@
  * is 1 Query of the `M#` keys from the cursor (or offset) position, at most count + 1 keys (the
  * extra one says whether a next page exists), then 1 BatchGetItem of the page's users, which
  * also drops members whose user is gone. Only the filter alone is served; combined with other
- * terms it is 400 invalidFilter. No totalResults: counting reads every key (docs/GROUPS.md).
+ * terms it is 400 invalidFilter. No totalResults on pages, as counting reads every key; `count=0`,
+ * which asks for the total alone, gets it from a COUNT Query of the keys (docs/GROUPS.md).
  */
 import { DomainError } from '../domain/errors';
 import { type CursorPosition, decodeCursor, encodeCursor, queryHash } from '../scim/cursor';
@@ -16,7 +17,7 @@ import type { JsonObject } from '../scim/schema/json';
 import type { Projection } from '../scim/schema/projection';
 import type { SchemaRegistry } from '../scim/schema/registry';
 import { MAX_EXAMINED_ITEMS } from '../store/listing';
-import { memberIdsPage } from '../store/memberships-store';
+import { countMembers, memberIdsPage } from '../store/memberships-store';
 import { getUsersByIds, type StoredUser } from '../store/users-store';
 import { cursorBindingFrom } from './list-pages';
 import type { ResourceContext } from './resource-service';
@@ -97,6 +98,7 @@ export async function listGroupMembers(
   const count = params.count;
   let ids: string[];
   let nextCursor: string | undefined;
+  let totalResults: number | undefined;
   if (params.cursor !== undefined) {
     const hash = queryHash({ resourceType: 'User', filter: printFilter(filter) });
     const binding = await cursorBindingFrom(store.tenant, store.tableName, ctx.cursorKeys);
@@ -119,7 +121,9 @@ export async function listGroupMembers(
         `startIndex ${params.startIndex} would skip more than ${MAX_EXAMINED_ITEMS} members; use cursor paging (cursor=, RFC 9865)`,
       );
     }
-    // Index paging needs no look-ahead: the client stops at a short page.
+    // Index paging needs no look-ahead: the client stops at a short page. count=0 asks for the
+    // total alone (RFC 7644 §3.4.2.4): DynamoDB counts the member keys, and nothing else is read.
+    if (count === 0) totalResults = await countMembers(store, groupId);
     const read = count > 0 ? await memberIdsPage(store, groupId, undefined, skip + count) : [];
     ids = read.slice(skip, skip + count);
   }
@@ -127,7 +131,7 @@ export async function listGroupMembers(
   const users = await getUsersByIds(store, ids);
   return listResponse(
     await presentPage(users, projection),
-    undefined,
+    totalResults,
     params.cursor !== undefined ? undefined : params.startIndex,
     nextCursor !== undefined ? { nextCursor } : {},
   );

@@ -30,7 +30,7 @@ import {
   userGroupRefKey,
   userKey,
 } from './keys';
-import { sortKeySuffixes } from './partition-query';
+import { countSortKeyPrefix, sortKeySuffixes } from './partition-query';
 import { TABLE_KEYS } from './table-definition';
 import { sendTransaction, TRANSACTION_ACTION_LIMIT, type TransactItem, updateIf } from './transactions';
 
@@ -464,6 +464,15 @@ export async function listMemberIds(
     ids.push(id);
   }
   return { ids, truncated: false };
+}
+
+/**
+ * How many members a group has (its `M#` items, counted by DynamoDB: one Query per 1 MB of
+ * keys, ~10,000 members). Memberships of users deleted a moment ago (clean-up pending) count.
+ */
+export function countMembers(ctx: StoreContext, groupId: string): Promise<number> {
+  if (!isResourceId(groupId)) return Promise.resolve(0);
+  return countSortKeyPrefix(ctx, groupKey(ctx.tenant, groupId).PK, MEMBERSHIP_SK_PREFIX);
 }
 
 /**

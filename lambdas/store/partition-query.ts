@@ -81,3 +81,33 @@ export async function* sortKeySuffixes(
     yield String(item[TABLE_KEYS.sortKey]).slice(prefix.length);
   }
 }
+
+/**
+ * How many items of a partition have sort keys beginning with `prefix`: strongly consistent
+ * Queries with Select COUNT, one per 1 MB of items read (DynamoDB bills what it reads, not what
+ * it returns).
+ */
+export async function countSortKeyPrefix(
+  ctx: Omit<StoreContext, 'tenant'>,
+  partition: string,
+  prefix: string,
+): Promise<number> {
+  let total = 0;
+  let startKey: StoredItem | undefined;
+  do {
+    const result = await ctx.db.send(
+      new QueryCommand({
+        TableName: ctx.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, '#sk': TABLE_KEYS.sortKey },
+        ExpressionAttributeValues: { ':pk': partition, ':prefix': prefix },
+        Select: 'COUNT',
+        ConsistentRead: true,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    total += result.Count ?? 0;
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return total;
+}

@@ -152,6 +152,13 @@ it('offset paging: startIndex/count slices the members, bounded like the listing
     `startIndex=9951&count=100: ${JSON.stringify(costOf(deep).byCommand)}, ${costOf(deep).readCapacityUnits} RCU`,
   );
 
+  // count=0 asks for the total alone (RFC 7644 §3.4.2.4): counted by DynamoDB, no user read.
+  const total = await client.request('GET', `/Users?filter=${filterOf(groupId)}&count=0`);
+  expect(total.body.totalResults).toBe(10_001);
+  expect(total.body.Resources).toEqual([]);
+  expect(costOf(total).byCommand).toEqual({ Query: expect.any(Number) });
+  expect(first.body.totalResults).toBeUndefined(); // pages leave it out (docs/GROUPS.md)
+
   // Skipping more than 10,000 members is refused before any read.
   const tooDeep = await client.request('GET', `/Users?filter=${filterOf(groupId)}&startIndex=10002&count=10`);
   expect(tooDeep.status).toBe(400);
