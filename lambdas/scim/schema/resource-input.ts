@@ -29,6 +29,7 @@ export function parseResourceInput(
   if (!isPlainObject(body)) {
     throw badRequest('invalidSyntax', `The request body must be a JSON object (a ${resourceType} resource)`);
   }
+  assertCoreSchema(resourceType, body.schemas, registry);
   const canonical = canonicalise(resourceType, body, registry);
   const error = resourceValidator(registry, resourceType)(canonical);
   if (error) throw badRequest('invalidValue', describeError(error, resourceType));
@@ -44,6 +45,20 @@ export function parseResourceInput(
   }
   const schemas = [core.id, ...extensions.map((e) => e.schema.id).filter((urn) => urn in canonical)];
   return { schemas, ...(canonical as JsonObject) };
+}
+
+/**
+ * `schemas` (RFC 7643 §3) that is given must name the resource type's core schema: a Group
+ * body sent to /Users is refused, not stored as a User. A body without `schemas` is accepted
+ * (the schema is implied by the endpoint), and the stored list is recomputed either way.
+ */
+function assertCoreSchema(resourceType: ResourceTypeName, declared: unknown, registry: SchemaRegistry): void {
+  if (declared === undefined || declared === null) return;
+  const core = registry.resourceSchemas(resourceType).core.id;
+  const names = Array.isArray(declared) ? declared : [declared];
+  if (!names.some((urn) => typeof urn === 'string' && urn.toLowerCase() === core.toLowerCase())) {
+    throw badRequest('invalidValue', `schemas must include ${core} for a ${resourceType}`);
+  }
 }
 
 /** The attribute of each resource type that is unique per tenant. */

@@ -248,15 +248,40 @@ describe('parseResourceInput: what Okta and Entra send', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it('recomputes schemas: a client-sent list is ignored', () => {
+  it('recomputes schemas from the content: a client-sent list is checked for the core schema, then replaced', () => {
     const result = parseResourceInput(
       'User',
-      { schemas: ['urn:bogus'], userName: 'u', [ENTERPRISE_USER_SCHEMA]: { costCenter: 'C' } },
+      {
+        schemas: [USER_SCHEMA.toUpperCase(), 'urn:bogus'],
+        userName: 'u',
+        [ENTERPRISE_USER_SCHEMA]: { costCenter: 'C' },
+      },
       registry,
     );
     expect(result.schemas).toEqual([USER_SCHEMA, ENTERPRISE_USER_SCHEMA]);
     const bare = parseResourceInput('User', { userName: 'u' }, registry);
     expect(bare.schemas).toEqual([USER_SCHEMA]);
+  });
+
+  it('a schemas list without the resource type’s core schema is 400 (a Group body sent to /Users)', () => {
+    for (const schemas of [
+      ['urn:bogus'],
+      ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      [],
+      'urn:x',
+      [7],
+    ]) {
+      expect(() => parseResourceInput('User', { schemas, userName: 'u' }, registry)).toThrow(
+        expect.objectContaining({
+          status: 400,
+          scimType: 'invalidValue',
+          message: `schemas must include ${USER_SCHEMA} for a User`,
+        }),
+      );
+    }
+    expect(() => parseResourceInput('Group', { schemas: [USER_SCHEMA], displayName: 'g' }, registry)).toThrow(
+      expect.objectContaining({ status: 400 }),
+    );
   });
 });
 
