@@ -69,7 +69,8 @@ export function timeBoxedProperty<Ts extends [unknown, ...unknown[]]>(
  */
 export function assertScimAnswer(res: ScimResponse, what: string): void {
   const where = `${what} → HTTP ${res.status} ${res.text.slice(0, 300)}`;
-  if (!Number.isInteger(res.status) || res.status < 200 || res.status >= 500)
+  // 501 is a deliberate answer (/Me, /Bulk: RFC 7644 §3.11), checked as a SCIM error below.
+  if (!Number.isInteger(res.status) || res.status < 200 || (res.status >= 500 && res.status !== 501))
     throw new Error(`5xx/odd: ${where}`);
   // 204, and any answer to HEAD (RFC 9110 §9.3.2: GET's status and headers, no body).
   if (res.status === 204 || what.startsWith('HEAD ')) {
