@@ -4,9 +4,9 @@
  *
  * VERSION_RACE: every write is conditional on the version read. Without a precondition a lost
  * race is re-run (two PATCHes of different attributes both land); after WRITE_ATTEMPTS it is
- * 'busy' with Retry-After (the client's retry will most likely succeed). With `If-Match` (RFC 7644 §3.14) a lost
- * race is preconditionFailed at once — never a silent retry over a change the client has not
- * seen. The conditional write itself makes the If-Match check atomic.
+ * 'busy' with Retry-After (the client's retry will most likely succeed). With `If-Match`
+ * (RFC 7644 §3.14) a lost race is preconditionFailed at once — never a silent retry over a
+ * change the client has not seen. The conditional write itself makes the If-Match check atomic.
  *
  * BUSY_GROUP: a membership transaction's only race is a TransactionConflict with another
  * transaction on the group item, which says nothing about versions (its If-Match is the
