@@ -123,7 +123,16 @@ export async function listGroupMembers(
     }
     // Index paging needs no look-ahead: the client stops at a short page. count=0 asks for the
     // total alone (RFC 7644 §3.4.2.4): DynamoDB counts the member keys, and nothing else is read.
-    if (count === 0) totalResults = await countMembers(store, groupId);
+    if (count === 0) {
+      // Bounded like a walk: counting reads every key, so past MAX_EXAMINED_ITEMS it is refused.
+      totalResults = await countMembers(store, groupId, MAX_EXAMINED_ITEMS + 1);
+      if (totalResults > MAX_EXAMINED_ITEMS) {
+        throw new DomainError(
+          'tooMany',
+          `The group has more than ${MAX_EXAMINED_ITEMS} members, more than a count reads; page them with cursor=`,
+        );
+      }
+    }
     const read = count > 0 ? await memberIdsPage(store, groupId, undefined, skip + count) : [];
     ids = read.slice(skip, skip + count);
   }

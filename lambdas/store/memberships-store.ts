@@ -428,7 +428,7 @@ async function writeDelta(ctx: StoreContext, groupId: string, delta: MembershipD
   }
 }
 
-/** Adds members (both sides, idempotent: a repeated add rewrites the same two items). */
+/** Adds members (both sides; idempotent: adding a member again writes nothing). */
 export async function putMemberships(
   ctx: StoreContext,
   groupId: string,
@@ -467,12 +467,13 @@ export async function listMemberIds(
 }
 
 /**
- * How many members a group has (its `M#` items, counted by DynamoDB: one Query per 1 MB of
- * keys, ~10,000 members). Memberships of users deleted a moment ago (clean-up pending) count.
+ * How many members a group has, counting at most `limit` (its `M#` items, counted by DynamoDB:
+ * one Query per 1 MB of keys, ~5,000 members). Memberships of users deleted a moment ago
+ * (clean-up pending) count.
  */
-export function countMembers(ctx: StoreContext, groupId: string): Promise<number> {
+export function countMembers(ctx: StoreContext, groupId: string, limit: number): Promise<number> {
   if (!isResourceId(groupId)) return Promise.resolve(0);
-  return countSortKeyPrefix(ctx, groupKey(ctx.tenant, groupId).PK, MEMBERSHIP_SK_PREFIX);
+  return countSortKeyPrefix(ctx, groupKey(ctx.tenant, groupId).PK, MEMBERSHIP_SK_PREFIX, limit);
 }
 
 /**

@@ -83,14 +83,15 @@ export async function* sortKeySuffixes(
 }
 
 /**
- * How many items of a partition have sort keys beginning with `prefix`: strongly consistent
- * Queries with Select COUNT, one per 1 MB of items read (DynamoDB bills what it reads, not what
- * it returns).
+ * How many items of a partition have sort keys beginning with `prefix`, counting at most
+ * `limit` (so at most `limit` is returned): strongly consistent Queries with Select COUNT, one
+ * per 1 MB of items read (DynamoDB bills what it reads, not what it returns).
  */
 export async function countSortKeyPrefix(
   ctx: Omit<StoreContext, 'tenant'>,
   partition: string,
   prefix: string,
+  limit: number,
 ): Promise<number> {
   let total = 0;
   let startKey: StoredItem | undefined;
@@ -103,11 +104,12 @@ export async function countSortKeyPrefix(
         ExpressionAttributeValues: { ':pk': partition, ':prefix': prefix },
         Select: 'COUNT',
         ConsistentRead: true,
+        Limit: Math.min(limit - total, MAX_PAGE),
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
     total += result.Count ?? 0;
     startKey = result.LastEvaluatedKey;
-  } while (startKey);
+  } while (startKey && total < limit);
   return total;
 }

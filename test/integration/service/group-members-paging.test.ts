@@ -152,11 +152,22 @@ it('offset paging: startIndex/count slices the members, bounded like the listing
     `startIndex=9951&count=100: ${JSON.stringify(costOf(deep).byCommand)}, ${costOf(deep).readCapacityUnits} RCU`,
   );
 
-  // count=0 asks for the total alone (RFC 7644 §3.4.2.4): counted by DynamoDB, no user read.
+  // count=0 asks for the total alone (RFC 7644 §3.4.2.4): counted by DynamoDB, no user read,
+  // bounded like a walk — this group's 10,001 members are more than a count reads.
   const total = await client.request('GET', `/Users?filter=${filterOf(groupId)}&count=0`);
-  expect(total.body.totalResults).toBe(10_001);
-  expect(total.body.Resources).toEqual([]);
-  expect(costOf(total).byCommand).toEqual({ Query: expect.any(Number) });
+  expect(total.status).toBe(400);
+  expect(total.body.scimType).toBe('tooMany');
+  expect(Object.keys(costOf(total).byCommand)).toEqual(['Query']);
+  const small = await client.request('POST', '/Groups', {
+    body: {
+      schemas: [GROUP],
+      displayName: 'Three',
+      members: members.slice(0, 3).map((value) => ({ value })),
+    },
+  });
+  const three = await client.request('GET', `/Users?filter=${filterOf(small.body.id)}&count=0`);
+  expect(three.body).toMatchObject({ totalResults: 3, Resources: [] });
+  expect(costOf(three).byCommand).toEqual({ Query: 1 });
   expect(first.body.totalResults).toBeUndefined(); // pages leave it out (docs/GROUPS.md)
 
   // Skipping more than 10,000 members is refused before any read.
