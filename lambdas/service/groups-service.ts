@@ -12,7 +12,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { DomainError } from '../domain/errors';
+import { DomainError, isDomainError } from '../domain/errors';
 import { clipped } from '../scim/clip';
 import type { AttributeLookup, FilterNode } from '../scim/filter/ast';
 import { compileFilter } from '../scim/filter/evaluate';
@@ -48,6 +48,7 @@ import {
   releaseGroupLock,
   removeAllMembershipsOfGroup,
   requireUsers,
+  takeGroupLock,
   writeMembershipTransaction,
 } from '../store/memberships-store';
 import { findGroups } from './groups-query';
@@ -263,14 +264,16 @@ async function commitMembershipDelta(
   groupId: string,
   delta: MembershipDelta,
   expected?: ExpectedVersion,
+  /** The lock this request already holds (takeGroupLock): every transaction holds it, the last releases it. */
+  heldBy?: string,
 ): Promise<number | undefined> {
   let chunks = membershipTransactions(delta);
   const [first] = chunks;
   const empty = chunks.length === 1 && first !== undefined && first.add.length + first.remove.length === 0;
   // Nothing to write, and the members were read at `expected`: that read is the change's point.
   if (empty && expected?.source === 'read') return expected.version;
-  const holder = chunks.length > 1 ? randomUUID() : undefined;
-  let held = false;
+  const holder = heldBy ?? (chunks.length > 1 ? randomUUID() : undefined);
+  let held = heldBy !== undefined;
   let written = 0;
   try {
     for (let i = 0; i < chunks.length; i++) {
@@ -348,18 +351,39 @@ async function changeMembers(
       ifMatch !== undefined ? { version: ifMatch, source: 'ifMatch' } : undefined,
     );
   }
-  let known = options.knownVersion;
-  return writeWithRetries(undefined, async () => {
-    const version = known ?? (await mustGetGroup(ctx, groupId)).version;
-    known = undefined; // a re-plan reads again
-    if (ifMatch !== undefined && version !== ifMatch) throw staleIfMatch(version);
+  // Optimistic first: the members read at a version, the write conditional on it (no extra request).
+  const version = options.knownVersion ?? (await mustGetGroup(ctx, groupId)).version;
+  if (ifMatch !== undefined && version !== ifMatch) throw staleIfMatch(version);
+  try {
     const members = new Set((await listMemberIds(ctx.store, groupId)).ids);
     const delta = await netMemberDelta(ctx, changes, members);
-    return commitMembershipDelta(ctx, groupId, delta, {
+    return await commitMembershipDelta(ctx, groupId, delta, {
       version,
       source: ifMatch !== undefined ? 'ifMatch' : 'read',
     });
-  });
+  } catch (error) {
+    // Under If-Match a moved version is the client's 412 (thrown above as preconditionFailed).
+    if (!isDomainError(error, 'versionConflict')) throw error;
+  }
+  // Lost the race: re-reading optimistically could lose it again and again under a burst of
+  // member changes, so take the group's lock (waiting out others' changes), read the members
+  // under it and write the difference holding it; the last transaction releases it.
+  const holder = randomUUID();
+  const taken = await retryWhileBusy(async () =>
+    lockedIsConflict(await takeGroupLock(ctx.store, groupId, holder)),
+  );
+  if (taken.outcome !== 'taken') conditionFailed(groupId, undefined, taken);
+  let handedOver = false;
+  try {
+    const members = new Set((await listMemberIds(ctx.store, groupId)).ids);
+    const delta = await netMemberDelta(ctx, changes, members);
+    if (delta.add.length + delta.remove.length === 0) return undefined;
+    handedOver = true; // commitMembershipDelta releases the lock, whatever happens
+    await commitMembershipDelta(ctx, groupId, delta, undefined, holder);
+    return undefined;
+  } finally {
+    if (!handedOver) await releaseGroupLock(ctx.store, groupId, holder).catch(() => undefined);
+  }
 }
 
 /**

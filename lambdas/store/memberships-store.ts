@@ -15,12 +15,17 @@
  * DELETE finds again.
  * docs/ARCHITECTURE.md gives the reasons and the requests per operation.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../domain/errors';
 import { clipped } from '../scim/clip';
 import { batchGet, batchWrite, type Projection } from './batch';
 import type { StoreContext } from './context';
-import { attributeOfFailedItem, cancellationReasons, translateConditionFailure } from './errors';
+import {
+  attributeOfFailedItem,
+  cancellationReasons,
+  isConditionalCheckFailed,
+  translateConditionFailure,
+} from './errors';
 import { isResourceId } from './ids';
 import {
   groupKey,
@@ -237,6 +242,37 @@ function groupConditionFailure(
       : { outcome: 'locked' };
   const locked = typeof lockHolder === 'string' && typeof lockUntil === 'number' && lockUntil >= nowMs;
   return locked ? { outcome: 'locked' } : { outcome: 'versionMismatch', currentVersion: version };
+}
+
+/**
+ * Takes the group's lock for `holder` on its own (one UpdateItem; no version bump): for a
+ * change that lost its optimistic race and now reads the members under the lock, so no other
+ * member change can move them before its transactions ('hold', then 'release').
+ */
+export async function takeGroupLock(
+  ctx: StoreContext,
+  groupId: string,
+  holder: string,
+  now: Date = new Date(),
+): Promise<{ readonly outcome: 'taken' } | GroupConditionFailure> {
+  const nowMs = now.getTime();
+  try {
+    await ctx.db.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: groupKey(ctx.tenant, groupId),
+        UpdateExpression: 'SET #lk = :holder, #lu = :until',
+        ConditionExpression: `attribute_exists(#pk) AND ${LOCK_FREE}`,
+        ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, ...LOCK_NAMES },
+        ExpressionAttributeValues: { ':holder': holder, ':until': nowMs + GROUP_LOCK_MS, ':nowMs': nowMs },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { outcome: 'taken' };
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return groupConditionFailure(error, nowMs, undefined);
+    throw error;
+  }
 }
 
 /** Releases `holder`'s lock (one UpdateItem); a no-op when the group is gone or the lock is another's. */

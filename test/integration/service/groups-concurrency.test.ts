@@ -214,6 +214,34 @@ describe('a replace racing an add: the end state of one serial order, never a mi
   it('100 ‖ 100 members (several transactions each): the group lock keeps them from interleaving', async () => {
     await race(100, 6, pool);
   });
+
+  it('a replace and a PUT amid 20 concurrent single adds get through (the lock after a lost race), in a serial order', async () => {
+    for (let round = 0; round < 3; round++) {
+      const groupId = await createGroup(`Starve ${round}`);
+      const kept = pool.slice(0, 10);
+      const singles = pool.slice(100, 120);
+      const put = pool.slice(20, 25);
+      const responses = await Promise.all([
+        client.request('PATCH', `/Groups/${groupId}`, { body: replace(kept) }),
+        client.request('PUT', `/Groups/${groupId}`, {
+          body: {
+            schemas: [GROUP],
+            displayName: `Starve ${round}`,
+            members: put.map((value) => ({ value })),
+          },
+        }),
+        ...singles.map((id) => client.request('PATCH', `/Groups/${groupId}`, { body: add([id], false) })),
+      ]);
+      expect(responses.map((r) => r.status)).toEqual([204, 200, ...singles.map(() => 204)]);
+      // The last of replace/PUT wins its set; the adds after it are on top; none is half-applied.
+      const final = new Set(await storedMemberIds(client.table, groupId));
+      const base = kept.every((id) => final.has(id)) ? kept : put;
+      expect(base.every((id) => final.has(id))).toBe(true);
+      const other = base === kept ? put : kept;
+      expect(other.filter((id) => final.has(id))).toEqual([]);
+      expect([...final].every((id) => base.includes(id) || singles.includes(id))).toBe(true);
+    }
+  });
 });
 
 describe('transaction conflicts on the group item (real DynamoDB cancels concurrent transactions)', () => {
