@@ -55,7 +55,8 @@ export function entityTagCondition(header: string | undefined): EntityTagConditi
   const versions: number[] = [];
   for (const match of header.matchAll(/(?:W\/)?"([^"]*)"/g)) {
     const opaque = match[1] ?? '';
-    if (/^\d{1,15}$/.test(opaque)) versions.push(Number(opaque));
+    // Tags are opaque strings: only the exact text of a version names it (`"01"` is not 1).
+    if (/^(0|[1-9]\d{0,14})$/.test(opaque)) versions.push(Number(opaque));
   }
   return versions;
 }

@@ -604,7 +604,7 @@ export async function patchGroupResource(
     const patched = applyPatch(current.resource, attributeOperations, lookup, { schemas });
     if (patched.changedAttributes.length === 0) return current;
     // The patched group must still be valid (displayName cannot be removed).
-    const resource = parseResourceInput('Group', patched.resource, ctx.registry);
+    const resource = parseResourceInput('Group', patched.resource, ctx.registry, { patched: true });
     return replaceGroup(ctx.store, current, resource);
   });
   if (memberChanges.length === 0) return { id, stored, version: stored.version };

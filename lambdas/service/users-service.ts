@@ -204,7 +204,7 @@ const patchUserResource: Users['patch'] = (ctx, id, body, projection, ifMatch) =
     const patched = applyPatch(current.resource, operations, lookup, { schemas });
     if (patched.changedAttributes.length === 0) return current;
     // The patched resource must still be a valid User (e.g. userName cannot be removed).
-    const resource = parseResourceInput('User', patched.resource, ctx.registry);
+    const resource = parseResourceInput('User', patched.resource, ctx.registry, { patched: true });
     return replaceUser(ctx.store, current, resource);
   });
 };

@@ -12,7 +12,7 @@
 import { badRequest } from '../errors';
 import type { ResourceTypeName } from '../meta';
 import { normaliseName } from '../names';
-import { FORBIDDEN_KEYS, isPlainObject, type JsonObject } from './json';
+import { FORBIDDEN_KEYS, getCi, isPlainObject, type JsonObject } from './json';
 import { isWritable, MAX_STRING_LENGTH } from './json-schema';
 import type { SchemaRegistry } from './registry';
 import type { AttributeDefinition } from './types';
@@ -21,15 +21,21 @@ import { resourceValidator, type SchemaValidationError } from './validators';
 /** A validated, canonical resource body: no id, no meta, `schemas` recomputed. */
 export type ScimResourceInput = JsonObject;
 
+/**
+ * `patched`: the body is a stored resource after a PATCH, not a client's: its `schemas` is the
+ * stored one, and values stored before the one-primary rule are not refused (the PATCH engine
+ * keeps one primary in what it writes), so such a user can still be deactivated.
+ */
 export function parseResourceInput(
   resourceType: ResourceTypeName,
   body: unknown,
   registry: SchemaRegistry,
+  options: { readonly patched?: boolean } = {},
 ): ScimResourceInput {
   if (!isPlainObject(body)) {
     throw badRequest('invalidSyntax', `The request body must be a JSON object (a ${resourceType} resource)`);
   }
-  assertCoreSchema(resourceType, body.schemas, registry);
+  if (!options.patched) assertCoreSchema(resourceType, getCi(body, 'schemas'), registry);
   const canonical = canonicalise(resourceType, body, registry);
   const error = resourceValidator(registry, resourceType)(canonical);
   if (error) throw badRequest('invalidValue', describeError(error, resourceType));
@@ -38,10 +44,12 @@ export function parseResourceInput(
   // The unique name is stored in the name profile's form (names.ts, docs/NAMES.md).
   if (typeof name === 'string') canonical[nameAttribute] = normaliseName(nameAttribute, name);
   const { core, extensions } = registry.resourceSchemas(resourceType);
-  assertOnePrimary(core.attributes, canonical, '');
-  for (const { schema } of extensions) {
-    const values = canonical[schema.id];
-    if (isPlainObject(values)) assertOnePrimary(schema.attributes, values, `${schema.id}:`);
+  if (!options.patched) {
+    assertOnePrimary(core.attributes, canonical, '');
+    for (const { schema } of extensions) {
+      const values = canonical[schema.id];
+      if (isPlainObject(values)) assertOnePrimary(schema.attributes, values, `${schema.id}:`);
+    }
   }
   const schemas = [core.id, ...extensions.map((e) => e.schema.id).filter((urn) => urn in canonical)];
   return { schemas, ...(canonical as JsonObject) };

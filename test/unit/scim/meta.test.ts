@@ -11,4 +11,6 @@ it('parses absent, *, one tag, lists, strong and weak tags; tags naming no versi
   expect(entityTagCondition('W/"x"')).toEqual([]);
   expect(entityTagCondition('3')).toEqual([]);
   expect(entityTagCondition('W/"1234567890123456"')).toEqual([]);
+  // Opaque text: "01" is not version 1.
+  expect(entityTagCondition('W/"01", "0"')).toEqual([0]);
 });

@@ -282,6 +282,26 @@ describe('parseResourceInput: what Okta and Entra send', () => {
     expect(() => parseResourceInput('Group', { schemas: [USER_SCHEMA], displayName: 'g' }, registry)).toThrow(
       expect.objectContaining({ status: 400 }),
     );
+    // Attribute names are case-insensitive: SCHEMAS is checked too.
+    expect(() => parseResourceInput('User', { SCHEMAS: ['urn:x'], userName: 'u' }, registry)).toThrow(
+      expect.objectContaining({ status: 400 }),
+    );
+  });
+
+  it('a PATCHed stored resource is not refused for what was stored before the rules (two primaries)', () => {
+    const stored = {
+      schemas: [USER_SCHEMA],
+      userName: 'old',
+      emails: [
+        { value: 'a@example.com', primary: true },
+        { value: 'b@example.com', primary: true },
+      ],
+      active: false,
+    };
+    expect(parseResourceInput('User', stored, registry, { patched: true }).active).toBe(false);
+    expect(() => parseResourceInput('User', stored, registry)).toThrow(
+      expect.objectContaining({ status: 400 }),
+    );
   });
 });
 
