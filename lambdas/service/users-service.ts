@@ -9,6 +9,7 @@
  * Why, and DynamoDB requests per operation: docs/DECISIONS.md.
  */
 
+import { DomainError } from '../domain/errors';
 import { parseFilter } from '../scim/filter/parser';
 import type { ListParameters, ListResponse } from '../scim/list';
 import { applyPatch } from '../scim/patch/apply';
@@ -67,6 +68,14 @@ export const USERS: ResourceKind<StoredUser> = {
   find: findUsers,
   represent: userRepresentation,
 };
+
+/**
+ * Bounds of a listing that carries `groups` (1 Query per user): at most 100 users a page, read
+ * 10 at a time, and 10,000 group references in all (~2 MB, like a group's members cap).
+ */
+const MAX_USERS_WITH_GROUPS = 100;
+const GROUP_READS_IN_FLIGHT = 10;
+const MAX_GROUP_REFS_PER_RESPONSE = 10_000;
 
 const groupsRequested = (ctx: UsersContext, projection: Projection): boolean =>
   isAttributeRequested('groups', 'User', projection, ctx.registry);
@@ -152,7 +161,24 @@ export async function presentUserPage(
   projection: Projection,
 ): Promise<JsonObject[]> {
   const named = projection.attributes !== undefined && groupsRequested(ctx, projection);
-  const groupIds = named ? await Promise.all(page.map((user) => ctx.memberships.groupIdsOf(user.id))) : [];
+  if (named && page.length > MAX_USERS_WITH_GROUPS) {
+    throw new DomainError(
+      'tooMany',
+      `A page with groups lists at most ${MAX_USERS_WITH_GROUPS} users; ask for count=${MAX_USERS_WITH_GROUPS} or fewer`,
+    );
+  }
+  const groupIds: (readonly string[])[] = [];
+  // A few Queries at a time, so one page does not take every connection of the client.
+  for (let i = 0; named && i < page.length; i += GROUP_READS_IN_FLIGHT) {
+    const slice = page.slice(i, i + GROUP_READS_IN_FLIGHT);
+    groupIds.push(...(await Promise.all(slice.map((user) => ctx.memberships.groupIdsOf(user.id)))));
+  }
+  if (groupIds.reduce((sum, ids) => sum + ids.length, 0) > MAX_GROUP_REFS_PER_RESPONSE) {
+    throw new DomainError(
+      'tooMany',
+      `The users of this page are in more than ${MAX_GROUP_REFS_PER_RESPONSE} groups in all, more than one response carries; ask for fewer users`,
+    );
+  }
   const distinct = [...new Set(groupIds.flat())];
   const references = new Map(
     (distinct.length > 0 ? await ctx.memberships.groupReferences(distinct) : []).map(
