@@ -425,8 +425,13 @@ async function replaceGroupResource(
     return replaceGroup(ctx.store, current, resource);
   });
   const after = await changeMembers(ctx, id, [{ kind: 'replace', ids }], { knownVersion: stored.version });
-  // A transaction returns no attributes: read the version the change produced.
-  if (after !== stored.version) stored = await mustGetGroup(ctx, id);
+  if (after !== stored.version) {
+    // A transaction returns no attributes: read the group. When the version this PUT produced is
+    // known (one transaction), it is the ETag: a change committed since must not lend its
+    // version to this response's attributes and member list.
+    const reread = await mustGetGroup(ctx, id);
+    stored = after !== undefined ? { ...stored, version: after, lastModified: reread.lastModified } : reread;
+  }
   const members = ids.map((uid) => memberReference(ctx.baseUrl, uid, details.get(uid)));
   return present(ctx, stored, projection, membersRequested(ctx, projection) ? members : undefined);
 }
