@@ -3,13 +3,14 @@
  * paged from the group's membership partition instead of a walk of the tenant's users. A page
  * is 1 Query of the `M#` keys from the cursor (or offset) position, at most count + 1 keys (the
  * extra one says whether a next page exists), then 1 BatchGetItem of the page's users, which
- * also drops members whose user is gone. Only the filter alone is served; combined with other
- * terms it is 400 invalidFilter. No totalResults on pages, as counting reads every key; `count=0`,
+ * also drops members whose user is gone. Only the filter alone is served; any other reference
+ * to `groups` is 400 invalidFilter. No totalResults on pages, as counting reads every key; `count=0`,
  * which asks for the total alone, gets it from a COUNT Query of the keys (docs/GROUPS.md).
  */
 import { DomainError } from '../domain/errors';
 import { type CursorPosition, decodeCursor, encodeCursor, queryHash } from '../scim/cursor';
 import type { AttributePath, FilterNode } from '../scim/filter/ast';
+import { termsNaming } from '../scim/filter/evaluate';
 import { printFilter } from '../scim/filter/parser';
 import { unsupportedFilter } from '../scim/filter/unsupported';
 import { type ListParameters, type ListResponse, listResponse } from '../scim/list';
@@ -52,25 +53,19 @@ function groupTerm(node: FilterNode, registry: SchemaRegistry): string | undefin
   return undefined;
 }
 
-/** Whether a top-level `and` chain holds a group term (then the filter is paged here or refused). */
-function hasTopLevelGroupTerm(node: FilterNode, registry: SchemaRegistry): boolean {
-  if (node.kind === 'and') {
-    return hasTopLevelGroupTerm(node.left, registry) || hasTopLevelGroupTerm(node.right, registry);
-  }
-  return groupTerm(node, registry) !== undefined;
-}
-
 /**
  * The group whose members `filter` asks for: the group id when the filter is exactly one group
- * term; undefined when it has none (the ordinary planner answers it); invalidFilter when a group
- * term is `and`-combined with others, which a page of the partition cannot answer exactly.
+ * term; undefined when it names no `groups` (the ordinary planner answers it); invalidFilter for
+ * any other reference to `groups` (combined with other terms, under `or`/`not`, `ne`, `pr`,
+ * `groups.display` …), which neither a page of the partition nor the listing, where `groups` is
+ * not materialised, can answer exactly.
  */
 export function memberFilterGroup(filter: FilterNode, registry: SchemaRegistry): string | undefined {
   const alone = groupTerm(filter, registry);
   if (alone !== undefined) return alone;
-  if (hasTopLevelGroupTerm(filter, registry)) {
+  if (termsNaming(filter, (path) => isGroupsPath(path, registry)).length > 0) {
     throw unsupportedFilter(
-      'groups.value eq "<groupId>" pages a group\'s members and must be the whole filter; combine it with nothing else',
+      'Filters on groups support only groups.value eq "<groupId>" as the whole filter, which pages the group\'s members; read a user with GET /Users/{id} to see its groups',
     );
   }
   return undefined;

@@ -16,7 +16,7 @@
  */
 
 import type { AttributePath, FilterNode, FilterValue } from '../scim/filter/ast';
-import { compileFilter, indexableEquality, indexablePrefixes } from '../scim/filter/evaluate';
+import { compileFilter, indexableEquality, indexablePrefixes, termsNaming } from '../scim/filter/evaluate';
 import { unsupportedFilter } from '../scim/filter/unsupported';
 import type { JsonObject } from '../scim/schema/json';
 import type { SchemaRegistry } from '../scim/schema/registry';
@@ -42,19 +42,6 @@ function resolvesTo(
 
 const isMembersPath = (path: AttributePath, registry: SchemaRegistry): boolean =>
   resolvesTo({ ...path, subAttribute: undefined }, registry)?.attribute === 'members';
-
-/** Every node of the filter that names `members`, in any position. */
-function memberReferences(node: FilterNode, registry: SchemaRegistry): FilterNode[] {
-  switch (node.kind) {
-    case 'and':
-    case 'or':
-      return [...memberReferences(node.left, registry), ...memberReferences(node.right, registry)];
-    case 'not':
-      return memberReferences(node.operand, registry);
-    default:
-      return isMembersPath(node.path, registry) ? [node] : [];
-  }
-}
 
 /** `members[value eq "x"]` at the top level, the bracket form of `members.value eq "x"`. */
 function bracketMemberTerms(node: FilterNode, registry: SchemaRegistry): string[] {
@@ -96,7 +83,7 @@ function planGroupQuery(filter: FilterNode, registry: SchemaRegistry): GroupQuer
       .map((t) => t.value as string),
     ...bracketMemberTerms(filter, registry),
   ];
-  if (memberReferences(filter, registry).length !== memberIds.length) {
+  if (termsNaming(filter, (path) => isMembersPath(path, registry)).length !== memberIds.length) {
     throw unsupportedFilter(
       'Filters on members support only members.value eq "<user id>" joined with and; read a group with GET /Groups/{id} to see all its members',
     );

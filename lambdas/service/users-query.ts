@@ -9,9 +9,9 @@
  *
  * Candidates are evaluated in their SCIM representation (with `id` and `meta`), so filters on
  * `id` or `meta.lastModified` work like any other attribute. `groups` is not materialised here
- * (one more Query per candidate); a filter on it matches nothing, except `groups.value eq "<gid>"`
- * alone: the group's members, read from its partition (GET /Users pages them itself,
- * group-members-page.ts; the root search gets them all from here, up to MAX_EXAMINED_ITEMS).
+ * (one more Query per candidate); the one filter on it is `groups.value eq "<gid>"` alone: the
+ * group's members, read from its partition (GET /Users pages them itself, group-members-page.ts;
+ * the root search gets them all from here, up to MAX_EXAMINED_ITEMS). Any other is invalidFilter.
  */
 
 import { DomainError } from '../domain/errors';

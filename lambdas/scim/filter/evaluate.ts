@@ -428,3 +428,19 @@ export function indexablePrefixes(filter: FilterNode): { path: AttributePath; va
       : [],
   );
 }
+
+/**
+ * Every term (comparison, presence or `attr[…]` node) whose attribute path `names` accepts, at
+ * any depth: a planner counts them to refuse references to an attribute it cannot evaluate.
+ */
+export function termsNaming(filter: FilterNode, names: (path: AttributePath) => boolean): FilterNode[] {
+  switch (filter.kind) {
+    case 'and':
+    case 'or':
+      return [...termsNaming(filter.left, names), ...termsNaming(filter.right, names)];
+    case 'not':
+      return termsNaming(filter.operand, names);
+    default:
+      return names(filter.path) ? [filter] : [];
+  }
+}

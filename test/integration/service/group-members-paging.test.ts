@@ -231,6 +231,25 @@ it('filters that a page of the partition cannot answer exactly are 400, not a wr
   expect(combined.body.detail).toContain('whole filter');
   expect(costOf(combined).requests).toBe(0);
 
+  // Any other reference to groups is refused too: the listing does not materialise groups, so
+  // it would answer these with nothing (or, under `not`, with everyone) instead of the truth.
+  for (const other of [
+    `groups.value eq "${groupId}" or userName eq "x"`,
+    `not (groups.value eq "${groupId}")`,
+    `groups.value ne "${groupId}"`,
+    'groups pr',
+    'groups.display eq "Everyone"',
+    `groups[value eq "${groupId}" or value eq "x"]`,
+  ]) {
+    const res = await client.request('GET', `/Users?filter=${encodeURIComponent(other)}`);
+    expect({ other, status: res.status, scimType: res.body.scimType }).toEqual({
+      other,
+      status: 400,
+      scimType: 'invalidFilter',
+    });
+    expect(costOf(res).requests).toBe(0);
+  }
+
   const sorted = await client.request('GET', `/Users?filter=${filterOf(groupId)}&sortBy=userName`);
   expect(sorted.status).toBe(400);
   expect(sorted.body.scimType).toBe('invalidValue');
