@@ -32,6 +32,7 @@ import {
   GROUP_READS,
   getGroup,
   isGroupId,
+  MEMBERS_IN_CREATE,
   replaceGroup,
   type StoredGroup,
 } from '../store/groups-store';
@@ -170,14 +171,44 @@ function requestedMemberIds(resource: JsonObject): string[] {
   return ids;
 }
 
+/**
+ * The group, its guard and up to MEMBERS_IN_CREATE memberships in one transaction. Past that,
+ * the group is created locked (no extra request) and the other members follow in membership
+ * transactions under that lock, the last releasing it: no other member change interleaves, and
+ * each moves the version, so a DELETE that read the group before one of them fails its version
+ * condition and re-reads instead of leaving that transaction's memberships behind. The version
+ * returned counts them (an attribute change meanwhile would leave it lower than the stored one:
+ * an If-Match with it fails, it never names another state).
+ */
+async function createGroupWithMembers(
+  ctx: GroupsContext,
+  resource: JsonObject,
+  ids: readonly string[],
+): Promise<StoredGroup> {
+  if (ids.length <= MEMBERS_IN_CREATE) return createGroup(ctx.store, resource, new Date(), ids);
+  const holder = randomUUID();
+  const created = await createGroup(ctx.store, resource, new Date(), ids.slice(0, MEMBERS_IN_CREATE), holder);
+  const rest = { add: ids.slice(MEMBERS_IN_CREATE), remove: [] };
+  try {
+    await commitMembershipDelta(ctx, created.id, rest, undefined, holder);
+  } catch (error) {
+    if (!isDomainError(error, 'notFound')) throw error;
+    throw new DomainError(
+      'versionConflict',
+      `Group ${created.id} was deleted by another request while its members were added`,
+      { cause: error },
+    );
+  }
+  return { ...created, version: created.version + membershipTransactions(rest).length };
+}
+
 /** POST /Groups (RFC 7644 §3.3): 201 with the group as GET returns it. */
 const createGroupResource: Groups['create'] = async (ctx, body, projection) => {
   const resource = parseResourceInput('Group', body, ctx.registry);
   const ids = requestedMemberIds(resource);
   // Unknown members are refused before anything is stored.
   const details: Map<string, MemberDetail> = ids.length > 0 ? await requireUsers(ctx.store, ids) : new Map();
-  // The group, its guard and (up to 49) memberships in one transaction.
-  const stored = await createGroup(ctx.store, resource, new Date(), ids);
+  const stored = await createGroupWithMembers(ctx, resource, ids);
   await countAfterWrite(ctx, 'GROUPS', +1);
   const members = ids.map((id) => memberReference(ctx.baseUrl, id, details.get(id)));
   return present(ctx, stored, projection, membersRequested(ctx, projection) ? members : undefined);

@@ -23,10 +23,9 @@ import type { StoredItem } from './listing';
 import {
   batches,
   groupRefItem,
+  lockAttributes,
   MEMBERS_PER_TRANSACTION,
   membershipItem,
-  membershipTransactions,
-  writeMembershipTransaction,
 } from './memberships-store';
 import {
   createWithNameGuard,
@@ -90,20 +89,24 @@ function withoutMembers(resource: JsonObject): JsonObject {
 }
 
 /** Members that fit in the create transaction beside the group and its guard (100 actions). */
-const MEMBERS_IN_CREATE = MEMBERS_PER_TRANSACTION;
+export const MEMBERS_IN_CREATE = MEMBERS_PER_TRANSACTION;
 
 /**
- * Creates the group, its displayName guard and its first MEMBERS_IN_CREATE memberships (both
- * sides) in one transaction; the caller has verified the member ids. More members follow in
- * transactions that check the group exists without bumping its version: nobody has seen this
- * group yet, so the version the response shows stays the one created.
+ * Creates the group, its displayName guard and its memberships (both sides, at most
+ * MEMBERS_IN_CREATE; the caller has verified the ids) in one transaction. With `lockHolder`
+ * the group is created locked by it, for a caller that adds more members than fit here.
  */
 export async function createGroup(
   ctx: StoreContext,
   input: JsonObject,
   now: Date = new Date(),
   memberIds: readonly string[] = [],
+  lockHolder?: string,
 ): Promise<StoredGroup> {
+  const members = [...new Set(memberIds)];
+  if (members.length > MEMBERS_IN_CREATE) {
+    throw new RangeError(`a group is created with at most ${MEMBERS_IN_CREATE} members`);
+  }
   const resource = withoutMembers(input);
   const timestamp = now.toISOString();
   const group: StoredGroup = {
@@ -114,28 +117,21 @@ export async function createGroup(
     lastModified: timestamp,
     resource,
   };
-  const item = resourceItem(GROUPS, ctx.tenant, group, { resourceVersion: group.resourceVersion });
-  const members = [...new Set(memberIds)];
-  const first = members.slice(0, MEMBERS_IN_CREATE);
+  const item = {
+    ...resourceItem(GROUPS, ctx.tenant, group, { resourceVersion: group.resourceVersion }),
+    ...(lockHolder !== undefined ? lockAttributes(lockHolder, now) : {}),
+  };
   await createWithNameGuard(
     ctx,
     GROUPS,
     item,
     nameOf(GROUPS, resource),
     group.id,
-    first.flatMap((userId) => [
+    members.flatMap((userId) => [
       { Put: { TableName: ctx.tableName, Item: membershipItem(ctx.tenant, group.id, userId) } },
       { Put: { TableName: ctx.tableName, Item: groupRefItem(ctx.tenant, userId, group.id) } },
     ]),
   );
-  const rest = members.slice(MEMBERS_IN_CREATE);
-  if (rest.length > 0) {
-    for (const chunk of membershipTransactions({ add: rest, remove: [] })) {
-      const result = await writeMembershipTransaction(ctx, group.id, chunk, { bumpVersion: false });
-      // Only a DELETE of the new group (by id, before we answered) can get here.
-      if (result.outcome !== 'written') throw lostRace();
-    }
-  }
   return group;
 }
 

@@ -192,8 +192,8 @@ export interface MembershipTransactionOptions {
   /** The version the group must have (If-Match, or the version its members were read at). */
   readonly expectedVersion?: number;
   /**
-   * false: check that the group exists without bumping its version (the rest of a create's
-   * members, written before the client has seen the group). Default true.
+   * false: check that the group exists (at `expectedVersion`) without bumping its version, for
+   * a change that writes nothing. Default true.
    */
   readonly bumpVersion?: boolean;
   /** This transaction's part in a change under the group's lock; none: the group must be free. */
@@ -223,6 +223,11 @@ export type MembershipTransactionResult =
 export const GROUP_LOCK_MS = 60_000;
 
 const LOCK_NAMES = { '#lk': 'lockHolder', '#lu': 'lockUntil' } as const;
+
+/** The attributes of a group item created already locked by `holder` (a create of many members). */
+export function lockAttributes(holder: string, now: Date): { lockHolder: string; lockUntil: number } {
+  return { lockHolder: holder, lockUntil: now.getTime() + GROUP_LOCK_MS };
+}
 const LOCK_FREE = '(attribute_not_exists(#lk) OR #lu < :nowMs)';
 
 /** Decodes a failed group condition from the item it found; `index` is the action's (transactions). */
