@@ -356,7 +356,10 @@ async function commitMembershipDelta(
   }
   if (expected === undefined) return undefined;
   if (written === 0 || empty) return expected.version;
-  return chunks.length === 1 ? expected.version + 1 : undefined;
+  // Past `expected`, only this change's transactions moved the version: one transaction was
+  // conditional on it, or several ran under the lock. (An attribute write between two of them
+  // would leave this lower than the stored version: an If-Match with it then fails.)
+  return expected.version + written;
 }
 
 /**
@@ -408,10 +411,16 @@ async function changeMembers(
   try {
     const members = new Set((await listMemberIds(ctx.store, groupId)).ids);
     const delta = await netMemberDelta(ctx, changes, members);
-    if (delta.add.length + delta.remove.length === 0) return undefined;
+    // The version the lock was taken at is the one the members were read at.
+    if (delta.add.length + delta.remove.length === 0) return taken.version;
     handedOver = true; // commitMembershipDelta releases the lock, whatever happens
-    await commitMembershipDelta(ctx, groupId, delta, undefined, holder);
-    return undefined;
+    return await commitMembershipDelta(
+      ctx,
+      groupId,
+      delta,
+      { version: taken.version, source: 'read' },
+      holder,
+    );
   } finally {
     if (!handedOver) await releaseGroupLock(ctx.store, groupId, holder).catch(() => undefined);
   }
@@ -458,7 +467,8 @@ async function replaceGroupResource(
   const after = await changeMembers(ctx, id, [{ kind: 'replace', ids }], { knownVersion: stored.version });
   if (after !== stored.version) {
     // A transaction returns no attributes: read the group. When the version this PUT produced is
-    // known (one transaction), it is the ETag: a change committed since must not lend its
+    // known (always, but when a member write needed the lock and another request deleted or
+    // re-locked the group meanwhile), it is the ETag: a change committed since must not lend its
     // version to this response's attributes and member list.
     const reread = await mustGetGroup(ctx, id);
     stored = after !== undefined ? { ...stored, version: after, lastModified: reread.lastModified } : reread;

@@ -259,10 +259,10 @@ export async function takeGroupLock(
   groupId: string,
   holder: string,
   now: Date = new Date(),
-): Promise<{ readonly outcome: 'taken' } | GroupConditionFailure> {
+): Promise<{ readonly outcome: 'taken'; readonly version: number } | GroupConditionFailure> {
   const nowMs = now.getTime();
   try {
-    await ctx.db.send(
+    const { Attributes } = await ctx.db.send(
       new UpdateCommand({
         TableName: ctx.tableName,
         Key: groupKey(ctx.tenant, groupId),
@@ -270,10 +270,12 @@ export async function takeGroupLock(
         ConditionExpression: `attribute_exists(#pk) AND ${LOCK_FREE}`,
         ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, ...LOCK_NAMES },
         ExpressionAttributeValues: { ':holder': holder, ':until': nowMs + GROUP_LOCK_MS, ':nowMs': nowMs },
+        // The version the lock was taken at (no read capacity: returned values are free).
+        ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return { outcome: 'taken' };
+    return { outcome: 'taken', version: Number(Attributes?.version) };
   } catch (error) {
     if (isConditionalCheckFailed(error)) return groupConditionFailure(error, nowMs, undefined);
     throw error;

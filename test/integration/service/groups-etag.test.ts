@@ -209,3 +209,34 @@ it('re-adding a member (an IdP retry) writes nothing and leaves the ETag where i
   const after = (await client.request('GET', `/Groups/${g.id}`)).headers.etag;
   expect(after).toBe(`W/"${Number(/\d+/.exec(before)?.[0]) + 1}"`);
 });
+
+it('a POST and a PUT of more than 49 members (several transactions) answer the ETag of the version they produced', async () => {
+  const ids: string[] = [];
+  for (let batch = 0; batch < 6; batch++) {
+    const made = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => user(`etag.many.${batch * 20 + i}@example.com`)),
+    );
+    ids.push(...made);
+  }
+  const created = await client.request('POST', '/Groups', {
+    body: { displayName: 'etag-many', members: ids.slice(0, 110).map((value) => ({ value })) },
+  });
+  expect(created.status).toBe(201);
+  const afterCreate = await client.request('GET', `/Groups/${created.body.id}?excludedAttributes=members`);
+  // Created at 1, then two transactions of the other 61 members under the create's lock.
+  expect(created.headers.etag).toBe('W/"3"');
+  expect(afterCreate.headers.etag).toBe(created.headers.etag);
+  expect(created.body.meta.version).toBe(created.headers.etag);
+
+  // 60 removed and 10 added: transactions of 49 and 21 changes, under the lock.
+  const put = await client.request('PUT', `/Groups/${created.body.id}`, {
+    body: { displayName: 'etag-many', members: ids.slice(60, 120).map((value) => ({ value })) },
+  });
+  expect(put.status).toBe(200);
+  const afterPut = await client.request('GET', `/Groups/${created.body.id}`);
+  expect(put.headers.etag).toBe('W/"5"');
+  expect(afterPut.headers.etag).toBe(put.headers.etag);
+  expect(afterPut.body.members.map((m: { value: string }) => m.value).sort()).toEqual(
+    ids.slice(60, 120).sort(),
+  );
+});
