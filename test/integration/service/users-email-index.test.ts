@@ -1,9 +1,11 @@
 /**
- * The email index on a tenant of more than 10,000 users (seeded with the store's own item
- * builders): Entra's `emails[type eq "work"].value eq "x"` and `emails.value eq "x"` cost at most
- * 2 DynamoDB requests (1 Query of the index + 1 GetItem), case-insensitively, and the index
- * follows every create, PUT, PATCH and DELETE. Groups' `displayName sw "x"` is 1 Query of
- * the name index (GSI3) on a tenant of 5,000 groups. docs/FILTERS.md lists the plans.
+ * The email index on a tenant of 2,001 users (seeded with the store's own item builders):
+ * Entra's `emails[type eq "work"].value eq "x"` and `emails.value eq "x"` cost at most 2 DynamoDB
+ * requests (1 Query of the index + 1 GetItem) and at most 2 read units, case-insensitively, and
+ * the index follows every create, PUT, PATCH and DELETE. Groups' `displayName sw "x"` is 1 Query
+ * of the name index (GSI3) on a tenant of 1,000 groups. docs/FILTERS.md lists the plans.
+ * The plan, not the tenant's size, is what the assertions prove: a walk of the listing would send
+ * no GetItem and read the whole listing (about 75 read units for the users, 30 for the groups).
  */
 import { type DynamoCost, parseCost } from '../../../lambdas/observability/dynamo-cost';
 import { COST_HEADER } from '../../../lambdas/observability/dynamo-cost-report';
@@ -18,8 +20,8 @@ import { usePatientClient } from './large-group-seed';
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const SEEDED_USERS = 10_001;
-const SEEDED_GROUPS = 5_000;
+const SEEDED_USERS = 2_001;
+const SEEDED_GROUPS = 1_000;
 
 jest.setTimeout(120_000);
 
@@ -89,7 +91,7 @@ async function createUser(userName: string, emails: unknown[]): Promise<string> 
   return res.body.id;
 }
 
-describe('email look-up on a tenant of more than 10,000 users', () => {
+describe('email look-up on a tenant of 2,001 users', () => {
   let ada: string;
   beforeAll(async () => {
     ada = await createUser('ada', [
@@ -108,6 +110,7 @@ describe('email look-up on a tenant of more than 10,000 users', () => {
     expect(ids).toEqual([ada]);
     expect(cost.requests).toBeLessThanOrEqual(2);
     expect(cost.byCommand).toEqual({ Query: 1, GetItem: 1 });
+    expect(cost.readCapacityUnits).toBeLessThanOrEqual(2);
   });
 
   it('the whole filter is still evaluated: the home address is not of type work', async () => {
@@ -117,9 +120,15 @@ describe('email look-up on a tenant of more than 10,000 users', () => {
   });
 
   it('a seeded user is found the same way; an unknown address costs 1 Query', async () => {
-    const seeded = await filtered('Users', 'emails[type eq "work"].value eq "seed9876@example.com"');
+    const seeded = await filtered('Users', 'emails[type eq "work"].value eq "seed1876@example.com"');
     expect(seeded.ids).toHaveLength(1);
     expect(seeded.cost.requests).toBeLessThanOrEqual(2);
+    expect(seeded.cost.readCapacityUnits).toBeLessThanOrEqual(2);
+    // The bound tells the plans apart on this tenant: `co` cannot use the index and walks.
+    const walked = await filtered('Users', 'emails.value co "seed1876@"');
+    expect(walked.ids).toEqual(seeded.ids);
+    expect(walked.cost.byCommand.GetItem).toBeUndefined();
+    expect(walked.cost.readCapacityUnits).toBeGreaterThan(20);
     const none = await filtered('Users', 'emails.value eq "nobody@example.com"');
     expect(none.ids).toEqual([]);
     expect(none.cost.byCommand).toEqual({ Query: 1 });
@@ -176,7 +185,7 @@ describe('email look-up on a tenant of more than 10,000 users', () => {
   });
 });
 
-describe('group displayName sw on a tenant of 5,000 groups', () => {
+describe('group displayName sw on a tenant of 1,000 groups', () => {
   it('is 1 Query of the name index, case-insensitive', async () => {
     const { ids, total, cost } = await filtered(
       'Groups',
@@ -187,5 +196,10 @@ describe('group displayName sw on a tenant of 5,000 groups', () => {
     expect(total).toBe(10);
     expect(cost.requests).toBeLessThanOrEqual(2);
     expect(cost.byCommand).toEqual({ Query: 1 });
+    expect(cost.readCapacityUnits).toBeLessThanOrEqual(2);
+    // `co` walks the listing: the read units tell the plans apart where the request count cannot.
+    const walked = await filtered('Groups', 'displayName co "group 0012"', '&excludedAttributes=members');
+    expect(walked.total).toBe(10);
+    expect(walked.cost.readCapacityUnits).toBeGreaterThan(10);
   });
 });
