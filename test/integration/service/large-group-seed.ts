@@ -4,14 +4,13 @@
  * DynamoDB Local runs each membership transaction under a process-wide lock and a fill through
  * PATCH alone would take minutes. Also the counts the tests check the table with.
  */
-import { BatchWriteCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { batchWrite } from '../../../lambdas/store/batch';
 import { createDocumentClient } from '../../../lambdas/store/client';
 import { uuidv7 } from '../../../lambdas/store/ids';
 import { groupKey, USER_GROUP_REF_SK_PREFIX, userKey, userListingPk } from '../../../lambdas/store/keys';
 import { groupRefItem, membershipItem } from '../../../lambdas/store/memberships-store';
 import type { ScimTestClient } from '../../support/scim-client';
-
-const CONCURRENCY = 8;
 
 /**
  * The production client gives up on a DynamoDB call after 3 s (lambdas/store/client.ts), right
@@ -26,20 +25,12 @@ export function usePatientClient(client: ScimTestClient): void {
   (client.table as { db: unknown }).db = patient;
 }
 
+/** The store's own batched, parallel BatchWriteItem (lambdas/store/batch.ts). */
 async function putAll(client: ScimTestClient, items: readonly Record<string, unknown>[]): Promise<void> {
-  const { db, tableName } = client.table;
-  const queue: Record<string, unknown>[][] = [];
-  for (let i = 0; i < items.length; i += 25) queue.push(items.slice(i, i + 25));
-  const worker = async () => {
-    for (let batch = queue.shift(); batch; batch = queue.shift()) {
-      let pending = batch.map((Item) => ({ PutRequest: { Item } }));
-      while (pending.length > 0) {
-        const result = await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-        pending = (result.UnprocessedItems?.[tableName] ?? []) as typeof pending;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await batchWrite(
+    client.table,
+    items.map((Item) => ({ PutRequest: { Item } })),
+  );
 }
 
 /** `count` users of tenant acme (the Users API is not under test here); returns their ids. */
