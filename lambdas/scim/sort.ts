@@ -9,7 +9,9 @@
  * when ascending and first when descending, as §3.4.2.3 says; ties keep id order, so the order
  * is total and paging through it is stable.
  */
+
 import { clipped } from './clip';
+import { parseInstant } from './date-time';
 import { badRequest } from './errors';
 import { getCi, isPlainObject } from './schema/json';
 import type { ResourceTypeName, SchemaRegistry } from './schema/registry';
@@ -70,8 +72,8 @@ function sortKey(value: unknown, type: string, caseExact: boolean): SortKey | un
   if (value === undefined || value === null || value === '') return undefined;
   switch (type) {
     case 'dateTime': {
-      const instant = typeof value === 'string' ? Date.parse(value) : Number.NaN;
-      return Number.isNaN(instant) ? undefined : instant;
+      const instant = parseInstant(value);
+      return instant === undefined ? undefined : instant.ms + instant.nanos / 1e6;
     }
     case 'integer':
     case 'decimal':

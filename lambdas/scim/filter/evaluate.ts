@@ -14,6 +14,7 @@
  * their schema URN. Names in the filter may be written in any case.
  */
 
+import { compareInstants, parseInstant } from '../date-time';
 import { badRequest } from '../errors';
 import { nameKey } from '../names';
 import { getCi, isPlainObject, keyCi } from '../schema/json';
@@ -180,26 +181,6 @@ function toNumber(value: unknown): number | undefined {
   return undefined;
 }
 
-/**
- * RFC 3339 §5.6 date-time (or a plain full-date), so a filter literal like "1" or "May 5" that
- * Date.parse would happily accept is a 400 rather than a silent guess.
- */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?)?$/;
-
-function literalInstant(value: string | number | boolean): number | undefined {
-  const match = typeof value === 'string' ? RFC3339.exec(value) : null;
-  if (!match) return undefined;
-  // A time without an offset would be read as the process's local time; SCIM means UTC.
-  const zoneless = match[1] !== undefined && match[4] === undefined;
-  return toInstant(zoneless ? `${value}Z` : value);
-}
-
-function toInstant(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? undefined : t;
-}
-
 function numericTest(op: CompareOperator, literal: number, convert: (v: unknown) => number | undefined) {
   return (value: unknown): boolean => {
     const n = convert(value);
@@ -243,9 +224,12 @@ function valueTest(
     case 'dateTime': {
       // co/sw/ew on a timestamp's text (`meta.lastModified sw "2024-05"`) is still useful.
       if (SUBSTRING.has(op)) return stringTest(op, String(literal), true);
-      const want = literalInstant(literal);
+      const want = parseInstant(literal);
       if (want === undefined) invalid(path, 'is a dateTime; compare it with an RFC 3339 timestamp string');
-      return numericTest(op, want, toInstant);
+      return (value) => {
+        const instant = parseInstant(value);
+        return instant !== undefined && order(op, Math.sign(compareInstants(instant, want)));
+      };
     }
     case 'complex':
       invalid(path, 'is complex; filter on one of its sub-attributes');

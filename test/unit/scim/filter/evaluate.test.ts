@@ -132,6 +132,15 @@ describe('matchesFilter: RFC 7644 §3.4.2.2 semantics', () => {
     );
   });
 
+  test('dateTime compares below the millisecond: a 7-digit (.NET) watermark is not cut to 3 digits', () => {
+    // lastModified is 2024-05-02T10:00:00.000Z
+    expect(matches('meta.lastModified lt "2024-05-02T10:00:00.0000001Z"')).toBe(true);
+    expect(matches('meta.lastModified ge "2024-05-02T10:00:00.0005Z"')).toBe(false);
+    expect(matches('meta.lastModified eq "2024-05-02T10:00:00.000000000Z"')).toBe(true);
+    expect(matches('meta.lastModified gt "2024-05-02T09:59:59.9999999Z"')).toBe(true);
+    expect(matches('meta.lastModified eq "2024-05-02T12:00:00.0000000+02:00"')).toBe(true);
+  });
+
   test('a date without a time is midnight UTC, a time without an offset is UTC', () => {
     expect(matches('meta.created gt "2024-05-01"')).toBe(true);
     expect(matches('meta.created lt "2024-05-02"')).toBe(true);
