@@ -19,11 +19,17 @@ import type { ResourceTypeName, SchemaRegistry } from './schema/registry';
 type ResourceObject = Readonly<Record<string, unknown>>;
 export type ResourceComparator = (a: ResourceObject, b: ResourceObject) => number;
 
+/**
+ * `unsorted`: core attributes (lower-case names) the sorted representations do not carry, such
+ * as values the service computes from other items; sorting by them is invalidValue rather than
+ * an order that silently ignores them.
+ */
 export function compileSort(
   resourceType: ResourceTypeName,
   sortBy: string,
   sortOrder: 'ascending' | 'descending' | undefined,
   registry: SchemaRegistry,
+  unsorted: ReadonlySet<string> = new Set(),
 ): ResourceComparator {
   let path: ReturnType<SchemaRegistry['parsePath']>;
   try {
@@ -34,6 +40,12 @@ export function compileSort(
   const resolved = registry.resolve(resourceType, path);
   if (!resolved || (path.subAttribute !== undefined && !resolved.subAttribute)) {
     throw badRequest('invalidValue', `sortBy "${clipped(sortBy)}" names no ${resourceType} attribute`);
+  }
+  if (!resolved.extension && unsorted.has(resolved.attribute.name.toLowerCase())) {
+    throw badRequest(
+      'invalidValue',
+      `sortBy "${clipped(sortBy)}" is not supported: listed ${resourceType} resources do not carry ${resolved.attribute.name}`,
+    );
   }
   const leaf = resolved.subAttribute ?? resolved.attribute;
   if (leaf.type === 'complex' && !leaf.subAttributes?.some((s) => s.name === 'value')) {

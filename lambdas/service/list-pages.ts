@@ -29,6 +29,14 @@ import {
 } from '../store/listing';
 import { dynamoCheckpointCache } from '../store/page-checkpoints';
 
+/**
+ * Attributes a listed resource does not carry: User.groups and Group.members are items of their
+ * own, read only for the page's response. Sorting by them is refused (scim/sort.ts).
+ */
+export const NOT_IN_LISTING: Readonly<Record<ResourceTypeName, ReadonlySet<string>>> = {
+  User: new Set(['groups']),
+  Group: new Set(['members']),
+};
 export interface ListingAccess<T> {
   readonly resourceType: ResourceTypeName;
   readonly registry: SchemaRegistry;
@@ -104,7 +112,13 @@ export async function listPage<T>(
 
   if (params.sortBy !== undefined) {
     // Compiled before any read: a bad sortBy costs nothing.
-    const compare = compileSort(access.resourceType, params.sortBy, params.sortOrder, access.registry);
+    const compare = compileSort(
+      access.resourceType,
+      params.sortBy,
+      params.sortOrder,
+      access.registry,
+      NOT_IN_LISTING[access.resourceType],
+    );
     const all = await access.findAll(filter);
     const keyed = all.map((resource) => ({ resource, view: access.represent(resource) }));
     keyed.sort((a, b) => compare(a.view, b.view));

@@ -15,7 +15,7 @@ import type { Projection } from '../scim/schema/projection';
 import type { ResourceTypeName, SchemaRegistry } from '../scim/schema/registry';
 import { compileSort, type ResourceComparator } from '../scim/sort';
 import { readListingPage, type StoredItem } from '../store/listing';
-import type { ListingAccess } from './list-pages';
+import { type ListingAccess, NOT_IN_LISTING } from './list-pages';
 
 /** One resource type of the root search: its listing and how a page of it is presented. */
 export interface SearchSource<T> {
@@ -207,5 +207,5 @@ function rootComparator(
     }
   };
   const type = types.find(has) ?? (types[0] as ResourceTypeName);
-  return compileSort(type, sortBy, params.sortOrder, registry);
+  return compileSort(type, sortBy, params.sortOrder, registry, NOT_IN_LISTING[type]);
 }

@@ -160,6 +160,26 @@ describe('POST /.search', () => {
     expect(idsOf(byUserName.body)).toEqual([groupIds[0], groupIds[1], userIds[0], userIds[2], userIds[1]]);
   });
 
+  it('sortBy on an attribute listed resources do not carry (User.groups, Group.members) is 400, before any read', async () => {
+    for (const sortBy of ['groups.value', 'GROUPS.display', 'members.value', 'members']) {
+      const { result, cost } = await search({ sortBy });
+      expect({ sortBy, status: result.status, scimType: result.body.scimType }).toEqual({
+        sortBy,
+        status: 400,
+        scimType: 'invalidValue',
+      });
+      expect(cost.requests).toBe(0);
+    }
+    for (const [path, sortBy] of [
+      ['/Users', 'groups.value'],
+      ['/Groups', 'members.display'],
+    ] as const) {
+      const res = await client.request('GET', `${path}?sortBy=${sortBy}`);
+      expect(res.status).toBe(400);
+      expect(res.body.detail).toContain('do not carry');
+    }
+  });
+
   it('a filter naming no attribute of either type reads nothing', async () => {
     const { result, cost } = await search({ filter: 'nosuch eq "x"' });
     expect(result.status).toBe(200);
