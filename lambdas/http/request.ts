@@ -8,6 +8,7 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { DomainError } from '../domain/errors';
+import { clipped } from '../scim/clip';
 
 /** RFC 7644 gives no limit; 1 MB keeps parsing cheap and is advertised as bulk.maxPayloadSize. */
 export const MAX_BODY_BYTES = 1_048_576;
@@ -32,6 +33,12 @@ export function toScimRequest(event: APIGatewayProxyEvent, configuredBaseUrl?: s
   const authorization = singleAuthorization(event);
   if (authorization === undefined) delete headers.authorization;
   else headers.authorization = authorization;
+  // A parameter given twice (`count=1&count=3`) would silently keep its last value.
+  for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
+    if (values !== undefined && values.length > 1) {
+      throw new DomainError('invalidValue', `The query parameter ${clipped(name)} is given more than once`);
+    }
+  }
   const query = emptyMap<string>();
   for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
     if (value === undefined) continue;

@@ -97,15 +97,28 @@ export function listResponse<T>(
   };
 }
 
+/**
+ * The value of parameter `name`, whatever the case it was written in: SCIM names are
+ * case-insensitive (RFC 7643 §2.1), and a `Filter=` that was ignored would answer an existence
+ * check with the whole tenant. Two spellings of one name are invalidValue.
+ */
+function parameter(input: RawListInput, name: string): unknown {
+  const lower = name.toLowerCase();
+  const keys = Object.keys(input).filter((key) => key.toLowerCase() === lower);
+  if (keys.length > 1) throw badRequest('invalidValue', `${name} is given more than once`);
+  return keys.length === 1 ? input[keys[0] as string] : undefined;
+}
+
 function optionalString(input: RawListInput, name: string): string | undefined {
-  const value = input[name];
+  const value = parameter(input, name);
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw badRequest('invalidValue', `${name} must be a string`);
   return value;
 }
 
+/** An integer parameter; one beyond ±2^53 is clamped there (startIndex 10^20 is past any end). */
 function integer(input: RawListInput, name: string): number | undefined {
-  const value = input[name];
+  const value = parameter(input, name);
   if (value === undefined || value === null || value === '') return undefined;
   const n =
     typeof value === 'number'
@@ -113,12 +126,12 @@ function integer(input: RawListInput, name: string): number | undefined {
       : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)
         ? Number(value)
         : Number.NaN;
-  if (!Number.isSafeInteger(n)) throw badRequest('invalidValue', `${name} must be an integer`);
-  return n;
+  if (!Number.isInteger(n)) throw badRequest('invalidValue', `${name} must be an integer`);
+  return Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, n));
 }
 
 function attributeList(input: RawListInput, name: string): string[] | undefined {
-  const value = input[name];
+  const value = parameter(input, name);
   if (value === undefined || value === null) return undefined;
   const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
   if (!items || items.some((v) => typeof v !== 'string')) {

@@ -90,6 +90,18 @@ describe('a full import of 5,000 users costs O(n) reads', () => {
     expect(res.body.Resources.map((r: { id: string }) => r.id)).toEqual(seededIds.slice(4900, 4905));
   });
 
+  it('a startIndex past any end (even beyond 2^53) is an empty page, not a 400', async () => {
+    for (const query of [
+      'startIndex=99999999999999999999',
+      `startIndex=9007199254740993&filter=${encodeURIComponent('userName pr')}`,
+    ]) {
+      const res = await bulk(`/Users?${query}&count=5`);
+      expect(res.status).toBe(200);
+      expect(res.body.Resources).toEqual([]);
+      expect(res.body.totalResults).toBeGreaterThanOrEqual(5000);
+    }
+  });
+
   it('by RFC 9865 cursor: every user once, constant reads per page, no startIndex in cursor pages', async () => {
     const seen: string[] = [];
     const perPage: number[] = [];

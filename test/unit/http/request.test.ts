@@ -162,3 +162,27 @@ describe('toScimRequest: one credential at most', () => {
     ).toBe(a);
   });
 });
+
+it('a query parameter given twice is invalidValue, not its last value', () => {
+  const twice = domainError(() =>
+    toScimRequest(
+      event(
+        JSON.stringify({
+          queryStringParameters: { count: '3' },
+          multiValueQueryStringParameters: { count: ['1', '3'] },
+        }),
+      ),
+    ),
+  );
+  expect(twice.code).toBe('invalidValue');
+  expect(twice.message).toContain('count');
+  const once = toScimRequest(
+    event(
+      JSON.stringify({
+        queryStringParameters: { count: '3' },
+        multiValueQueryStringParameters: { count: ['3'] },
+      }),
+    ),
+  );
+  expect(once.query.count).toBe('3');
+});
