@@ -27,6 +27,7 @@ import {
   canonicalSingle,
   cloneJson,
   deepEqual,
+  elementKey,
   findSubAttribute,
   valueKey,
 } from './values';
@@ -67,7 +68,7 @@ class Engine {
   /** Element visits so far (see MAX_PATCH_WORK). */
   private work = 0;
   /**
-   * valueKey of list elements, kept across operations on the same list. Safe because the
+   * elementKey of list elements, kept across operations on the same list. Safe because the
    * engine never mutates an element once it is in a list: edits build a copy.
    */
   private readonly elementKeys = new WeakMap<object, string>();
@@ -130,11 +131,11 @@ class Engine {
     }
   }
 
-  private keyOf(element: JsonValue): string {
-    if (!isPlainObject(element)) return valueKey(element);
+  private keyOf(attribute: AttributeDefinition, element: JsonValue): string {
+    if (!isPlainObject(element)) return elementKey(attribute, element);
     let key = this.elementKeys.get(element);
     if (key === undefined) {
-      key = valueKey(element);
+      key = elementKey(attribute, element);
       this.elementKeys.set(element, key);
     }
     return key;
@@ -325,11 +326,11 @@ class Engine {
         written = items ?? [];
       } else {
         next = Array.isArray(existing) ? [...existing] : [];
-        // RFC 7644 §3.5.2.1: add to a multi-valued attribute appends; an identical value is
-        // not added twice (clients retry). Keys equal exactly when deepEqual is true.
-        const present = new Set(next.map((element) => this.keyOf(element)));
+        // RFC 7644 §3.5.2.1: add to a multi-valued attribute appends; a value already held is
+        // not added twice (clients retry), case-insensitively where caseExact is false.
+        const present = new Set(next.map((element) => this.keyOf(attribute, element)));
         for (const item of items) {
-          const key = this.keyOf(item);
+          const key = this.keyOf(attribute, item);
           if (!present.has(key)) {
             present.add(key);
             next.push(item);
@@ -466,7 +467,7 @@ class Engine {
         if (!matched[i]) next.push(element);
         else if (sub) {
           const trimmed = withSub(element as JsonObject, sub, null, where);
-          if (Object.keys(trimmed).length > 0) next.push(trimmed);
+          if (!isHollow(trimmed, sub)) next.push(trimmed);
         }
       }
       assertMutable(attribute, existing, next, where);
@@ -520,7 +521,7 @@ class Engine {
         written.push(created);
       }
     }
-    const next = elements.filter((element) => !isPlainObject(element) || Object.keys(element).length > 0);
+    const next = elements.filter((element) => !isPlainObject(element) || !isHollow(element, sub));
     assertGrowth(next, existing, where);
     assertMutable(attribute, existing, next, where);
     setOrDelete(
@@ -657,6 +658,16 @@ function listedMatcher(
   };
   /** Set lookups per element: one per group of specs (one for plain values). */
   return Object.assign(matches, { lookups: Math.max(1, groups.size) });
+}
+
+/**
+ * An element left with nothing, or whose `value` this operation took away (`remove` of
+ * `emails[type eq "other"].value`, as Entra clears an address): `{type, primary}` names no
+ * address, so the element goes with its value (RFC 7643 §2.4).
+ */
+function isHollow(element: JsonObject, changed: AttributeDefinition | undefined): boolean {
+  if (Object.keys(element).length === 0) return true;
+  return changed?.name === 'value' && !Object.hasOwn(element, 'value');
 }
 
 /** Elements of a list value (a lone value counts as one), without looking inside them. */

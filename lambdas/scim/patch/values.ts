@@ -68,6 +68,24 @@ export function valueKey(value: JsonValue): string {
   return `{${keys.map((key) => `${JSON.stringify(key)}:${valueKey(value[key] as JsonValue)}`).join(',')}}`;
 }
 
+/**
+ * The identity of one element of multi-valued `attribute` when adding: valueKey, with the text
+ * of caseExact=false values (the attribute's own, or its sub-attributes') lower-cased, so
+ * `M2@HOME.com` is the value `m2@home.com` already held (RFC 7643 §2.4, RFC 7644 §3.5.2.1).
+ */
+export function elementKey(attribute: AttributeDefinition, element: JsonValue): string {
+  if (!isPlainObject(element)) {
+    return valueKey(typeof element === 'string' && !attribute.caseExact ? element.toLowerCase() : element);
+  }
+  const folded: JsonObject = {};
+  for (const [name, value] of Object.entries(element)) {
+    const sub = findSubAttribute(attribute, name);
+    folded[name] =
+      typeof value === 'string' && sub !== undefined && !sub.caseExact ? value.toLowerCase() : value;
+  }
+  return valueKey(folded);
+}
+
 /** A definition's sub-attribute by case-insensitive name (RFC 7643 §2.1). */
 export function findSubAttribute(
   definition: AttributeDefinition,

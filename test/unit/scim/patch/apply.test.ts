@@ -191,6 +191,42 @@ describe('multi-valued attributes', () => {
     expect(twice.changedAttributes).toEqual([]);
   });
 
+  it('add skips a value already held in another case where caseExact is false (emails.value, type)', () => {
+    const held = withEmails([{ value: 'm2@home.com', type: 'home' }]);
+    const again = patchUser(
+      held,
+      ops({ op: 'Add', path: 'emails', value: [{ value: 'M2@HOME.com', type: 'Home' }] }),
+    );
+    expect(again.resource.emails).toEqual([{ value: 'm2@home.com', type: 'home' }]);
+    expect(again.changedAttributes).toEqual([]);
+    // Another sub-attribute value is another element.
+    const other = patchUser(
+      held,
+      ops({ op: 'add', path: 'emails', value: [{ value: 'M2@HOME.com', type: 'work' }] }),
+    );
+    expect(other.resource.emails).toHaveLength(2);
+  });
+
+  it("removing an element's value removes the element (Entra clears an address that way)", () => {
+    const user = withEmails([
+      { value: 'w@x.com', type: 'work', primary: true },
+      { value: 'o@x.com', type: 'other', primary: false },
+    ]);
+    const removed = patchUser(user, ops({ op: 'remove', path: 'emails[type eq "other"].value' }));
+    expect(removed.resource.emails).toEqual([{ value: 'w@x.com', type: 'work', primary: true }]);
+    const unassigned = patchUser(
+      user,
+      ops({ op: 'replace', path: 'emails[type eq "other"].value', value: null }),
+    );
+    expect(unassigned.resource.emails).toEqual([{ value: 'w@x.com', type: 'work', primary: true }]);
+    // Another sub-attribute removed keeps the element.
+    const typeless = patchUser(user, ops({ op: 'remove', path: 'emails[type eq "other"].type' }));
+    expect(typeless.resource.emails).toEqual([
+      { value: 'w@x.com', type: 'work', primary: true },
+      { value: 'o@x.com', primary: false },
+    ]);
+  });
+
   it('add accepts a single object as a one-element list', () => {
     const { resource } = patchUser(
       storedUser(),

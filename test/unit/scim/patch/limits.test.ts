@@ -43,11 +43,17 @@ function sameAsListed(element: unknown, spec: unknown): boolean {
   });
 }
 
-/** Straightforward n×m reference of add (skip exact duplicates) and remove-listed. */
+/** The same element: the same sub-attributes, each equal (caseExact=false strings folded). */
+function sameElement(a: Email, b: Email): boolean {
+  const keys = Object.keys(a).sort();
+  return JSON.stringify(keys) === JSON.stringify(Object.keys(b).sort()) && sameAsListed(a, b);
+}
+
+/** Straightforward n×m reference of add (skip values already held) and remove-listed. */
 function reference(existing: Email[], op: 'add' | 'remove', values: Email[]): Email[] | undefined {
   if (op === 'add') {
     const next = [...existing];
-    for (const item of values) if (!next.some((present) => deepEqual(present, item))) next.push(item);
+    for (const item of values) if (!next.some((present) => sameElement(present, item))) next.push(item);
     return next.length > 0 ? next : undefined;
   }
   const kept = existing.filter((element) => !values.some((spec) => sameAsListed(element, spec)));
