@@ -33,6 +33,7 @@ import {
   getGroup,
   isGroupId,
   MEMBERS_IN_CREATE,
+  type ReplacedGroup,
   replaceGroup,
   type StoredGroup,
 } from '../store/groups-store';
@@ -566,9 +567,10 @@ export interface PatchedGroup {
   /** The group after the PATCH, when it is known without another read (no member change). */
   readonly stored?: StoredGroup;
   /**
-   * Its version after the PATCH, when known exactly: the 204's ETag. Unknown after member
-   * transactions without If-Match (they return nothing, and parallel PATCHes bump the version
-   * too); a wrong ETag would be worse than none.
+   * Its version after the PATCH, when known to be this PATCH's own: the 204's ETag. Unknown
+   * after member transactions without If-Match (they return nothing, and parallel PATCHes bump
+   * the version too) and after a rename read back behind another write (ReplacedGroup); a
+   * wrong ETag would be worse than none.
    */
   readonly version?: number;
 }
@@ -644,18 +646,22 @@ export async function patchGroupResource(
   }
   if (added.length > 0) await assertUsersExist(ctx.store, added);
   let first = true;
-  stored = await withRetries(async () => {
+  const written = await withRetries(async (): Promise<ReplacedGroup> => {
     const current = first ? stored : await mustGetGroup(ctx, id);
     first = false;
     const patched = applyPatch(current.resource, attributeOperations, lookup, { schemas });
-    if (patched.changedAttributes.length === 0) return current;
+    if (patched.changedAttributes.length === 0) return { ...current, versionIsOwn: true };
     // The patched group must still be valid (displayName cannot be removed).
     const resource = parseResourceInput('Group', patched.resource, ctx.registry, { patched: true });
     return replaceGroup(ctx.store, current, resource);
   });
-  if (memberChanges.length === 0) return { id, stored, version: stored.version };
-  const version = await changeMembers(ctx, id, memberChanges, { knownVersion: stored.version });
-  return { id, ...(version !== undefined ? { version } : {}) };
+  // The 204's ETag only when it names this PATCH's own result: a rename read back after another
+  // request's write of the group has none (a 200 shows that read, whose version it is).
+  const { versionIsOwn, ...after } = written;
+  if (memberChanges.length === 0)
+    return { id, stored: after, ...(versionIsOwn ? { version: after.version } : {}) };
+  const version = await changeMembers(ctx, id, memberChanges, { knownVersion: after.version });
+  return { id, ...(version !== undefined && versionIsOwn ? { version } : {}) };
 }
 
 /** The group after a PATCH, for a 200 response when the client asked for attributes. */

@@ -13,6 +13,7 @@
  * Requests: create = 1 TransactWriteItems (+ ⌈(n−49)/49⌉ past 49 members); update = 1 UpdateItem, a rename
  * 1 TransactWriteItems + 1 GetItem; If-Match claim = 1 UpdateItem.
  */
+import { randomUUID } from 'node:crypto';
 import { nameKey } from '../scim/names';
 import type { JsonObject } from '../scim/schema/json';
 import type { StoreContext } from './context';
@@ -22,6 +23,7 @@ import { groupExternalIdPk, groupKey, groupListingPk, groupNameKey, groupNamesPk
 import type { StoredItem } from './listing';
 import {
   batches,
+  GROUP_WRITER_ATTRIBUTE,
   groupRefItem,
   lockAttributes,
   MEMBERS_PER_TRANSACTION,
@@ -32,6 +34,7 @@ import {
   deleteWithNameGuard,
   externalIdOf,
   getResource,
+  getResourceItem,
   isSameName,
   nameOf,
   type ResourceKind,
@@ -55,6 +58,16 @@ const MAX_DISPLAY_NAME_BYTES = 1000;
 export interface StoredGroup extends StoredResource {
   /** Attribute writes so far (1 at creation); the condition of the next attribute write. */
   readonly resourceVersion: number;
+}
+
+/** A group as an attribute write left it. */
+export interface ReplacedGroup extends StoredGroup {
+  /**
+   * Whether `version` is the one this write produced. A rename is a transaction, which returns
+   * nothing: the group is read back, and its version is this write's only if no other write of
+   * the group item came in between (a concurrent rename, member change or If-Match claim).
+   */
+  readonly versionIsOwn: boolean;
 }
 
 export const isGroupId = isResourceId;
@@ -171,7 +184,8 @@ export async function replaceGroup(
   current: StoredGroup,
   input: JsonObject,
   now: Date = new Date(),
-): Promise<StoredGroup> {
+): Promise<ReplacedGroup> {
+  const writer = randomUUID();
   const resource = withoutMembers(input);
   const oldName = storedNameOf(GROUPS, current);
   const newName = nameOf(GROUPS, resource);
@@ -180,7 +194,7 @@ export async function replaceGroup(
     TableName: ctx.tableName,
     Key: groupKey(ctx.tenant, current.id),
     UpdateExpression: [
-      'SET #r = :r, #lm = :lm, #n = :n',
+      'SET #r = :r, #lm = :lm, #n = :n, #w = :w',
       externalId !== undefined ? ', #xpk = :xpk, #xsk = :id' : '',
       ' ADD #v :one, #rv :one',
       externalId === undefined ? ' REMOVE #xpk, #xsk' : '',
@@ -194,9 +208,11 @@ export async function replaceGroup(
       '#xsk': LOOKUP_INDEX.sortKey,
       '#v': 'version',
       '#rv': 'resourceVersion',
+      '#w': GROUP_WRITER_ATTRIBUTE,
     },
     ExpressionAttributeValues: {
       ':r': resource,
+      ':w': writer,
       ':lm': now.toISOString(),
       ':n': nameKey(newName),
       ':one': 1,
@@ -210,18 +226,18 @@ export async function replaceGroup(
     try {
       const attributes = await sendWrite(ctx, { Update: { ...update, ReturnValues: 'ALL_NEW' } }, current.id);
       const next = groupFromItem(attributes);
-      if (next) return next;
+      if (next) return { ...next, versionIsOwn: true };
     } catch (error) {
       translateConditionFailure(error);
     }
   } else {
     await writeWithRename(ctx, GROUPS, { Update: update }, current.id, { oldName, newName });
   }
-  // A transaction returns no attributes: read the version it produced (concurrent membership
-  // touches may have added to it too).
-  const next = await getGroup(ctx, current.id);
+  // A transaction returns no attributes: read the group back (see ReplacedGroup).
+  const item = await getResourceItem(ctx, GROUPS, current.id);
+  const next = groupFromItem(item);
   if (!next) throw lostRace();
-  return next;
+  return { ...next, versionIsOwn: item?.[GROUP_WRITER_ATTRIBUTE] === writer };
 }
 
 /**
@@ -241,9 +257,9 @@ export async function claimGroupVersion(
   return updateIf(ctx, {
     TableName: ctx.tableName,
     Key: groupKey(ctx.tenant, id),
-    UpdateExpression: 'ADD #v :one SET #lm = :now',
+    UpdateExpression: 'ADD #v :one SET #lm = :now REMOVE #w',
     ConditionExpression: 'attribute_exists(PK) AND #v = :expected',
-    ExpressionAttributeNames: { '#v': 'version', '#lm': 'lastModified' },
+    ExpressionAttributeNames: { '#v': 'version', '#lm': 'lastModified', '#w': GROUP_WRITER_ATTRIBUTE },
     ExpressionAttributeValues: { ':one': 1, ':now': now.toISOString(), ':expected': expected },
   });
 }

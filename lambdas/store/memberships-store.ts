@@ -224,6 +224,13 @@ export const GROUP_LOCK_MS = 60_000;
 
 const LOCK_NAMES = { '#lk': 'lockHolder', '#lu': 'lockUntil' } as const;
 
+/**
+ * The group item's token of its last attribute write (groups-store.ts `replaceGroup`): every
+ * other write that moves `version` removes it, so a read-back that still finds the token knows
+ * the version is that write's.
+ */
+export const GROUP_WRITER_ATTRIBUTE = 'writer';
+
 /** The attributes of a group item created already locked by `holder` (a create of many members). */
 export function lockAttributes(holder: string, now: Date): { lockHolder: string; lockUntil: number } {
   return { lockHolder: holder, lockUntil: now.getTime() + GROUP_LOCK_MS };
@@ -330,13 +337,14 @@ function groupAction(
     Update: {
       TableName: ctx.tableName,
       Key: key,
-      UpdateExpression: `ADD #v :one SET #lm = :now${set}${lock?.step === 'release' ? ' REMOVE #lk, #lu' : ''}`,
+      UpdateExpression: `ADD #v :one SET #lm = :now${set} REMOVE #w${lock?.step === 'release' ? ', #lk, #lu' : ''}`,
       ConditionExpression: free
         ? `attribute_exists(#pk) AND ${LOCK_FREE}${versionCondition}`
         : `#lk = :holder${versionCondition}`,
       ExpressionAttributeNames: {
         '#v': 'version',
         '#lm': 'lastModified',
+        '#w': GROUP_WRITER_ATTRIBUTE,
         ...LOCK_NAMES,
         ...(free ? { '#pk': TABLE_KEYS.partitionKey } : {}),
       },

@@ -298,14 +298,23 @@ async function readItem(
   return result.Item;
 }
 
+/** A resource's item as stored, attributes beyond the resource's included. */
+export async function getResourceItem<R extends StoredResource>(
+  ctx: StoreContext,
+  kind: ResourceKind<R>,
+  id: string,
+  consistent = true,
+): Promise<StoredItem | undefined> {
+  return isResourceId(id) ? readItem(ctx, kind.key(ctx.tenant, id), consistent) : undefined;
+}
+
 export async function getResource<R extends StoredResource>(
   ctx: StoreContext,
   kind: ResourceKind<R>,
   id: string,
   consistent = true,
 ): Promise<R | undefined> {
-  if (!isResourceId(id)) return undefined;
-  return kind.fromItem(await readItem(ctx, kind.key(ctx.tenant, id), consistent));
+  return kind.fromItem(await getResourceItem(ctx, kind, id, consistent));
 }
 
 /**

@@ -240,3 +240,55 @@ it('a POST and a PUT of more than 49 members (several transactions) answer the E
     ids.slice(60, 120).sort(),
   );
 });
+
+it("a rename read back after another request's write of the group answers 204 without an ETag, not that write's version", async () => {
+  const g = await group('etag-rename-race');
+  const u1 = await user('etag.rename.race@example.com');
+  let armed = false;
+  const { db } = client.runtime;
+  // Right after the rename's transaction commits, before its read-back, a member add lands.
+  db.middlewareStack.add(
+    (next, context) => async (args) => {
+      const output = await next(args);
+      const command = (context as { commandName?: string }).commandName ?? '';
+      if (armed && command.startsWith('TransactWrite')) {
+        armed = false;
+        expect((await addMember(g.id, u1)).status).toBe(204);
+      }
+      return output;
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'interleaveAfterRename', override: true },
+  );
+  const rename = (displayName: string) =>
+    client.request('PATCH', `/Groups/${g.id}`, {
+      body: { Operations: [{ op: 'replace', path: 'displayName', value: displayName }] },
+    });
+  try {
+    armed = true;
+    const raced = await rename('etag-rename-race-2');
+    expect(armed).toBe(false);
+    expect(raced.status).toBe(204);
+    // Its version is the rename's plus the add's: not the rename's own, so no ETag at all.
+    expect(raced.headers.etag).toBeUndefined();
+    // Without a write in between, the rename's own version is the ETag, as a GET confirms.
+    const alone = await rename('etag-rename-race-3');
+    expect(alone.headers.etag).toBeDefined();
+    expect(alone.headers.etag).toBe((await client.request('GET', `/Groups/${g.id}`)).headers.etag);
+  } finally {
+    db.middlewareStack.remove('interleaveAfterRename');
+  }
+});
+
+it('parallel renames of one group never answer the same ETag twice', async () => {
+  const g = await group('etag-rename-burst');
+  const responses = await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      client.request('PATCH', `/Groups/${g.id}`, {
+        body: { Operations: [{ op: 'replace', path: 'displayName', value: `etag-rename-burst-${i}` }] },
+      }),
+    ),
+  );
+  expect(responses.every((r) => r.status === 204 || r.status === 503)).toBe(true);
+  const etags = responses.map((r) => r.headers.etag).filter((etag): etag is string => etag !== undefined);
+  expect(new Set(etags).size).toBe(etags.length);
+});
