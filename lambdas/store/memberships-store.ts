@@ -9,14 +9,15 @@
  * most 49 members per transaction. A change of more members runs its transactions under the
  * group's lock (GroupLockStep), so no other membership change interleaves with them. A failed
  * group condition returns the old item, which tells "no group", "locked" and "another version"
- * apart without a read; TransactionConflicts are the caller's to retry. Clean-ups that need no
- * atomicity (a deleted user's or group's memberships) are BatchWriteItem (batch.ts), deleting
- * the side they did NOT list first, so an interrupted clean-up leaves something the retried
- * DELETE finds again.
+ * apart without a read; TransactionConflicts are the caller's to retry. A deleted group's
+ * memberships are BatchWriteItem (batch.ts), deleting the side it did NOT list first, so an
+ * interrupted clean-up leaves something the retried DELETE finds again; a deleted user's go in
+ * transactions that also move each group's version.
  * docs/ARCHITECTURE.md gives the reasons and the requests per operation.
  */
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DomainError } from '../domain/errors';
+import { DomainError, isDomainError } from '../domain/errors';
+import { retry } from '../retry';
 import { clipped } from '../scim/clip';
 import { batchGet, batchWrite, type Projection } from './batch';
 import type { StoreContext } from './context';
@@ -36,8 +37,15 @@ import {
   userKey,
 } from './keys';
 import { countSortKeyPrefix, sortKeySuffixes } from './partition-query';
+import { CLEANUP_CONFLICT_RETRY } from './retry-policies';
 import { TABLE_KEYS } from './table-definition';
-import { sendTransaction, TRANSACTION_ACTION_LIMIT, type TransactItem, updateIf } from './transactions';
+import {
+  sendCleanupTransaction,
+  sendTransaction,
+  TRANSACTION_ACTION_LIMIT,
+  type TransactItem,
+  updateIf,
+} from './transactions';
 
 const MEMBERSHIP_ITEM_TYPE = 'Membership';
 export const GROUP_REF_ITEM_TYPE = 'GroupRef';
@@ -564,30 +572,14 @@ async function deleteMembershipsOfGroupSlice(
   groupId: string,
   userIds: readonly string[],
 ): Promise<void> {
-  await deleteBothSides(
+  await batchWrite(
     ctx,
-    userIds.map((userId) => ({ groupId, userId })),
-    'userSide',
+    userIds.map((userId) => ({ DeleteRequest: { Key: userGroupRefKey(ctx.tenant, userId, groupId) } })),
   );
-}
-
-/**
- * Deletes both items of each membership, all of the `first` side before any of the other: the
- * side a retried DELETE does not list goes first, so an interruption leaves it findable.
- */
-async function deleteBothSides(
-  ctx: StoreContext,
-  memberships: readonly { readonly groupId: string; readonly userId: string }[],
-  first: 'groupSide' | 'userSide',
-): Promise<void> {
-  const groupSide = memberships.map(({ groupId, userId }) => ({
-    DeleteRequest: { Key: membershipKey(ctx.tenant, groupId, userId) },
-  }));
-  const userSide = memberships.map(({ groupId, userId }) => ({
-    DeleteRequest: { Key: userGroupRefKey(ctx.tenant, userId, groupId) },
-  }));
-  await batchWrite(ctx, first === 'groupSide' ? groupSide : userSide);
-  await batchWrite(ctx, first === 'groupSide' ? userSide : groupSide);
+  await batchWrite(
+    ctx,
+    userIds.map((userId) => ({ DeleteRequest: { Key: membershipKey(ctx.tenant, groupId, userId) } })),
+  );
 }
 
 /**
@@ -639,10 +631,16 @@ export async function groupIdsOfMember(ctx: StoreContext, userId: string): Promi
   return ids;
 }
 
+/** Groups one clean-up transaction covers: 3 actions each (the group's version, both sides). */
+const GROUPS_PER_CLEANUP_TRANSACTION = Math.floor(TRANSACTION_ACTION_LIMIT / 3);
+
 /**
- * Deletes both sides of a (deleted) user's memberships of `groupIds`: the group-side items
- * first, then the refs. The refs are what a retried user DELETE lists, so an interruption
- * leaves them for the retry to finish. ⌈2g/25⌉ BatchWriteItem.
+ * Deletes both sides of a (deleted) user's memberships of `groupIds`, and moves each group's
+ * `version` with it: the group's member list changed, so its ETag must too (a client caching
+ * the group with If-None-Match would otherwise keep a member who is gone). One transaction per
+ * GROUPS_PER_CLEANUP_TRANSACTION groups, so an interruption leaves whole memberships, whose refs
+ * a retried user DELETE lists. A group deleted meanwhile has no item to move: its update is
+ * dropped and the transaction sent again. ⌈g/33⌉ TransactWriteItems.
  */
 export async function removeMembershipsOfUser(
   ctx: StoreContext,
@@ -650,12 +648,62 @@ export async function removeMembershipsOfUser(
   groupIds: readonly string[],
 ): Promise<void> {
   const unique = [...new Set(groupIds)];
-  if (unique.length === 0) return;
-  await deleteBothSides(
-    ctx,
-    unique.map((groupId) => ({ groupId, userId })),
-    'groupSide',
-  );
+  for (let i = 0; i < unique.length; i += GROUPS_PER_CLEANUP_TRANSACTION) {
+    const slice = unique.slice(i, i + GROUPS_PER_CLEANUP_TRANSACTION);
+    await retry(CLEANUP_CONFLICT_RETRY, () => removeUserFromGroups(ctx, userId, slice), {
+      retryIf: (error) => isDomainError(error, 'versionConflict'),
+    });
+  }
+}
+
+async function removeUserFromGroups(ctx: StoreContext, userId: string, groupIds: readonly string[]) {
+  const { tableName, tenant } = ctx;
+  const now = new Date().toISOString();
+  const gone = new Set<string>();
+  for (;;) {
+    const actions: TransactItem[] = groupIds.flatMap((groupId) => [
+      ...(gone.has(groupId)
+        ? []
+        : [
+            {
+              Update: {
+                TableName: tableName,
+                Key: groupKey(tenant, groupId),
+                UpdateExpression: 'ADD #v :one SET #lm = :now REMOVE #w',
+                ConditionExpression: 'attribute_exists(#pk)',
+                ExpressionAttributeNames: {
+                  '#pk': TABLE_KEYS.partitionKey,
+                  '#v': 'version',
+                  '#lm': 'lastModified',
+                  '#w': GROUP_WRITER_ATTRIBUTE,
+                },
+                ExpressionAttributeValues: { ':one': 1, ':now': now },
+              },
+            },
+          ]),
+      { Delete: { TableName: tableName, Key: membershipKey(tenant, groupId, userId) } },
+      { Delete: { TableName: tableName, Key: userGroupRefKey(tenant, userId, groupId) } },
+    ]);
+    try {
+      await sendCleanupTransaction(ctx, actions);
+      return;
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      let index = 0;
+      let missing = 0;
+      for (const groupId of groupIds) {
+        if (!gone.has(groupId)) {
+          if (reasons?.[index] === 'ConditionalCheckFailed') {
+            gone.add(groupId);
+            missing++;
+          }
+          index++;
+        }
+        index += 2;
+      }
+      if (missing === 0) throw error;
+    }
+  }
 }
 
 /**

@@ -25,3 +25,9 @@ export const UNPROCESSED_BATCH_RETRY: RetryPolicy = { attempts: 10, baseMs: 25, 
  * 20 ms … 1 s over 12 attempts, enough for a dozen shards writing one tenant at once.
  */
 export const FEED_APPEND_RETRY: RetryPolicy = { attempts: 12, baseMs: 10, capMs: 1000 };
+
+/**
+ * A clean-up transaction of a deleted user's memberships that met a concurrent transaction on
+ * one of the groups (TransactionConflict): sent again, with pauses of up to 40 ms … 1 s.
+ */
+export const CLEANUP_CONFLICT_RETRY: RetryPolicy = { attempts: 8, baseMs: 20, capMs: 1000 };

@@ -52,6 +52,17 @@ export async function sendTransaction(
   if (stamp || companion) ctx.companion?.committed();
 }
 
+/**
+ * A TransactWriteItems that is not the request's own change but a clean-up after it (a deleted
+ * user's memberships): it never carries the companion, which describes the change itself.
+ */
+export async function sendCleanupTransaction(
+  ctx: StoreContext,
+  actions: readonly TransactItem[],
+): Promise<void> {
+  await ctx.db.send(new TransactWriteCommand({ TransactItems: [...actions] }));
+}
+
 type SingleWrite = { readonly Put: PutCommandInput } | { readonly Update: UpdateCommandInput };
 
 /**

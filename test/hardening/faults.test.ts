@@ -25,6 +25,8 @@ import {
 } from '../support/scim-client';
 import { checkInvariants, scanTable } from './support/table';
 
+/** Every call of an operation but its first (the request's own write), SDK retries included. */
+const AFTER_FIRST_CALL = Array.from({ length: 100 }, (_, i) => i + 2);
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -244,8 +246,9 @@ describe('a write that succeeded but whose response was lost', () => {
       const user = await createUser(client);
       const other = await createUser(client);
       const groupId = await createGroup(client, [user.id, other.id]);
-      // The user item and its guard go in one transaction; the clean-up of memberships comes after.
-      faults.setRules([{ operation: 'BatchWriteItem', fault: 'throttle' }]);
+      // The user item and its guard go in one transaction; the clean-up of memberships comes
+      // after, in transactions of its own (each SDK attempt is a call): every one of them fails.
+      faults.setRules([{ operation: 'TransactWriteItems', fault: 'throttle', calls: AFTER_FIRST_CALL }]);
       const res = await client.request('DELETE', `/Users/${user.id}`);
       expectRetryable503(res);
       faults.reset();
@@ -278,7 +281,7 @@ describe('a write that succeeded but whose response was lost', () => {
     withFixture(async ({ client, faults }) => {
       const user = await createUser(client);
       const groupId = await createGroup(client, [user.id]);
-      faults.setRules([{ operation: 'BatchWriteItem', fault: 'throttle' }]);
+      faults.setRules([{ operation: 'TransactWriteItems', fault: 'throttle', calls: AFTER_FIRST_CALL }]);
       expectRetryable503(await client.request('DELETE', `/Users/${user.id}`));
       faults.reset();
       expect((await expectInvariants(client)).orphanMembershipsOfUsers).toEqual([`${groupId}→${user.id}`]);

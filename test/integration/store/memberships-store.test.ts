@@ -5,6 +5,7 @@
  */
 import {
   BatchWriteCommand,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -39,6 +40,7 @@ import {
   releaseGroupLock,
   removeAllMembershipsOfGroup,
   removeAllMembershipsOfUser,
+  removeMembershipsOfUser,
   writeMembershipTransaction,
 } from '../../../lambdas/store/memberships-store';
 import { createTestTable, type TestTable } from '../../support/dynamo';
@@ -336,6 +338,27 @@ describe('memberships store', () => {
     expect(await rawRefCount('acme', g1.id, [user as string])).toBe(0);
     expect(await rawRefCount('acme', g2.id, [user as string])).toBe(0);
     expect(await groupsOfUser(db, table.tableName, 'acme', user as string)).toEqual([]);
+  });
+
+  it("a deleted user's memberships go with a version bump of each group, also when a group is gone meanwhile", async () => {
+    const [user] = await seedUsers('acme', 1);
+    const kept = await createGroup(acme(), { displayName: 'Kept' });
+    const vanished = await createGroup(acme(), { displayName: 'Vanished' });
+    await putMemberships(acme(), kept.id, [user as string]);
+    await putMemberships(acme(), vanished.id, [user as string]);
+    const before = (await getGroup(acme(), kept.id))?.version as number;
+    // The other group's item is deleted (its own DELETE, mid-way): its update cannot apply.
+    await db.send(new DeleteCommand({ TableName: table.tableName, Key: groupKey('acme', vanished.id) }));
+    const { cost } = await measureCost(() =>
+      removeMembershipsOfUser(acme(), user as string, [kept.id, vanished.id]),
+    );
+    expect(cost.byCommand).toEqual({ TransactWriteItems: 2 });
+    expect((await getGroup(acme(), kept.id))?.version).toBe(before + 1);
+    expect(await getGroup(acme(), vanished.id)).toBeUndefined();
+    for (const id of [kept.id, vanished.id]) {
+      expect(await rawMembershipCount('acme', id)).toBe(0);
+      expect(await rawRefCount('acme', id, [user as string])).toBe(0);
+    }
   });
 
   it('removeAllMembershipsOfGroup deletes every membership item of the group and no other', async () => {
