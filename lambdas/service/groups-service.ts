@@ -65,6 +65,7 @@ import {
   type ResourceOperations,
   type ResourceResult,
   resultOf,
+  sameAttributes,
 } from './resource-service';
 import { type IfMatch, namesVersion, retryWhileBusy, writeWithRetries } from './write-retries';
 
@@ -462,7 +463,7 @@ async function replaceGroupResource(
     const current = read ?? (await mustGetGroup(ctx, id));
     read = undefined; // a retry re-reads
     // Okta (AIW) sends a PUT for every membership change: unchanged attributes are not rewritten.
-    if (sameAttributes(current.resource, resource)) return current;
+    if (sameAttributes(current.resource, resource, 'members')) return current;
     return replaceGroup(ctx.store, current, resource);
   });
   const after = await changeMembers(ctx, id, [{ kind: 'replace', ids }], { knownVersion: stored.version });
@@ -477,21 +478,6 @@ async function replaceGroupResource(
   const members = ids.map((uid) => memberReference(ctx.baseUrl, uid, details.get(uid)));
   return present(ctx, stored, projection, membersRequested(ctx, projection) ? members : undefined);
 }
-
-/** Canonical JSON (keys sorted) of the stored attributes, members aside. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([key, v]) => key !== 'members' && v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, v]) => `${JSON.stringify(key)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-const sameAttributes = (stored: JsonObject, input: JsonObject): boolean =>
-  canonicalJson(stored) === canonicalJson(input);
 
 /** Element-relative lookup for `members[<filter>]`: `display` means members.display. */
 function memberElementLookup(groupLookup: AttributeLookup): AttributeLookup {

@@ -11,6 +11,7 @@ import type { FilterNode } from '../scim/filter/ast';
 import { parseFilter } from '../scim/filter/parser';
 import { type ListParameters, type ListResponse, listResponse } from '../scim/list';
 import { buildMeta, etagOf } from '../scim/meta';
+import { valueKey } from '../scim/patch/values';
 import type { JsonObject } from '../scim/schema/json';
 import { type Projection, projectResource } from '../scim/schema/projection';
 import type { ResourceTypeName, SchemaRegistry } from '../scim/schema/registry';
@@ -222,4 +223,18 @@ export function matchingInIdOrder<T extends { readonly id: string }>(
   matches: (resource: T) => boolean,
 ): T[] {
   return candidates.filter(matches).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * Whether a PUT's attributes are those already stored (both canonical: parseResourceInput), so
+ * the PUT writes nothing and the version stays: Okta resends whole resources on every push.
+ * `ignored`: a top-level attribute stored apart (Group.members, items of their own).
+ */
+export function sameAttributes(stored: JsonObject, input: JsonObject, ignored?: string): boolean {
+  const compared = (resource: JsonObject): JsonObject => {
+    if (ignored === undefined || !Object.hasOwn(resource, ignored)) return resource;
+    const { [ignored]: _ignored, ...rest } = resource;
+    return rest;
+  };
+  return valueKey(compared(stored)) === valueKey(compared(input));
 }

@@ -36,6 +36,7 @@ import {
   type ResourceOperations,
   type ResourceResult,
   resultOf,
+  sameAttributes,
 } from './resource-service';
 import { findUsers } from './users-query';
 import { type UserGroupRef, userRepresentation } from './users-representation';
@@ -216,7 +217,10 @@ async function rewriteUser(
 /** PUT /Users/{id} (RFC 7644 §3.5.1): full replace; echoed id/meta/schemas are ignored. */
 const replaceUserResource: Users['replace'] = (ctx, id, body, projection, ifMatch) => {
   const resource = parseResourceInput('User', body, ctx.registry);
-  return rewriteUser(ctx, id, projection, ifMatch, (current) => replaceUser(ctx.store, current, resource));
+  return rewriteUser(ctx, id, projection, ifMatch, async (current) =>
+    // Okta resends the whole user on every push: an unchanged one writes nothing, version kept.
+    sameAttributes(current.resource, resource) ? current : replaceUser(ctx.store, current, resource),
+  );
 };
 
 /** PATCH /Users/{id} (RFC 7644 §3.5.2): 200 with the resource. */

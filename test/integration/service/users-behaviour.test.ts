@@ -396,6 +396,19 @@ describe('DynamoDB requests per operation', () => {
       Query: 1,
       PutItem: 1,
     });
+    // Okta's PUT of the user as stored (its echo of id, meta, groups and password included)
+    // writes nothing and keeps the version: no 412 for a client holding the ETag.
+    const stored = await client.request('GET', `/Users/${user.id}`);
+    const echo = { ...stored.body, password: 'secret-1', groups: [] };
+    const unchanged = await client.request('PUT', `/Users/${user.id}`, { body: echo });
+    expect(unchanged.status).toBe(200);
+    expect(costOf(unchanged)).toEqual({ Query: 1, PutItem: 1 });
+    expect(unchanged.headers.etag).toBe(stored.headers.etag);
+    expect(unchanged.body.meta.lastModified).toBe(stored.body.meta.lastModified);
+    expect(await cost('PATCH', `/Users/${user.id}`, { schemas: [PATCH_SCHEMA], Operations: [] })).toEqual({
+      Query: 1,
+      PutItem: 1,
+    });
     expect(await cost('DELETE', `/Users/${user.id}`)).toEqual({
       Query: 1,
       TransactWriteItems: 1,
@@ -413,11 +426,20 @@ describe('DynamoDB requests per operation', () => {
     });
     expect(patched.body.groups).toEqual([expect.objectContaining({ value: group.id, display: 'Cost C' })]);
     expect(costOf(patched)).toEqual({ Query: 1, PutItem: 2, BatchGetItem: 1 });
-    // Deleting the user removes both sides of its membership: ⌈2/25⌉ × 2 phases.
+    // Deleting the user removes both sides of its membership and moves the group's version, in
+    // one transaction per 33 groups (after the user's own).
+    const before = await client.request('GET', `/Groups/${group.id}?excludedAttributes=members`);
     const deleted = await client.request('DELETE', `/Users/${user.id}`);
-    expect(costOf(deleted)).toEqual({ Query: 1, TransactWriteItems: 1, UpdateItem: 1, BatchWriteItem: 2 });
+    expect(costOf(deleted)).toEqual({ Query: 1, TransactWriteItems: 2, UpdateItem: 1 });
     expect(await groupIdsOfMember(store, user.id)).toEqual([]);
     expect((await listMemberIds(store, group.id)).ids).toEqual([]);
+    // The group's member list changed: so did its ETag, and a cached copy is not "not modified".
+    const after = await client.request('GET', `/Groups/${group.id}`, {
+      headers: { 'If-None-Match': before.headers.etag as string },
+    });
+    expect(after.status).toBe(200);
+    expect(after.headers.etag).not.toBe(before.headers.etag);
+    expect(after.body.meta.lastModified >= before.body.meta.lastModified).toBe(true);
   });
 
   it('a GET of an id that cannot be ours costs no request, a malformed PATCH only its activity record', async () => {
