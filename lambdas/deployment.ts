@@ -29,6 +29,7 @@ export const ENV = {
   tokenSecretId: 'TOKEN_SECRET_ID',
   tokenFile: 'SCIM_TOKEN_FILE',
   tokenCacheTtl: 'TOKEN_CACHE_TTL_SECONDS',
+  tokenStaleGrace: 'TOKEN_STALE_GRACE_SECONDS',
   cursorKeySecretId: 'CURSOR_KEY_SECRET_ID',
   baseUrl: 'SCIM_BASE_URL',
   activityRetentionDays: 'ACTIVITY_RETENTION_DAYS',

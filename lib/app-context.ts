@@ -25,6 +25,8 @@ export function propsFromContext(read: ContextReader): ScimStackProps {
   if (burst !== undefined) props.throttlingBurstLimit = burst;
   const ttl = positive(read, 'tokenCacheTtlSeconds');
   if (ttl !== undefined) props.tokenCacheTtlSeconds = ttl;
+  const grace = nonNegative(read, 'tokenStaleGraceSeconds');
+  if (grace !== undefined) props.tokenStaleGraceSeconds = grace;
   const retention = positive(read, 'logRetentionDays');
   if (retention !== undefined) props.logRetention = retention as logs.RetentionDays;
   if (flag(read, 'tracing')) props.tracing = true;
@@ -95,6 +97,15 @@ function flag(read: ContextReader, key: string): boolean {
   if (value === undefined) return false;
   if (value !== 'true' && value !== 'false') throw new Error(`Context ${key} must be true or false`);
   return value === 'true';
+}
+
+function nonNegative(read: ContextReader, key: string): number | undefined {
+  const value = text(read, key);
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0)
+    throw new Error(`Context ${key} must be 0 or a positive number`);
+  return number;
 }
 
 function positive(read: ContextReader, key: string): number | undefined {

@@ -62,6 +62,12 @@ export interface ScimStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
   /** How long functions cache the token document; default 60 s. */
   readonly tokenCacheTtlSeconds?: number;
+  /**
+   * How long past that TTL the last good document still serves while Secrets Manager is
+   * throttled or unreachable (never when access is denied or the secret is gone or corrupt);
+   * default 300 s, 0 fails closed at once.
+   */
+  readonly tokenStaleGraceSeconds?: number;
   /** Extra SCIM schema extensions (lambdas/scim/schema/extension-config.ts); validated at synth. */
   readonly schemaExtensions?: readonly unknown[];
   /** Encrypt the table with a customer-managed key: 'create' makes one, or pass a key ARN. Default: AWS-owned key. */
@@ -142,6 +148,7 @@ export class ScimStack extends Stack {
     );
     const settings: ScimFunctionSettings = {
       tokenCacheTtlSeconds: props.tokenCacheTtlSeconds ?? 60,
+      tokenStaleGraceSeconds: props.tokenStaleGraceSeconds ?? 300,
       ...(extensionsJson === undefined ? {} : { schemaExtensionsJson: extensionsJson }),
       schemaRegistry: registry,
       logRetention,
@@ -194,6 +201,7 @@ export class ScimStack extends Stack {
     this.tokenAuthorizer = new TokenAuthorizer(this, 'TokenAuthorizer', {
       tokenSecret: this.tokenSecret.secret,
       tokenCacheTtlSeconds: settings.tokenCacheTtlSeconds,
+      tokenStaleGraceSeconds: settings.tokenStaleGraceSeconds,
       logRetention,
       logRemovalPolicy: removalPolicy,
       tracing,

@@ -1,8 +1,9 @@
 /**
  * Token document read from AWS Secrets Manager, cached per container (docs/TOKENS.md):
  * `current()` serves the cached document for `ttlSeconds`; `refresh()` (on an unknown token)
- * re-reads at most once per `minRefreshSeconds`; concurrent reads are coalesced; after a failed
- * re-read the last good document is served for at most `staleGraceSeconds`. Any failure to read
+ * re-reads at most once per `minRefreshSeconds`; concurrent reads are coalesced; after a
+ * re-read that failed for a transient reason (throttling, 5xx, network) the last good document
+ * is served for at most `staleGraceSeconds`; any other failure fails closed at once. Any failure to read
  * is a TokenStoreUnavailableError, logged with the error name only, never the secret's contents.
  *
  * Why these rules, their price, and why not Powertools Parameters: docs/DECISIONS.md.
@@ -80,15 +81,17 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
       // VersionStage is explicit: it is what the CLI moves when it writes (see cli/).
       text = await readSecret(options.secretId, 'AWSCURRENT');
     } catch (error) {
-      throw unavailable(awsErrorName(error), { httpStatus: httpStatusOf(error) });
+      throw unavailable(awsErrorName(error), isTransientReadFailure(error), {
+        httpStatus: httpStatusOf(error),
+      });
     }
-    if (text === undefined) throw unavailable('secret has no SecretString');
+    if (text === undefined) throw unavailable('secret has no SecretString', false);
     let parsed: ReturnType<typeof parseTokenDocumentReport>;
     try {
       parsed = parseTokenDocumentReport(text);
     } catch {
       // Deliberately not the parse error: its message quotes the secret's text.
-      throw unavailable('secret is not a valid token document');
+      throw unavailable('secret is not a valid token document', false);
     }
     if (parsed.dropped > 0) {
       log.warn('Token records ignored as invalid', {
@@ -99,9 +102,13 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
     return parsed.document;
   };
 
-  const unavailable = (reason: string, extra: Record<string, unknown> = {}): TokenStoreUnavailableError => {
-    log.error('Token store unavailable', { reason, secretId: options.secretId, ...extra });
-    return new TokenStoreUnavailableError(reason, retryAfterSeconds);
+  const unavailable = (
+    reason: string,
+    transient: boolean,
+    extra: Record<string, unknown> = {},
+  ): TokenStoreUnavailableError => {
+    log.error('Token store unavailable', { reason, transient, secretId: options.secretId, ...extra });
+    return new TokenStoreUnavailableError(reason, retryAfterSeconds, transient);
   };
 
   const fetchDocument = (): Promise<TokenDocument> => {
@@ -128,8 +135,10 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
   const attemptedRecently = (): boolean =>
     lastAttemptAt !== undefined && now() - lastAttemptAt < minRefreshMs;
 
+  // The last good document outlives its TTL only while the store is briefly unreachable.
   const staleOr = (failure: unknown): TokenDocument => {
-    if (cached && now() - cached.fetchedAt < ttlMs + staleGraceMs) return cached.document;
+    const transient = !(failure instanceof TokenStoreUnavailableError) || failure.transient;
+    if (transient && cached && now() - cached.fetchedAt < ttlMs + staleGraceMs) return cached.document;
     throw failure;
   };
 
@@ -150,6 +159,19 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
       return fetchDocument();
     },
   };
+}
+
+/**
+ * Throttling, a server-side failure or no answer at all (timeout, network): the store may
+ * answer again by itself. Anything else Secrets Manager answers (access denied, no such
+ * secret, KMS cannot decrypt, bad request) is a decision or a misconfiguration, not an outage.
+ */
+function isTransientReadFailure(error: unknown): boolean {
+  const status = httpStatusOf(error);
+  if (status === undefined || status >= 500 || status === 429) return true;
+  return /Throttl|TooManyRequests|RequestLimitExceeded|Timeout|InternalService|ServiceUnavailable/i.test(
+    awsErrorName(error),
+  );
 }
 
 function awsErrorName(error: unknown): string {

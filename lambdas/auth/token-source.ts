@@ -27,12 +27,19 @@ export const SILENT_LOG: TokenSourceLog = { warn: () => undefined, error: () => 
 export class TokenStoreUnavailableError extends Error {
   readonly reason: string;
   readonly retryAfterSeconds: number;
+  /**
+   * Whether the store may answer again by itself (throttling, a 5xx, the network): only then is
+   * a stale document worth serving. Access denied, a missing secret or a corrupt document is an
+   * operator's doing (perhaps on purpose, in an incident) and fails closed at once.
+   */
+  readonly transient: boolean;
 
-  constructor(reason: string, retryAfterSeconds: number) {
+  constructor(reason: string, retryAfterSeconds: number, transient = true) {
     super(`token store unavailable: ${reason}`);
     this.name = 'TokenStoreUnavailableError';
     this.reason = reason;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.transient = transient;
   }
 }
 

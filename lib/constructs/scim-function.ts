@@ -84,6 +84,7 @@ export const NO_TABLE = 'no-table-access';
 
 export interface ScimFunctionSettings {
   readonly tokenCacheTtlSeconds: number;
+  readonly tokenStaleGraceSeconds: number;
   /** JSON array for SCIM_SCHEMA_EXTENSIONS, already validated by the stack. */
   readonly schemaExtensionsJson?: string;
   /** The registry the functions build from schemaExtensionsJson: their validators are generated from it. */
@@ -157,6 +158,7 @@ export class ScimFunction extends Construct {
         ? {
             [ENV.tokenSecretId]: props.tokenSecret.secretArn,
             [ENV.tokenCacheTtl]: String(settings.tokenCacheTtlSeconds),
+            [ENV.tokenStaleGrace]: String(settings.tokenStaleGraceSeconds),
           }
         : {}),
       [ENV.tableName]: access === 'none' ? NO_TABLE : props.table.tableName,

@@ -24,6 +24,7 @@ const AUTHORIZER_CACHE_TTL = Duration.minutes(5);
 export interface TokenAuthorizerProps {
   readonly tokenSecret: secretsmanager.ISecret;
   readonly tokenCacheTtlSeconds: number;
+  readonly tokenStaleGraceSeconds: number;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
   readonly tracing: boolean;
@@ -69,6 +70,7 @@ export class TokenAuthorizer extends Construct {
       environment: {
         [ENV.tokenSecretId]: props.tokenSecret.secretArn,
         [ENV.tokenCacheTtl]: String(props.tokenCacheTtlSeconds),
+        [ENV.tokenStaleGrace]: String(props.tokenStaleGraceSeconds),
         POWERTOOLS_SERVICE_NAME: 'scim-authorizer',
         POWERTOOLS_LOG_LEVEL: props.logLevel,
         ...HANDLER_ENVIRONMENT,

@@ -266,6 +266,7 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
       const env = fn.Properties.Environment.Variables;
       expect(env[ENV.tokenSecretId]).toEqual({ Ref: secretId });
       expect(env[ENV.tokenCacheTtl]).toBe('60');
+      expect(env[ENV.tokenStaleGrace]).toBe('300');
       expect(env[ENV.tokenFile]).toBeUndefined();
       expect(env[ENV.dynamoEndpoint]).toBeUndefined();
       expect(env.POWERTOOLS_SERVICE_NAME).toBe('scim');
@@ -526,6 +527,7 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
       throttlingRateLimit: 20,
       throttlingBurstLimit: 40,
       tokenCacheTtlSeconds: 30,
+      tokenStaleGraceSeconds: 0,
       changeEvents: { includeResource: true },
       activityRetentionDays: 30,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -601,12 +603,26 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
       const fn = template.toJSON().Resources[logicalId(stack, stack.functions[target].function)];
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
       expect(fn.Properties.Environment.Variables[ENV.tokenCacheTtl]).toBe('30');
+      expect(fn.Properties.Environment.Variables[ENV.tokenStaleGrace]).toBe('0');
       expect(JSON.parse(fn.Properties.Environment.Variables.SCIM_SCHEMA_EXTENSIONS)).toEqual(extensions);
       // Activity is a table write: only functions with table access get the setting.
       expect(fn.Properties.Environment.Variables[ENV.activityRetentionDays]).toBe(
         target === 'users' || target === 'groups' ? '30' : undefined,
       );
     }
+    // The token authorizer reads the same document with the same cache settings.
+    type FunctionResource = {
+      Type: string;
+      Properties?: { Environment?: { Variables?: Record<string, string> } };
+    };
+    const authorizers = Object.values(template.toJSON().Resources as Record<string, FunctionResource>).filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        r.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'scim-authorizer',
+    );
+    expect(authorizers).toHaveLength(1);
+    expect(authorizers[0]?.Properties?.Environment?.Variables?.[ENV.tokenStaleGrace]).toBe('0');
+    expect(authorizers[0]?.Properties?.Environment?.Variables?.[ENV.tokenCacheTtl]).toBe('30');
     const publisher = template.toJSON().Resources[logicalId(stack, stack.changeEvents?.function ?? stack)];
     expect(publisher.Properties.Environment.Variables.EVENTS_INCLUDE_RESOURCE).toBe('true');
     template.hasResourceProperties('AWS::SNS::Subscription', {

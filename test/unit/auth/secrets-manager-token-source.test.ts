@@ -153,6 +153,31 @@ describe('secretsManagerTokenSource', () => {
     expect(await statusOf(t.authenticate(`Bearer ${t.known}`))).toBe(503);
   });
 
+  it('serves no stale document when the secret is refused, gone or corrupt: an operator cut it off (fails closed at once)', async () => {
+    for (const failure of [
+      awsError('AccessDeniedException', 'denied', 400),
+      awsError('ResourceNotFoundException', 'gone', 400),
+      awsError('DecryptionFailure', 'kms', 400),
+    ]) {
+      const t = setup({ ttlSeconds: 60, staleGraceSeconds: 300, minRefreshSeconds: 5 });
+      await t.authenticate(`Bearer ${t.known}`);
+      t.advance(61_000);
+      t.sm.failNext('GetSecretValue', failure);
+      expect(await statusOf(t.authenticate(`Bearer ${t.known}`))).toBe(503);
+    }
+    const t = setup({ ttlSeconds: 60, staleGraceSeconds: 300, minRefreshSeconds: 5 });
+    await t.authenticate(`Bearer ${t.known}`);
+    t.advance(61_000);
+    t.sm.createSecret(SECRET, '{"tokens": [');
+    expect(await statusOf(t.authenticate(`Bearer ${t.known}`))).toBe(503);
+    // Throttling is an outage, not a decision: the grace applies.
+    const throttled = setup({ ttlSeconds: 60, staleGraceSeconds: 300, minRefreshSeconds: 5 });
+    await throttled.authenticate(`Bearer ${throttled.known}`);
+    throttled.advance(61_000);
+    throttled.sm.failNext('GetSecretValue', awsError('ThrottlingException', 'slow down', 400));
+    expect(await statusOf(throttled.authenticate(`Bearer ${throttled.known}`))).toBe(200);
+  });
+
   it('answers 503 (not 401) for an unknown token when the refresh fails: it may be new', async () => {
     const t = setup({ minRefreshSeconds: 5 });
     await t.authenticate(`Bearer ${t.known}`);
