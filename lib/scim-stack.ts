@@ -249,6 +249,9 @@ export class ScimStack extends Stack {
       });
       // No base path: the custom domain serves /scim/v2 exactly as the stage does.
       domain.addBasePathMapping(this.api.api, { stage: this.api.api.deploymentStage });
+      // The identity providers get the domain's URL; the execute-api one would stay a second
+      // way in, outside the domain's policy (and any WAF placed in front of the domain).
+      (this.api.api.node.defaultChild as apigw.CfnRestApi).disableExecuteApiEndpoint = true;
       baseUrl = `https://${props.customDomain.domainName}/scim/v2`;
       new CfnOutput(this, OUTPUTS.customDomainTarget, {
         value: domain.domainNameAliasDomainName,

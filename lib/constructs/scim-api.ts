@@ -136,6 +136,10 @@ export class ScimApi extends Construct {
         accessLogFormat: accessLogFormat(),
       },
     });
+    // The execute-api endpoint's default policy still accepts TLS 1.0 and 1.1; bearer tokens and
+    // personal data travel here. TLS_1_2 is API Gateway's legacy policy with TLS 1.2 as the
+    // minimum (the enhanced SecurityPolicy_* ones also require an endpoint access mode).
+    (this.api.node.defaultChild as apigw.CfnRestApi).securityPolicy = 'TLS_1_2';
 
     for (const route of ROUTES) {
       const resource = this.api.root.resourceForPath(route.path);

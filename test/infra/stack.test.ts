@@ -340,6 +340,9 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', {
       Name: 'ScimTest',
       EndpointConfiguration: { Types: ['REGIONAL'] },
+      // TLS 1.2 at least, on the endpoint the identity providers are given by default.
+      SecurityPolicy: 'TLS_1_2',
+      DisableExecuteApiEndpoint: Match.absent(),
     });
   });
 
@@ -589,6 +592,11 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
       SecurityPolicy: 'TLS_1_2',
     });
     template.hasResourceProperties('AWS::ApiGateway::BasePathMapping', { BasePath: Match.absent() });
+    // Only the domain serves the API: the execute-api URL would bypass it.
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      SecurityPolicy: 'TLS_1_2',
+      DisableExecuteApiEndpoint: true,
+    });
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs[OUTPUTS.baseUrl]?.Value).toBe('https://scim.example.com/scim/v2');
     expect(outputs[OUTPUTS.customDomainTarget]).toBeDefined();
