@@ -7,8 +7,9 @@
  * needs to see).
  *
  * "Changed attributes" are the attribute names the request set or removed: the keys of a
- * POST/PUT body and the attribute of each PATCH operation's path or value keys. Names only,
- * never values.
+ * POST/PUT body and the attribute of each PATCH operation's path or value keys: names, not
+ * values. The error `detail` is the client's own error text, which can quote a value it sent
+ * (the userName a 409 names).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -21,7 +22,8 @@ import { parsedBody, type ScimRequest } from './request';
 import { isCreated } from './response';
 
 /**
- * One mutating request, as the activity log keeps it: names and outcome, never values. The
+ * One mutating request, as the activity log keeps it: attribute names and the outcome (an
+ * error's detail may quote a value the client sent). The
  * shape is what activityRecorder builds; the activity store accepts exactly this shape.
  */
 export type ActivityRecord = ReturnType<ReturnType<typeof activityRecorder>>;

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DomainError } from '../domain/errors';
 import type { ConsoleAssets } from './console-assets';
 import { errorResponse } from './error-response';
+import { STRICT_TRANSPORT_SECURITY } from './response';
 
 /** No inline script or style, no remote origin, no framing, no form posts (docs/CONSOLE.md). */
 export const CONSOLE_CSP = [
@@ -27,6 +28,7 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Frame-Options': 'DENY',
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
+  ...STRICT_TRANSPORT_SECURITY,
 };
 
 /** The page is revalidated on every load; hashed files never change under their name. */

@@ -6,9 +6,13 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 
 const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
+/** HSTS: the API is HTTPS only when deployed; a browser (the console's fetches) keeps to it. */
+export const STRICT_TRANSPORT_SECURITY = { 'Strict-Transport-Security': 'max-age=31536000' } as const;
+
 const BASE_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
+  ...STRICT_TRANSPORT_SECURITY,
 };
 
 export function jsonResponse(

@@ -15,6 +15,7 @@ describe('foundation: routing, auth and error rendering through the real handler
     expect(res.headers['content-type']).toMatch(/^application\/scim\+json/);
     expect(res.body.authenticationSchemes[0].type).toBe('oauthbearertoken');
     expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['strict-transport-security']).toBe('max-age=31536000');
   });
 
   it.each([
