@@ -179,8 +179,8 @@ function requestedMemberIds(resource: JsonObject): string[] {
  * transactions under that lock, the last releasing it: no other member change interleaves, and
  * each moves the version, so a DELETE that read the group before one of them fails its version
  * condition and re-reads instead of leaving that transaction's memberships behind. The version
- * returned counts them (an attribute change meanwhile would leave it lower than the stored one:
- * an If-Match with it fails, it never names another state).
+ * returned counts them; an attribute write by another request meanwhile (attribute writes do not
+ * wait for the lock) leaves it lower than the stored one, so an If-Match with it fails.
  */
 async function createGroupWithMembers(
   ctx: GroupsContext,
@@ -413,16 +413,12 @@ async function changeMembers(
   try {
     const members = new Set((await listMemberIds(ctx.store, groupId)).ids);
     const delta = await netMemberDelta(ctx, changes, members);
-    // The version the lock was taken at is the one the members were read at.
-    if (delta.add.length + delta.remove.length === 0) return taken.version;
+    // The version is not this request's own: the write that moved it (the reason for the lock)
+    // may be another request's rename, so its count would name a state with that name.
+    if (delta.add.length + delta.remove.length === 0) return undefined;
     handedOver = true; // commitMembershipDelta releases the lock, whatever happens
-    return await commitMembershipDelta(
-      ctx,
-      groupId,
-      delta,
-      { version: taken.version, source: 'read' },
-      holder,
-    );
+    await commitMembershipDelta(ctx, groupId, delta, undefined, holder);
+    return undefined;
   } finally {
     if (!handedOver) await releaseGroupLock(ctx.store, groupId, holder).catch(() => undefined);
   }
@@ -469,9 +465,8 @@ async function replaceGroupResource(
   const after = await changeMembers(ctx, id, [{ kind: 'replace', ids }], { knownVersion: stored.version });
   if (after !== stored.version) {
     // A transaction returns no attributes: read the group. When the version this PUT produced is
-    // known (always, but when a member write needed the lock and another request deleted or
-    // re-locked the group meanwhile), it is the ETag: a change committed since must not lend its
-    // version to this response's attributes and member list.
+    // known (not after a lost race, whose winner may have renamed the group), it is the ETag: a
+    // change committed since must not lend its version to this response's attributes and members.
     const reread = await mustGetGroup(ctx, id);
     stored = after !== undefined ? { ...stored, version: after, lastModified: reread.lastModified } : reread;
   }

@@ -274,10 +274,10 @@ export async function takeGroupLock(
   groupId: string,
   holder: string,
   now: Date = new Date(),
-): Promise<{ readonly outcome: 'taken'; readonly version: number } | GroupConditionFailure> {
+): Promise<{ readonly outcome: 'taken' } | GroupConditionFailure> {
   const nowMs = now.getTime();
   try {
-    const { Attributes } = await ctx.db.send(
+    await ctx.db.send(
       new UpdateCommand({
         TableName: ctx.tableName,
         Key: groupKey(ctx.tenant, groupId),
@@ -285,12 +285,10 @@ export async function takeGroupLock(
         ConditionExpression: `attribute_exists(#pk) AND ${LOCK_FREE}`,
         ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, ...LOCK_NAMES },
         ExpressionAttributeValues: { ':holder': holder, ':until': nowMs + GROUP_LOCK_MS, ':nowMs': nowMs },
-        // The version the lock was taken at (no read capacity: returned values are free).
-        ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return { outcome: 'taken', version: Number(Attributes?.version) };
+    return { outcome: 'taken' };
   } catch (error) {
     if (isConditionalCheckFailed(error)) return groupConditionFailure(error, nowMs, undefined);
     throw error;
@@ -652,6 +650,17 @@ export async function removeMembershipsOfUser(
     const slice = unique.slice(i, i + GROUPS_PER_CLEANUP_TRANSACTION);
     await retry(CLEANUP_CONFLICT_RETRY, () => removeUserFromGroups(ctx, userId, slice), {
       retryIf: (error) => isDomainError(error, 'versionConflict'),
+    }).catch((error: unknown) => {
+      // Its groups stayed busy: the user is gone already, and a retried DELETE finishes this.
+      if (!isDomainError(error, 'versionConflict')) throw error;
+      throw new DomainError(
+        'busy',
+        "The user's groups are being changed by other requests; retry the DELETE",
+        {
+          retryAfterSeconds: 1,
+          cause: error,
+        },
+      );
     });
   }
 }

@@ -292,3 +292,45 @@ it('parallel renames of one group never answer the same ETag twice', async () =>
   const etags = responses.map((r) => r.headers.etag).filter((etag): etag is string => etag !== undefined);
   expect(new Set(etags).size).toBe(etags.length);
 });
+
+it("a PUT whose member write lost its race to another request's rename answers the state a GET shows, not its own attributes under the rename's version", async () => {
+  const g = await group('etag-put-race');
+  const u1 = await user('etag.put.race@example.com');
+  const { db } = client.runtime;
+  let armed = true;
+  // The PUT's first member transaction waits while another request renames the group.
+  db.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = (context as { commandName?: string }).commandName ?? '';
+      if (
+        armed &&
+        command.startsWith('TransactWrite') &&
+        JSON.stringify(args.input ?? {}).includes('"GroupRef"')
+      ) {
+        armed = false;
+        const renamed = await client.request('PATCH', `/Groups/${g.id}`, {
+          body: { Operations: [{ op: 'replace', path: 'displayName', value: 'etag-put-race-other' }] },
+        });
+        expect(renamed.status).toBe(204);
+      }
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'renameBeforeMembers', override: true },
+  );
+  try {
+    const put = await client.request('PUT', `/Groups/${g.id}`, {
+      body: { displayName: 'etag-put-race', externalId: 'ext-1', members: [{ value: u1 }] },
+    });
+    expect(armed).toBe(false);
+    expect(put.status).toBe(200);
+    const after = await client.request('GET', `/Groups/${g.id}`);
+    // Whatever the response shows, its ETag names exactly that state.
+    if (put.headers.etag === after.headers.etag) {
+      expect(put.body.displayName).toBe(after.body.displayName);
+      expect(put.body.externalId).toBe(after.body.externalId);
+    }
+    expect(after.body.members.map((m: { value: string }) => m.value)).toEqual([u1]);
+  } finally {
+    db.middlewareStack.remove('renameBeforeMembers');
+  }
+});
