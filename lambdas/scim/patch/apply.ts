@@ -521,7 +521,11 @@ class Engine {
         written.push(created);
       }
     }
-    const next = elements.filter((element) => !isPlainObject(element) || !isHollow(element, sub));
+    // Only what this operation wrote can have lost its value here; other elements stay as stored.
+    const emptied = new Set(written.filter((element) => isPlainObject(element) && isHollow(element, sub)));
+    const next = elements.filter(
+      (element) => !emptied.has(element) && (!isPlainObject(element) || Object.keys(element).length > 0),
+    );
     assertGrowth(next, existing, where);
     assertMutable(attribute, existing, next, where);
     setOrDelete(

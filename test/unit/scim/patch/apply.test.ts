@@ -219,6 +219,19 @@ describe('multi-valued attributes', () => {
       ops({ op: 'replace', path: 'emails[type eq "other"].value', value: null }),
     );
     expect(unassigned.resource.emails).toEqual([{ value: 'w@x.com', type: 'work', primary: true }]);
+    // Elements the operation did not touch stay, even ones stored without a value.
+    const stored = withEmails([
+      { value: 'w@x.com', type: 'work' },
+      { type: 'home', display: 'Home' },
+    ]);
+    const replaced = patchUser(
+      stored,
+      ops({ op: 'replace', path: 'emails[type eq "work"].value', value: 'v@x.com' }),
+    );
+    expect(replaced.resource.emails).toEqual([
+      { value: 'v@x.com', type: 'work' },
+      { type: 'home', display: 'Home' },
+    ]);
     // Another sub-attribute removed keeps the element.
     const typeless = patchUser(user, ops({ op: 'remove', path: 'emails[type eq "other"].type' }));
     expect(typeless.resource.emails).toEqual([
