@@ -52,7 +52,11 @@ export function propsFromContext(read: ContextReader): ScimStackProps {
     throw new Error('Context domainName and certificateArn go together');
   }
   if (domainName !== undefined && certificateArn !== undefined)
-    props.customDomain = { domainName, certificateArn };
+    props.customDomain = {
+      domainName,
+      certificateArn,
+      ...(flag(read, 'customDomainOnly') ? { only: true } : {}),
+    };
   if (read('changeEvents') !== undefined && !flag(read, 'changeEvents')) props.changeEvents = false;
   else if (flag(read, 'eventsIncludeResource')) props.changeEvents = { includeResource: true };
   const activity = text(read, 'activityRetentionDays');

@@ -76,8 +76,16 @@ export interface ScimStackProps extends StackProps {
   readonly waf?:
     | boolean
     | { readonly rateLimitPer5Minutes?: number; readonly withoutTokenPerMinute?: number };
-  /** Serve the API on your domain (regional ACM certificate in this region). */
-  readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
+  /**
+   * Serve the API on your domain (regional ACM certificate in this region). `only`: turn the
+   * execute-api URL off, once the DNS record exists and every identity provider uses the domain
+   * (default false: adding a domain must not cut off an IdP configured with the old URL).
+   */
+  readonly customDomain?: {
+    readonly domainName: string;
+    readonly certificateArn: string;
+    readonly only?: boolean;
+  };
   /** Subscribe this address to the alarm topic. */
   readonly alarmEmail?: string;
   /** API Gateway stage name; default 'prod'. */
@@ -249,9 +257,10 @@ export class ScimStack extends Stack {
       });
       // No base path: the custom domain serves /scim/v2 exactly as the stage does.
       domain.addBasePathMapping(this.api.api, { stage: this.api.api.deploymentStage });
-      // The identity providers get the domain's URL; the execute-api one would stay a second
-      // way in, outside the domain's policy (and any WAF placed in front of the domain).
-      (this.api.api.node.defaultChild as apigw.CfnRestApi).disableExecuteApiEndpoint = true;
+      // Once every identity provider uses the domain, the execute-api URL is only a second way in.
+      if (props.customDomain.only === true) {
+        (this.api.api.node.defaultChild as apigw.CfnRestApi).disableExecuteApiEndpoint = true;
+      }
       baseUrl = `https://${props.customDomain.domainName}/scim/v2`;
       new CfnOutput(this, OUTPUTS.customDomainTarget, {
         value: domain.domainNameAliasDomainName,

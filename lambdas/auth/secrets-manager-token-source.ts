@@ -169,7 +169,8 @@ export function secretsManagerTokenSource(options: SecretsManagerTokenSourceOpti
 function isTransientReadFailure(error: unknown): boolean {
   const status = httpStatusOf(error);
   if (status === undefined || status >= 500 || status === 429) return true;
-  return /Throttl|TooManyRequests|RequestLimitExceeded|Timeout|InternalService|ServiceUnavailable/i.test(
+  // ExpiredToken: the function's own session credentials lapsed, which the runtime renews.
+  return /Throttl|TooManyRequests|RequestLimitExceeded|Timeout|InternalService|ServiceUnavailable|ExpiredToken/i.test(
     awsErrorName(error),
   );
 }

@@ -32,6 +32,7 @@ describe('stack props from CDK context', () => {
         alarmEmail: 'ops@example.com',
         domainName: 'scim.example.com',
         certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+        customDomainOnly: 'true',
         eventsIncludeResource: 'true',
         activityRetentionDays: '0',
         feedRetentionDays: '7',
@@ -52,6 +53,7 @@ describe('stack props from CDK context', () => {
       customDomain: {
         domainName: 'scim.example.com',
         certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+        only: true,
       },
       changeEvents: { includeResource: true },
       activityRetentionDays: 0,

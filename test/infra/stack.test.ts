@@ -592,11 +592,23 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
       SecurityPolicy: 'TLS_1_2',
     });
     template.hasResourceProperties('AWS::ApiGateway::BasePathMapping', { BasePath: Match.absent() });
-    // Only the domain serves the API: the execute-api URL would bypass it.
+    // The execute-api URL stays until `customDomain.only` (an IdP may still use it).
     template.hasResourceProperties('AWS::ApiGateway::RestApi', {
       SecurityPolicy: 'TLS_1_2',
-      DisableExecuteApiEndpoint: true,
+      DisableExecuteApiEndpoint: Match.absent(),
     });
+    const only = Template.fromStack(
+      new ScimStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'DomainOnly', {
+        customDomain: {
+          domainName: 'scim.example.com',
+          certificateArn:
+            'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+          only: true,
+        },
+        env: { account: '123456789012', region: 'eu-west-1' },
+      }),
+    );
+    only.hasResourceProperties('AWS::ApiGateway::RestApi', { DisableExecuteApiEndpoint: true });
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(outputs[OUTPUTS.baseUrl]?.Value).toBe('https://scim.example.com/scim/v2');
     expect(outputs[OUTPUTS.customDomainTarget]).toBeDefined();
