@@ -2,8 +2,10 @@
  * A POST /Groups of 200 members is written in 5 transactions (49 with the group, then 4 under
  * the group's lock). Clients that find the group by displayName meanwhile, as Okta and Entra
  * look groups up, and change or delete it must see the create as one step (docs/GROUPS.md).
+ * The interleavings are forced: a middleware on the table client holds one transaction back
+ * until the test lets it go.
  */
-
+import { groupKey } from '../../../lambdas/store/keys';
 import { storedGroupIds, storedMemberIds } from '../../support/memberships';
 import { createScimTestClient, type ScimTestClient } from '../../support/scim-client';
 import { seedUsers } from './large-group-seed';
@@ -12,8 +14,6 @@ jest.setTimeout(120_000);
 
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-/** Rounds per race; the create is found midway in most, and each test requires at least one. */
-const ROUNDS = 3;
 
 let client: ScimTestClient;
 let pool: string[];
@@ -24,80 +24,127 @@ beforeAll(async () => {
 });
 afterAll(() => client.close());
 
-const replace = (ids: string[]) => ({
-  schemas: [PATCH_OP],
-  Operations: [{ op: 'replace', path: 'members', value: ids.map((value) => ({ value })) }],
-});
-const sorted = (ids: string[]) => [...ids].sort();
+const sorted = (ids: readonly string[]) => [...ids].sort();
 
 /**
- * Creates a group of 200 members and, as soon as a displayName look-up finds it (usually while
- * its later transactions are still being written), runs `change` on it. Without the lock and
- * the version moves, a replace mixed with those transactions and a DELETE left memberships.
+ * Holds back the first TransactWriteItems whose (marshalled) input `matches` until `release()`;
+ * `reached` resolves once it is being held.
  */
-async function midCreate(
-  round: number,
-  change: (groupId: string) => Promise<{ status: number }>,
-): Promise<{ created: { status: number }; changed: { status: number } | undefined; groupId?: string }> {
-  const displayName = `Big create ${round} ${Math.random()}`;
+function holdTransaction(name: string, matches: (input: string) => boolean) {
+  const { db } = client.runtime;
+  let onReached = () => {};
+  let release = () => {};
+  const reached = new Promise<void>((resolve) => {
+    onReached = resolve;
+  });
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let armed = true;
+  db.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = (context as { commandName?: string }).commandName ?? '';
+      if (armed && command.startsWith('TransactWrite') && matches(JSON.stringify(args.input ?? {}))) {
+        armed = false;
+        onReached();
+        await released;
+      }
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name, override: true },
+  );
+  return { reached, release, detach: () => db.middlewareStack.remove(name) };
+}
+
+/**
+ * The create's second transaction, the first of its members after the 49 written with the
+ * group: the second one that writes user-side membership refs.
+ */
+function secondMemberTransaction(): (input: string) => boolean {
+  let seen = 0;
+  return (input) => input.includes('"GroupRef"') && ++seen === 2;
+}
+
+async function startCreate(displayName: string) {
   const creating = client.request('POST', '/Groups', {
     body: { schemas: [GROUP], displayName, members: pool.slice(0, 200).map((value) => ({ value })) },
   });
-  let done = false;
-  void creating.then(() => {
-    done = true;
-  });
-  const filter = encodeURIComponent(`displayName eq "${displayName}"`);
-  while (!done) {
-    const found = await client.request('GET', `/Groups?filter=${filter}&excludedAttributes=members`);
-    const groupId = found.body.Resources?.[0]?.id as string | undefined;
-    if (groupId !== undefined) {
-      const changed = await change(groupId);
-      return { created: await creating, changed, groupId };
-    }
-  }
-  return { created: await creating, changed: undefined };
+  return creating;
 }
 
-it('a create of 200 members is one step for a replace that finds it midway: never a mix', async () => {
-  let raced = 0;
-  for (let round = 0; round < ROUNDS; round++) {
+async function groupIdByName(displayName: string): Promise<string> {
+  const filter = encodeURIComponent(`displayName eq "${displayName}"`);
+  const found = await client.request('GET', `/Groups?filter=${filter}&excludedAttributes=members`);
+  const id = found.body.Resources?.[0]?.id as string | undefined;
+  if (id === undefined) throw new Error(`no group ${displayName}`);
+  return id;
+}
+
+it('a replace that finds a 200-member create midway waits for it (503 while locked), never mixes with it', async () => {
+  const held = holdTransaction('holdCreate', secondMemberTransaction());
+  try {
+    const creating = startCreate('Create then replace');
+    await held.reached;
+    // The group exists with its first 49 members; the other 151 are held back.
+    const groupId = await groupIdByName('Create then replace');
+    expect(await storedMemberIds(client.table, groupId)).toHaveLength(49);
     const kept = pool.slice(200, 210);
-    const { created, changed, groupId } = await midCreate(round, (id) =>
-      client.request('PATCH', `/Groups/${id}`, { body: replace(kept) }),
-    );
-    expect(created.status).toBe(201);
-    if (changed === undefined || groupId === undefined) continue;
-    raced++;
-    // The replace waited for the create's lock (204: the create, then the replace) or gave up
-    // with 503 (the create alone).
-    expect([204, 503]).toContain(changed.status);
-    expect(await storedMemberIds(client.table, groupId)).toEqual(
-      changed.status === 204 ? sorted(kept) : sorted(pool.slice(0, 200)),
-    );
+    const replaced = await client.request('PATCH', `/Groups/${groupId}`, {
+      body: {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', path: 'members', value: kept.map((value) => ({ value })) }],
+      },
+    });
+    // The create holds the group's lock: the replace is retried, then told to come back.
+    expect(replaced.status).toBe(503);
+    expect(replaced.headers['retry-after']).toBeDefined();
+    held.release();
+    expect((await creating).status).toBe(201);
+    expect(await storedMemberIds(client.table, groupId)).toEqual(sorted(pool.slice(0, 200)));
+    // Its retry after the create: the create, then the replace.
+    const retried = await client.request('PATCH', `/Groups/${groupId}`, {
+      body: {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', path: 'members', value: kept.map((value) => ({ value })) }],
+      },
+    });
+    expect(retried.status).toBe(204);
+    expect(await storedMemberIds(client.table, groupId)).toEqual(sorted(kept));
+  } finally {
+    held.release();
+    held.detach();
   }
-  expect(raced).toBeGreaterThan(0);
 });
 
-it('a create of 200 members racing a DELETE that finds it midway leaves no membership behind', async () => {
-  let raced = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    const { created, changed, groupId } = await midCreate(round + 10, (id) =>
-      client.request('DELETE', `/Groups/${id}`),
+it('a DELETE that removed the members it saw before more of a create landed leaves no membership behind', async () => {
+  const create = holdTransaction('holdCreate', secondMemberTransaction());
+  let remove: ReturnType<typeof holdTransaction> | undefined;
+  try {
+    const creating = startCreate('Create then delete');
+    await create.reached;
+    const groupId = await groupIdByName('Create then delete');
+    const groupItem = JSON.stringify({ S: groupKey('acme', groupId).PK });
+    // The DELETE's last step, the group item and its name guard, is held back in turn.
+    remove = holdTransaction(
+      'holdDelete',
+      (input) => input.includes('"Delete"') && input.includes(groupItem) && input.includes('"SK":{"S":"G"}'),
     );
-    if (changed === undefined || groupId === undefined) {
-      expect(created.status).toBe(201);
-      continue;
-    }
-    raced++;
-    expect(changed.status).toBe(204);
-    // The create finished first (201) or lost its group to the DELETE (409): either way the
-    // group is gone with every membership, on both sides.
-    expect([201, 409]).toContain(created.status);
+    const deleting = client.request('DELETE', `/Groups/${groupId}`);
+    await remove.reached;
+    // The DELETE has removed the 49 members it read; now the rest of the create lands.
+    create.release();
+    expect((await creating).status).toBe(201);
+    remove.release();
+    // Those transactions moved the version the DELETE was conditional on: it re-read and removed them too.
+    expect((await deleting).status).toBe(204);
     expect((await client.request('GET', `/Groups/${groupId}`)).status).toBe(404);
     expect(await storedMemberIds(client.table, groupId)).toEqual([]);
     const refs = await Promise.all(pool.slice(0, 200).map((id) => storedGroupIds(client.table, id)));
     expect(refs.filter((groups) => groups.includes(groupId))).toEqual([]);
+  } finally {
+    create.release();
+    create.detach();
+    remove?.release();
+    remove?.detach();
   }
-  expect(raced).toBeGreaterThan(0);
 });
