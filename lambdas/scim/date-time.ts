@@ -2,7 +2,8 @@
  * Instants of RFC 3339 / xsd:dateTime text (RFC 7643 §2.3.5) to the nanosecond, for filters and
  * sorting: Date.parse stops at the millisecond, so "…37.751999Z" would equal "…37.751Z" and a
  * client's sub-millisecond watermark (.NET writes 7 fraction digits) would skip or repeat a
- * change. Text that is not a date-time (Date.parse would guess at "May 5") is no instant. A time
+ * change. Filters compare exactly; sort keys (scim/sort.ts) keep about a quarter of a
+ * microsecond, which only ties what no client tells apart. Text that is not a date-time (Date.parse would guess at "May 5") is no instant. A time
  * without an offset is UTC: SCIM means UTC, not the process's local time.
  */
 

@@ -187,9 +187,15 @@ async function createGroupWithMembers(
   resource: JsonObject,
   ids: readonly string[],
 ): Promise<StoredGroup> {
-  if (ids.length <= MEMBERS_IN_CREATE) return createGroup(ctx.store, resource, new Date(), ids);
+  if (ids.length <= MEMBERS_IN_CREATE) {
+    const created = await createGroup(ctx.store, resource, new Date(), ids);
+    await countAfterWrite(ctx, 'GROUPS', +1);
+    return created;
+  }
   const holder = randomUUID();
   const created = await createGroup(ctx.store, resource, new Date(), ids.slice(0, MEMBERS_IN_CREATE), holder);
+  // Counted once the group exists: a DELETE that wins before the rest counts it out again.
+  await countAfterWrite(ctx, 'GROUPS', +1);
   const rest = { add: ids.slice(MEMBERS_IN_CREATE), remove: [] };
   try {
     await commitMembershipDelta(ctx, created.id, rest, undefined, holder);
@@ -211,7 +217,6 @@ const createGroupResource: Groups['create'] = async (ctx, body, projection) => {
   // Unknown members are refused before anything is stored.
   const details: Map<string, MemberDetail> = ids.length > 0 ? await requireUsers(ctx.store, ids) : new Map();
   const stored = await createGroupWithMembers(ctx, resource, ids);
-  await countAfterWrite(ctx, 'GROUPS', +1);
   const members = ids.map((id) => memberReference(ctx.baseUrl, id, details.get(id)));
   return present(ctx, stored, projection, membersRequested(ctx, projection) ? members : undefined);
 };

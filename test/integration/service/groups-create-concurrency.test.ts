@@ -148,3 +148,27 @@ it('a DELETE that removed the members it saw before more of a create landed leav
     remove?.detach();
   }
 });
+
+it('a DELETE that wins before the rest of a create: the POST answers 409, nothing is left, and the group count is even', async () => {
+  const total = async () => (await client.request('GET', '/Groups?count=0')).body.totalResults as number;
+  const before = await total();
+  const held = holdTransaction('holdCreate', secondMemberTransaction());
+  try {
+    const creating = startCreate('Create lost to delete');
+    await held.reached;
+    const groupId = await groupIdByName('Create lost to delete');
+    expect((await client.request('DELETE', `/Groups/${groupId}`)).status).toBe(204);
+    held.release();
+    const created = await creating;
+    expect(created.status).toBe(409);
+    expect(created.body.detail).toContain('deleted by another request');
+    expect(await storedMemberIds(client.table, groupId)).toEqual([]);
+    const refs = await Promise.all(pool.slice(0, 200).map((id) => storedGroupIds(client.table, id)));
+    expect(refs.filter((groups) => groups.includes(groupId))).toEqual([]);
+    // Counted in by the create, out by the DELETE.
+    expect(await total()).toBe(before);
+  } finally {
+    held.release();
+    held.detach();
+  }
+});
