@@ -39,7 +39,8 @@ export function authSettingsFromEnv(env: NodeJS.ProcessEnv): AuthSettings {
     ...(cursorKeySecretId
       ? { cursorKeys: secretsManagerCursorKeys({ secretId: cursorKeySecretId, readSecret }) }
       : {}),
-    authenticate: createAuthenticator(source),
+    // Deployed tokens come from the token CLI; developer-chosen ones are the local server's.
+    authenticate: createAuthenticator(source, undefined, { scimTokensOnly: secretId !== undefined }),
     ...(env[ENV.baseUrl] ? { baseUrl: env[ENV.baseUrl] } : {}),
   };
 }

@@ -11,7 +11,7 @@
  */
 import { DomainError, isDomainError } from '../domain/errors';
 import { scopeOf, type TokenDocument, type TokenRecord, type TokenScope } from './token-document';
-import { isPlausibleToken } from './token-format';
+import { hasValidFormat, isPlausibleToken } from './token-format';
 import { findRecordByHash, sha256Hex } from './token-hash';
 import { type TokenSource, TokenStoreUnavailableError } from './token-source';
 
@@ -33,12 +33,25 @@ const DEFAULT_RETRY_AFTER_SECONDS = 5;
 const unauthenticated = (): DomainError =>
   new DomainError('unauthenticated', 'Authentication failed: a valid bearer token is required');
 
-export function createAuthenticator(source: TokenSource, now: () => Date = () => new Date()): Authenticate {
+export interface AuthenticatorOptions {
+  /**
+   * Only `scim_` tokens, as the token CLI mints them (deployed functions). Without it a
+   * developer-chosen token of 32+ characters is looked up too (the local server).
+   */
+  readonly scimTokensOnly?: boolean;
+}
+
+export function createAuthenticator(
+  source: TokenSource,
+  now: () => Date = () => new Date(),
+  options: AuthenticatorOptions = {},
+): Authenticate {
+  const plausible = options.scimTokensOnly === true ? hasValidFormat : isPlausibleToken;
   return async (authorization) => {
     const token = bearerToken(authorization);
     // Hash before any decision, so every rejection pays for one hash.
     const presented = sha256Hex(token ?? '');
-    if (token === undefined || !isPlausibleToken(token)) throw unauthenticated();
+    if (token === undefined || !plausible(token)) throw unauthenticated();
     let record = findRecordByHash(presented, await load(() => source.current()));
     // Unknown: maybe created a moment ago. The source throttles how often this re-reads the store.
     if (!record) record = findRecordByHash(presented, await load(() => source.refresh()));

@@ -97,6 +97,14 @@ describe('createAuthenticator', () => {
     expect((await createAuthenticator(source, () => NOW)(`Bearer ${devToken}`)).tenant).toBe('default');
   });
 
+  it('deployed (scim_ tokens only), a developer-chosen token is refused without reading the store', async () => {
+    const { source, calls } = countingSource({ current: document });
+    const deployed = createAuthenticator(source, () => NOW, { scimTokensOnly: true });
+    await expect(deployed(`Bearer ${devToken}`)).rejects.toMatchObject({ code: 'unauthenticated' });
+    expect(calls).toEqual({ current: 0, refresh: 0 });
+    expect((await deployed(`Bearer ${acmeToken}`)).tenant).toBe('acme');
+  });
+
   const failures: Array<[string, string | undefined]> = [
     ['missing header', undefined],
     ['wrong scheme', `Basic ${Buffer.from('u:p').toString('base64')}`],
