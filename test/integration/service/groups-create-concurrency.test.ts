@@ -8,6 +8,7 @@
 import { groupKey } from '../../../lambdas/store/keys';
 import { storedGroupIds, storedMemberIds } from '../../support/memberships';
 import { createScimTestClient, type ScimTestClient } from '../../support/scim-client';
+import { holdTransaction } from '../../support/transaction-hook';
 import { seedUsers } from './large-group-seed';
 
 jest.setTimeout(120_000);
@@ -25,36 +26,6 @@ beforeAll(async () => {
 afterAll(() => client.close());
 
 const sorted = (ids: readonly string[]) => [...ids].sort();
-
-/**
- * Holds back the first TransactWriteItems whose (marshalled) input `matches` until `release()`;
- * `reached` resolves once it is being held.
- */
-function holdTransaction(name: string, matches: (input: string) => boolean) {
-  const { db } = client.runtime;
-  let onReached = () => {};
-  let release = () => {};
-  const reached = new Promise<void>((resolve) => {
-    onReached = resolve;
-  });
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let armed = true;
-  db.middlewareStack.add(
-    (next, context) => async (args) => {
-      const command = (context as { commandName?: string }).commandName ?? '';
-      if (armed && command.startsWith('TransactWrite') && matches(JSON.stringify(args.input ?? {}))) {
-        armed = false;
-        onReached();
-        await released;
-      }
-      return next(args);
-    },
-    { step: 'finalizeRequest', priority: 'low', name, override: true },
-  );
-  return { reached, release, detach: () => db.middlewareStack.remove(name) };
-}
 
 /**
  * The create's second transaction, the first of its members after the 49 written with the
@@ -81,7 +52,7 @@ async function groupIdByName(displayName: string): Promise<string> {
 }
 
 it('a replace that finds a 200-member create midway waits for it (503 while locked), never mixes with it', async () => {
-  const held = holdTransaction('holdCreate', secondMemberTransaction());
+  const held = holdTransaction(client.runtime.db, 'holdCreate', secondMemberTransaction());
   try {
     const creating = startCreate('Create then replace');
     await held.reached;
@@ -112,12 +83,12 @@ it('a replace that finds a 200-member create midway waits for it (503 while lock
     expect(await storedMemberIds(client.table, groupId)).toEqual(sorted(kept));
   } finally {
     held.release();
-    held.detach();
+    held.remove();
   }
 });
 
 it('a DELETE that removed the members it saw before more of a create landed leaves no membership behind', async () => {
-  const create = holdTransaction('holdCreate', secondMemberTransaction());
+  const create = holdTransaction(client.runtime.db, 'holdCreate', secondMemberTransaction());
   let remove: ReturnType<typeof holdTransaction> | undefined;
   try {
     const creating = startCreate('Create then delete');
@@ -126,6 +97,7 @@ it('a DELETE that removed the members it saw before more of a create landed leav
     const groupItem = JSON.stringify({ S: groupKey('acme', groupId).PK });
     // The DELETE's last step, the group item and its name guard, is held back in turn.
     remove = holdTransaction(
+      client.runtime.db,
       'holdDelete',
       (input) => input.includes('"Delete"') && input.includes(groupItem) && input.includes('"SK":{"S":"G"}'),
     );
@@ -143,16 +115,16 @@ it('a DELETE that removed the members it saw before more of a create landed leav
     expect(refs.filter((groups) => groups.includes(groupId))).toEqual([]);
   } finally {
     create.release();
-    create.detach();
+    create.remove();
     remove?.release();
-    remove?.detach();
+    remove?.remove();
   }
 });
 
 it('a DELETE that wins before the rest of a create: the POST answers 409, nothing is left, and the group count is even', async () => {
   const total = async () => (await client.request('GET', '/Groups?count=0')).body.totalResults as number;
   const before = await total();
-  const held = holdTransaction('holdCreate', secondMemberTransaction());
+  const held = holdTransaction(client.runtime.db, 'holdCreate', secondMemberTransaction());
   try {
     const creating = startCreate('Create lost to delete');
     await held.reached;
@@ -169,6 +141,6 @@ it('a DELETE that wins before the rest of a create: the POST answers 409, nothin
     expect(await total()).toBe(before);
   } finally {
     held.release();
-    held.detach();
+    held.remove();
   }
 });

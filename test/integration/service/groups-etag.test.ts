@@ -1,5 +1,6 @@
 /** RFC 7644 §3.14 ETags on /Groups: 304 on If-None-Match, 412 on a stale or raced If-Match. */
 import { createScimTestClient, type ScimTestClient } from '../../support/scim-client';
+import { onTransaction } from '../../support/transaction-hook';
 
 let client: ScimTestClient;
 beforeAll(async () => {
@@ -244,29 +245,21 @@ it('a POST and a PUT of more than 49 members (several transactions) answer the E
 it("a rename read back after another request's write of the group answers 204 without an ETag, not that write's version", async () => {
   const g = await group('etag-rename-race');
   const u1 = await user('etag.rename.race@example.com');
-  let armed = false;
-  const { db } = client.runtime;
   // Right after the rename's transaction commits, before its read-back, a member add lands.
-  db.middlewareStack.add(
-    (next, context) => async (args) => {
-      const output = await next(args);
-      const command = (context as { commandName?: string }).commandName ?? '';
-      if (armed && command.startsWith('TransactWrite')) {
-        armed = false;
-        expect((await addMember(g.id, u1)).status).toBe(204);
-      }
-      return output;
+  const hook = onTransaction(client.runtime.db, {
+    name: 'interleaveAfterRename',
+    when: 'after',
+    action: async () => {
+      expect((await addMember(g.id, u1)).status).toBe(204);
     },
-    { step: 'finalizeRequest', priority: 'low', name: 'interleaveAfterRename', override: true },
-  );
+  });
   const rename = (displayName: string) =>
     client.request('PATCH', `/Groups/${g.id}`, {
       body: { Operations: [{ op: 'replace', path: 'displayName', value: displayName }] },
     });
   try {
-    armed = true;
     const raced = await rename('etag-rename-race-2');
-    expect(armed).toBe(false);
+    expect(hook.fired()).toBe(true);
     expect(raced.status).toBe(204);
     // Its version is the rename's plus the add's: not the rename's own, so no ETag at all.
     expect(raced.headers.etag).toBeUndefined();
@@ -275,7 +268,7 @@ it("a rename read back after another request's write of the group answers 204 wi
     expect(alone.headers.etag).toBeDefined();
     expect(alone.headers.etag).toBe((await client.request('GET', `/Groups/${g.id}`)).headers.etag);
   } finally {
-    db.middlewareStack.remove('interleaveAfterRename');
+    hook.remove();
   }
 });
 
@@ -296,32 +289,23 @@ it('parallel renames of one group never answer the same ETag twice', async () =>
 it("a PUT whose member write lost its race to another request's rename answers the state a GET shows, not its own attributes under the rename's version", async () => {
   const g = await group('etag-put-race');
   const u1 = await user('etag.put.race@example.com');
-  const { db } = client.runtime;
-  let armed = true;
   // The PUT's first member transaction waits while another request renames the group.
-  db.middlewareStack.add(
-    (next, context) => async (args) => {
-      const command = (context as { commandName?: string }).commandName ?? '';
-      if (
-        armed &&
-        command.startsWith('TransactWrite') &&
-        JSON.stringify(args.input ?? {}).includes('"GroupRef"')
-      ) {
-        armed = false;
-        const renamed = await client.request('PATCH', `/Groups/${g.id}`, {
-          body: { Operations: [{ op: 'replace', path: 'displayName', value: 'etag-put-race-other' }] },
-        });
-        expect(renamed.status).toBe(204);
-      }
-      return next(args);
+  const hook = onTransaction(client.runtime.db, {
+    name: 'renameBeforeMembers',
+    when: 'before',
+    matches: (input) => input.includes('"GroupRef"'),
+    action: async () => {
+      const renamed = await client.request('PATCH', `/Groups/${g.id}`, {
+        body: { Operations: [{ op: 'replace', path: 'displayName', value: 'etag-put-race-other' }] },
+      });
+      expect(renamed.status).toBe(204);
     },
-    { step: 'finalizeRequest', priority: 'low', name: 'renameBeforeMembers', override: true },
-  );
+  });
   try {
     const put = await client.request('PUT', `/Groups/${g.id}`, {
       body: { displayName: 'etag-put-race', externalId: 'ext-1', members: [{ value: u1 }] },
     });
-    expect(armed).toBe(false);
+    expect(hook.fired()).toBe(true);
     expect(put.status).toBe(200);
     const after = await client.request('GET', `/Groups/${g.id}`);
     // Whatever the response shows, its ETag names exactly that state.
@@ -331,6 +315,6 @@ it("a PUT whose member write lost its race to another request's rename answers t
     }
     expect(after.body.members.map((m: { value: string }) => m.value)).toEqual([u1]);
   } finally {
-    db.middlewareStack.remove('renameBeforeMembers');
+    hook.remove();
   }
 });
