@@ -1,21 +1,14 @@
 /**
  * /Users endpoints: the shared resource plumbing (resource-handler.ts) over the Users service,
- * with the user's memberships wired from the memberships store (User.groups is readOnly).
- * Also the root POST /.search over Users and Groups (service/root-search.ts), and /Me and
- * /Bulk, which RFC 7644 defines and this service answers 501 Not Implemented.
+ * with the user's memberships wired from the memberships store (User.groups is readOnly). The
+ * users function also answers the root operations (root-operations.ts: /.search, /Me, /Bulk).
  */
-import { DomainError } from '../domain/errors';
-import type { OperationContext, OperationTable } from '../http/handler';
-import { searchRequestBody } from '../http/request';
-import { ok } from '../http/response';
-import { parseListParameters } from '../scim/list';
+import type { OperationContext } from '../http/handler';
 import type { SchemaRegistry } from '../scim/schema/registry';
-import { GROUPS, presentGroupPage } from '../service/groups-service';
-import { listingAccess } from '../service/resource-service';
-import { rootSearch, searchSource } from '../service/root-search';
-import { presentUserPage, USERS, type UsersContext, userOperations } from '../service/users-service';
+import { type UsersContext, userOperations } from '../service/users-service';
 import { groupIdsOfMember, groupReferences, removeMembershipsOfUser } from '../store/memberships-store';
 import { resourceContextOf, resourceEndpoint } from './resource-handler';
+import { rootOperations } from './root-operations';
 
 function usersContext(context: OperationContext, registry: SchemaRegistry): UsersContext {
   const resource = resourceContextOf(context, registry);
@@ -30,39 +23,7 @@ function usersContext(context: OperationContext, registry: SchemaRegistry): User
   };
 }
 
-/** POST /.search: Users then Groups, each through its own listing and presentation. */
-const rootSearchOperations = (registry: SchemaRegistry): OperationTable => ({
-  notImplemented: async (context) => {
-    throw new DomainError(
-      'notImplemented',
-      context.request.path.endsWith('/Bulk')
-        ? 'Bulk operations are not supported (ServiceProviderConfig bulk.supported is false)'
-        : '/Me is not supported: a token names a tenant, not a user (RFC 7644 §3.11)',
-    );
-  },
-  searchAll: async (context) => {
-    const params = parseListParameters(searchRequestBody(context.request));
-    const ctx = usersContext(context, registry);
-    return ok(
-      await rootSearch(
-        registry,
-        [
-          searchSource({
-            access: listingAccess(ctx, USERS),
-            present: (page, p) => presentUserPage(ctx, page, p),
-          }),
-          searchSource({
-            access: listingAccess(ctx, GROUPS),
-            present: (page, p) => presentGroupPage(ctx, page, p),
-          }),
-        ],
-        params,
-      ),
-    );
-  },
-});
-
-const users = resourceEndpoint('users', userOperations, usersContext, rootSearchOperations);
+const users = resourceEndpoint('users', userOperations, usersContext, rootOperations(usersContext));
 
 export const createUsersOperations = users.operations;
 export const createUsersHandler = users.createHandler;
