@@ -36,13 +36,13 @@ export const groupNameKey = (tenant: string, displayName: string) => ({
   SK: '#',
 });
 
-/** An email index item: one per distinct (lower-cased) email value of a user. */
+/** An email index item: one per distinct folded email value of a user (`email` is already folded). */
 export const userEmailKey = (tenant: string, email: string, userId: string) => ({
   PK: userEmailPk(tenant, email),
   SK: userId,
 });
 export const userEmailPk = (tenant: string, email: string): string =>
-  `${tenantPrefix(tenant)}#UEMAIL#${enc(email.toLowerCase())}`;
+  `${tenantPrefix(tenant)}#UEMAIL#${enc(email)}`;
 
 /** GSI1 (listing) partition of a tenant's users or groups. */
 export const userListingPk = (tenant: string): string => `${tenantPrefix(tenant)}#USERS`;

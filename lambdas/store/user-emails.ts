@@ -1,6 +1,7 @@
 /**
- * The email index: one item per distinct lower-cased `emails[].value` of a user
- * (PK `T#<t>#UEMAIL#<email>`, SK the user id), written in the SAME transaction as the user
+ * The email index: one item per distinct folded `emails[].value` of a user (PK
+ * `T#<t>#UEMAIL#<nameKey(email)>`, SK the user id; folded as the filter evaluator compares, so
+ * the index finds exactly the users a walk would), written in the SAME transaction as the user
  * item, so `emails.value eq "x"` is one strongly consistent Query of a base-table partition
  * plus a read of the users it names, at any tenant size. Only the delta of a replace is
  * written. A user may hold MAX_INDEXED_EMAILS distinct values, so the worst transaction
@@ -9,6 +10,7 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../domain/errors';
+import { nameKey } from '../scim/names';
 import { isPlainObject, type JsonObject } from '../scim/schema/json';
 import type { StoreContext } from './context';
 import { userEmailKey, userEmailPk } from './keys';
@@ -17,11 +19,11 @@ import type { TransactItem } from './transactions';
 
 /** Distinct email values one user may hold: 3 + 2 × 40 = 83 ≤ 100 transaction actions. */
 const MAX_INDEXED_EMAILS = 40;
-/** An email value is part of a partition key (DynamoDB allows 2048 bytes). */
+/** A folded email value is part of a partition key (DynamoDB allows 2048 bytes). */
 const MAX_EMAIL_BYTES = 1000;
 const USER_EMAIL_ITEM_TYPE = 'UserEmail';
 
-/** The distinct lower-cased email values of a user resource (400 past the limits). */
+/** The distinct folded email values of a user resource (400 past the limits). */
 function indexedEmails(resource: JsonObject | undefined): string[] {
   const emails = resource?.emails;
   if (!Array.isArray(emails)) return [];
@@ -29,10 +31,11 @@ function indexedEmails(resource: JsonObject | undefined): string[] {
   for (const email of emails) {
     const value = isPlainObject(email) ? email.value : undefined;
     if (typeof value !== 'string' || value === '') continue;
-    if (Buffer.byteLength(value, 'utf8') > MAX_EMAIL_BYTES) {
+    const folded = nameKey(value);
+    if (Buffer.byteLength(folded, 'utf8') > MAX_EMAIL_BYTES) {
       throw new DomainError('invalidValue', `emails.value must be at most ${MAX_EMAIL_BYTES} bytes long`);
     }
-    values.add(value.toLowerCase());
+    values.add(folded);
   }
   if (values.size > MAX_INDEXED_EMAILS) {
     throw new DomainError('invalidValue', `A user may have at most ${MAX_INDEXED_EMAILS} distinct emails`);
@@ -79,11 +82,12 @@ export function emailIndexActions(
 }
 
 /**
- * Ids of the users holding `email` (any case): ONE strongly consistent Query (keys only),
+ * Ids of the users holding `email` (any case or Unicode form, as nameKey folds): ONE strongly consistent Query (keys only),
  * bounded like any walk. The caller reads the users and re-checks the filter on them.
  */
 export async function findUserIdsByEmail(ctx: StoreContext, email: string): Promise<string[]> {
-  if (email === '' || Buffer.byteLength(email, 'utf8') > MAX_EMAIL_BYTES) return [];
+  const folded = nameKey(email);
+  if (folded === '' || Buffer.byteLength(folded, 'utf8') > MAX_EMAIL_BYTES) return [];
   const ids: string[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -91,7 +95,7 @@ export async function findUserIdsByEmail(ctx: StoreContext, email: string): Prom
       new QueryCommand({
         TableName: ctx.tableName,
         KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': userEmailPk(ctx.tenant, email) },
+        ExpressionAttributeValues: { ':pk': userEmailPk(ctx.tenant, folded) },
         ProjectionExpression: 'SK',
         ConsistentRead: true,
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
