@@ -3,6 +3,7 @@
  * here (ok, created, noContent, notModified); error responses only in error-response.ts.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { DomainError } from '../domain/errors';
 
 const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
@@ -15,15 +16,32 @@ const BASE_HEADERS: Readonly<Record<string, string>> = {
   ...STRICT_TRANSPORT_SECURITY,
 };
 
+/**
+ * Largest body a response may carry: Lambda refuses a result over 6 MB (API Gateway then answers
+ * a bare 502), and the body travels JSON-escaped inside that result, next to the headers.
+ */
+export const MAX_RESPONSE_BODY_BYTES = 6 * 1024 * 1024 - 64 * 1024;
+
 export function jsonResponse(
   statusCode: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): APIGatewayProxyResult {
+  const text = JSON.stringify(body);
+  // A UTF-16 unit is at most 3 bytes: only a body that could be near the limit is measured.
+  if (
+    text.length * 3 > MAX_RESPONSE_BODY_BYTES &&
+    Buffer.byteLength(JSON.stringify(text)) > MAX_RESPONSE_BODY_BYTES
+  ) {
+    throw new DomainError(
+      'tooMany',
+      'The response would exceed the 6 MB a response may carry: ask for fewer resources (count) or fewer attributes (attributes, excludedAttributes)',
+    );
+  }
   return {
     statusCode,
     headers: { ...BASE_HEADERS, 'Content-Type': SCIM_CONTENT_TYPE, ...headers },
-    body: JSON.stringify(body),
+    body: text,
   };
 }
 

@@ -5,6 +5,7 @@
  * docs/HARDENING.md lists the same values; these tests keep the two honest.
  */
 import { MAX_BODY_BYTES } from '../../lambdas/http/request';
+import { MAX_RESPONSE_BODY_BYTES } from '../../lambdas/http/response';
 import { MAX_FILTER_DEPTH, MAX_FILTER_TERMS } from '../../lambdas/scim/filter/parser';
 import { MAX_COUNT, MAX_FILTER_LENGTH } from '../../lambdas/scim/list';
 import { MAX_PATCH_OPERATIONS } from '../../lambdas/scim/patch';
@@ -192,5 +193,43 @@ describe('limits are advertised where SCIM has a place for them', () => {
     expect(res.body.filter).toEqual({ supported: true, maxResults: MAX_COUNT });
     expect(res.body.bulk.maxPayloadSize).toBe(MAX_BODY_BYTES);
     expect(res.body.bulk.supported).toBe(false);
+  });
+});
+
+describe('a response that would not fit in a Lambda response', () => {
+  it(`a page over ${MAX_RESPONSE_BODY_BYTES} bytes is 400 tooMany naming the way out, not a bare 502`, async () => {
+    // 20 users of ~330 KB each (under DynamoDB's 400 KB item limit): Okta's import page of 100
+    // would be ~6.6 MB, more than Lambda returns. Another tenant, so the other tests' lists stay small.
+    const globex = client.tokenFor('globex');
+    const filler = 'x'.repeat(55_000);
+    for (let i = 0; i < 20; i++) {
+      const res = await client.request('POST', '/Users', {
+        token: globex,
+        body: {
+          schemas: [USER],
+          userName: `big${i}@example.com`,
+          displayName: filler,
+          nickName: filler,
+          title: filler,
+          profileUrl: `https://example.com/${filler}`,
+          locale: filler,
+          timezone: filler,
+        },
+      });
+      expect(res.status).toBe(201);
+    }
+    const page = await client.request('GET', '/Users?startIndex=1&count=100', { token: globex });
+    expect(page.status).toBe(400);
+    expect(page.body.scimType).toBe('tooMany');
+    expect(page.body.detail).toMatch(/count.*attributes/);
+    // The ways out work: fewer resources, or fewer attributes.
+    const fewer = await client.request('GET', '/Users?startIndex=1&count=10', { token: globex });
+    expect(fewer.status).toBe(200);
+    expect(fewer.body.Resources).toHaveLength(10);
+    const slim = await client.request('GET', '/Users?startIndex=1&count=100&attributes=userName', {
+      token: globex,
+    });
+    expect(slim.status).toBe(200);
+    expect(slim.body.totalResults).toBe(20);
   });
 });
