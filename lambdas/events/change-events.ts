@@ -171,13 +171,15 @@ function eventTypes(kind: ParsedKey['kind'], change: StreamChange): TypedChange[
   const after = resourceOf(change.newImage ?? {});
   const changed = changedAttributeNames(before, after);
   if (kind === 'User') {
+    // Deactivated: true (or never set) → false; Reactivated: false → true. Any other change of
+    // `active` (set to true, or removed) is an attribute change like the rest, so none is lost.
+    const deactivated = before.active !== false && after.active === false;
+    const reactivated = before.active === false && after.active === true;
+    const others = deactivated || reactivated ? changed.filter((name) => name !== 'active') : changed;
     const events: TypedChange[] = [];
-    const others = changed.filter((name) => name !== 'active');
     if (others.length > 0) events.push({ type: 'User Updated', changedAttributes: others });
-    const wasActive = before.active !== false;
-    const isActive = after.active !== false;
-    if (wasActive && !isActive) events.push({ type: 'User Deactivated' });
-    if (!wasActive && isActive) events.push({ type: 'User Reactivated' });
+    if (deactivated) events.push({ type: 'User Deactivated' });
+    if (reactivated) events.push({ type: 'User Reactivated' });
     return events;
   }
   const events: TypedChange[] = [];

@@ -102,6 +102,26 @@ describe('change events from stream records', () => {
     expect(events[0]?.detail.changedAttributes).toEqual(['title']);
   });
 
+  it('every other change of active is a User Updated naming it: never lost, never a reactivation', () => {
+    const transitions: [Record<string, unknown>, Record<string, unknown>, string[]][] = [
+      [{}, { active: true }, ['User Updated']],
+      [{ active: true }, {}, ['User Updated']],
+      [{ active: false }, {}, ['User Updated']],
+      [{}, { active: false }, ['User Deactivated']],
+      [{ active: false }, { active: true }, ['User Reactivated']],
+    ];
+    for (const [before, after, expected] of transitions) {
+      const events = changeEventsOf({
+        recordId: 'r',
+        eventName: 'MODIFY',
+        oldImage: user(1, { userName: 'ada', ...before }),
+        newImage: user(2, { userName: 'ada', ...after }),
+      });
+      expect(types(events)).toEqual(expected);
+      if (expected[0] === 'User Updated') expect(events[0]?.detail.changedAttributes).toEqual(['active']);
+    }
+  });
+
   it('names changed extension attributes by their URN path', () => {
     const urn = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
     expect(
