@@ -297,8 +297,10 @@ export class ScimStack extends Stack {
     }
 
     // Every function of the stack, in one place: the alarms and the dashboard both take this list.
+    // The authorizer reads the token secret before any function runs: its failures are the API's.
     const monitored: Record<string, MonitoredFunction> = {
       ...this.functions,
+      authorizer: this.tokenAuthorizer,
       ...(this.changeEvents ? { events: this.changeEvents } : {}),
       ...(this.webhooks?.functions ?? {}),
     };

@@ -38,6 +38,19 @@ export class ScimAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: ScimAlarmsProps) {
     super(scope, id);
+    // Confused deputy: only alarms of this account and region may use the key and the topic
+    // (naming the alarms themselves would make both depend on the alarms that depend on them).
+    const fromAlarmsOfThisAccount = {
+      StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      ArnLike: {
+        'aws:SourceArn': Stack.of(this).formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+    };
     const key = new kms.Key(this, 'TopicKey', {
       description: 'Encrypts the SCIM alarm topic',
       enableKeyRotation: true,
@@ -48,19 +61,7 @@ export class ScimAlarms extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
-        // Confused deputy: only alarms of this account and region may use the key (naming the
-        // alarms themselves would make the key depend on the alarms that depend on it).
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-          ArnLike: {
-            'aws:SourceArn': Stack.of(this).formatArn({
-              service: 'cloudwatch',
-              resource: 'alarm',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
+        conditions: fromAlarmsOfThisAccount,
       }),
     );
     this.topic = new sns.Topic(this, 'Topic', {
@@ -68,6 +69,16 @@ export class ScimAlarms extends Construct {
       masterKey: key,
       enforceSSL: true,
     });
+    // enforceSSL gives the topic a policy of its own, which replaces SNS's default one: without
+    // this statement nothing would allow CloudWatch to publish, and every alarm would be silent.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromAlarmsOfThisAccount,
+      }),
+    );
     if (props.alarmEmail) {
       const subscription = new subscriptions.EmailSubscription(props.alarmEmail);
       this.topic.addSubscription(subscription);

@@ -34,6 +34,7 @@ export interface TokenAuthorizerProps {
 export class TokenAuthorizer extends Construct {
   readonly function: nodejs.NodejsFunction;
   readonly authorizer: apigw.RequestAuthorizer;
+  readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: TokenAuthorizerProps) {
     super(scope, id);
@@ -41,6 +42,7 @@ export class TokenAuthorizer extends Construct {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy,
     });
+    this.logGroup = logGroup;
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'SCIM token authorizer: read the token secret, nothing else',

@@ -75,7 +75,7 @@ function synth(
 describe('operator dashboard (webhooks on)', () => {
   const { stack, template, widgets } = synth('Dash', { webhook: { url: 'https://hooks.example.com/x' } });
   const API_FUNCTIONS = ['users', 'groups', 'discovery', 'console', 'feed', 'activity'];
-  const FUNCTIONS = [...API_FUNCTIONS, 'events', 'webhookEnqueue', 'webhookSend'];
+  const FUNCTIONS = [...API_FUNCTIONS, 'authorizer', 'events', 'webhookEnqueue', 'webhookSend'];
 
   it('shows every alarm of the stack on the alarm widget', () => {
     const alarms = resources(template, 'AWS::CloudWatch::Alarm').map(([id]) => `<${id}>`);
@@ -207,6 +207,7 @@ describe('operator dashboard (defaults)', () => {
       'console',
       'feed',
       'activity',
+      'authorizer',
       'events',
     ]);
   });

@@ -391,9 +391,14 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
   it('alarms: API 5xx, p99 latency, errors and throttles per function, DynamoDB throttles, all to the encrypted topic', () => {
     const topicId = logicalId(stack, stack.alarms.topic);
     const alarms = resources(template, 'AWS::CloudWatch::Alarm');
-    // API 5xx + p99, errors + throttles of the API functions, the console's and the events
-    // publisher's, change-event dead letters, DynamoDB throttles.
-    expect(alarms).toHaveLength(2 + 2 * (TARGETS.length + 2) + 1 + 1);
+    // API 5xx + p99, errors + throttles of the API functions, the token authorizer's and the
+    // events publisher's, change-event dead letters, DynamoDB throttles.
+    expect(alarms).toHaveLength(2 + 2 * (TARGETS.length + 3) + 1 + 1);
+    const authorizerFn = logicalId(stack, stack.tokenAuthorizer.function);
+    const authorizerAlarms = alarms.filter(([, a]) =>
+      JSON.stringify(a.Properties?.Dimensions ?? []).includes(authorizerFn),
+    );
+    expect(authorizerAlarms.map(([, a]) => a.Properties?.MetricName).sort()).toEqual(['Errors', 'Throttles']);
     for (const [, alarm] of alarms) expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: topicId }]);
     const metrics = alarms.map(([, a]) => String(a.Properties?.MetricName ?? 'expression'));
     expect(metrics).toEqual(
@@ -404,6 +409,14 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          // The topic's own policy replaces SNS's default one: CloudWatch must be allowed to publish.
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: { Ref: topicId },
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': Match.anyValue() } }),
+          }),
         ]),
       },
     });
