@@ -6,7 +6,7 @@
  * that cannot be right fails the synth with the key's name instead of deploying a surprise.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ScimStackProps } from './scim-stack';
 
 export type ContextReader = (key: string) => unknown;
@@ -28,7 +28,15 @@ export function propsFromContext(read: ContextReader): ScimStackProps {
   const grace = nonNegative(read, 'tokenStaleGraceSeconds');
   if (grace !== undefined) props.tokenStaleGraceSeconds = grace;
   const retention = positive(read, 'logRetentionDays');
-  if (retention !== undefined) props.logRetention = retention as logs.RetentionDays;
+  if (retention !== undefined) {
+    // CloudWatch accepts only its own list of periods; any other number would fail the deploy.
+    const periods = Object.values(logs.RetentionDays).filter(
+      (days): days is number => typeof days === 'number',
+    );
+    if (!periods.includes(retention))
+      throw new Error(`Context logRetentionDays must be one of ${periods.join(', ')} (CloudWatch's periods)`);
+    props.logRetention = retention as logs.RetentionDays;
+  }
   if (flag(read, 'tracing')) props.tracing = true;
   if (flag(read, 'waf')) props.waf = true;
   const removal = text(read, 'removalPolicy');
@@ -50,6 +58,11 @@ export function propsFromContext(read: ContextReader): ScimStackProps {
   const certificateArn = text(read, 'certificateArn');
   if ((domainName === undefined) !== (certificateArn === undefined)) {
     throw new Error('Context domainName and certificateArn go together');
+  }
+  if (flag(read, 'customDomainOnly') && domainName === undefined) {
+    throw new Error(
+      'Context customDomainOnly needs domainName and certificateArn (it turns the execute-api URL off)',
+    );
   }
   if (domainName !== undefined && certificateArn !== undefined)
     props.customDomain = {

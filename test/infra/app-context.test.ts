@@ -84,6 +84,8 @@ describe('stack props from CDK context', () => {
     ['tracing', { tracing: 'yes' }],
     ['activityRetentionDays', { activityRetentionDays: '1.5' }],
     ['feedRetentionDays', { feedRetentionDays: '0' }],
+    ['logRetentionDays (not a CloudWatch period)', { logRetentionDays: '45' }],
+    ['customDomainOnly (without a domain)', { customDomainOnly: 'true' }],
     ['schemaExtensions', { schemaExtensions: '{"not":"an array"}' }],
   ])('rejects a wrong %s, naming it', (key, values) => {
     expect(() => propsFromContext(reader(values))).toThrow(key.split(' ')[0]);
