@@ -15,6 +15,7 @@ import { CliError, usageError } from './errors';
 const USAGE = `Usage: scim-follow --base <SCIM base URL> --token <read token> [options]
 
   --base <url>              e.g. http://127.0.0.1:7643/scim/v2 (or env SCIM_BASE_URL)
+  --local                   without --base: the local server npm start runs (any PORT)
   --token <token>           a read (or write) token (or env SCIM_TOKEN)
   --cursor-file <file>      resume from the cursor in this file; rewritten after each page
   --start now               without a saved cursor, start at the end instead of the oldest entry
@@ -90,6 +91,20 @@ interface FollowOptions {
   readonly filters: URLSearchParams;
 }
 
+/** The base URL `npm start` recorded in .scim-local/server.json while it runs. */
+function localBaseUrl(): string {
+  const file = join('.scim-local', 'server.json');
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as { baseUrl?: unknown };
+    if (typeof info.baseUrl === 'string') return info.baseUrl;
+  } catch {
+    // Reported below.
+  }
+  throw usageError(
+    `--local: no running local server found (${file}): start it with npm start, or give --base`,
+  );
+}
+
 function parseOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>) {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -98,6 +113,7 @@ function parseOptions(argv: readonly string[], env: Readonly<Record<string, stri
       strict: true,
       options: {
         base: { type: 'string' },
+        local: { type: 'boolean' },
         token: { type: 'string' },
         'cursor-file': { type: 'string' },
         start: { type: 'string' },
@@ -114,7 +130,10 @@ function parseOptions(argv: readonly string[], env: Readonly<Record<string, stri
     throw usageError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
   }
   if (values.help) return undefined;
-  const base = String(values.base ?? env.SCIM_BASE_URL ?? '').replace(/\/+$/, '');
+  const base = String(values.base ?? env.SCIM_BASE_URL ?? (values.local ? localBaseUrl() : '')).replace(
+    /\/+$/,
+    '',
+  );
   const token = String(values.token ?? env.SCIM_TOKEN ?? '');
   if (!/^https?:\/\/[^/]/.test(base))
     throw usageError(`--base must be the SCIM base URL (http(s)://…)\n${USAGE}`);

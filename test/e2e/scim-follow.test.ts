@@ -6,7 +6,7 @@
  * a refused token is exit 2 with the server's detail.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,6 +193,33 @@ describe('scim-follow against the local server', () => {
     expect(lines.some((l) => /patch displayName\s+User/.test(l))).toBe(true);
     expect(lines.some((l) => /member\+ [0-9a-f-]{36}\s+Group/.test(l))).toBe(true);
     expect(lines.some((l) => /delete\s+Group/.test(l))).toBe(true);
+  });
+
+  it('--local follows the server npm start recorded (any PORT); without one it says to start it', async () => {
+    const read = client.readTokenFor('acme');
+    const before = process.cwd();
+    const lines: string[] = [];
+    try {
+      process.chdir(dir);
+      const none = await runFollowCli(['--local', '--token', read, '--once'], {
+        out: () => undefined,
+        err: (l) => lines.push(l),
+      });
+      expect(none).toBe(2);
+      expect(lines.join('\n')).toContain('start it with npm start');
+      mkdirSync(join(dir, '.scim-local'), { recursive: true });
+      writeFileSync(join(dir, '.scim-local', 'server.json'), JSON.stringify({ baseUrl: base }));
+      lines.length = 0;
+      const code = await runFollowCli(['--local', '--token', read, '--once'], {
+        out: (l) => lines.push(l),
+        err: (l) => lines.push(`ERR ${l}`),
+      });
+      expect(code).toBe(0);
+    } finally {
+      process.chdir(before);
+    }
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.some((l) => l.startsWith('ERR'))).toBe(false);
   });
 
   it('a refused token is exit 2 with the SCIM detail; a missing --token is a usage error', async () => {
