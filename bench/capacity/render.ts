@@ -194,9 +194,9 @@ export function renderCapacity(results: BenchResults): string {
           'TransactionConflict is retried up to 10 times (20 ms … 1 s back-off), then 503 `busy` with Retry-After',
         ],
         [
-          'API Gateway stage throttle (all tenants share it)',
+          'API Gateway stage throttle (per method; all tenants share it)',
           'every request, authenticated or not',
-          'stage default 50 requests/s, burst 100 (account limit 10,000/s per region)',
+          'stage default 50 requests/s, burst 100, for each method (account limit 10,000/s per region)',
           `429 from API Gateway before any function runs; the ${num(FLEET)}-tenant peaks above need the stage raised (they stay well under the account limit)`,
         ],
         [

@@ -213,7 +213,7 @@ export class ScimApi extends Construct {
   private acknowledgeFindings(): void {
     const api = Validations.of(this.api);
     const bearer =
-      'Every SCIM request carries a bearer token (RFC 7644 §2, as Okta/Entra send it), checked by the token authorizer on every method (which maps it to the tenant usage plan) and again in the function (SHA-256 hashed, constant-time compared, tenant-scoped).';
+      'Every SCIM request carries a bearer token (RFC 7644 §2, as Okta/Entra send it), checked by the token authorizer on every SCIM method (which maps it to the tenant usage plan) and again in the function (SHA-256 hashed, constant-time compared, tenant-scoped). The static-file methods of the console alone have no authorizer: they serve the same page to anyone, read nothing, and the page calls the API with the token its user types.';
     api.acknowledge({ id: 'AwsSolutions-APIG4', reason: bearer });
     api.acknowledge({
       id: 'AwsSolutions-COG4',
