@@ -234,13 +234,16 @@ function deepEqual(a: unknown, b: unknown): boolean {
 
 /**
  * When the change was committed: the written item's lastModified (milliseconds, set by the write
- * itself), else the stream record's time (whole seconds on AWS, minutes on DynamoDB Local; a
- * removal has no new lastModified), else now.
+ * itself; membership items carry one too). A removal has no new lastModified: the stream record's
+ * time (whole seconds on AWS, minutes on DynamoDB Local, rounded down), but never earlier than the
+ * removed item's last write, so a delete is never dated before the create or change it follows.
  */
 function timeOf(change: StreamChange, item: Item): string {
-  if (change.eventName !== 'REMOVE' && typeof item.lastModified === 'string') return item.lastModified;
-  if (change.time) return change.time.toISOString();
-  return new Date().toISOString();
+  const written = typeof item.lastModified === 'string' ? item.lastModified : undefined;
+  if (change.eventName !== 'REMOVE' && written !== undefined) return written;
+  const streamed = (change.time ?? new Date()).toISOString();
+  // Both are ISO-8601 UTC with milliseconds: they compare as strings.
+  return written !== undefined && written > streamed ? written : streamed;
 }
 
 function eventIdOf(recordId: string, index: number): string {

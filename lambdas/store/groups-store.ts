@@ -141,7 +141,7 @@ export async function createGroup(
     nameOf(GROUPS, resource),
     group.id,
     members.flatMap((userId) => [
-      { Put: { TableName: ctx.tableName, Item: membershipItem(ctx.tenant, group.id, userId) } },
+      { Put: { TableName: ctx.tableName, Item: membershipItem(ctx.tenant, group.id, userId, now) } },
       { Put: { TableName: ctx.tableName, Item: groupRefItem(ctx.tenant, userId, group.id) } },
     ]),
   );

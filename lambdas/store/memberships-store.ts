@@ -54,8 +54,24 @@ export const GROUP_REF_ITEM_TYPE = 'GroupRef';
 export const MEMBERS_PER_TRANSACTION = Math.floor((TRANSACTION_ACTION_LIMIT - 1) / 2);
 
 /** The group-side item of a membership. */
-export function membershipItem(tenant: string, groupId: string, userId: string): Record<string, unknown> {
-  return { ...membershipKey(tenant, groupId, userId), type: MEMBERSHIP_ITEM_TYPE, tenant, groupId, userId };
+/**
+ * The group-side item of a membership. `lastModified` is when the membership was written: the
+ * change feed dates the member event with it (a stream record's own time is whole seconds).
+ */
+export function membershipItem(
+  tenant: string,
+  groupId: string,
+  userId: string,
+  lastModified: Date = new Date(),
+): Record<string, unknown> {
+  return {
+    ...membershipKey(tenant, groupId, userId),
+    type: MEMBERSHIP_ITEM_TYPE,
+    tenant,
+    groupId,
+    userId,
+    lastModified: lastModified.toISOString(),
+  };
 }
 
 /** The user-side item of a membership (no index attributes: it must never be listed). */
@@ -407,7 +423,7 @@ export async function writeMembershipTransaction(
         {
           Put: {
             TableName: tableName,
-            Item: membershipItem(tenant, groupId, userId),
+            Item: membershipItem(tenant, groupId, userId, now),
             ConditionExpression: 'attribute_not_exists(#pk)',
             ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey },
           },

@@ -52,7 +52,7 @@ describe('change events from stream records', () => {
     ]);
   });
 
-  it("an event's time is the write's own lastModified (ms); a removal's is the stream record's", () => {
+  it("an event's time is the write's own lastModified (ms); a removal's is the stream record's, never before the item's last write", () => {
     const recordTime = new Date('2026-11-23T10:00:00.000Z');
     const written = { ...user(2, { userName: 'ada@example.com' }), lastModified: '2026-11-23T10:00:00.437Z' };
     const [patched] = changeEventsOf({
@@ -69,7 +69,26 @@ describe('change events from stream records', () => {
       time: recordTime,
       oldImage: written,
     });
-    expect(removed?.detail.time).toBe(recordTime.toISOString());
+    // The record's time is rounded down (whole seconds on AWS): the delete is not dated before the write it follows.
+    expect(removed?.detail.time).toBe('2026-11-23T10:00:00.437Z');
+    const [later] = changeEventsOf({
+      recordId: 'r',
+      eventName: 'REMOVE',
+      time: new Date('2026-11-23T10:00:05.000Z'),
+      oldImage: written,
+    });
+    expect(later?.detail.time).toBe('2026-11-23T10:00:05.000Z');
+    // A membership is dated by the write that made it, not by its stream record.
+    const added = membershipItem('acme', 'g1', 'u1', new Date('2026-11-23T10:00:01.250Z'));
+    const [member] = changeEventsOf({
+      recordId: 'm',
+      eventName: 'INSERT',
+      time: recordTime,
+      newImage: added,
+    });
+    expect(member?.detail.time).toBe('2026-11-23T10:00:01.250Z');
+    const [gone] = changeEventsOf({ recordId: 'm2', eventName: 'REMOVE', time: recordTime, oldImage: added });
+    expect(gone?.detail.time).toBe('2026-11-23T10:00:01.250Z');
   });
 
   it('User Created carries no personal data beyond userName unless the resource is asked for', () => {
