@@ -2,6 +2,7 @@
  * `npx scim-activity` / `npm run activity --`: provisioning activity, newest first.
  * See cli/activity.ts for the options.
  */
+import '../local/log-defaults';
 import { runActivityCli } from '../cli/activity';
 import { exitWith } from '../cli/exit-code';
 

@@ -4,6 +4,7 @@
  * file keeps the last page that was printed, and the exit code is 0.
  */
 
+import '../local/log-defaults';
 import { exitWith } from '../cli/exit-code';
 import { runFollowCli } from '../cli/follow';
 
