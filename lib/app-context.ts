@@ -38,6 +38,8 @@ export function propsFromContext(read: ContextReader): ScimStackProps {
     props.logRetention = retention as logs.RetentionDays;
   }
   if (flag(read, 'tracing')) props.tracing = true;
+  if (read('apiGatewayAccountRole') !== undefined && !flag(read, 'apiGatewayAccountRole'))
+    props.apiGatewayAccountRole = false;
   if (flag(read, 'waf')) props.waf = true;
   const removal = text(read, 'removalPolicy');
   if (removal !== undefined) {

@@ -46,10 +46,15 @@ export const OUTPUTS = {
 } as const;
 
 export interface ScimStackProps extends StackProps {
-  /** Stage-wide steady request rate (requests/second); default 50. */
+  /** Steady request rate of each method (requests/second); default 50. */
   readonly throttlingRateLimit?: number;
-  /** Stage-wide burst; default 100. */
+  /** Burst of each method; default 100. */
   readonly throttlingBurstLimit?: number;
+  /**
+   * Whether the stack sets API Gateway's account-wide CloudWatch Logs role (default true). False
+   * where a landing zone manages that setting: execution logs then depend on the role it set.
+   */
+  readonly apiGatewayAccountRole?: boolean;
   /** Each tenant's own limit (usage plan, docs/FAIRNESS.md); default 10 requests/s, burst 20. */
   readonly tenantRateLimit?: RateLimit;
   /** Further per-tenant limits an operator can move a tenant to: one usage plan each; default none. */
@@ -223,6 +228,7 @@ export class ScimStack extends Stack {
       stageName: props.stageName ?? 'prod',
       throttlingRateLimit: props.throttlingRateLimit ?? 50,
       throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
+      accountRole: props.apiGatewayAccountRole ?? true,
       tracing,
       logRetention,
       logRemovalPolicy: removalPolicy,

@@ -90,6 +90,8 @@ export interface ScimApiProps {
   readonly stageName: string;
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
+  /** Whether to set the account-wide API Gateway CloudWatch Logs role (ScimStackProps.apiGatewayAccountRole). */
+  readonly accountRole: boolean;
   readonly tracing: boolean;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
@@ -120,8 +122,9 @@ export class ScimApi extends Construct {
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       // The usage-plan key of a request is the one the token authorizer returns; a client's x-api-key is ignored.
       apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
-      // The account-level role API Gateway needs to write execution logs (set once per region).
-      cloudWatchRole: true,
+      // The account-level role API Gateway needs to write execution logs (set once per region),
+      // unless the account's owner manages it.
+      cloudWatchRole: props.accountRole,
       deployOptions: {
         stageName: props.stageName,
         throttlingRateLimit: props.throttlingRateLimit,

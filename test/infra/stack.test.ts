@@ -547,9 +547,19 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
       changeEvents: { includeResource: true },
       activityRetentionDays: 30,
       removalPolicy: RemovalPolicy.DESTROY,
+      apiGatewayAccountRole: false,
       env: { account: '123456789012', region: 'eu-west-1' },
     });
     template = Template.fromStack(stack);
+  });
+
+  it("apiGatewayAccountRole false leaves API Gateway's account-wide logging role to the account (set by default)", () => {
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    expect(JSON.stringify(template.toJSON())).not.toContain('AmazonAPIGatewayPushToCloudWatchLogs');
+    const byDefault = Template.fromStack(
+      new ScimStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'AccountRole', {}),
+    );
+    byDefault.resourceCountIs('AWS::ApiGateway::Account', 1);
   });
 
   it('customer-managed table key: table SSE uses it, users/groups may use it, the read-only functions only to decrypt, no wildcard actions', () => {
