@@ -21,7 +21,7 @@ import { ensureTable } from '../lambdas/store/ensure-table';
 import { localConsoleAssets, localConsoleHandler } from '../local/console-files';
 import { type DevToken, parseLocalTokens, validateDevToken, writeDevTokens } from '../local/dev-tokens';
 import { type DynamoDbLocal, JavaMissingError, startDynamoDbLocal } from '../local/dynamodb-local';
-import { localActivityWriter, localFeedWriter } from '../local/feed-writer';
+import { localActivityWriter, localFeedWriter, localOrphanMembershipRemover } from '../local/feed-writer';
 import { createLocalServer, listen } from '../local/http-server';
 import { followTableStream, type StreamFollower, summarizeEvent } from '../local/stream-events';
 import { tenantGate } from '../local/tenant-gate';
@@ -106,6 +106,7 @@ async function main(): Promise<void> {
           },
         },
         writeActivity: localActivityWriter(endpoint, tableName),
+        removeOrphanMemberships: localOrphanMembershipRemover(endpoint, tableName),
         onError: (error) =>
           process.stderr.write(`change events: ${error instanceof Error ? error.message : String(error)}\n`),
         ...(webhooks

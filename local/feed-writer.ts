@@ -1,6 +1,7 @@
 /**
- * The change-feed and activity writers of the local stream follower: the same feed mapping, store
- * append and activity write the deployed stream consumer runs (docs/CONSUMING.md,
+ * The change-feed and activity writers of the local stream follower, and its removal of orphan
+ * memberships: the same feed mapping, store append, activity write and repair the deployed stream
+ * consumer runs (docs/CONSUMING.md,
  * docs/ACTIVITY.md), over DynamoDB Local. `npm start` and the
  * tests that need a feed use it, so they write the feed the same way.
  */
@@ -10,6 +11,7 @@ import { feedSink } from '../lambdas/events/feed-events';
 import { writeCarriedActivity } from '../lambdas/store/activity-store';
 import { createDocumentClient } from '../lambdas/store/client';
 import { appendToFeed, feedRetentionDays } from '../lambdas/store/feed-store';
+import { removeOrphanMemberships, type WrittenMembership } from '../lambdas/store/memberships-store';
 
 /** The activity items single writes carry, written as the deployed stream consumer writes them. */
 export function localActivityWriter(
@@ -18,6 +20,15 @@ export function localActivityWriter(
 ): (items: readonly Record<string, unknown>[]) => Promise<void> {
   const db = createDocumentClient({ endpoint });
   return (items) => writeCarriedActivity(db, tableName, items);
+}
+
+/** What the deployed stream consumer does with memberships of users deleted meanwhile. */
+export function localOrphanMembershipRemover(
+  endpoint: string,
+  tableName: string,
+): (written: readonly WrittenMembership[]) => Promise<number> {
+  const db = createDocumentClient({ endpoint });
+  return (written) => removeOrphanMemberships(db, tableName, written);
 }
 
 export function localFeedWriter(endpoint: string, tableName: string): EventSink {

@@ -46,6 +46,8 @@ export interface FollowOptions {
   readonly onChanges?: (changes: readonly SequencedChange[]) => void;
   /** Writes the activity items the records' writes carry, as the deployed consumer does. */
   readonly writeActivity?: PublishOptions['writeActivity'];
+  /** Removes memberships written for a user deleted meanwhile, as the deployed consumer does. */
+  readonly removeOrphanMemberships?: PublishOptions['removeOrphanMemberships'];
 }
 
 export async function followTableStream(options: FollowOptions): Promise<StreamFollower> {
@@ -135,6 +137,9 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
         const outcome = await publishStreamBatch(changes, options.sink, {
           includeResource: options.includeResource ?? false,
           ...(options.writeActivity ? { writeActivity: options.writeActivity } : {}),
+          ...(options.removeOrphanMemberships
+            ? { removeOrphanMemberships: options.removeOrphanMemberships }
+            : {}),
         });
         if (outcome.error) {
           // Resume from the first unpublished record on the next poll.

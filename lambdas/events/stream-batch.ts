@@ -3,14 +3,17 @@
  * publishing fails part-way. Lambda's ReportBatchItemFailures then retries from that record, so
  * events already accepted are not re-sent needlessly and none after it are skipped; consumers
  * still de-duplicate by event id because a retry can repeat the failing batch's first events.
- * The activity items the writes carry are written first (docs/ACTIVITY.md).
+ * The activity items the writes carry are written first (docs/ACTIVITY.md), and memberships
+ * written for a user deleted meanwhile are removed (docs/GROUPS.md, "Races").
  */
 
 import { carriedActivityItem } from '../store/activity-store';
+import type { WrittenMembership } from '../store/memberships-store';
 import {
   type ChangeEvent,
   type ChangeEventOptions,
   changeEventsOf,
+  parseItemKey,
   type StreamChange,
 } from './change-events';
 import type { EventSink } from './event-sink';
@@ -33,6 +36,23 @@ export interface PublishOptions extends ChangeEventOptions {
    * is published; when it fails the whole batch is redelivered (the writes are idempotent).
    */
   readonly writeActivity?: (items: readonly Record<string, unknown>[]) => Promise<void>;
+  /**
+   * Given every membership the batch writes (group-side INSERTs), removes those whose user no
+   * longer exists, before any event is published; when it fails the whole batch is redelivered
+   * (a second pass finds nothing left to remove).
+   */
+  readonly removeOrphanMemberships?: (written: readonly WrittenMembership[]) => Promise<unknown>;
+}
+
+/** The memberships a batch writes: the group-side items it inserts. */
+function writtenMemberships(changes: readonly SequencedChange[]): WrittenMembership[] {
+  return changes.flatMap((change) => {
+    if (change.eventName !== 'INSERT' || !change.newImage) return [];
+    const key = parseItemKey(change.newImage.PK, change.newImage.SK);
+    return key?.kind === 'Membership' && key.memberId !== undefined
+      ? [{ tenant: key.tenant, userId: key.memberId }]
+      : [];
+  });
 }
 
 export async function publishStreamBatch(
@@ -49,6 +69,14 @@ export async function publishStreamBatch(
     });
     try {
       if (carried.length > 0) await options.writeActivity(carried);
+    } catch (error) {
+      return { published: 0, failedFrom: first.sequenceNumber, error };
+    }
+  }
+  const memberships = options.removeOrphanMemberships && first ? writtenMemberships(changes) : [];
+  if (options.removeOrphanMemberships && first && memberships.length > 0) {
+    try {
+      await options.removeOrphanMemberships(memberships);
     } catch (error) {
       return { published: 0, failedFrom: first.sequenceNumber, error };
     }

@@ -93,14 +93,11 @@ export function createEventsHandler(
   sink: () => EventSink,
   includeResource: boolean,
   reportLag: (ms: number) => void = () => undefined,
-  writeActivity?: PublishOptions['writeActivity'],
+  tableWrites: Pick<PublishOptions, 'writeActivity' | 'removeOrphanMemberships'> = {},
 ) {
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const changes = sequencedChanges(event);
-    const outcome = await publishStreamBatch(changes, sink(), {
-      includeResource,
-      ...(writeActivity ? { writeActivity } : {}),
-    });
+    const outcome = await publishStreamBatch(changes, sink(), { includeResource, ...tableWrites });
     if (outcome.failedFrom === undefined) {
       const lag = feedLagMs(changes);
       if (lag !== undefined && outcome.published > 0) reportLag(lag);

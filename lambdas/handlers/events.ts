@@ -1,5 +1,6 @@
 /**
  * Stream consumer: DynamoDB stream batch → the activity items its writes carry (docs/ACTIVITY.md),
+ * the removal of memberships written for a user deleted meanwhile (docs/GROUPS.md),
  * the tenants' change feeds (docs/CONSUMING.md), then change events on the stack's EventBridge
  * bus (createEventsHandler says how failures are reported). Emits FeedLagMilliseconds per batch.
  */
@@ -14,6 +15,7 @@ import { publishMetrics } from '../observability/emf';
 import { writeCarriedActivity } from '../store/activity-store';
 import { createDocumentClient } from '../store/client';
 import { appendToFeed, feedRetentionDays } from '../store/feed-store';
+import { removeOrphanMemberships } from '../store/memberships-store';
 
 let production: EventSink | undefined;
 let db: DynamoDBDocumentClient | undefined;
@@ -48,8 +50,14 @@ export const handler = createEventsHandler(
   productionSink,
   process.env[EVENTS_ENV.includeResource] === 'true',
   publishLag,
-  (items) => {
-    const { db, tableName } = productionTable();
-    return writeCarriedActivity(db, tableName, items);
+  {
+    writeActivity: (items) => {
+      const { db, tableName } = productionTable();
+      return writeCarriedActivity(db, tableName, items);
+    },
+    removeOrphanMemberships: (written) => {
+      const { db, tableName } = productionTable();
+      return removeOrphanMemberships(db, tableName, written);
+    },
   },
 );

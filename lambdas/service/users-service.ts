@@ -241,7 +241,7 @@ const patchUserResource: Users['patch'] = (ctx, id, body, projection, ifMatch) =
 
 /**
  * DELETE /Users/{id} (RFC 7644 §3.6): the user and its userName guard (one transaction), then
- * both sides of its memberships, from the refs read with the user.
+ * both sides of its memberships, from the refs read with the user and read again after it.
  */
 async function deleteUserResource(ctx: UsersContext, id: string, ifMatch?: IfMatch): Promise<void> {
   let groupIds: readonly string[] = [];
@@ -258,9 +258,12 @@ async function deleteUserResource(ctx: UsersContext, id: string, ifMatch?: IfMat
     await deleteUser(ctx.store, read.user);
   });
   await countAfterWrite(ctx, 'USERS', -1);
-  // A membership added after the read (its user check passed before the delete) is left as a
-  // transient orphan: hidden from reads, and removed by a retried DELETE or a PUT of the group.
-  if (groupIds.length > 0) await ctx.memberships.removeMemberships(id, groupIds);
+  // The refs are read again now that the user is gone: a membership added since the first read
+  // (its user check passed before the delete) is removed too. One added after this read finds
+  // no user when the stream consumer sees it, which removes it (docs/GROUPS.md, "Races").
+  const current = await ctx.memberships.groupIdsOf(id);
+  const all = [...new Set([...groupIds, ...current])];
+  if (all.length > 0) await ctx.memberships.removeMemberships(id, all);
 }
 
 /** The Users operations, as the request side (handlers/resource-handler.ts) calls them. */

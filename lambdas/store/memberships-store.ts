@@ -94,7 +94,11 @@ const DISPLAY_FIELDS: Projection = {
  * Only the key is projected: DynamoDB still bills each item read (per 4 KB), but the response
  * carries no user documents.
  */
-export async function findUnknownUsers(ctx: StoreContext, userIds: readonly string[]): Promise<string[]> {
+export async function findUnknownUsers(
+  ctx: StoreContext,
+  userIds: readonly string[],
+  consistent = false,
+): Promise<string[]> {
   const unique = [...new Set(userIds)];
   const candidates = unique.filter((id) => isResourceId(id));
   const found = new Set<string>();
@@ -102,6 +106,7 @@ export async function findUnknownUsers(ctx: StoreContext, userIds: readonly stri
     ctx,
     candidates.map((id) => userKey(ctx.tenant, id)),
     KEY_ONLY,
+    consistent,
   );
   for (const item of items) found.add(String(item[TABLE_KEYS.partitionKey]));
   return unique.filter((id) => !isResourceId(id) || !found.has(userKey(ctx.tenant, id).PK));
@@ -745,6 +750,35 @@ export async function removeAllMembershipsOfUser(
   const groupIds = await groupIdsOfMember(ctx, userId);
   await removeMembershipsOfUser(ctx, userId, groupIds);
   return groupIds.length;
+}
+
+/** A membership the table's stream reports as written: its tenant and its user. */
+export interface WrittenMembership {
+  readonly tenant: string;
+  readonly userId: string;
+}
+
+/**
+ * Removes the memberships of users that no longer exist. A member add checks its users before
+ * its transaction, so a user DELETE committed in between leaves the new membership behind
+ * (docs/GROUPS.md, "Races"); the stream consumer calls this with every membership it sees
+ * written. Per tenant: one strongly consistent BatchGetItem per 100 users (keys only), and for
+ * each user that is gone, the Query of its refs and the clean-up its DELETE does. Returns how
+ * many memberships were removed (0 in the normal case).
+ */
+export async function removeOrphanMemberships(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  written: readonly WrittenMembership[],
+): Promise<number> {
+  const byTenant = new Map<string, string[]>();
+  for (const { tenant, userId } of written) byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), userId]);
+  let removed = 0;
+  for (const [tenant, userIds] of byTenant) {
+    const gone = (await findUnknownUsers({ db, tableName, tenant }, userIds, true)).filter(isResourceId);
+    for (const userId of gone) removed += await removeAllMembershipsOfUser(db, tableName, tenant, userId);
+  }
+  return removed;
 }
 
 export interface UserGroupReference {

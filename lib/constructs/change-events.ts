@@ -32,6 +32,8 @@ import { lambdaRuntime } from './scim-function';
 export const FEED_PARTITIONS = 'T#*#FEED';
 /** IAM pattern of every tenant's activity day partition key (`T#<tenant>#ACT#<day>`). */
 export const ACTIVITY_PARTITIONS = 'T#*#ACT#*';
+/** The user and group partitions (`T#<tenant>#U#<id>`, `T#<tenant>#G#<id>`), for the orphan clean-up. */
+export const RESOURCE_PARTITIONS = ['T#*#U#*', 'T#*#G#*'];
 
 export interface ChangeEventsProps {
   readonly table: dynamodb.ITable;
@@ -112,6 +114,17 @@ export class ChangeEvents extends Construct {
         actions: ['dynamodb:PutItem'],
         resources: [props.table.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [ACTIVITY_PARTITIONS] } },
+      }),
+    );
+    // Memberships written for a user deleted meanwhile (docs/GROUPS.md, "Races"): a consistent
+    // BatchGetItem of the users, and for one that is gone the Query of its refs and the clean-up
+    // transactions its DELETE runs (group version Update, both sides' Deletes), in user and group
+    // partitions only: never a guard, counter, token, feed or activity item.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': RESOURCE_PARTITIONS } },
       }),
     );
     if (props.tableKey) {

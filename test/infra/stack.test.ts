@@ -16,9 +16,23 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { ENV } from '../../lambdas/deployment';
 import { ROUTES, type RouteTarget } from '../../lambdas/routes';
-import { activityPk, feedPk, userKey } from '../../lambdas/store/keys';
+import {
+  activityPk,
+  activityResourcePk,
+  counterPk,
+  feedPk,
+  groupKey,
+  groupNameKey,
+  userEmailPk,
+  userKey,
+  userNameKey,
+} from '../../lambdas/store/keys';
 import { GLOBAL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/store/table-definition';
-import { ACTIVITY_PARTITIONS, FEED_PARTITIONS } from '../../lib/constructs/change-events';
+import {
+  ACTIVITY_PARTITIONS,
+  FEED_PARTITIONS,
+  RESOURCE_PARTITIONS,
+} from '../../lib/constructs/change-events';
 import { GATEWAY_RESPONSES, SCIM_ERROR_SCHEMA } from '../../lib/constructs/scim-api';
 import {
   NO_TABLE,
@@ -448,14 +462,46 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
     );
     const all = statements.flatMap(actionsOf);
     expect([...new Set(all.filter((a) => a.startsWith('dynamodb:')))].sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:DeleteItem',
       'dynamodb:DescribeStream',
       'dynamodb:GetItem',
       'dynamodb:GetRecords',
       'dynamodb:GetShardIterator',
       'dynamodb:ListStreams',
       'dynamodb:PutItem',
+      'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
+    // The orphan-membership clean-up: user and group partitions only (not guards, counters,
+    // tokens, the feed or activity).
+    const cleanup = statements.filter((st) => actionsOf(st).includes('dynamodb:DeleteItem'));
+    expect(
+      cleanup.map((st) => ({
+        actions: actionsOf(st).sort(),
+        resources: resourcesOf(st),
+        condition: st.Condition,
+      })),
+    ).toEqual([
+      {
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        resources: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
+        condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': RESOURCE_PARTITIONS } },
+      },
+    ]);
+    const resourcePatterns = RESOURCE_PARTITIONS.map((p) => new RegExp(`^${p.replaceAll('*', '.*')}$`));
+    const inResources = (pk: string) => resourcePatterns.some((pattern) => pattern.test(pk));
+    expect([userKey('acme', 'x').PK, groupKey('acme', 'g').PK].every(inResources)).toBe(true);
+    const others = [
+      feedPk('acme'),
+      activityPk('acme', '2026-12-04'),
+      activityResourcePk('acme', 'x'),
+      userNameKey('acme', 'ada').PK,
+      groupNameKey('acme', 'Eng').PK,
+      userEmailPk('acme', 'a@b.c'),
+      counterPk('acme', 'USERS'),
+    ];
+    expect(others.filter(inResources)).toEqual([]);
     // The stream consumer's item access: the table only, the feed partitions, and PutItem alone
     // in the activity partitions (the activity items single writes stamp).
     const feedWrites = statements.filter((st) => actionsOf(st).includes('dynamodb:PutItem'));
