@@ -130,7 +130,9 @@ function parseOptions(argv: readonly string[], env: Readonly<Record<string, stri
     throw usageError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
   }
   if (values.help) return undefined;
-  const base = String(values.base ?? env.SCIM_BASE_URL ?? (values.local ? localBaseUrl() : '')).replace(
+  if (values.base !== undefined && values.local)
+    throw usageError(`--base and --local name two servers: give one\n${USAGE}`);
+  const base = String(values.base ?? (values.local ? localBaseUrl() : (env.SCIM_BASE_URL ?? ''))).replace(
     /\/+$/,
     '',
   );

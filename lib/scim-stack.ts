@@ -313,6 +313,7 @@ export class ScimStack extends Stack {
     this.alarms = new ScimAlarms(this, 'Alarms', {
       api: this.api.api,
       functions: Object.fromEntries(Object.entries(monitored).map(([name, m]) => [name, m.function])),
+      errorsAreRefusals: ['authorizer'],
       table: this.table.table,
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
       ...(this.changeEvents ? { deadLetterMetric: this.changeEvents.deadLetterMetric } : {}),

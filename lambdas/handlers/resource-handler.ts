@@ -14,7 +14,7 @@ import {
   type OperationTable,
 } from '../http/handler';
 import { jsonBody, searchRequestBody } from '../http/request';
-import { created, noContent, notModified, ok } from '../http/response';
+import { created, noContent, notModified, ok, written } from '../http/response';
 import { lazyRuntime, type Runtime } from '../runtime';
 import { parseListParameters, parseProjection } from '../scim/list';
 import { type EntityTagCondition, entityTagCondition, etagOf } from '../scim/meta';
@@ -70,6 +70,9 @@ const preconditionFailed = (header: string): DomainError =>
 
 const withEtag = (result: ResourceResult): APIGatewayProxyResult =>
   ok(result.resource, { ETag: result.etag });
+/** The answer of a committed PUT or PATCH (http/response.ts keeps it within the response limit). */
+const writtenWithEtag = (result: ResourceResult): APIGatewayProxyResult =>
+  written(result.resource, { ETag: result.etag });
 
 /** A resource endpoint: its operation table for a registry, and its Lambda handler. */
 export function resourceEndpoint<C>(
@@ -123,7 +126,7 @@ function resourceOperations<C>(
       ok(await service.list(contextOf(context), parseListParameters(searchRequestBody(context.request)))),
     replace: async (context) => {
       await checkIfNoneMatch(context);
-      return withEtag(
+      return writtenWithEtag(
         await service.replace(
           contextOf(context),
           idOf(context),
@@ -142,7 +145,7 @@ function resourceOperations<C>(
         projectionOf(context),
         ifMatchOf(context),
       );
-      if (!('acknowledged' in result)) return withEtag(result);
+      if (!('acknowledged' in result)) return writtenWithEtag(result);
       return noContent(result.etag !== undefined ? { ETag: result.etag } : {});
     },
     delete: async (context) => {

@@ -22,17 +22,20 @@ const BASE_HEADERS: Readonly<Record<string, string>> = {
  */
 export const MAX_RESPONSE_BODY_BYTES = 6 * 1024 * 1024 - 64 * 1024;
 
+/** Whether a body's text is over MAX_RESPONSE_BODY_BYTES (measured only when it could be). */
+const oversize = (text: string): boolean =>
+  // A UTF-16 unit is at most 3 bytes once JSON-escaped.
+  text.length * 3 > MAX_RESPONSE_BODY_BYTES &&
+  Buffer.byteLength(JSON.stringify(text)) > MAX_RESPONSE_BODY_BYTES;
+
 export function jsonResponse(
   statusCode: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): APIGatewayProxyResult {
   const text = JSON.stringify(body);
-  // A UTF-16 unit is at most 3 bytes: only a body that could be near the limit is measured.
-  if (
-    text.length * 3 > MAX_RESPONSE_BODY_BYTES &&
-    Buffer.byteLength(JSON.stringify(text)) > MAX_RESPONSE_BODY_BYTES
-  ) {
+  // A read that would not fit: the client can ask for less.
+  if (oversize(text)) {
     throw new DomainError(
       'tooMany',
       'The response would exceed the 6 MB a response may carry: ask for fewer resources (count) or fewer attributes (attributes, excludedAttributes)',
@@ -56,7 +59,24 @@ export const ok = (body: unknown, headers: Record<string, string> = {}): APIGate
   jsonResponse(200, body, headers);
 
 export const created = (body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult =>
-  jsonResponse(201, body, headers);
+  jsonResponse(201, fittedWriteBody(body), headers);
+
+/** 200 with the resource a committed write produced (PUT, PATCH). */
+export const written = (body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult =>
+  jsonResponse(200, fittedWriteBody(body), headers);
+
+/**
+ * The resource a committed write answers with, within the response limit: a group whose member
+ * list (with its users' display names) would not fit is answered without `members`, which the
+ * client reads by pages, rather than refused after the write (its retry would then conflict).
+ */
+function fittedWriteBody(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || !('members' in body) || !oversize(JSON.stringify(body))) {
+    return body;
+  }
+  const { members: _omitted, ...rest } = body as Record<string, unknown>;
+  return rest;
+}
 
 export const noContent = (headers: Record<string, string> = {}): APIGatewayProxyResult =>
   emptyResponse(204, headers);

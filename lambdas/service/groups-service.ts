@@ -71,7 +71,8 @@ import { type IfMatch, namesVersion, retryWhileBusy, writeWithRetries } from './
 
 /**
  * Most members one response carries. 10,000 members of ~200 bytes (value, display, $ref, type)
- * are ~2 MB (2.07 MB measured), well inside Lambda's 6 MB response limit even with long display names, and
+ * are ~2 MB (2.07 MB measured), inside Lambda's 6 MB response limit unless display names are very
+ * long (http/response.ts then refuses a read and answers a write without members), and
  * ⌈10,000/100⌉ = 100 BatchGetItem for display names stay within API Gateway's 29 s.
  */
 export const MAX_MEMBERS_PER_RESPONSE = 10_000;

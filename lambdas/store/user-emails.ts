@@ -33,7 +33,10 @@ function indexedEmails(resource: JsonObject | undefined): string[] {
     if (typeof value !== 'string' || value === '') continue;
     const folded = nameKey(value);
     if (Buffer.byteLength(folded, 'utf8') > MAX_EMAIL_BYTES) {
-      throw new DomainError('invalidValue', `emails.value must be at most ${MAX_EMAIL_BYTES} bytes long`);
+      throw new DomainError(
+        'invalidValue',
+        `emails.value must be at most ${MAX_EMAIL_BYTES} bytes long once folded for comparison (docs/NAMES.md)`,
+      );
     }
     values.add(folded);
   }

@@ -7,8 +7,11 @@
  * publish (ReportBatchItemFailures), Lambda retries from there a bounded number of times, then
  * the batch's stream coordinates go to an encrypted dead-letter queue, whose depth is an alarm.
  * The same function writes the tenants' change feeds (docs/CONSUMING.md) before publishing.
- * Permissions: read this table's stream, put events on this bus, send to this queue, and the
- * feed's counter read and transaction (GetItem, PutItem, UpdateItem) on this table; nothing else.
+ * Permissions: read this table's stream, put events on this bus, send to this queue, the feed's
+ * counter read and transaction (GetItem, PutItem, UpdateItem) in the feed partitions, the stamped
+ * activity items (PutItem) in the activity partitions, and the orphan-membership clean-up in user
+ * partitions (BatchGetItem, Query, DeleteItem) and group partitions (UpdateItem, DeleteItem);
+ * nothing else.
  */
 import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -32,8 +35,9 @@ import { lambdaRuntime } from './scim-function';
 export const FEED_PARTITIONS = 'T#*#FEED';
 /** IAM pattern of every tenant's activity day partition key (`T#<tenant>#ACT#<day>`). */
 export const ACTIVITY_PARTITIONS = 'T#*#ACT#*';
-/** The user and group partitions (`T#<tenant>#U#<id>`, `T#<tenant>#G#<id>`), for the orphan clean-up. */
-export const RESOURCE_PARTITIONS = ['T#*#U#*', 'T#*#G#*'];
+/** IAM patterns of the user and group partitions (`T#<tenant>#U#<id>`, `T#<tenant>#G#<id>`), for the orphan clean-up. */
+export const USER_PARTITIONS = 'T#*#U#*';
+export const GROUP_PARTITIONS = 'T#*#G#*';
 
 export interface ChangeEventsProps {
   readonly table: dynamodb.ITable;
@@ -75,7 +79,7 @@ export class ChangeEvents extends Construct {
     });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'SCIM change-event publisher: read the table stream, put events on the bus',
+      description: 'SCIM change-event publisher: table stream to the feed, activity, bus; orphan memberships',
     });
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -120,11 +124,20 @@ export class ChangeEvents extends Construct {
     // BatchGetItem of the users, and for one that is gone the Query of its refs and the clean-up
     // transactions its DELETE runs (group version Update, both sides' Deletes), in user and group
     // partitions only: never a guard, counter, token, feed or activity item.
+    // The user's existence (keys only) and refs, then both sides' Deletes and the group's version
+    // Update in the clean-up transactions.
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DeleteItem'],
         resources: [props.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': RESOURCE_PARTITIONS } },
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [USER_PARTITIONS] } },
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [GROUP_PARTITIONS] } },
       }),
     );
     if (props.tableKey) {

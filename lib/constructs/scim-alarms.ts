@@ -22,6 +22,12 @@ import { Construct } from 'constructs';
 export interface ScimAlarmsProps {
   readonly api: apigw.RestApi;
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /**
+   * Functions whose Errors metric counts refusals, not failures: the token authorizer throws to
+   * answer 401 to every wrong token. They get the throttles alarm only; a token store it cannot
+   * read shows as the API's 5xx (its AUTHORIZER_FAILURE answer is a 503).
+   */
+  readonly errorsAreRefusals?: readonly string[];
   readonly table: dynamodb.ITable;
   readonly alarmEmail?: string;
   /** Change-event batches that exhausted their retries (dead-letter queue depth). */
@@ -107,12 +113,14 @@ export class ScimAlarms extends Construct {
       alarmDescription: `p99 latency above ${p99.toSeconds()} s for 15 minutes.`,
     });
     for (const [name, fn] of Object.entries(props.functions)) {
-      this.add(`${name}Errors`, {
-        metric: fn.metricErrors({ period, statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        alarmDescription: `The ${name} function failed (unhandled error or timeout).`,
-      });
+      if (!props.errorsAreRefusals?.includes(name)) {
+        this.add(`${name}Errors`, {
+          metric: fn.metricErrors({ period, statistic: 'Sum' }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          alarmDescription: `The ${name} function failed (unhandled error or timeout).`,
+        });
+      }
       this.add(`${name}Throttles`, {
         metric: fn.metricThrottles({ period, statistic: 'Sum' }),
         threshold: 1,

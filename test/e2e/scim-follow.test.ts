@@ -207,6 +207,11 @@ describe('scim-follow against the local server', () => {
       });
       expect(none).toBe(2);
       expect(lines.join('\n')).toContain('start it with npm start');
+      const both = await runFollowCli(['--local', '--base', base, '--token', read, '--once'], {
+        out: () => undefined,
+        err: () => undefined,
+      });
+      expect(both).toBe(2);
       mkdirSync(join(dir, '.scim-local'), { recursive: true });
       writeFileSync(join(dir, '.scim-local', 'server.json'), JSON.stringify({ baseUrl: base }));
       lines.length = 0;

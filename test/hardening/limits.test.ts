@@ -232,4 +232,48 @@ describe('a response that would not fit in a Lambda response', () => {
     expect(slim.status).toBe(200);
     expect(slim.body.totalResults).toBe(20);
   });
+
+  it('a committed write is never refused for its size: a group whose member list would not fit is answered without members', async () => {
+    const globex = client.tokenFor('globex');
+    // 100 users whose displayName (each member's `display`) is 64 K characters: ~6.5 MB of members.
+    const displayName = 'd'.repeat(64_000);
+    const ids: string[] = [];
+    for (let batch = 0; batch < 10; batch++) {
+      const created = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          client.request('POST', '/Users', {
+            token: globex,
+            body: { schemas: [USER], userName: `wide${batch * 10 + i}@example.com`, displayName },
+          }),
+        ),
+      );
+      for (const res of created) {
+        expect(res.status).toBe(201);
+        ids.push(res.body.id);
+      }
+    }
+    const members = ids.map((value) => ({ value }));
+    const group = await client.request('POST', '/Groups', {
+      token: globex,
+      body: { schemas: [GROUP], displayName: 'Wide', members },
+    });
+    expect(group.status).toBe(201);
+    expect(group.body.members).toBeUndefined();
+    expect(group.body.displayName).toBe('Wide');
+    const put = await client.request('PUT', `/Groups/${group.body.id}`, {
+      token: globex,
+      body: { schemas: [GROUP], displayName: 'Wider', members },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.members).toBeUndefined();
+    // Reads can ask for less: the whole group is refused, the group without members is not.
+    const read = await client.request('GET', `/Groups/${group.body.id}`, { token: globex });
+    expect(read.status).toBe(400);
+    expect(read.body.scimType).toBe('tooMany');
+    const slim = await client.request('GET', `/Groups/${group.body.id}?excludedAttributes=members`, {
+      token: globex,
+    });
+    expect(slim.status).toBe(200);
+    expect(slim.body.displayName).toBe('Wider');
+  });
 });

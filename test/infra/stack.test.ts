@@ -31,7 +31,8 @@ import { GLOBAL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/store/t
 import {
   ACTIVITY_PARTITIONS,
   FEED_PARTITIONS,
-  RESOURCE_PARTITIONS,
+  GROUP_PARTITIONS,
+  USER_PARTITIONS,
 } from '../../lib/constructs/change-events';
 import { GATEWAY_RESPONSES, SCIM_ERROR_SCHEMA } from '../../lib/constructs/scim-api';
 import {
@@ -405,14 +406,15 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
   it('alarms: API 5xx, p99 latency, errors and throttles per function, DynamoDB throttles, all to the encrypted topic', () => {
     const topicId = logicalId(stack, stack.alarms.topic);
     const alarms = resources(template, 'AWS::CloudWatch::Alarm');
-    // API 5xx + p99, errors + throttles of the API functions, the token authorizer's and the
-    // events publisher's, change-event dead letters, DynamoDB throttles.
-    expect(alarms).toHaveLength(2 + 2 * (TARGETS.length + 3) + 1 + 1);
+    // API 5xx + p99, errors + throttles of the API functions, the console's and the events
+    // publisher's, throttles of the token authorizer (its Errors count the 401s it answers by
+    // throwing), change-event dead letters, DynamoDB throttles.
+    expect(alarms).toHaveLength(2 + 2 * (TARGETS.length + 2) + 1 + 1 + 1);
     const authorizerFn = logicalId(stack, stack.tokenAuthorizer.function);
     const authorizerAlarms = alarms.filter(([, a]) =>
       JSON.stringify(a.Properties?.Dimensions ?? []).includes(authorizerFn),
     );
-    expect(authorizerAlarms.map(([, a]) => a.Properties?.MetricName).sort()).toEqual(['Errors', 'Throttles']);
+    expect(authorizerAlarms.map(([, a]) => a.Properties?.MetricName)).toEqual(['Throttles']);
     for (const [, alarm] of alarms) expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: topicId }]);
     const metrics = alarms.map(([, a]) => String(a.Properties?.MetricName ?? 'expression'));
     expect(metrics).toEqual(
@@ -484,12 +486,19 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
       })),
     ).toEqual([
       {
-        actions: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
         resources: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
-        condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': RESOURCE_PARTITIONS } },
+        condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [USER_PARTITIONS] } },
+      },
+      {
+        actions: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+        resources: [{ 'Fn::GetAtt': [tableId, 'Arn'] }],
+        condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [GROUP_PARTITIONS] } },
       },
     ]);
-    const resourcePatterns = RESOURCE_PARTITIONS.map((p) => new RegExp(`^${p.replaceAll('*', '.*')}$`));
+    const resourcePatterns = [USER_PARTITIONS, GROUP_PARTITIONS].map(
+      (p) => new RegExp(`^${p.replaceAll('*', '.*')}$`),
+    );
     const inResources = (pk: string) => resourcePatterns.some((pattern) => pattern.test(pk));
     expect([userKey('acme', 'x').PK, groupKey('acme', 'g').PK].every(inResources)).toBe(true);
     const others = [

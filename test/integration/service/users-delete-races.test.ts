@@ -26,7 +26,9 @@ let follower: StreamFollower;
 beforeAll(async () => {
   client = await createScimTestClient();
   const { endpoint, tableName } = client.table;
+  // It runs only when drained: the test must see the orphan before the consumer removes it.
   follower = await followTestStream(client.table, {
+    pollMs: 3_600_000,
     sink: localFeedWriter(endpoint, tableName),
     removeOrphanMemberships: localOrphanMembershipRemover(endpoint, tableName),
   });
