@@ -28,23 +28,36 @@ const oversize = (text: string): boolean =>
   text.length * 3 > MAX_RESPONSE_BODY_BYTES &&
   Buffer.byteLength(JSON.stringify(text)) > MAX_RESPONSE_BODY_BYTES;
 
+/**
+ * A body's text within MAX_RESPONSE_BODY_BYTES, serialised once. A read that would not fit is
+ * refused (the client can ask for less). A committed write's group whose member list (with its
+ * users' display names) would not fit is answered without `members`, which the client reads by
+ * pages, rather than refused after the write (its retry would then conflict).
+ */
+function bodyText(body: unknown, committedWrite: boolean): string {
+  const text = JSON.stringify(body);
+  if (!oversize(text)) return text;
+  if (committedWrite && typeof body === 'object' && body !== null && 'members' in body) {
+    const { members: _omitted, ...rest } = body as Record<string, unknown>;
+    const slim = JSON.stringify(rest);
+    if (!oversize(slim)) return slim;
+  }
+  throw new DomainError(
+    'tooMany',
+    'The response would exceed the 6 MB a response may carry: ask for fewer resources (count) or fewer attributes (attributes, excludedAttributes)',
+  );
+}
+
 export function jsonResponse(
   statusCode: number,
   body: unknown,
   headers: Record<string, string> = {},
+  committedWrite = false,
 ): APIGatewayProxyResult {
-  const text = JSON.stringify(body);
-  // A read that would not fit: the client can ask for less.
-  if (oversize(text)) {
-    throw new DomainError(
-      'tooMany',
-      'The response would exceed the 6 MB a response may carry: ask for fewer resources (count) or fewer attributes (attributes, excludedAttributes)',
-    );
-  }
   return {
     statusCode,
     headers: { ...BASE_HEADERS, 'Content-Type': SCIM_CONTENT_TYPE, ...headers },
-    body: text,
+    body: bodyText(body, committedWrite),
   };
 }
 
@@ -59,24 +72,11 @@ export const ok = (body: unknown, headers: Record<string, string> = {}): APIGate
   jsonResponse(200, body, headers);
 
 export const created = (body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult =>
-  jsonResponse(201, fittedWriteBody(body), headers);
+  jsonResponse(201, body, headers, true);
 
 /** 200 with the resource a committed write produced (PUT, PATCH). */
 export const written = (body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult =>
-  jsonResponse(200, fittedWriteBody(body), headers);
-
-/**
- * The resource a committed write answers with, within the response limit: a group whose member
- * list (with its users' display names) would not fit is answered without `members`, which the
- * client reads by pages, rather than refused after the write (its retry would then conflict).
- */
-function fittedWriteBody(body: unknown): unknown {
-  if (typeof body !== 'object' || body === null || !('members' in body) || !oversize(JSON.stringify(body))) {
-    return body;
-  }
-  const { members: _omitted, ...rest } = body as Record<string, unknown>;
-  return rest;
-}
+  jsonResponse(200, body, headers, true);
 
 export const noContent = (headers: Record<string, string> = {}): APIGatewayProxyResult =>
   emptyResponse(204, headers);
