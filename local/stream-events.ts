@@ -19,11 +19,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { ChangeEvent } from '../lambdas/events/change-events';
 import type { EventSink } from '../lambdas/events/event-sink';
-import {
-  type PublishOptions,
-  publishStreamBatch,
-  type SequencedChange,
-} from '../lambdas/events/stream-batch';
+import { publishStreamBatch, type SequencedChange, type TableWrites } from '../lambdas/events/stream-batch';
 import { type RawStreamRecord, sequencedChangeOf } from '../lambdas/events/stream-record';
 import { localDynamoCredentials } from '../lambdas/store/client';
 import { escapeControl } from './escape-control';
@@ -34,7 +30,8 @@ export interface StreamFollower {
   stop(): Promise<void>;
 }
 
-export interface FollowOptions {
+/** The table writes the deployed consumer makes too (activity items, orphan memberships). */
+export interface FollowOptions extends TableWrites {
   readonly admin: DynamoDBClient;
   readonly endpoint: string;
   readonly tableName: string;
@@ -44,10 +41,6 @@ export interface FollowOptions {
   readonly onError?: (error: unknown) => void;
   /** Also told of every record once its events are published (local webhook delivery). */
   readonly onChanges?: (changes: readonly SequencedChange[]) => void;
-  /** Writes the activity items the records' writes carry, as the deployed consumer does. */
-  readonly writeActivity?: PublishOptions['writeActivity'];
-  /** Removes memberships written for a user deleted meanwhile, as the deployed consumer does. */
-  readonly removeOrphanMemberships?: PublishOptions['removeOrphanMemberships'];
 }
 
 export async function followTableStream(options: FollowOptions): Promise<StreamFollower> {

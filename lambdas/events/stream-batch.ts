@@ -30,6 +30,9 @@ export interface BatchOutcome {
   readonly error?: unknown;
 }
 
+/** The table writes a stream consumer makes for a batch before publishing its events. */
+export type TableWrites = Pick<PublishOptions, 'writeActivity' | 'removeOrphanMemberships'>;
+
 export interface PublishOptions extends ChangeEventOptions {
   /**
    * Writes the activity items the batch's writes carry (carriedActivityItem), before any event
@@ -62,21 +65,20 @@ export async function publishStreamBatch(
   chunkSize = 10,
 ): Promise<BatchOutcome> {
   const first = changes[0];
-  if (options.writeActivity && first) {
-    const carried = changes.flatMap((c) => {
-      const item = carriedActivityItem(c.oldImage, c.newImage);
-      return item ? [item] : [];
-    });
+  // The batch's own table writes, before any event: a failure redelivers the whole batch (both
+  // are idempotent).
+  if (first) {
     try {
-      if (carried.length > 0) await options.writeActivity(carried);
-    } catch (error) {
-      return { published: 0, failedFrom: first.sequenceNumber, error };
-    }
-  }
-  const memberships = options.removeOrphanMemberships && first ? writtenMemberships(changes) : [];
-  if (options.removeOrphanMemberships && first && memberships.length > 0) {
-    try {
-      await options.removeOrphanMemberships(memberships);
+      const carried = options.writeActivity
+        ? changes.flatMap((c) => {
+            const item = carriedActivityItem(c.oldImage, c.newImage);
+            return item ? [item] : [];
+          })
+        : [];
+      if (options.writeActivity && carried.length > 0) await options.writeActivity(carried);
+      const memberships = options.removeOrphanMemberships ? writtenMemberships(changes) : [];
+      if (options.removeOrphanMemberships && memberships.length > 0)
+        await options.removeOrphanMemberships(memberships);
     } catch (error) {
       return { published: 0, failedFrom: first.sequenceNumber, error };
     }

@@ -10,7 +10,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../observability/logger';
 import type { EventSink } from './event-sink';
-import { type PublishOptions, publishStreamBatch, type SequencedChange } from './stream-batch';
+import { publishStreamBatch, type SequencedChange, type TableWrites } from './stream-batch';
 
 type Image = Record<string, AttributeValue>;
 
@@ -93,7 +93,7 @@ export function createEventsHandler(
   sink: () => EventSink,
   includeResource: boolean,
   reportLag: (ms: number) => void = () => undefined,
-  tableWrites: Pick<PublishOptions, 'writeActivity' | 'removeOrphanMemberships'> = {},
+  tableWrites: TableWrites = {},
 ) {
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const changes = sequencedChanges(event);

@@ -241,13 +241,12 @@ const patchUserResource: Users['patch'] = (ctx, id, body, projection, ifMatch) =
 
 /**
  * DELETE /Users/{id} (RFC 7644 §3.6): the user and its userName guard (one transaction), then
- * both sides of its memberships, from the refs read with the user and read again after it.
+ * both sides of its memberships, from the refs read once the user is gone.
  */
 async function deleteUserResource(ctx: UsersContext, id: string, ifMatch?: IfMatch): Promise<void> {
-  let groupIds: readonly string[] = [];
   await writeWithRetries(ifMatch, async () => {
     const read = await readUserWithGroupIds(ctx.store, id);
-    groupIds = read.groupIds;
+    const { groupIds } = read;
     if (!read.user) {
       // A retried DELETE whose first attempt removed the user but failed in the membership
       // clean-up finishes that clean-up (idempotent) before answering notFound.
@@ -258,12 +257,11 @@ async function deleteUserResource(ctx: UsersContext, id: string, ifMatch?: IfMat
     await deleteUser(ctx.store, read.user);
   });
   await countAfterWrite(ctx, 'USERS', -1);
-  // The refs are read again now that the user is gone: a membership added since the first read
-  // (its user check passed before the delete) is removed too. One added after this read finds
-  // no user when the stream consumer sees it, which removes it (docs/GROUPS.md, "Races").
+  // The refs are read once the user is gone, so a membership added meanwhile (its user check
+  // passed before the delete) is removed too. One added after this read finds no user when the
+  // stream consumer sees it, which removes it (docs/GROUPS.md, "Races").
   const current = await ctx.memberships.groupIdsOf(id);
-  const all = [...new Set([...groupIds, ...current])];
-  if (all.length > 0) await ctx.memberships.removeMemberships(id, all);
+  if (current.length > 0) await ctx.memberships.removeMemberships(id, current);
 }
 
 /** The Users operations, as the request side (handlers/resource-handler.ts) calls them. */

@@ -772,7 +772,11 @@ export async function removeOrphanMemberships(
   written: readonly WrittenMembership[],
 ): Promise<number> {
   const byTenant = new Map<string, string[]>();
-  for (const { tenant, userId } of written) byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), userId]);
+  for (const { tenant, userId } of written) {
+    const ids = byTenant.get(tenant) ?? [];
+    ids.push(userId);
+    byTenant.set(tenant, ids);
+  }
   let removed = 0;
   for (const [tenant, userIds] of byTenant) {
     const gone = (await findUnknownUsers({ db, tableName, tenant }, userIds, true)).filter(isResourceId);

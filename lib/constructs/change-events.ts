@@ -121,11 +121,9 @@ export class ChangeEvents extends Construct {
       }),
     );
     // Memberships written for a user deleted meanwhile (docs/GROUPS.md, "Races"): a consistent
-    // BatchGetItem of the users, and for one that is gone the Query of its refs and the clean-up
-    // transactions its DELETE runs (group version Update, both sides' Deletes), in user and group
-    // partitions only: never a guard, counter, token, feed or activity item.
-    // The user's existence (keys only) and refs, then both sides' Deletes and the group's version
-    // Update in the clean-up transactions.
+    // BatchGetItem of the users (keys only), and for one that is gone the Query of its refs and
+    // the clean-up transactions its DELETE runs: both sides' Deletes, the group's version Update.
+    // User and group partitions only: never a guard, counter, feed or activity item.
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DeleteItem'],
