@@ -116,7 +116,9 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
     }
   };
 
-  const pollOnce = async (): Promise<void> => {
+  /** Reads one page of each shard and publishes it; resolves to the number of records read. */
+  const pollOnce = async (): Promise<number> => {
+    let read = 0;
     await discoverShards(false);
     for (const [shardId, state] of shards) {
       if (!state.iterator) {
@@ -125,6 +127,7 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
         continue;
       }
       const records = await readPage(shardId, state);
+      read += records.length;
       const changes = records.map(toChange).filter((c): c is SequencedChange => c !== undefined);
       if (changes.length > 0) {
         const outcome = await publishStreamBatch(changes, options.sink, {
@@ -144,6 +147,7 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
       if (changes.length > 0) options.onChanges?.(changes);
       state.last = maxSequence(records, state);
     }
+    return read;
   };
 
   await discoverShards(true);
@@ -151,11 +155,15 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
   let timer: NodeJS.Timeout | undefined;
   // Polls run one after another (a shard iterator must not be read twice), whether the timer
   // or drain() asked for them.
-  let queue: Promise<void> = Promise.resolve();
-  const enqueue = (): Promise<void> => {
+  let queue: Promise<unknown> = Promise.resolve();
+  const enqueue = (): Promise<number> => {
     const next = queue.then(pollOnce);
     queue = next.catch((error: unknown) => options.onError?.(error));
     return next;
+  };
+  // A page holds at most 1,000 records (GetRecords' limit): poll until one finds nothing new.
+  const drain = async (): Promise<void> => {
+    while ((await enqueue()) > 0);
   };
   const schedule = (): void => {
     if (stopped) return;
@@ -168,7 +176,7 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
   schedule();
 
   return {
-    drain: enqueue,
+    drain,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChangeEvent } from '../../../lambdas/events/change-events';
 import type { EventSink } from '../../../lambdas/events/event-sink';
 import { groupKey, membershipKey, userKey } from '../../../lambdas/store/keys';
@@ -100,4 +100,38 @@ it('a failed publish is retried from the same records, so no event is lost', asy
   );
   await eventually(() => received.length >= 1);
   expect(received.map((e) => e.type)).toEqual(['Group Created']);
+});
+
+it('drain() publishes every record written so far, past the 1,000 records one GetRecords page holds', async () => {
+  const paged = await createTestTable('stream-pages');
+  const events: ChangeEvent[] = [];
+  // No timer polls during the test: only drain() reads the stream.
+  const quiet = await followTestStream(paged, {
+    sink: { publish: async (batch) => void events.push(...batch) },
+    pollMs: 3_600_000,
+  });
+  try {
+    const users = Array.from({ length: 1_100 }, (_, i) => ({
+      ...userKey('acme', `u${i}`),
+      type: 'User',
+      id: `u${i}`,
+      version: 1,
+      lastModified: '2026-12-05T10:00:00.000Z',
+      resource: { userName: `user${i}` },
+    }));
+    for (let i = 0; i < users.length; i += 25) {
+      await paged.db.send(
+        new BatchWriteCommand({
+          RequestItems: {
+            [paged.tableName]: users.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+          },
+        }),
+      );
+    }
+    await quiet.drain();
+    expect(events.filter((e) => e.type === 'User Created').length).toBe(users.length);
+  } finally {
+    await quiet.stop();
+    await paged.drop();
+  }
 });
