@@ -27,6 +27,8 @@ import { escapeControl } from './escape-control';
 export interface StreamFollower {
   /** Resolves once every record written so far has been published (tests use it). */
   drain(): Promise<void>;
+  /** Moves past every record written so far without publishing it (the benchmarks' set-up). */
+  skip(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -98,20 +100,22 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
       return max === undefined || sequence > max ? sequence : max;
     }, state.last);
 
+  const skipBacklog = async (shardId: string, state: ShardState): Promise<void> => {
+    for (;;) {
+      const records = await readPage(shardId, state);
+      if (records.length === 0) return;
+      state.last = maxSequence(records, state);
+    }
+  };
+
   const discoverShards = async (initial: boolean): Promise<void> => {
     const description = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
     for (const shard of description.StreamDescription?.Shards ?? []) {
       const id = shard.ShardId;
       if (!id || shards.has(id) || closed.has(id)) continue;
       const state: ShardState = { iterator: await trimHorizon(id), last: undefined };
-      if (initial) {
-        // Skip the backlog a restart would otherwise replay.
-        for (;;) {
-          const records = await readPage(id, state);
-          if (records.length === 0) break;
-          state.last = maxSequence(records, state);
-        }
-      }
+      // Skip the backlog a restart would otherwise replay.
+      if (initial) await skipBacklog(id, state);
       shards.set(id, state);
     }
   };
@@ -156,19 +160,19 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
   // Polls run one after another (a shard iterator must not be read twice), whether the timer
   // or drain() asked for them.
   let queue: Promise<unknown> = Promise.resolve();
-  const enqueue = (): Promise<number> => {
-    const next = queue.then(pollOnce);
+  const enqueue = <T>(task: () => Promise<T>): Promise<T> => {
+    const next = queue.then(task);
     queue = next.catch((error: unknown) => options.onError?.(error));
     return next;
   };
   // A page holds at most 1,000 records (GetRecords' limit): poll until one finds nothing new.
   const drain = async (): Promise<void> => {
-    while ((await enqueue()) > 0);
+    while ((await enqueue(pollOnce)) > 0);
   };
   const schedule = (): void => {
     if (stopped) return;
     timer = setTimeout(() => {
-      void enqueue()
+      void enqueue(pollOnce)
         .catch(() => undefined)
         .finally(schedule);
     }, options.pollMs ?? 250);
@@ -177,6 +181,11 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
 
   return {
     drain,
+    skip: () =>
+      enqueue(async () => {
+        await discoverShards(false);
+        for (const [shardId, state] of shards) await skipBacklog(shardId, state);
+      }),
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

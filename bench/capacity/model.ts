@@ -8,7 +8,20 @@ import type { DynamoCost } from '../../lambdas/observability/dynamo-cost';
 import type { BenchResults } from '../lib/results';
 import { PRICES } from './prices';
 
-/** What AWS bills for one operation, from its measured DynamoDB cost. */
+/** What the stream consumer spends on one operation's records (measured, the operation alone in its batch). */
+interface ConsumerPrice {
+  readonly requests: number;
+  readonly readUnits: number;
+  /** As OperationPrice.writeUnits. */
+  readonly writeUnits: number;
+  /** Change events put on EventBridge. */
+  readonly events: number;
+  /** Consumer invocations: one when the operation wrote a record (upper bound: batches share one). */
+  readonly invocations: number;
+  readonly lambdaMs: number;
+}
+
+/** What AWS bills for one operation, from its measured DynamoDB cost and its stream consumer's. */
 export interface OperationPrice {
   readonly operation: string;
   readonly requests: number;
@@ -16,7 +29,8 @@ export interface OperationPrice {
   /** Write request units with transactional items at 2× (see awsWriteUnits). */
   readonly writeUnits: number;
   readonly lambdaMs: number;
-  /** USD per million calls of this operation (all services; an activity record the stream consumer writes excluded). */
+  readonly consumer: ConsumerPrice;
+  /** USD per million calls of this operation: the request path and the stream consumer, all services. */
   readonly usdPerMillion: number;
 }
 
@@ -39,11 +53,6 @@ const DEFAULT_ROUND_TRIP_MS = 6;
 export const HANDLER_OVERHEAD_MS = 2;
 /** The stack's function memory (lib/scim-stack.ts default, 1024 MB). */
 const LAMBDA_MEMORY_GB = 1;
-/**
- * Write units of the activity item the stream consumer writes for a stamped write (item + its
- * GSI2 copy): off the request path, so not in the measured rows.
- */
-export const ACTIVITY_WRITE_UNITS = 2;
 /** Log bytes per request: the request log line, the EMF metrics line, Lambda's START/END/REPORT. */
 export const LOG_BYTES_PER_REQUEST = 1300;
 
@@ -81,17 +90,43 @@ const dynamoUsd = (readUnits: number, writeUnits: number): number =>
     writeUnits * PRICES.dynamoWriteRequestUnitPerMillion) /
   1e6;
 
-/** Every measured operation of the cost section, priced (new rows flow in without a code change). */
+/** USD of the stream consumer's Lambda time and invocations for one operation. */
+const consumerLambdaUsd = (consumer: ConsumerPrice): number =>
+  consumer.invocations *
+  ((Math.ceil(consumer.lambdaMs) / 1000) * LAMBDA_MEMORY_GB * PRICES.lambdaArmGbSecond +
+    PRICES.lambdaRequestPerMillion / 1e6);
+
+const eventBridgeUsd = (events: number): number => (events * PRICES.eventBridgeEventPerMillion) / 1e6;
+
+/**
+ * Every measured operation of the cost section, priced (new rows flow in without a code change).
+ * Fails on a row without the stream consumer's measurement (results older than that column).
+ */
 export function priceOperations(results: BenchResults): OperationPrice[] {
   const rows = results.sections.cost?.rows ?? [];
   return rows.flatMap((row) => {
     if (!row.cost) return [];
+    if (!row.consumer)
+      throw new Error(
+        `no stream consumer measurement for "${row.operation}": run npm run bench -- --only cost`,
+      );
     const writeUnits = awsWriteUnits(row.cost);
     const ms = lambdaMs(row.cost);
+    const wrote = row.consumer.cost.requests > 0 || row.consumer.events > 0;
+    const consumer: ConsumerPrice = {
+      requests: row.consumer.cost.requests,
+      readUnits: row.consumer.cost.readCapacityUnits,
+      writeUnits: awsWriteUnits(row.consumer.cost),
+      events: row.consumer.events,
+      invocations: wrote ? 1 : 0,
+      lambdaMs: wrote ? lambdaMs(row.consumer.cost) : 0,
+    };
     const usd =
-      dynamoUsd(row.cost.readCapacityUnits, writeUnits) +
+      dynamoUsd(row.cost.readCapacityUnits + consumer.readUnits, writeUnits + consumer.writeUnits) +
       perRequestUsd(ms) +
-      PRICES.apiGatewayRestTiers[0].perMillion / 1e6;
+      PRICES.apiGatewayRestTiers[0].perMillion / 1e6 +
+      consumerLambdaUsd(consumer) +
+      eventBridgeUsd(consumer.events);
     return [
       {
         operation: row.operation,
@@ -99,6 +134,7 @@ export function priceOperations(results: BenchResults): OperationPrice[] {
         readUnits: row.cost.readCapacityUnits,
         writeUnits,
         lambdaMs: ms,
+        consumer,
         usdPerMillion: usd * 1e6,
       },
     ];
@@ -125,8 +161,6 @@ export interface WorkloadLine {
   readonly operation: string;
   /** Calls per tenant as a function of its user count. */
   readonly calls: (users: number) => number;
-  /** Whether the stream consumer writes the request's activity record (a write that stamps it). */
-  readonly mutating: boolean;
 }
 
 /** Assumptions of a realistic Okta / Entra ID tenant (printed in docs/CAPACITY.md). */
@@ -161,15 +195,13 @@ export const IMPORT_WORKLOAD: readonly WorkloadLine[] = [
     label: 'userName eq look-up before create',
     operation: 'userName eq lookup (no match, Okta pre-create)',
     calls: (u) => u,
-    mutating: false,
   },
-  { label: 'create user', operation: 'create user', calls: (u) => u, mutating: true },
-  { label: 'create group', operation: 'create group (no members)', calls: groupsOf, mutating: true },
+  { label: 'create user', operation: 'create user', calls: (u) => u },
+  { label: 'create group', operation: 'create group (no members)', calls: groupsOf },
   {
     label: 'Group Push, 100 members per PATCH',
     operation: 'add 100 members (PATCH add)',
     calls: (u) => Math.ceil((u * ASSUMPTIONS.groupsPerUser) / ASSUMPTIONS.membersPerPush),
-    mutating: true,
   },
 ];
 
@@ -179,55 +211,46 @@ export const DAILY_WORKLOAD: readonly WorkloadLine[] = [
     label: 'joiner: look-up',
     operation: 'userName eq lookup (no match, Okta pre-create)',
     calls: (u) => u * ASSUMPTIONS.joinersPerDay,
-    mutating: false,
   },
   {
     label: 'joiner: create',
     operation: 'create user',
     calls: (u) => u * ASSUMPTIONS.joinersPerDay,
-    mutating: true,
   },
   {
     label: 'joiner: group adds',
     operation: 'add 1 member (PATCH add)',
     calls: (u) => u * ASSUMPTIONS.joinersPerDay * ASSUMPTIONS.groupsPerUser,
-    mutating: true,
   },
   {
     label: 'leaver: deactivate',
     operation: 'deactivate (path-less PATCH active=false)',
     calls: (u) => u * ASSUMPTIONS.leaversPerDay,
-    mutating: true,
   },
   {
     label: 'leaver: group removals',
     operation: 'remove 1 member (Okta path filter)',
     calls: (u) => u * ASSUMPTIONS.leaversPerDay * ASSUMPTIONS.groupsPerUser,
-    mutating: true,
   },
   {
     label: 'profile update: read',
     operation: 'get user',
     calls: (u) => u * ASSUMPTIONS.profileUpdatesPerDay,
-    mutating: false,
   },
   {
     label: 'profile update: PATCH',
     operation: 'PATCH one attribute',
     calls: (u) => u * ASSUMPTIONS.profileUpdatesPerDay,
-    mutating: true,
   },
   {
     label: 'membership move: add',
     operation: 'add 1 member (PATCH add)',
     calls: (u) => u * ASSUMPTIONS.membershipMovesPerDay,
-    mutating: true,
   },
   {
     label: 'membership move: remove',
     operation: 'remove 1 member (Okta path filter)',
     calls: (u) => u * ASSUMPTIONS.membershipMovesPerDay,
-    mutating: true,
   },
 ];
 
@@ -252,6 +275,9 @@ export interface WorkloadTotals {
   readonly dynamoRequests: number;
   readonly readUnits: number;
   readonly writeUnits: number;
+  /** Change events the stream consumer puts on EventBridge. */
+  readonly events: number;
+  /** Lambda time on the request path (the stream consumer's is in the USD only). */
   readonly lambdaSeconds: number;
   /** USD without API Gateway (its price is tiered on the month's total). */
   readonly usdExceptApi: number;
@@ -262,6 +288,7 @@ const ZERO: WorkloadTotals = {
   dynamoRequests: 0,
   readUnits: 0,
   writeUnits: 0,
+  events: 0,
   lambdaSeconds: 0,
   usdExceptApi: 0,
 };
@@ -272,21 +299,29 @@ function add(a: WorkloadTotals, b: WorkloadTotals): WorkloadTotals {
     dynamoRequests: a.dynamoRequests + b.dynamoRequests,
     readUnits: a.readUnits + b.readUnits,
     writeUnits: a.writeUnits + b.writeUnits,
+    events: a.events + b.events,
     lambdaSeconds: a.lambdaSeconds + b.lambdaSeconds,
     usdExceptApi: a.usdExceptApi + b.usdExceptApi,
   };
 }
 
-function lineTotals(calls: number, price: OperationPrice, mutating: boolean): WorkloadTotals {
-  const writeUnits = (price.writeUnits + (mutating ? ACTIVITY_WRITE_UNITS : 0)) * calls;
-  const readUnits = price.readUnits * calls;
+/** A workload line: the request path and the stream consumer's work on what it wrote. */
+function lineTotals(calls: number, price: OperationPrice): WorkloadTotals {
+  const { consumer } = price;
+  const readUnits = (price.readUnits + consumer.readUnits) * calls;
+  const writeUnits = (price.writeUnits + consumer.writeUnits) * calls;
+  const events = consumer.events * calls;
   return {
     httpRequests: calls,
-    dynamoRequests: (price.requests + (mutating ? 1 : 0)) * calls,
+    dynamoRequests: (price.requests + consumer.requests) * calls,
     readUnits,
     writeUnits,
+    events,
     lambdaSeconds: (price.lambdaMs * calls) / 1000,
-    usdExceptApi: dynamoUsd(readUnits, writeUnits) + perRequestUsd(price.lambdaMs) * calls,
+    usdExceptApi:
+      dynamoUsd(readUnits, writeUnits) +
+      (perRequestUsd(price.lambdaMs) + consumerLambdaUsd(consumer)) * calls +
+      eventBridgeUsd(events),
   };
 }
 
@@ -299,7 +334,7 @@ export function workloadTotals(
   return lines.reduce((sum, line) => {
     const price = prices.find((p) => p.operation === line.operation);
     if (!price) throw new Error(`no measured cost for "${line.operation}": run npm run bench -- --only cost`);
-    return add(sum, lineTotals(line.calls(users), price, line.mutating));
+    return add(sum, lineTotals(line.calls(users), price));
   }, ZERO);
 }
 
@@ -313,6 +348,7 @@ function fullReadTotals(page: PageCost, users: number, reads = ASSUMPTIONS.fullR
     dynamoRequests: page.requests * pages,
     readUnits,
     writeUnits: 0,
+    events: 0,
     lambdaSeconds: (ms * pages) / 1000,
     usdExceptApi: dynamoUsd(readUnits, 0) + perRequestUsd(ms) * pages,
   };
@@ -324,7 +360,10 @@ export interface MonthEstimate {
   readonly tenants: number;
   readonly httpRequests: number;
   readonly dynamoUsd: number;
+  /** Lambda (request path and stream consumer) and log ingestion. */
   readonly lambdaUsd: number;
+  /** The stream consumer's change events on EventBridge. */
+  readonly eventBridgeUsd: number;
   readonly apiUsd: number;
   /** Secrets, their API calls, the EMF custom metrics. */
   readonly otherUsd: number;
@@ -366,7 +405,8 @@ export function monthEstimate(results: BenchResults, users: number, tenants: num
   const month = ASSUMPTIONS.daysPerMonth * tenants;
   const httpRequests = day.httpRequests * month;
   const dynamo = dynamoUsd(day.readUnits * month, day.writeUnits * month);
-  const lambdaAndLogs = day.usdExceptApi * month - dynamo;
+  const events = eventBridgeUsd(day.events * month);
+  const lambdaAndLogs = day.usdExceptApi * month - dynamo - events;
   const avgSeconds = day.lambdaSeconds / day.httpRequests;
   const steadyPeak = (day.httpRequests * ASSUMPTIONS.busiestHourShare * tenants) / 3600;
   const importing = Math.min(tenants, ASSUMPTIONS.concurrentImports);
@@ -386,10 +426,11 @@ export function monthEstimate(results: BenchResults, users: number, tenants: num
     httpRequests,
     dynamoUsd: dynamo,
     lambdaUsd: lambdaAndLogs,
+    eventBridgeUsd: events,
     apiUsd: api,
     otherUsd: other,
     storageUsd: storage,
-    totalUsd: dynamo + lambdaAndLogs + api + other + storage,
+    totalUsd: dynamo + lambdaAndLogs + events + api + other + storage,
     importUsd: (imported.usdExceptApi + apiGatewayUsd(imported.httpRequests / 1e6)) * tenants,
     importHours: imported.httpRequests / ASSUMPTIONS.importRequestsPerSecond / 3600,
     peakRequestsPerSecond: peak,

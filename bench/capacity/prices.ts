@@ -8,6 +8,8 @@ export const PRICES = {
   dynamoWriteRequestUnitPerMillion: 0.625,
   dynamoReadRequestUnitPerMillion: 0.125,
   dynamoStorageGbMonth: 0.25,
+  /** EventBridge: custom events put on a bus, per million (each 64 KB chunk of an entry is one). */
+  eventBridgeEventPerMillion: 1,
   /** Lambda on arm64 (the stack's architecture): per GB-second and per million requests. */
   lambdaArmGbSecond: 0.0000133334,
   lambdaRequestPerMillion: 0.2,

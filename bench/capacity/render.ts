@@ -5,7 +5,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { BenchResults } from '../lib/results';
 import {
-  ACTIVITY_WRITE_UNITS,
   ASSUMPTIONS,
   DAILY_WORKLOAD,
   HANDLER_OVERHEAD_MS,
@@ -39,13 +38,18 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
   return [`| ${header.join(' | ')} |`, `|${sep}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-function workloadRows(lines: readonly WorkloadLine[]): string[][] {
-  return lines.map((line) => [
-    line.label,
-    line.operation,
-    ...TENANT_SIZES.map((u) => num(line.calls(u))),
-    line.mutating ? 'yes' : 'no',
-  ]);
+function workloadRows(lines: readonly WorkloadLine[], prices: readonly OperationPrice[]): string[][] {
+  return lines.map((line) => {
+    const { consumer } = priceOf(prices, line.operation);
+    return [
+      line.label,
+      line.operation,
+      ...TENANT_SIZES.map((u) => num(line.calls(u))),
+      consumer.invocations === 0
+        ? 'nothing'
+        : `${num(consumer.readUnits, 1)} / ${num(consumer.writeUnits, 1)}, ${num(consumer.events)} event${consumer.events === 1 ? '' : 's'}`,
+    ];
+  });
 }
 
 function priceOf(prices: readonly OperationPrice[], operation: string): OperationPrice {
@@ -80,7 +84,7 @@ export function renderCapacity(results: BenchResults): string {
       .map(([a, ms]) => `${a} ${ms} ms`)
       .join(
         ', ',
-      )}). $ per million includes DynamoDB, Lambda (${PRICES.lambdaArmGbSecond} per GB-s on arm64 at 1 GB, ${usd(PRICES.lambdaRequestPerMillion)} per million invocations), API Gateway's first tier (${usd(PRICES.apiGatewayRestTiers[0].perMillion)}) and ${num(LOG_BYTES_PER_REQUEST)} log bytes per request.; a request that wrote nothing else (a rejection) shows its activity record's PutItem, and a delete the record's Put in its transaction. A write that stamps its record on the item it writes leaves the record to the stream consumer: ${ACTIVITY_WRITE_UNITS} write units off the request path, added in the workloads below (column "record by the stream consumer").`,
+      )}). $ per million includes DynamoDB, Lambda (${PRICES.lambdaArmGbSecond} per GB-s on arm64 at 1 GB, ${usd(PRICES.lambdaRequestPerMillion)} per million invocations), API Gateway's first tier (${usd(PRICES.apiGatewayRestTiers[0].perMillion)}) and ${num(LOG_BYTES_PER_REQUEST)} log bytes per request. A request that wrote nothing else (a rejection) shows its activity record's PutItem, and a delete the record's Put in its transaction. The stream consumer's columns are measured too (the bench's consumer column): what it reads and writes for the request's records (the activity record a write stamps on its item, the change feed, the orphan-membership check), the change events it puts on EventBridge (${usd(PRICES.eventBridgeEventPerMillion)} per million), and one invocation of its own per request at the same round-trip latencies: an upper bound, since deployed batches of many records share the invocation and the feed counter's write. $ per million includes both.`,
     '',
   );
   out.push(
@@ -91,6 +95,10 @@ export function renderCapacity(results: BenchResults): string {
         'read units',
         'AWS write units',
         'Lambda ms (est.)',
+        'stream consumer: DynamoDB requests',
+        'read units',
+        'AWS write units',
+        'events',
         '$ per million',
       ],
       prices.map((p) => [
@@ -99,6 +107,10 @@ export function renderCapacity(results: BenchResults): string {
         num(p.readUnits, 1),
         num(p.writeUnits, 1),
         num(p.lambdaMs),
+        num(p.consumer.requests),
+        num(p.consumer.readUnits, 1),
+        num(p.consumer.writeUnits, 1),
+        num(p.consumer.events),
         usd(p.usdPerMillion),
       ]),
     ),
@@ -112,17 +124,18 @@ export function renderCapacity(results: BenchResults): string {
     'step',
     'measured operation',
     ...TENANT_SIZES.map((u) => `${num(u)} users`),
-    'record by the stream consumer',
+    'stream consumer per call: read / write units, events',
   ];
   const align = ['---', '---', ...TENANT_SIZES.map(() => '---:'), '---'].join('|');
-  out.push('Initial import (once):', '', table(header, workloadRows(IMPORT_WORKLOAD), align), '');
-  out.push('An ordinary day:', '', table(header, workloadRows(DAILY_WORKLOAD), align), '');
+  out.push('Initial import (once):', '', table(header, workloadRows(IMPORT_WORKLOAD, prices), align), '');
+  out.push('An ordinary day:', '', table(header, workloadRows(DAILY_WORKLOAD, prices), align), '');
   out.push('### Cost and peak rate per month', '');
   const estimateRows = [...single, ...fleet].map((e) => [
     `${e.tenants === 1 ? '1 tenant' : `${num(e.tenants)} tenants`} × ${num(e.users)} users`,
     num(e.httpRequests / 1e6, 2),
     usd(e.dynamoUsd),
     usd(e.lambdaUsd),
+    usd(e.eventBridgeUsd),
     usd(e.apiUsd),
     usd(e.otherUsd),
     usd(e.storageUsd),
@@ -140,6 +153,7 @@ export function renderCapacity(results: BenchResults): string {
         'requests / month (M)',
         'DynamoDB',
         'Lambda + logs',
+        'EventBridge',
         'API Gateway',
         'secrets, metrics',
         'storage (upper bound)',

@@ -11,23 +11,25 @@ import { createAuthenticator } from '../../lambdas/auth/authenticator';
 import { generateToken } from '../../lambdas/auth/token-format';
 import { sha256Hex } from '../../lambdas/auth/token-hash';
 import { staticTokenSource } from '../../lambdas/auth/token-source';
+import { sinks } from '../../lambdas/events/feed-events';
 import { createActivityHandler } from '../../lambdas/handlers/activity';
 import { createDiscoveryHandler } from '../../lambdas/handlers/discovery';
 import { createFeedHandler } from '../../lambdas/handlers/feed';
 import { createGroupsHandler } from '../../lambdas/handlers/groups';
 import { createUsersHandler } from '../../lambdas/handlers/users';
-import { parseCost } from '../../lambdas/observability/dynamo-cost';
+import { measureCost, parseCost } from '../../lambdas/observability/dynamo-cost';
 import { COST_HEADER } from '../../lambdas/observability/dynamo-cost-report';
 import { matchRoute } from '../../lambdas/routes';
 import { createRuntime, type Runtime, type RuntimeSettings } from '../../lambdas/runtime';
-import { writeCarriedActivity } from '../../lambdas/store/activity-store';
 import { createDocumentClient } from '../../lambdas/store/client';
 import { ensureTable } from '../../lambdas/store/ensure-table';
 import { localConsoleHandler } from '../../local/console-files';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local';
+import { consumerTableWrites } from '../../local/feed-writer';
 import { buildProxyEvent, createLocalServer, type HandlerTable, listen } from '../../local/http-server';
 import { followTableStream } from '../../local/stream-events';
 import { type BenchResponse, ScimHttpClient } from './http-client';
+import type { ConsumerCost } from './results';
 
 /** Tenants by purpose. `bulk` holds the imported users, reused as group members. */
 const TENANTS = ['cost', 'bulk', 'latency', 'group'] as const;
@@ -50,6 +52,12 @@ export interface BenchEnv {
    * result matters and the HTTP round trip would only make set-up slower.
    */
   direct(tenant: BenchTenant): ScimClient;
+  /**
+   * Runs `send` with the stream consumer's work on the records it wrote measured: the consumer
+   * first moves past earlier records (set-up, other sections) unpublished, then handles `send`'s
+   * records alone.
+   */
+  consumed<T>(send: () => Promise<T>): Promise<{ result: T; consumer: ConsumerCost }>;
   stop(): Promise<void>;
 }
 
@@ -87,21 +95,29 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   };
   // Activity on, as deployed with change events: a single write stamps its record on its item and
   // the stream consumer writes it. Deployed, the consumer is a Lambda of its own; here it would
-  // share the machine's CPUs with what is measured, so it reads the stream only at the end.
-  const CONSUMER_RUNS_AT_STOP_MS = 24 * 3_600_000;
+  // share the machine's CPUs with what is measured, so it reads the stream only in consumed().
+  // It writes what the deployed one writes (activity, feed, orphan memberships) and counts the
+  // events it would put on EventBridge.
+  const CONSUMER_RUNS_WHEN_ASKED_MS = 24 * 3_600_000;
   const handlers = handlersOf(createRuntime({ ...settings, activityFromStream: true }));
   const streamAdmin = new DynamoDBClient({
     endpoint: dynamo.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  let eventsPublished = 0;
+  const { feed, ...tableWrites } = consumerTableWrites(db, tableName);
   const follower = await followTableStream({
     admin: streamAdmin,
     endpoint: dynamo.endpoint,
     tableName,
-    sink: { publish: async () => undefined },
-    writeActivity: (items) => writeCarriedActivity(db, tableName, items),
-    pollMs: CONSUMER_RUNS_AT_STOP_MS,
+    sink: sinks(feed, {
+      publish: async (events) => {
+        eventsPublished += events.length;
+      },
+    }),
+    ...tableWrites,
+    pollMs: CONSUMER_RUNS_WHEN_ASKED_MS,
   });
   const server = await serve(handlers);
   const baseUrl = `http://127.0.0.1:${portOf(server)}/scim/v2`;
@@ -134,9 +150,15 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     direct(tenant) {
       return inProcessClient(handlers, baseUrl, tokens.get(tenant) as string);
     },
+    async consumed(send) {
+      await follower.skip();
+      const result = await send();
+      const before = eventsPublished;
+      const { cost } = await measureCost(() => follower.drain());
+      return { result, consumer: { cost, events: eventsPublished - before } };
+    },
     async stop() {
       for (const client of clients.values()) client.close();
-      await follower.drain();
       await follower.stop();
       streamAdmin.destroy();
       for (const running of [server, separateServer]) {

@@ -36,8 +36,21 @@ export interface CostRow {
   readonly cost?: DynamoCost;
   readonly reads?: number;
   readonly writes?: number;
+  /** Worst sample of what the stream consumer then spent on the request's records. */
+  readonly consumer?: ConsumerCost;
   readonly verdict: Verdict | 'not available' | 'failed';
   readonly note?: string;
+}
+
+/**
+ * The deployed stream consumer's work for the records one request wrote, in a batch of its own
+ * (an upper bound: a batch of many records shares the feed counter's write and the invocation):
+ * its DynamoDB requests (activity items, change feed, orphan-membership check) and the change
+ * events it publishes (one EventBridge entry each, deployed).
+ */
+export interface ConsumerCost {
+  readonly cost: DynamoCost;
+  readonly events: number;
 }
 
 export interface CostSection extends SectionBase {

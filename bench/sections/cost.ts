@@ -7,7 +7,7 @@
 import type { DynamoCost } from '../../lambdas/observability/dynamo-cost';
 import type { BenchEnv } from '../lib/env';
 import { type BenchResponse, expectStatus, NotAvailable, type ScimHttpClient } from '../lib/http-client';
-import type { CostRow, CostSection } from '../lib/results';
+import type { ConsumerCost, CostRow, CostSection } from '../lib/results';
 import { ensureUsers } from '../lib/seed';
 import {
   addMembersPatch,
@@ -24,14 +24,17 @@ import {
 
 const SAMPLES = 3;
 
+/** Sends an operation's one metered request, the stream consumer's work on its records measured too. */
+type SendMeasured = (request: () => Promise<BenchResponse>) => Promise<BenchResponse>;
+
 interface Measured {
   readonly name: string;
   readonly target: string;
   /** undefined: no target for this operation. */
   readonly check?: (cost: DynamoCost) => boolean;
   readonly samples?: number;
-  /** Prepares what it needs (unmetered), then returns the one metered response. */
-  readonly run: (sample: number) => Promise<BenchResponse>;
+  /** Prepares what it needs (unmetered), then returns the one metered response, sent through `measured`. */
+  readonly run: (sample: number, measured: SendMeasured) => Promise<BenchResponse>;
   readonly expect: number[];
 }
 
@@ -70,24 +73,28 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
       name: 'create user',
       target: '1 transaction + ≤ 1 counter write',
       check: (c) => (c.byCommand.TransactWriteItems ?? 0) === 1 && c.requests <= 2 && reads(c) === 0,
-      run: () => users.request('POST', '/Users', userBody(`${unique('cost.create')}@example.com`)),
+      run: (_, measured) =>
+        measured(() => users.request('POST', '/Users', userBody(`${unique('cost.create')}@example.com`))),
       expect: [201],
     },
     {
       name: 'get user',
       target: '1 request',
       check: (c) => c.requests === 1,
-      run: async () => users.request('GET', `/Users/${(await createUser()).id}`),
+      run: async (_, measured) => {
+        const { id } = await createUser();
+        return measured(() => users.request('GET', `/Users/${id}`));
+      },
       expect: [200],
     },
     {
       name: 'userName eq lookup (match)',
       target: '≤ 2 requests',
       check: (c) => c.requests <= 2,
-      run: async () => {
+      run: async (_, measured) => {
         const { body } = await createUser();
         const filter = encodeURIComponent(`userName eq "${String(body.userName)}"`);
-        return users.request('GET', `/Users?filter=${filter}&startIndex=1&count=100`);
+        return measured(() => users.request('GET', `/Users?filter=${filter}&startIndex=1&count=100`));
       },
       expect: [200],
     },
@@ -95,9 +102,9 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
       name: 'userName eq lookup (no match, Okta pre-create)',
       target: '≤ 2 requests',
       check: (c) => c.requests <= 2,
-      run: () => {
+      run: (_, measured) => {
         const filter = encodeURIComponent(`userName eq "${unique('absent')}@example.com"`);
-        return users.request('GET', `/Users?filter=${filter}&startIndex=1&count=100`);
+        return measured(() => users.request('GET', `/Users?filter=${filter}&startIndex=1&count=100`));
       },
       expect: [200],
     },
@@ -105,36 +112,40 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
       name: 'email lookup (Entra: emails[type eq "work"].value eq)',
       target: '1 Query + 1 GetItem',
       check: (c) => c.requests <= 2,
-      run: async () => {
+      run: async (_, measured) => {
         const { body } = await createUser();
         const email = String((body.emails as { value: string }[])[0]?.value);
         const filter = encodeURIComponent(`emails[type eq "work"].value eq "${email}"`);
-        return users.request('GET', `/Users?filter=${filter}`);
+        return measured(() => users.request('GET', `/Users?filter=${filter}`));
       },
       expect: [200],
     },
     {
       name: 'root POST /.search, first page of 100',
       target: 'no target',
-      run: () =>
-        users.request('POST', '/.search', {
-          schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
-          startIndex: 1,
-          count: 100,
-        }),
+      run: (_, measured) =>
+        measured(() =>
+          users.request('POST', '/.search', {
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+            startIndex: 1,
+            count: 100,
+          }),
+        ),
       expect: [200],
     },
     {
       name: 'full PUT user (Okta echoes id and meta)',
       target: '1 read + 1 write',
       check: (c) => reads(c) <= 1 && writes(c) <= 1,
-      run: async () => {
+      run: async (_, measured) => {
         const { id, body } = await createUser();
-        return users.request('PUT', `/Users/${id}`, {
-          ...body,
-          displayName: 'Changed By Put',
-          title: 'Engineer',
-        });
+        return measured(() =>
+          users.request('PUT', `/Users/${id}`, {
+            ...body,
+            displayName: 'Changed By Put',
+            title: 'Engineer',
+          }),
+        );
       },
       expect: [200],
     },
@@ -142,12 +153,14 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
       name: 'PATCH one attribute',
       target: '1 read + 1 write',
       check: (c) => reads(c) <= 1 && writes(c) <= 1,
-      run: async () => {
+      run: async (_, measured) => {
         const { id } = await createUser();
-        return users.request('PATCH', `/Users/${id}`, {
-          schemas: [PATCH_SCHEMA],
-          Operations: [{ op: 'Replace', path: 'displayName', value: 'Changed By Patch' }],
-        });
+        return measured(() =>
+          users.request('PATCH', `/Users/${id}`, {
+            schemas: [PATCH_SCHEMA],
+            Operations: [{ op: 'Replace', path: 'displayName', value: 'Changed By Patch' }],
+          }),
+        );
       },
       expect: [200, 204],
     },
@@ -155,12 +168,14 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
       name: 'deactivate (path-less PATCH active=false)',
       target: '1 read + 1 write',
       check: (c) => reads(c) <= 1 && writes(c) <= 1,
-      run: async () => {
+      run: async (_, measured) => {
         const { id } = await createUser();
-        return users.request('PATCH', `/Users/${id}`, {
-          schemas: [PATCH_SCHEMA],
-          Operations: [{ op: 'replace', value: { active: false } }],
-        });
+        return measured(() =>
+          users.request('PATCH', `/Users/${id}`, {
+            schemas: [PATCH_SCHEMA],
+            Operations: [{ op: 'replace', value: { active: false } }],
+          }),
+        );
       },
       expect: [200, 204],
     },
@@ -168,19 +183,24 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
       name: 'rejected PATCH (400, no read): its activity record only',
       target: '1 write',
       check: (c) => writes(c) <= 1 && reads(c) === 0,
-      run: async () => {
+      run: async (_, measured) => {
         const { id } = await createUser();
-        return users.request('PATCH', `/Users/${id}`, {
-          schemas: [PATCH_SCHEMA],
-          Operations: [{ op: 'jump' }],
-        });
+        return measured(() =>
+          users.request('PATCH', `/Users/${id}`, {
+            schemas: [PATCH_SCHEMA],
+            Operations: [{ op: 'jump' }],
+          }),
+        );
       },
       expect: [400],
     },
     {
       name: 'delete user',
       target: 'no target',
-      run: async () => users.request('DELETE', `/Users/${(await createUser()).id}`),
+      run: async (_, measured) => {
+        const { id } = await createUser();
+        return measured(() => users.request('DELETE', `/Users/${id}`));
+      },
       expect: [204],
     },
   ];
@@ -208,16 +228,17 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
     {
       name: 'create group (no members)',
       target: 'no target',
-      run: () => bulk.request('POST', '/Groups', groupBody(unique('cost create group '))),
+      run: (_, measured) =>
+        measured(() => bulk.request('POST', '/Groups', groupBody(unique('cost create group ')))),
       expect: [201],
     },
     {
       name: 'add 1 member (PATCH add)',
       target: '⌈1/25⌉ = 1 write + ⌈1/100⌉ = 1 read',
       check: (c) => writes(c) <= 1 && reads(c) <= 1,
-      run: async (i) => {
+      run: async (i, measured) => {
         const id = await createGroup(bulk);
-        return bulk.request('PATCH', `/Groups/${id}`, addMembersPatch([member(1000 + i)]));
+        return measured(() => bulk.request('PATCH', `/Groups/${id}`, addMembersPatch([member(1000 + i)])));
       },
       expect: [200, 204],
     },
@@ -225,10 +246,10 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
       name: 'add 100 members (PATCH add)',
       target: '⌈100/25⌉ = 4 writes + ⌈100/100⌉ = 1 read',
       check: (c) => writes(c) <= 4 && reads(c) <= 1,
-      run: async (i) => {
+      run: async (i, measured) => {
         const id = await createGroup(bulk);
         const ids = memberPool.slice(1000 + SAMPLES + 100 * i, 1000 + SAMPLES + 100 * (i + 1));
-        return bulk.request('PATCH', `/Groups/${id}`, addMembersPatch(ids));
+        return measured(() => bulk.request('PATCH', `/Groups/${id}`, addMembersPatch(ids)));
       },
       expect: [200, 204],
     },
@@ -236,12 +257,14 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
       name: 'PATCH group attribute (externalId)',
       target: '1 read + 1 write',
       check: (c) => writes(c) <= 1 && reads(c) <= 1,
-      run: async () => {
+      run: async (_, measured) => {
         const id = await createGroup(bulk);
-        return bulk.request('PATCH', `/Groups/${id}`, {
-          schemas: [PATCH_SCHEMA],
-          Operations: [{ op: 'replace', path: 'externalId', value: unique('ext-') }],
-        });
+        return measured(() =>
+          bulk.request('PATCH', `/Groups/${id}`, {
+            schemas: [PATCH_SCHEMA],
+            Operations: [{ op: 'replace', path: 'externalId', value: unique('ext-') }],
+          }),
+        );
       },
       expect: [200, 204],
     },
@@ -249,9 +272,9 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
       name: 'remove 1 member (Okta path filter)',
       target: '1 write',
       check: (c) => writes(c) <= 1 && reads(c) === 0,
-      run: async (i) => {
+      run: async (i, measured) => {
         const id = await createGroup(bulk, [member(i), member(i + 1)]);
-        return bulk.request('PATCH', `/Groups/${id}`, removeMemberPatch(member(i)));
+        return measured(() => bulk.request('PATCH', `/Groups/${id}`, removeMemberPatch(member(i))));
       },
       expect: [200, 204],
     },
@@ -259,9 +282,9 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
       name: 'full PUT of 1,000 members (empty → 1,000)',
       target: 'no target',
       samples: 1,
-      run: async () => {
+      run: async (_, measured) => {
         const id = await createGroup(bulk);
-        return bulk.request('PUT', `/Groups/${id}`, groupBody(`cost put ${id}`, thousand));
+        return measured(() => bulk.request('PUT', `/Groups/${id}`, groupBody(`cost put ${id}`, thousand)));
       },
       expect: [200],
     },
@@ -269,33 +292,41 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
       name: 'full PUT of 1,000 members (unchanged)',
       target: 'no target',
       samples: 1,
-      run: async () => {
+      run: async (_, measured) => {
         const id = await bigGroupId();
-        return bulk.request('PUT', `/Groups/${id}`, groupBody(`cost thousand ${id}`, thousand));
+        return measured(() =>
+          bulk.request('PUT', `/Groups/${id}`, groupBody(`cost thousand ${id}`, thousand)),
+        );
       },
       expect: [200],
     },
     {
       name: 'get group with 1,000 members',
       target: 'no target',
-      run: async () => bulk.request('GET', `/Groups/${await bigGroupId()}`),
+      run: async (_, measured) => {
+        const id = await bigGroupId();
+        return measured(() => bulk.request('GET', `/Groups/${id}`));
+      },
       expect: [200],
     },
     {
       name: 'get group, excludedAttributes=members',
       target: '1 read',
       check: (c) => c.requests === 1 && reads(c) === 1,
-      run: async () => bulk.request('GET', `/Groups/${await bigGroupId()}?excludedAttributes=members`),
+      run: async (_, measured) => {
+        const id = await bigGroupId();
+        return measured(() => bulk.request('GET', `/Groups/${id}?excludedAttributes=members`));
+      },
       expect: [200],
     },
     {
       name: 'displayName sw (groups, name index, excludedAttributes=members)',
       target: '1 request',
       check: (c) => c.requests === 1,
-      run: async () => {
+      run: async (_, measured) => {
         await createGroup(bulk);
         const filter = encodeURIComponent('displayName sw "cost create"');
-        return bulk.request('GET', `/Groups?filter=${filter}&excludedAttributes=members`);
+        return measured(() => bulk.request('GET', `/Groups?filter=${filter}&excludedAttributes=members`));
       },
       expect: [200],
     },
@@ -304,9 +335,9 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
       target: '12 requests',
       check: (c) => c.requests <= 12,
       samples: 1,
-      run: async () => {
+      run: async (_, measured) => {
         const id = await createGroup(bulk, memberPool.slice(0, 100));
-        return bulk.request('DELETE', `/Groups/${id}`);
+        return measured(() => bulk.request('DELETE', `/Groups/${id}`));
       },
       expect: [204],
     },
@@ -314,10 +345,10 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
       name: 'delete group of 1,000 members',
       target: 'no target',
       samples: 1,
-      run: async () => {
+      run: async (_, measured) => {
         const id = await bigGroupId();
         bigGroup = undefined;
-        return bulk.request('DELETE', `/Groups/${id}`);
+        return measured(() => bulk.request('DELETE', `/Groups/${id}`));
       },
       expect: [204],
     },
@@ -326,7 +357,7 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
   const rows: CostRow[] = [];
   for (const [index, op] of operations.entries()) {
     progress(`  cost ${index + 1}/${operations.length}: ${op.name}`, true);
-    rows.push(await measure(op));
+    rows.push(await measure(env, op));
   }
   note(
     `  cost: ${rows.filter((r) => r.verdict === 'meets').length} meet, ${rows.filter((r) => r.verdict === 'misses').length} miss, ${rows.filter((r) => r.verdict === 'not available' || r.verdict === 'failed').length} not measured`,
@@ -339,22 +370,30 @@ export async function runCostSection(env: BenchEnv, options: { large: boolean })
   };
 }
 
-async function measure(op: Measured): Promise<CostRow> {
+async function measure(env: BenchEnv, op: Measured): Promise<CostRow> {
   const samples = op.samples ?? SAMPLES;
   let worst: DynamoCost | undefined;
+  let worstConsumer: ConsumerCost | undefined;
   try {
     for (let i = 0; i < samples; i += 1) {
-      const response = expectStatus(await op.run(i), op.expect, op.name);
+      let consumer: ConsumerCost | undefined;
+      const send: SendMeasured = async (request) => {
+        const measured = await env.consumed(request);
+        consumer = measured.consumer;
+        return measured.result;
+      };
+      const response = expectStatus(await op.run(i, send), op.expect, op.name);
       const cost = response.cost;
       if (!cost)
         throw new Error('no x-scim-dynamodb-cost header (is SCIM_COST_HEADER=1 reaching the handler?)');
+      if (!consumer) throw new Error(`${op.name}: the metered request was not sent through measured()`);
+      if (isWorse(cost, worst)) worst = cost;
       if (
-        !worst ||
-        cost.requests > worst.requests ||
-        (cost.requests === worst.requests && weight(cost) > weight(worst))
-      ) {
-        worst = cost;
-      }
+        !worstConsumer ||
+        isWorse(consumer.cost, worstConsumer.cost) ||
+        consumer.events > worstConsumer.events
+      )
+        worstConsumer = consumer;
     }
   } catch (error) {
     return {
@@ -373,8 +412,16 @@ async function measure(op: Measured): Promise<CostRow> {
     cost,
     reads: readsOf(cost),
     writes: writesOf(cost),
+    ...(worstConsumer ? { consumer: worstConsumer } : {}),
     verdict: op.check ? (op.check(cost) ? 'meets' : 'misses') : 'no target',
   };
+}
+
+/** More requests, or as many and more capacity: targets are upper bounds, so the worst sample counts. */
+function isWorse(cost: DynamoCost, than: DynamoCost | undefined): boolean {
+  return (
+    !than || cost.requests > than.requests || (cost.requests === than.requests && weight(cost) > weight(than))
+  );
 }
 
 function weight(cost: DynamoCost): number {

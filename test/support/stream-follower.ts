@@ -20,6 +20,7 @@ export async function followTestStream(
   const follower = await followTableStream({ pollMs: 50, ...options, admin, endpoint, tableName });
   return {
     drain: () => follower.drain(),
+    skip: () => follower.skip(),
     async stop() {
       await follower.stop();
       admin.destroy();

@@ -4,7 +4,6 @@
  * workload's totals, and that every measured operation is priced without naming it in code.
  */
 import {
-  ACTIVITY_WRITE_UNITS,
   apiGatewayUsd,
   awsWriteUnits,
   HANDLER_OVERHEAD_MS,
@@ -17,7 +16,7 @@ import {
   workloadTotals,
 } from '../../../bench/capacity/model';
 import { PRICES } from '../../../bench/capacity/prices';
-import type { BenchResults, CostRow } from '../../../bench/lib/results';
+import type { BenchResults, CostRow, CostSection } from '../../../bench/lib/results';
 import type { DynamoCost } from '../../../lambdas/observability/dynamo-cost';
 
 const cost = (fields: Partial<DynamoCost> & Pick<DynamoCost, 'byCommand'>): DynamoCost => ({
@@ -28,13 +27,26 @@ const cost = (fields: Partial<DynamoCost> & Pick<DynamoCost, 'byCommand'>): Dyna
   errors: 0,
   ...fields,
 });
-const row = (operation: string, c: DynamoCost): CostRow => ({
+const NOTHING = cost({ byCommand: {} });
+const row = (operation: string, c: DynamoCost, consumer = { cost: NOTHING, events: 0 }): CostRow => ({
   operation,
   target: 'no target',
   samples: 1,
   cost: c,
+  consumer,
   verdict: 'no target',
 });
+// What the stream consumer measures for a stamped write: the activity PutItem (2 units with its
+// index copy) and a feed transaction of the counter and one entry; one change event.
+const CONSUMED = {
+  cost: cost({
+    byCommand: { PutItem: 1, TransactWriteItems: 1 },
+    writeCapacityUnits: 4,
+    transactItems: 2,
+    transactWriteCapacityUnits: 2,
+  }),
+  events: 1,
+};
 
 const GET = cost({ byCommand: { Query: 1 }, readCapacityUnits: 1 });
 const PATCH = cost({ byCommand: { Query: 1, PutItem: 1 }, readCapacityUnits: 1, writeCapacityUnits: 4 });
@@ -71,7 +83,7 @@ const results: BenchResults = {
       durationSeconds: 1,
       rows: [
         row('get user', GET),
-        row('PATCH one attribute', PATCH),
+        row('PATCH one attribute', PATCH, CONSUMED),
         row('create user', CREATE),
         row('add 100 members (PATCH add)', ADD_100),
         row('add 1 member (PATCH add)', ADD_1),
@@ -127,19 +139,61 @@ describe('capacity model', () => {
     expect(get?.usdPerMillion).toBeCloseTo(expected, 6);
   });
 
-  it("adds a workload's calls, units and the activity record of mutating requests", () => {
+  it('prices the stream consumer from its measurement: units, events, one invocation per request that wrote', () => {
+    const prices = priceOperations(results);
+    const get = prices.find((p) => p.operation === 'get user');
+    const patch = prices.find((p) => p.operation === 'PATCH one attribute');
+    expect(get?.consumer).toEqual({
+      requests: 0,
+      readUnits: 0,
+      writeUnits: 0,
+      events: 0,
+      invocations: 0,
+      lambdaMs: 0,
+    });
+    // PutItem 2 plain units + 2 transactional items at 2 units.
+    expect(patch?.consumer).toMatchObject({ requests: 2, writeUnits: 2 + 2 * 2, events: 1, invocations: 1 });
+    const consumerUsd =
+      6 * PRICES.dynamoWriteRequestUnitPerMillion +
+      PRICES.eventBridgeEventPerMillion +
+      ((HANDLER_OVERHEAD_MS + (ROUND_TRIP_MS.PutItem ?? 0) + (ROUND_TRIP_MS.TransactWriteItems ?? 0)) /
+        1000) *
+        PRICES.lambdaArmGbSecond *
+        1e6 +
+      PRICES.lambdaRequestPerMillion;
+    const withoutConsumer = priceOperations({
+      ...results,
+      sections: {
+        ...results.sections,
+        cost: { ...(results.sections.cost as CostSection), rows: [row('PATCH one attribute', PATCH)] },
+      },
+    })[0];
+    expect((patch?.usdPerMillion ?? 0) - (withoutConsumer?.usdPerMillion ?? 0)).toBeCloseTo(consumerUsd, 6);
+  });
+
+  it('refuses results without the stream consumer measurement', () => {
+    const { consumer: _measured, ...old } = row('get user', GET);
+    const stale: BenchResults = {
+      ...results,
+      sections: { ...results.sections, cost: { ...(results.sections.cost as CostSection), rows: [old] } },
+    };
+    expect(() => priceOperations(stale)).toThrow(/no stream consumer measurement for "get user"/);
+  });
+
+  it("adds a workload's calls and units, the stream consumer's included", () => {
     const lines: WorkloadLine[] = [
-      { label: 'read', operation: 'get user', calls: (u) => u / 10, mutating: false },
-      { label: 'update', operation: 'PATCH one attribute', calls: (u) => u / 100, mutating: true },
+      { label: 'read', operation: 'get user', calls: (u) => u / 10 },
+      { label: 'update', operation: 'PATCH one attribute', calls: (u) => u / 100 },
     ];
     const totals = workloadTotals(lines, priceOperations(results), 1000);
     expect(totals.httpRequests).toBe(100 + 10);
-    expect(totals.dynamoRequests).toBe(100 * 1 + 10 * (2 + 1));
+    expect(totals.dynamoRequests).toBe(100 * 1 + 10 * (2 + 2));
     expect(totals.readUnits).toBe(100 + 10);
-    expect(totals.writeUnits).toBe(10 * (4 + ACTIVITY_WRITE_UNITS));
+    expect(totals.writeUnits).toBe(10 * (4 + 6));
+    expect(totals.events).toBe(10);
     expect(() =>
       workloadTotals(
-        [{ label: 'x', operation: 'not measured', calls: () => 1, mutating: false }],
+        [{ label: 'x', operation: 'not measured', calls: () => 1 }],
         priceOperations(results),
         1,
       ),
@@ -154,7 +208,7 @@ describe('capacity model', () => {
     expect(many.otherUsd).toBeLessThan(one.otherUsd * 2);
     expect(many.peakRequestsPerSecond).toBeGreaterThan(one.peakRequestsPerSecond);
     expect(many.totalUsd).toBeCloseTo(
-      many.dynamoUsd + many.lambdaUsd + many.apiUsd + many.otherUsd + many.storageUsd,
+      many.dynamoUsd + many.lambdaUsd + many.eventBridgeUsd + many.apiUsd + many.otherUsd + many.storageUsd,
       6,
     );
     // Storage upper bound: (11 − 1) KB per user + 5 memberships × (3 − 1) KB.
