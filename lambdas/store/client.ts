@@ -30,9 +30,11 @@ export const DYNAMO_MAX_ATTEMPTS = 4;
 /**
  * DynamoDB Local (a JVM sharing the developer's or CI's CPUs) can take seconds under parallel
  * test suites; 3 s there timed out healthy calls and retried writes (a store test flaked). No
- * gateway budget applies locally, so a local endpoint gets a patient response timeout.
+ * gateway budget applies locally, so a local endpoint gets patient timeouts, the connection one
+ * too: it also runs while a call waits for one of the agent's 50 sockets, which the local server
+ * (one process for every request) exceeded under 200 parallel requests and answered 503.
  */
-const DYNAMO_LOCAL_REQUEST_TIMEOUT_MS = 20_000;
+const DYNAMO_LOCAL_TIMEOUT_MS = 20_000;
 
 /**
  * Credentials for DynamoDB Local, which accepts any: fixed ones keep a developer's real keys out
@@ -59,9 +61,10 @@ export function createDocumentClient(config: DynamoConfig = {}): DynamoDBDocumen
     // after the first reuse a connection: no TCP (or TLS) handshake per request. A test in
     // test/integration/store/client.test.ts holds it to that.
     requestHandler: {
-      connectionTimeout: config.connectionTimeoutMs ?? DYNAMO_CONNECTION_TIMEOUT_MS,
+      connectionTimeout:
+        config.connectionTimeoutMs ?? (local ? DYNAMO_LOCAL_TIMEOUT_MS : DYNAMO_CONNECTION_TIMEOUT_MS),
       requestTimeout:
-        config.requestTimeoutMs ?? (local ? DYNAMO_LOCAL_REQUEST_TIMEOUT_MS : DYNAMO_REQUEST_TIMEOUT_MS),
+        config.requestTimeoutMs ?? (local ? DYNAMO_LOCAL_TIMEOUT_MS : DYNAMO_REQUEST_TIMEOUT_MS),
       // Without it the handler only logs a warning and keeps waiting (found by the hung-socket
       // test in test/hardening/faults.test.ts): the timeout must end the attempt.
       throwOnRequestTimeout: true,

@@ -4,6 +4,7 @@
  * latency), and dropping the SDK's logger middleware loses no error. Connections are counted
  * by a TCP relay in front of DynamoDB Local, not by reading SDK internals.
  */
+import { createServer as createHttpServer } from 'node:http';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../../lambdas/store/client';
@@ -96,5 +97,36 @@ describe('createDocumentClient', () => {
       ),
     ).rejects.toMatchObject({ name: 'ValidationException' });
     expect(table.db.middlewareStack.identify().some((m) => m.startsWith('loggerMiddleware'))).toBe(false);
+  });
+
+  it('a local endpoint lets calls wait for a free socket: 200 in parallel on 50 sockets, each answered', async () => {
+    // A DynamoDB stand-in that answers every call after 400 ms: the fourth wave of 50 waits
+    // 1.2 s for a socket, past the 1 s a deployed connection may take. One attempt each, so a
+    // timed-out call fails the test instead of succeeding on a retry.
+    const slow = createHttpServer((request, response) => {
+      request.resume();
+      request.on('end', () =>
+        setTimeout(() => {
+          response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+          response.end('{}');
+        }, 400),
+      );
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const address = slow.address();
+    if (typeof address !== 'object' || !address) throw new Error('no port');
+    const db = createDocumentClient({ endpoint: `http://127.0.0.1:${address.port}`, maxAttempts: 1 });
+    try {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 200 }, (_, i) =>
+          db.send(new GetCommand({ TableName: 't', Key: { PK: 'C#3', SK: `S${i}` } })),
+        ),
+      );
+      expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String(o.reason))).toEqual([]);
+    } finally {
+      db.destroy();
+      slow.closeAllConnections();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
   });
 });
