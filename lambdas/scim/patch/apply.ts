@@ -491,8 +491,8 @@ class Engine {
       } else if (value !== null) {
         // Entra and the SCIM validator add (or Replace) `emails[type eq "work"].value` on a user
         // without a work email and expect the element to appear.
-        const seed = seedFromFilter(filter, attribute, where);
-        const created = { ...seed, [sub.name]: value };
+        const created = { ...seedFromFilter(filter, attribute, where), [sub.name]: value };
+        assertCreatable(created, attribute, matches, where);
         elements.push(created);
         written.push(created);
       }
@@ -517,6 +517,7 @@ class Engine {
         }
       } else if (value !== null) {
         const created = { ...seedFromFilter(filter, attribute, where), ...withoutNulls(value) };
+        assertCreatable(created, attribute, matches, where);
         elements.push(created);
         written.push(created);
       }
@@ -794,6 +795,29 @@ function seedFromFilter(filter: FilterNode, attribute: AttributeDefinition, wher
     );
   }
   return seed;
+}
+
+/**
+ * An element created because nothing matched its filter must be one the filter names: it
+ * matches the filter (`phoneNumbers[type eq "mobile"].type` set to "fax" would not), and it has
+ * a `value` where the attribute has one (`emails[type eq "other"].primary` would create an email
+ * with no address, and take `primary` off the real one). Otherwise noTarget (RFC 7644 §3.5.2.3).
+ * Attributes without `value` (addresses) are created from any sub-attribute, as Entra sets
+ * `addresses[type eq "work"].streetAddress`.
+ */
+function assertCreatable(
+  created: JsonObject,
+  attribute: AttributeDefinition,
+  matches: (element: JsonObject) => boolean,
+  where: string,
+): void {
+  const hollow = findSubAttribute(attribute, 'value') !== undefined && !Object.hasOwn(created, 'value');
+  if (hollow || !matches(created)) {
+    throw badRequest(
+      'noTarget',
+      `${where}: no value matches the filter, and the value it would create ${hollow ? 'has no "value"' : 'does not match the filter'}`,
+    );
+  }
 }
 
 /** Lists the top-level attributes (extension attributes URN-qualified) that differ. */

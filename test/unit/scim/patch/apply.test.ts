@@ -401,6 +401,36 @@ describe('value filters in paths', () => {
     expectScimError(() => patchUser(two(), ops({ op: 'replace', path, value: 'v' })), 400, 'noTarget');
   });
 
+  it.each([
+    // An email without its address: the created element names nothing (and, with primary, took
+    // primary off the real one).
+    ['replace', 'emails[type eq "other"].primary', true],
+    ['add', 'emails[type eq "home"].display', 'Home'],
+    ['replace', 'emails[type eq "other"]', { display: 'Other' }],
+    // An element its own filter would not match.
+    ['replace', 'phoneNumbers[type eq "mobile"].type', 'fax'],
+    ['add', 'addresses[type eq "home"]', { type: 'work', locality: 'Paris' }],
+  ])('%s to %s with no match is 400 noTarget', (op, path, value) => {
+    const stored = withEmails([{ type: 'work', value: 'w@x', primary: true }]);
+    deepFreeze(stored);
+    expectScimError(() => patchUser(stored, ops({ op, path, value })), 400, 'noTarget');
+  });
+
+  it('an element created from an unmatched filter keeps what it needs: a value, or any sub-attribute of an address', () => {
+    const { resource } = patchUser(
+      withEmails([{ type: 'work', value: 'w@x', primary: true }]),
+      ops(
+        { op: 'replace', path: 'emails[value eq "o@x"].primary', value: true },
+        { op: 'replace', path: 'addresses[type eq "work"].streetAddress', value: '1 Main St' },
+      ),
+    );
+    expect(resource.emails).toEqual([
+      { type: 'work', value: 'w@x', primary: false },
+      { value: 'o@x', primary: true },
+    ]);
+    expect(resource.addresses).toEqual([{ type: 'work', streetAddress: '1 Main St' }]);
+  });
+
   it('a filter on a single-valued attribute is 400 invalidPath', () => {
     expectScimError(
       () =>
