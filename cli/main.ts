@@ -10,8 +10,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_TENANT_RATE_LIMIT, rateLimitTier } from '../lambdas/auth/rate-limit';
 import { TOKEN_CACHE_DEFAULTS } from '../lambdas/auth/secrets-manager-token-source';
-import type { TokenDocument } from '../lambdas/auth/token-document';
-import { scopeOf } from '../lambdas/auth/token-document';
+import { scopeOf, TOKEN_SCOPES, type TokenDocument } from '../lambdas/auth/token-document';
 import { parseDuration } from './duration';
 import { CliError, usageError } from './errors';
 import { localTokenStore } from './local-token-store';
@@ -193,8 +192,11 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
     ...(values.region !== undefined ? { region: values.region } : {}),
     ...(values.profile !== undefined ? { profile: values.profile } : {}),
   };
-  /** Puts the tenant's API key in the plan of its limit when the stack is known (docs/FAIRNESS.md). */
-  const syncKeys = async (tenants: readonly string[], limits: TokenDocument['limits']): Promise<string> => {
+  /**
+   * Puts the tenant's API keys in the plan of its limit when the stack is known
+   * (docs/FAIRNESS.md): the write key always, the read key once the tenant has a read token.
+   */
+  const syncKeys = async (tenants: readonly string[], document: TokenDocument): Promise<string> => {
     if (values.stack === undefined) {
       return local
         ? ''
@@ -204,9 +206,14 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
     const client = (io.apiGateway ?? defaultApiGateway)(aws);
     const lines: string[] = [];
     for (const t of tenants) {
-      const limit = limits?.[t] ?? DEFAULT_TENANT_RATE_LIMIT;
-      const change = await syncTenantKey(client, target, t, limit);
-      lines.push(`API key of tenant "${t}": ${change} (usage plan ${rateLimitTier(limit)}).\n`);
+      const limit = document.limits?.[t] ?? DEFAULT_TENANT_RATE_LIMIT;
+      const held = new Set(document.tokens.filter((r) => r.tenant === t).map(scopeOf));
+      for (const keyScope of TOKEN_SCOPES.filter((s) => s === 'write' || held.has(s))) {
+        const change = await syncTenantKey(client, target, t, keyScope, limit);
+        lines.push(
+          `API key of tenant "${t}" (${keyScope} tokens): ${change} (usage plan ${rateLimitTier(limit)}).\n`,
+        );
+      }
     }
     return lines.join('');
   };
@@ -225,7 +232,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       // The token exists now and is shown only once: a failed key sync is a warning, never lost output.
       let keys = '';
       try {
-        keys = await syncKeys([tenant!], (await store.read()).limits);
+        keys = await syncKeys([tenant!], await store.read());
       } catch (error) {
         io.stderr(
           `scim-token: warning: ${error instanceof Error ? error.message : String(error)}; run "scim-token keys --stack <name>" (docs/FAIRNESS.md)\n`,
@@ -265,7 +272,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       const where = local
         ? 'The local server applies it from its next request.'
         : `Deployed, the usage plan ${rateLimitTier(set ?? DEFAULT_TENANT_RATE_LIMIT)} enforces it.`;
-      const keys = await syncKeys([tenant!], set ? { [tenant!]: set } : undefined);
+      const keys = await syncKeys([tenant!], await store.read());
       out(`Tenant "${tenant}" is limited to ${what}. ${where}\n${keys}`, {
         tenant,
         limit: set ?? null,
@@ -278,7 +285,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
       const tenants = [...new Set(document.tokens.map((t) => t.tenant))]
         .filter((t) => tenant === undefined || t === tenant)
         .sort();
-      const text = await syncKeys(tenants, document.limits);
+      const text = await syncKeys(tenants, document);
       out(text === '' ? 'No tenants.\n' : text, { tenants });
       return;
     }

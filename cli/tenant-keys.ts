@@ -1,8 +1,9 @@
 /**
- * Keeps each tenant's API Gateway API key in the usage plan of its limit (docs/FAIRNESS.md):
- * the key (value derived by lambdas/auth/usage-key.ts) is created if missing and put in exactly
- * one of the stack's tenant plans, the one named after the tenant's limit. Idempotent, so
- * `scim-token keys --stack` can repair drift for every tenant of the token document.
+ * Keeps each tenant's API Gateway API keys in the usage plan of its limit (docs/FAIRNESS.md):
+ * a key per scope the tenant has tokens of (value derived by lambdas/auth/usage-key.ts) is
+ * created if missing and put in exactly one of the stack's tenant plans, the one named after the
+ * tenant's limit. Idempotent, so `scim-token keys --stack` can repair drift for every tenant of
+ * the token document.
  */
 import {
   type APIGatewayClient,
@@ -14,6 +15,7 @@ import {
 } from '@aws-sdk/client-api-gateway';
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { type RateLimit, rateLimitTier } from '../lambdas/auth/rate-limit';
+import type { TokenScope } from '../lambdas/auth/token-document';
 import { tenantApiKeyValue } from '../lambdas/auth/usage-key';
 import { CliError, describeAwsError } from './errors';
 
@@ -42,11 +44,17 @@ export async function tenantPlansOfStack(stack: string, client: CloudFormationCl
 
 export type KeyChange = 'created' | 'moved' | 'added' | 'unchanged';
 
-/** Puts `tenant`'s key (created if missing) in the plan of `limit`, and in no other tenant plan. */
+/** The key's name: `<api>-<tenant>` for write tokens, `<api>-<tenant>:read` (no tenant name holds `:`). */
+function tenantApiKeyName(restApiId: string, tenant: string, scope: TokenScope): string {
+  return scope === 'write' ? `${restApiId}-${tenant}` : `${restApiId}-${tenant}:${scope}`;
+}
+
+/** Puts `tenant`'s key of `scope` (created if missing) in the plan of `limit`, and in no other tenant plan. */
 export async function syncTenantKey(
   client: APIGatewayClient,
   target: TenantPlans,
   tenant: string,
+  scope: TokenScope,
   limit: RateLimit,
 ): Promise<KeyChange> {
   const tier = rateLimitTier(limit);
@@ -57,18 +65,22 @@ export async function syncTenantKey(
     );
   }
   try {
-    const name = `${target.restApiId}-${tenant}`;
+    const name = tenantApiKeyName(target.restApiId, tenant, scope);
     const found = await client.send(new GetApiKeysCommand({ nameQuery: name, limit: 500 }));
     let keyId = found.items?.find((k) => k.name === name)?.id;
     let change: KeyChange = 'unchanged';
     if (!keyId) {
       const created = await client.send(
-        new CreateApiKeyCommand({ name, value: tenantApiKeyValue(target.restApiId, tenant), enabled: true }),
+        new CreateApiKeyCommand({
+          name,
+          value: tenantApiKeyValue(target.restApiId, tenant, scope),
+          enabled: true,
+        }),
       );
       keyId = created.id;
       change = 'created';
     }
-    if (!keyId) throw new CliError(`API Gateway returned no id for the key of tenant "${tenant}"`);
+    if (!keyId) throw new CliError(`API Gateway returned no id for the ${scope} key of tenant "${tenant}"`);
     // A key may be in one plan per stage: leave the others first, then join the right one.
     let inTarget = false;
     for (const id of Object.values(target.plans)) {
@@ -85,7 +97,7 @@ export async function syncTenantKey(
     }
     return change;
   } catch (error) {
-    throw describeAwsError(error, `the API key of tenant "${tenant}"`);
+    throw describeAwsError(error, `the ${scope} API key of tenant "${tenant}"`);
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * What API Gateway does before a deployed request reaches a function (docs/FAIRNESS.md), done
  * in-process for the local server: the token is mapped to its tenant (the authorizer's job) and
- * the tenant's own token bucket decides (the usage plan's job), before any handler or DynamoDB
- * work. Callers without a valid token draw from one separate, much smaller bucket, so they can
+ * the tenant's own token bucket decides (the usage plan's job), one for its write tokens and one
+ * for its read tokens (as deployed, a key each), before any handler or DynamoDB work. Callers without a valid token draw from one separate, much smaller bucket, so they can
  * never use up what tenants need. One process is one limiter, so the local limits are exact.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -60,16 +60,17 @@ export function tenantGate(options: TenantGateOptions): Gate {
   const strangers = options.strangers ?? DEFAULT_STRANGER_RATE_LIMIT;
   const tenantDefault = options.tenantDefault ?? DEFAULT_TENANT_RATE_LIMIT;
   return async (event) => {
-    let tenant: string;
+    let principal: Awaited<ReturnType<typeof authenticate>>;
     try {
-      tenant = (await authenticate(singleAuthorization(event))).tenant;
+      principal = await authenticate(singleAuthorization(event));
     } catch (error) {
       if (!isDomainError(error, 'unauthenticated')) return errorResponse(error);
       const wait = take(STRANGERS_KEY, strangers);
       return wait === undefined ? gatewayUnauthorizedResponse() : throttled(wait);
     }
+    const { tenant, scope } = principal;
     const limit = (await options.source.current()).limits?.[tenant] ?? tenantDefault;
-    const wait = take(tenant, limit);
+    const wait = take(`${tenant}\u0000${scope}`, limit);
     return wait === undefined ? undefined : throttled(wait);
   };
 }

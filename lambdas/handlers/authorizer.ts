@@ -38,7 +38,7 @@ export function createAuthorizer(authenticate: () => Authenticate) {
           { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: stageMethods(event.methodArn) },
         ],
       },
-      usageIdentifierKey: tenantApiKeyValue(event.requestContext.apiId, principal.tenant),
+      usageIdentifierKey: tenantApiKeyValue(event.requestContext.apiId, principal.tenant, principal.scope),
       context: { tenant: principal.tenant },
     };
   };

@@ -29,13 +29,23 @@ let clock = 0;
 beforeAll(async () => {
   client = await createScimTestClient({ tenants: TENANTS });
   const source = staticTokenSource({
-    tokens: TENANTS.map((tenant) => ({
-      id: `tok-${tenant}`,
-      tenant,
-      label: tenant,
-      sha256: sha256Hex(client.tokenFor(tenant)),
-      createdAt: '2026-01-01T00:00:00.000Z',
-    })),
+    tokens: [
+      ...TENANTS.map((tenant) => ({
+        id: `tok-${tenant}`,
+        tenant,
+        label: tenant,
+        sha256: sha256Hex(client.tokenFor(tenant)),
+        createdAt: '2026-01-01T00:00:00.000Z',
+      })),
+      {
+        id: 'tok-tenant-a-reader',
+        tenant: 'tenant-a',
+        label: 'console',
+        sha256: sha256Hex(client.readTokenFor('tenant-a')),
+        createdAt: '2026-01-01T00:00:00.000Z',
+        scope: 'read' as const,
+      },
+    ],
     limits: { 'tenant-a': A_LIMIT },
   });
   server = createLocalServer(client.handlers, {
@@ -105,6 +115,19 @@ describe('per-tenant rate limits in front of the handlers', () => {
     clock += 1000;
     const refill = await Promise.all(Array.from({ length: 4 }, () => get('tenant-a')));
     expect(refill.map((r) => r.status).sort()).toEqual([200, 200, 429, 429]);
+  });
+
+  it("a tenant's read tokens have a bucket of their own: a reader's flood cannot delay its identity provider", async () => {
+    clock = 5_000_000;
+    const reader = `Bearer ${client.readTokenFor('tenant-a')}`;
+    const [reads, writes] = await Promise.all([
+      Promise.all(Array.from({ length: 30 }, () => get(undefined, reader))),
+      Promise.all(Array.from({ length: A_LIMIT.burst }, () => get('tenant-a'))),
+    ]);
+    expect(reads.filter((r) => r.status === 200)).toHaveLength(A_LIMIT.burst);
+    expect(reads.filter((r) => r.status === 429)).toHaveLength(30 - A_LIMIT.burst);
+    // The write token's burst is whole, whatever the reader did in the same window.
+    expect(writes.map((r) => r.status)).toEqual(Array(A_LIMIT.burst).fill(200));
   });
 
   it('a tenant without an override gets the default limit', async () => {

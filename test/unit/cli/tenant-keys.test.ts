@@ -51,8 +51,8 @@ function fakeApiGateway() {
     membership.get(input.usagePlanId)?.add(input.keyId);
     return {};
   });
-  const plansOf = (tenant: string) => {
-    const id = keys.get(`api123-${tenant}`)?.id;
+  const plansOf = (tenant: string, scope: 'write' | 'read' = 'write') => {
+    const id = keys.get(scope === 'write' ? `api123-${tenant}` : `api123-${tenant}:${scope}`)?.id;
     return Object.entries(PLANS)
       .filter(([, plan]) => id !== undefined && membership.get(plan)?.has(id))
       .map(([tier]) => tier);
@@ -108,12 +108,35 @@ describe('tenant API keys in step with the token document', () => {
     const { run, apigw } = setup();
     const first = await run('create', '--stack', 'Scim', '--tenant', 'acme', '--label', 'Okta');
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('API key of tenant "acme": created (usage plan r10-b20)');
-    expect(apigw.keys.get('api123-acme')?.value).toBe(tenantApiKeyValue('api123', 'acme'));
+    expect(first.stdout).toContain('API key of tenant "acme" (write tokens): created (usage plan r10-b20)');
+    expect(apigw.keys.get('api123-acme')?.value).toBe(tenantApiKeyValue('api123', 'acme', 'write'));
     expect(apigw.plansOf('acme')).toEqual(['r10-b20']);
     const second = await run('create', '--stack', 'Scim', '--tenant', 'acme', '--label', 'Okta 2');
-    expect(second.stdout).toContain('API key of tenant "acme": unchanged');
-    expect(apigw.keys.size).toBe(1);
+    expect(second.stdout).toContain('API key of tenant "acme" (write tokens): unchanged');
+    // No read token, no read key: tenants that only provision spend one key of the quota.
+    expect([...apigw.keys.keys()]).toEqual(['api123-acme']);
+  });
+
+  it('a read token gives its tenant a read key of its own, in the same plan, moved with the limit', async () => {
+    const { run, apigw } = setup();
+    await run('create', '--stack', 'Scim', '--tenant', 'acme', '--label', 'Okta');
+    const reader = await run(
+      'create',
+      '--stack',
+      'Scim',
+      '--tenant',
+      'acme',
+      '--label',
+      'Console',
+      '--scope',
+      'read',
+    );
+    expect(reader.code).toBe(0);
+    expect(reader.stdout).toContain('API key of tenant "acme" (read tokens): created (usage plan r10-b20)');
+    expect(apigw.keys.get('api123-acme:read')?.value).toBe(tenantApiKeyValue('api123', 'acme', 'read'));
+    expect([apigw.plansOf('acme'), apigw.plansOf('acme', 'read')]).toEqual([['r10-b20'], ['r10-b20']]);
+    await run('limit', '--stack', 'Scim', '--tenant', 'acme', '--rate', '50', '--burst', '100');
+    expect([apigw.plansOf('acme'), apigw.plansOf('acme', 'read')]).toEqual([['r50-b100'], ['r50-b100']]);
   });
 
   it('limit --stack moves the key to the plan of the new limit and back; an undeployed tier is an error', async () => {
@@ -144,9 +167,9 @@ describe('tenant API keys in step with the token document', () => {
     expect(apigw.plansOf('globex')).toEqual([]);
     const synced = await run('keys', '--stack', 'Scim');
     expect(synced.code).toBe(0);
-    expect(synced.stdout).toContain('"acme": unchanged');
-    expect(synced.stdout).toContain('"globex": created (usage plan r10-b20)');
-    expect(synced.stdout).toContain('"initech": created (usage plan r50-b100)');
+    expect(synced.stdout).toContain('"acme" (write tokens): unchanged');
+    expect(synced.stdout).toContain('"globex" (write tokens): created (usage plan r10-b20)');
+    expect(synced.stdout).toContain('"initech" (write tokens): created (usage plan r50-b100)');
     expect(['acme', 'globex', 'initech'].map((t) => apigw.plansOf(t))).toEqual([
       ['r10-b20'],
       ['r10-b20'],

@@ -4,6 +4,7 @@
  * tenant's usage-plan key; anything else → "Unauthorized" (API Gateway's 401); an unreadable
  * token store → an error (AUTHORIZER_FAILURE, a 503), never an Allow.
  */
+import { createHash } from 'node:crypto';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { createAuthenticator } from '../../../lambdas/auth/authenticator';
@@ -15,6 +16,7 @@ import { createAuthorizer } from '../../../lambdas/handlers/authorizer';
 
 const TOKEN = generateToken();
 const OTHER = generateToken();
+const READER = generateToken();
 const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/scim/v2/Users';
 
 const authorizer = createAuthorizer(() =>
@@ -34,6 +36,14 @@ const authorizer = createAuthorizer(() =>
           label: 'Entra',
           sha256: sha256Hex(OTHER),
           createdAt: '2026-01-01T00:00:00Z',
+        },
+        {
+          id: 'tok_r',
+          tenant: 'acme',
+          label: 'Console',
+          sha256: sha256Hex(READER),
+          createdAt: '2026-01-01T00:00:00Z',
+          scope: 'read',
         },
       ],
     }),
@@ -64,12 +74,19 @@ describe('token authorizer', () => {
         Resource: 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*',
       },
     ]);
-    expect(result.usageIdentifierKey).toBe(tenantApiKeyValue('abc123', 'acme'));
+    expect(result.usageIdentifierKey).toBe(tenantApiKeyValue('abc123', 'acme', 'write'));
     expect(result.context).toEqual({ tenant: 'acme' });
     // Another tenant's token names another key: its own bucket.
     const other = await authorizer(event({ authorization: `bearer ${OTHER}` }));
-    expect(other.usageIdentifierKey).toBe(tenantApiKeyValue('abc123', 'globex'));
+    expect(other.usageIdentifierKey).toBe(tenantApiKeyValue('abc123', 'globex', 'write'));
     expect(other.usageIdentifierKey).not.toBe(result.usageIdentifierKey);
+  });
+
+  it("a read token names its tenant's read key: readers cannot spend the identity provider's bucket", async () => {
+    const reader = await authorizer(event({ Authorization: `Bearer ${READER}` }));
+    expect(reader.usageIdentifierKey).toBe(tenantApiKeyValue('abc123', 'acme', 'read'));
+    expect(reader.usageIdentifierKey).not.toBe(tenantApiKeyValue('abc123', 'acme', 'write'));
+    expect(reader.context).toEqual({ tenant: 'acme' });
   });
 
   it.each([
@@ -107,18 +124,26 @@ describe('token authorizer', () => {
 });
 
 describe('tenant API key values', () => {
-  it('are alphanumeric, 20–128 characters, distinct per tenant and per API', () => {
+  it('are alphanumeric, 20–128 characters, distinct per tenant, per scope and per API', () => {
     fc.assert(
       fc.property(
-        fc.string({ minLength: 1, maxLength: 64 }),
+        fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
         fc.string({ minLength: 1, maxLength: 12 }),
-        (tenant, api) => {
-          const key = tenantApiKeyValue(api, tenant);
+        fc.constantFrom('read' as const, 'write' as const),
+        (tenant, api, scope) => {
+          const key = tenantApiKeyValue(api, tenant, scope);
           expect(key).toMatch(/^[A-Za-z0-9]{20,128}$/);
-          expect(tenantApiKeyValue(api, `${tenant}x`)).not.toBe(key);
-          expect(tenantApiKeyValue(`${api}x`, tenant)).not.toBe(key);
+          expect(tenantApiKeyValue(api, `${tenant}x`, scope)).not.toBe(key);
+          expect(tenantApiKeyValue(`${api}x`, tenant, scope)).not.toBe(key);
+          expect(tenantApiKeyValue(api, tenant, scope === 'read' ? 'write' : 'read')).not.toBe(key);
         },
       ),
+    );
+  });
+
+  it("keep the write key's value of before read keys existed (deployed keys stay valid)", () => {
+    expect(tenantApiKeyValue('abc123', 'acme', 'write')).toBe(
+      `scim${createHash('sha256').update('abc123/acme').digest('hex')}`,
     );
   });
 });
