@@ -14,6 +14,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { Principal } from '../auth/authenticator';
+import { scopeAllows } from '../auth/token-document';
 import { OPERATION_SCOPES, type Operation, type RouteTarget } from '../routes';
 import { parseProjection } from '../scim/list';
 import { isPlainObject } from '../scim/schema/json';
@@ -81,7 +82,10 @@ export function activityRecorder(
   request: ScimRequest,
   principal: Principal,
 ) {
-  const changedAttributes = operation === 'delete' ? [] : attributeNames(operation, request);
+  // A token whose scope refuses the write gets its attempt recorded, but not names from a body
+  // that is never read: a read token must not fill the log with text of its choosing.
+  const refused = !scopeAllows(principal.scope, OPERATION_SCOPES[operation]);
+  const changedAttributes = operation === 'delete' || refused ? [] : attributeNames(operation, request);
   return (outcome: ActivityOutcome, now: Date = new Date()) =>
     activityOf(target, operation, request, principal, outcome, changedAttributes, now);
 }
