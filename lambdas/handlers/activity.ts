@@ -12,6 +12,7 @@ const contextOf = ({ runtime, principal }: OperationContext): ActivityContext =>
   tableName: runtime.tableName,
   tenant: principal.tenant,
   ...(runtime.cursorKeys ? { cursorKeys: runtime.cursorKeys } : {}),
+  ...(runtime.activityRetentionDays !== undefined ? { retentionDays: runtime.activityRetentionDays } : {}),
 });
 
 const operations: OperationTable = {

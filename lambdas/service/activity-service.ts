@@ -12,6 +12,7 @@ import {
   type ActivityQuery,
   type ActivityRecord,
   countActivity,
+  DEFAULT_ACTIVITY_RETENTION_DAYS,
   isActivityPosition,
   readActivityPage,
 } from '../store/activity-store';
@@ -20,12 +21,17 @@ import { type CursorKeys, cursorBindingFrom } from './list-pages';
 
 export interface ActivityContext extends StoreContext {
   readonly cursorKeys?: CursorKeys;
+  /** How long records are kept (ACTIVITY_RETENTION_DAYS); default DEFAULT_ACTIVITY_RETENTION_DAYS. */
+  readonly retentionDays?: number;
 }
 
 type Params = Readonly<Record<string, string>>;
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+/** DynamoDB's TTL deletes expired items within a few days, typically within 48 hours. */
+const TTL_LAG_DAYS = 2;
 const COUNT = { min: 1, max: 200, default: 50 } as const;
 const HOURS = { min: 1, max: 168, default: 24 } as const;
 const MAX_RESOURCE_ID = 256;
@@ -50,7 +56,7 @@ export async function activityPage(
   if (cursor && 'afterId' in cursor) {
     ({ range, position } = readPosition(cursor.afterId));
   } else {
-    range = parseRange(params, now);
+    range = parseRange(params, now, context.retentionDays ?? DEFAULT_ACTIVITY_RETENTION_DAYS);
   }
   const query: ActivityQuery = {
     tenant: context.tenant,
@@ -131,12 +137,21 @@ function parseResourceId(value: string | undefined): string | undefined {
   return value;
 }
 
-function parseRange(params: Params, now: Date): { since: Date; until: Date } {
-  const until = params.until ? time(params.until, 'until') : now;
+/**
+ * The range asked for, within the days records can exist: none are written after now (a minute
+ * of clock skew allowed), and none outlive the retention (TTL deletes them up to two days late),
+ * so a range longer than that before its end holds nothing more. A page walks one day per Query:
+ * an unbounded range (`until=2100-01-01`, `since=1970-01-01`) would hand out cursors through
+ * decades of empty days.
+ */
+function parseRange(params: Params, now: Date, retentionDays: number): { since: Date; until: Date } {
+  const asked = params.until ? time(params.until, 'until') : now;
+  const until = new Date(Math.min(asked.getTime(), now.getTime() + MINUTE_MS));
   const since = params.since ? time(params.since, 'since') : new Date(until.getTime() - DAY_MS);
-  if (since.getTime() > until.getTime())
+  if (since.getTime() > asked.getTime())
     throw new DomainError('invalidValue', 'since must not be after until');
-  return { since, until };
+  const earliest = until.getTime() - (retentionDays + TTL_LAG_DAYS) * DAY_MS;
+  return { since: new Date(Math.max(since.getTime(), earliest)), until };
 }
 
 function time(value: string, name: string): Date {
