@@ -3,7 +3,7 @@
  * functions the Lambdas run. See README "Run it locally" for the environment it honours.
  */
 import '../local/log-defaults';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -65,7 +65,8 @@ async function main(): Promise<void> {
   // Where `scim-activity --local` finds this server's DynamoDB and table while it runs.
   const serverInfo = join(resolve('.scim-local'), 'server.json');
   const stop = async (code: number): Promise<never> => {
-    rmSync(serverInfo, { force: true });
+    // Only our own record: a second server started meanwhile (another port) wrote its own.
+    if (recordedPid(serverInfo) === process.pid) rmSync(serverInfo, { force: true });
     await follower?.stop().catch(() => undefined);
     webhooks?.stop();
     await dynamo?.stop();
@@ -217,4 +218,14 @@ function webhooksFromEnv(
     issuer,
     onAttempt: (a) => process.stdout.write(`${webhookAttemptLine(a)}\n`),
   });
+}
+
+/** The pid a server record names, or undefined when there is none (or it cannot be read). */
+function recordedPid(file: string): number | undefined {
+  try {
+    const pid = (JSON.parse(readFileSync(file, 'utf8')) as { pid?: unknown }).pid;
+    return typeof pid === 'number' ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -5,7 +5,7 @@
  * writes with a 403 (nothing created) and sees that refusal in GET /Activity.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,15 +18,18 @@ const GLOBEX_READ = 'globex-read-token-0123456789abcdef0123456789';
 let table: TestTable;
 let server: ChildProcess;
 let cwd: string;
-let output = '';
+let output: () => string;
 
-beforeAll(async () => {
-  table = await createTestTable('npm-start');
-  cwd = mkdtempSync(join(tmpdir(), 'npm-start-scopes-'));
-  // tsx from this checkout: the server runs in a temporary directory (its .scim-local/ goes there).
+/** bin/scim-local.ts on this run's DynamoDB Local in `dir` (its .scim-local/ goes there), once ready. */
+async function startServer(
+  dir: string,
+  tokens: string,
+): Promise<{ child: ChildProcess; output: () => string }> {
+  let text = '';
+  // tsx from this checkout: the server runs in a temporary directory.
   const tsx = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-  server = spawn(process.execPath, ['--import', tsx, join(ROOT, 'bin', 'scim-local.ts')], {
-    cwd,
+  const child = spawn(process.execPath, ['--import', tsx, join(ROOT, 'bin', 'scim-local.ts')], {
+    cwd: dir,
     env: {
       ...process.env,
       TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'),
@@ -34,37 +37,47 @@ beforeAll(async () => {
       SCIM_IN_MEMORY: '1',
       DYNAMODB_ENDPOINT: table.endpoint,
       TABLE_NAME: table.tableName,
-      SCIM_LOCAL_TOKENS: `globex:${GLOBEX_READ}:read`,
+      SCIM_LOCAL_TOKENS: tokens,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  server.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString('utf8');
+  child.stdout?.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
   });
-  server.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString('utf8');
+  child.stderr?.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
   });
   const started = Date.now();
-  while (!output.includes('Press Ctrl-C to stop.')) {
-    if (server.exitCode !== null || Date.now() - started > 60_000)
-      throw new Error(`server did not start:\n${output}`);
+  while (!text.includes('Press Ctrl-C to stop.')) {
+    if (child.exitCode !== null || Date.now() - started > 60_000)
+      throw new Error(`server did not start:\n${text}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  return { child, output: () => text };
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  await exited;
+}
+
+beforeAll(async () => {
+  table = await createTestTable('npm-start');
+  cwd = mkdtempSync(join(tmpdir(), 'npm-start-scopes-'));
+  ({ child: server, output } = await startServer(cwd, `globex:${GLOBEX_READ}:read`));
 });
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGINT');
-    await exited;
-  }
+  if (server) await stopServer(server);
   await table.drop();
   rmSync(cwd, { recursive: true, force: true });
 });
 
 const line = (prefix: string): string => {
-  const match = new RegExp(`^${prefix} (\\S+)$`, 'm').exec(output);
-  if (!match) throw new Error(`no "${prefix}" line in:\n${output}`);
+  const match = new RegExp(`^${prefix} (\\S+)$`, 'm').exec(output());
+  if (!match) throw new Error(`no "${prefix}" line in:\n${output()}`);
   return match[1] as string;
 };
 
@@ -91,7 +104,7 @@ describe('npm start with scopes', () => {
     expect(line('write token:')).toMatch(/^scim_/);
     expect(line('read token:')).toMatch(/^scim_/);
     expect(line('write token:')).not.toBe(line('read token:'));
-    expect(output).toContain('Tenant "globex": read token from SCIM_LOCAL_TOKENS');
+    expect(output()).toContain('Tenant "globex": read token from SCIM_LOCAL_TOKENS');
   });
 
   it('the read token reads, cannot write, and sees its refusal in the activity', async () => {
@@ -114,5 +127,24 @@ describe('npm start with scopes', () => {
     ]);
     const globex = await call(GLOBEX_READ, 'DELETE', `/Users/${created.body.id}`);
     expect([globex.status, globex.scope]).toEqual([403, 'read']);
+  });
+
+  // Last: it stops the server the other tests use.
+  it('a second server in the same directory keeps its record when the first one stops', async () => {
+    const record = () => JSON.parse(readFileSync(join(cwd, '.scim-local', 'server.json'), 'utf8'));
+    expect(record().pid).toBe(server.pid);
+    const second = await startServer(cwd, '');
+    try {
+      expect(record().pid).toBe(second.child.pid);
+      await stopServer(server);
+      // The first server's stop leaves the record of the one still running.
+      expect(record()).toMatchObject({
+        pid: second.child.pid,
+        baseUrl: expect.stringContaining('http://127.0.0.1:'),
+      });
+    } finally {
+      await stopServer(second.child);
+    }
+    expect(existsSync(join(cwd, '.scim-local', 'server.json'))).toBe(false);
   });
 });
