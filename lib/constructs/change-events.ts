@@ -30,14 +30,7 @@ import { HANDLER_ENVIRONMENT, handlerEntry, nodejsBundlingOptions } from '../bun
 import { deadLetterQueue } from './dead-letter-queue';
 import { acknowledgeNoAsyncInvocations, acknowledgeTracing } from './nag-acknowledgements';
 import { lambdaRuntime } from './scim-function';
-
-/** IAM pattern of every tenant's feed partition key (test/infra checks it against the key builder). */
-export const FEED_PARTITIONS = 'T#*#FEED';
-/** IAM pattern of every tenant's activity day partition key (`T#<tenant>#ACT#<day>`). */
-export const ACTIVITY_PARTITIONS = 'T#*#ACT#*';
-/** IAM patterns of the user and group partitions (`T#<tenant>#U#<id>`, `T#<tenant>#G#<id>`), for the orphan clean-up. */
-export const USER_PARTITIONS = 'T#*#U#*';
-export const GROUP_PARTITIONS = 'T#*#G#*';
+import { ACTIVITY_PARTITIONS, FEED_PARTITIONS, GROUP_PARTITIONS, USER_PARTITIONS } from './table-partitions';
 
 export interface ChangeEventsProps {
   readonly table: dynamodb.ITable;

@@ -35,6 +35,7 @@ import { HANDLER_ENVIRONMENT, handlerEntry, NODE_MAJOR, nodejsBundlingOptions } 
 import { writeConsoleAssetsModule } from '../console-build';
 import { handlerValidators } from '../validators-build';
 import { acknowledgeNoAsyncInvocations, acknowledgeTracing } from './nag-acknowledgements';
+import { FEED_PARTITIONS } from './table-partitions';
 
 type TableAccess = 'readWrite' | 'read' | 'none';
 
@@ -47,6 +48,12 @@ const TABLE_ACCESS: Readonly<Record<RouteTarget, TableAccess>> = {
   feed: 'read',
   activity: 'read',
 };
+
+/**
+ * Functions confined to some partitions of the table itself (no index): the change feed reads
+ * only `T#<tenant>#FEED` (its counter and entries), so a bug there cannot read users or groups.
+ */
+const TABLE_PARTITIONS: Partial<Record<RouteTarget, string>> = { feed: FEED_PARTITIONS };
 
 /**
  * Item-level actions the store uses (Get, BatchGet, Query, Put, Update, Delete, BatchWrite and
@@ -197,10 +204,16 @@ export class ScimFunction extends Construct {
       );
     }
     if (access !== 'none') {
+      const partitions = TABLE_PARTITIONS[target];
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: access === 'read' ? [...TABLE_READ_ACTIONS] : [...TABLE_DATA_ACTIONS],
-          resources: [props.table.tableArn, `${props.table.tableArn}/index/*`],
+          ...(partitions
+            ? {
+                resources: [props.table.tableArn],
+                conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [partitions] } },
+              }
+            : { resources: [props.table.tableArn, `${props.table.tableArn}/index/*`] }),
         }),
       );
       if (props.tableKey) {
@@ -211,14 +224,16 @@ export class ScimFunction extends Construct {
           }),
         );
       }
-      const tableLogicalId = Stack.of(this).resolve(
-        (props.table.node.defaultChild as dynamodb.CfnTable).logicalId,
-      ) as string;
-      Validations.of(this.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
-        reason:
-          'Queries on the table indexes (listing, lookup, byName) need index ARNs; the wildcard is limited to the indexes of this one table, with item-level actions only.',
-      });
+      if (!partitions) {
+        const tableLogicalId = Stack.of(this).resolve(
+          (props.table.node.defaultChild as dynamodb.CfnTable).logicalId,
+        ) as string;
+        Validations.of(this.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
+          reason:
+            'Queries on the table indexes (listing, lookup, byName) need index ARNs; the wildcard is limited to the indexes of this one table, with item-level actions only.',
+        });
+      }
     }
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {

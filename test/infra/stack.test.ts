@@ -20,6 +20,8 @@ import {
   activityPk,
   activityResourcePk,
   counterPk,
+  feedCounterKey,
+  feedEntryKey,
   feedPk,
   groupKey,
   groupNameKey,
@@ -28,12 +30,6 @@ import {
   userNameKey,
 } from '../../lambdas/store/keys';
 import { GLOBAL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/store/table-definition';
-import {
-  ACTIVITY_PARTITIONS,
-  FEED_PARTITIONS,
-  GROUP_PARTITIONS,
-  USER_PARTITIONS,
-} from '../../lib/constructs/change-events';
 import { GATEWAY_RESPONSES, SCIM_ERROR_SCHEMA } from '../../lib/constructs/scim-api';
 import {
   NO_TABLE,
@@ -41,6 +37,12 @@ import {
   TABLE_KEY_ACTIONS,
   TABLE_READ_ACTIONS,
 } from '../../lib/constructs/scim-function';
+import {
+  ACTIVITY_PARTITIONS,
+  FEED_PARTITIONS,
+  GROUP_PARTITIONS,
+  USER_PARTITIONS,
+} from '../../lib/constructs/table-partitions';
 import { EMPTY_TOKEN_DOCUMENT } from '../../lib/constructs/token-secret';
 import { OUTPUTS, ScimStack } from '../../lib/scim-stack';
 import {
@@ -175,17 +177,36 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
   );
 
   it.each(['activity', 'feed'] as const)(
-    '%s function: Query and GetItem only (no write of any kind), on the table and its indexes',
+    '%s function: Query and GetItem only (no write of any kind); the feed on its own partitions of the table alone',
     (target) => {
       const statements = roleStatements(template, roleId[target]);
       const table = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
       expect(table).toHaveLength(1);
       expect([...actionsOf(table[0] as Statement)].sort()).toEqual([...TABLE_READ_ACTIONS].sort());
       expect([...TABLE_READ_ACTIONS].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
-      expect(resourcesOf(table[0] as Statement)).toEqual([
-        { 'Fn::GetAtt': [tableId, 'Arn'] },
-        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/*']] },
-      ]);
+      if (target === 'feed') {
+        // The counter and the entries, nothing else: no user, group, token or activity item.
+        expect(resourcesOf(table[0] as Statement)).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
+        expect((table[0] as Statement).Condition).toEqual({
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [FEED_PARTITIONS] },
+        });
+        const feedPattern = new RegExp(`^${FEED_PARTITIONS.replaceAll('*', '[^#]*')}$`);
+        expect([feedCounterKey('acme').PK, feedEntryKey('acme', 7).PK]).toEqual([
+          expect.stringMatching(feedPattern),
+          expect.stringMatching(feedPattern),
+        ]);
+        for (const pk of [
+          userKey('acme', 'x').PK,
+          groupKey('acme', 'g').PK,
+          activityPk('acme', '2026-12-05'),
+        ])
+          expect(pk).not.toMatch(feedPattern);
+      } else {
+        expect(resourcesOf(table[0] as Statement)).toEqual([
+          { 'Fn::GetAtt': [tableId, 'Arn'] },
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/*']] },
+        ]);
+      }
       expectSecretAndLogsOnly(
         statements.filter((s) => s !== table[0]),
         target,
