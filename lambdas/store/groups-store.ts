@@ -81,6 +81,7 @@ function groupFromItem(item: StoredItem | undefined): StoredGroup | undefined {
 
 const GROUPS: ResourceKind<StoredGroup> = {
   noun: 'group',
+  counted: 'GROUPS',
   itemType: GROUP_ITEM_TYPE,
   guardType: GROUP_NAME_GUARD_TYPE,
   nameAttribute: 'displayName',

@@ -126,13 +126,22 @@ export async function readListingPage(
 
 /**
  * Every item of the partition that satisfies `keep`, examining at most `maxExamined` items;
- * beyond that the filter is too broad to evaluate in memory (tooMany).
+ * beyond that the filter is too broad to evaluate in memory (tooMany). `size`, when the caller
+ * keeps a count of the partition (the resource counters), refuses a partition larger than that
+ * before reading it: one counter Query instead of ten pages of the listing that end in tooMany.
  */
 export async function collectMatching(
   source: ListingSource,
   keep: (item: StoredItem) => boolean,
   maxExamined: number = MAX_EXAMINED_ITEMS,
+  size?: () => Promise<number>,
 ): Promise<StoredItem[]> {
+  const tooMany = () =>
+    new DomainError(
+      'tooMany',
+      `The filter would examine more than ${maxExamined} resources; use an equality filter on id, userName, externalId or displayName`,
+    );
+  if (size && (await size()) > maxExamined) throw tooMany();
   const matches: StoredItem[] = [];
   let examined = 0;
   let startKey: StartKey | undefined;
@@ -141,12 +150,7 @@ export async function collectMatching(
     const result = await query(source, Math.min(QUERY_PAGE, maxExamined - examined + 1), startKey);
     for (const item of result.Items ?? []) {
       examined++;
-      if (examined > maxExamined) {
-        throw new DomainError(
-          'tooMany',
-          `The filter would examine more than ${maxExamined} resources; use an equality filter on id, userName, externalId or displayName`,
-        );
-      }
+      if (examined > maxExamined) throw tooMany();
       if (keep(item)) matches.push(item);
     }
     startKey = result.LastEvaluatedKey;

@@ -17,6 +17,7 @@ import { clipped } from '../scim/clip';
 import { nameKey } from '../scim/names';
 import type { JsonObject } from '../scim/schema/json';
 import type { StoreContext } from './context';
+import { type CountedResource, readResourceCount } from './counters';
 import { type ItemRole, translateConditionFailure } from './errors';
 import { isResourceId } from './ids';
 import {
@@ -65,6 +66,8 @@ export interface ResourceKind<R extends StoredResource> {
   readonly externalIdPk: (tenant: string, externalId: string) => string;
   readonly namesPk: (tenant: string) => string;
   readonly fromItem: (item: StoredItem | undefined) => R | undefined;
+  /** The tenant's counter of this kind (counters.ts). */
+  readonly counted: CountedResource;
 }
 
 const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
@@ -393,6 +396,7 @@ async function collectResources<R extends StoredResource>(
       return found !== undefined && keep(found);
     },
     maxExamined,
+    () => readResourceCount(ctx.db, ctx.tableName, ctx.tenant, kind.counted),
   );
   return items.map((item) => kind.fromItem(item) as R);
 }

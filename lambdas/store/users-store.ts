@@ -71,6 +71,7 @@ function userFromItem(item: StoredItem | undefined): StoredUser | undefined {
 
 const USERS: ResourceKind<StoredUser> = {
   noun: 'user',
+  counted: 'USERS',
   itemType: USER_ITEM_TYPE,
   guardType: USER_NAME_GUARD_TYPE,
   nameAttribute: 'userName',

@@ -5,6 +5,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type DomainErrorCode, isDomainError } from '../../../lambdas/domain/errors';
 import { measureCost } from '../../../lambdas/observability/dynamo-cost';
+import { setResourceCount } from '../../../lambdas/store/counters';
 import { userKey, userNameKey } from '../../../lambdas/store/keys';
 import { collectMatching, countListing, readListingPage } from '../../../lambdas/store/listing';
 import {
@@ -209,5 +210,26 @@ describe('listing', () => {
       collectMatching(USER_READS.listing(ctx), () => true, 11),
       'tooMany',
     );
+  });
+
+  it("refuses a walk the tenant's counter already shows too long, with the counter's Query alone", async () => {
+    const count = (value: number) => setResourceCount(ctx.db, ctx.tableName, ctx.tenant, 'USERS', value);
+    try {
+      // 12 users listed, but the counter says 1,000: more than the walk may examine.
+      await count(1000);
+      const refused = await measureCost(() =>
+        USER_READS.collect(ctx, () => true, 20).catch((error) => error),
+      );
+      expect(isDomainError(refused.result, 'tooMany')).toBe(true);
+      expect(refused.cost.byCommand).toEqual({ Query: 1 });
+      // A counter that says too little changes nothing: the walk keeps its own bound.
+      await count(11);
+      await expectDomainError(
+        USER_READS.collect(ctx, () => true, 11),
+        'tooMany',
+      );
+    } finally {
+      await count(ids.length);
+    }
   });
 });
