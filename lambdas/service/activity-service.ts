@@ -56,7 +56,8 @@ export async function activityPage(
   if (cursor && 'afterId' in cursor) {
     ({ range, position } = readPosition(cursor.afterId));
   } else {
-    range = parseRange(params, now, context.retentionDays ?? DEFAULT_ACTIVITY_RETENTION_DAYS);
+    // Retention 0 turns recording off; records written before keep the default's bound.
+    range = parseRange(params, now, context.retentionDays || DEFAULT_ACTIVITY_RETENTION_DAYS);
   }
   const query: ActivityQuery = {
     tenant: context.tenant,

@@ -175,8 +175,9 @@ export class ScimFunction extends Construct {
       // Bundling decides NODE_OPTIONS (none: source maps at runtime cost a third of INIT).
       ...HANDLER_ENVIRONMENT,
       ...(settings.schemaExtensionsJson ? { [SCHEMA_EXTENSIONS_ENV]: settings.schemaExtensionsJson } : {}),
-      // Activity items are table writes: only functions with table access record them.
-      ...(access === 'readWrite' && settings.activityRetentionDays !== undefined
+      // Activity items are table writes: only functions with table access record them. The
+      // activity reader bounds its ranges by the retention (no record outlives it).
+      ...((access === 'readWrite' || target === 'activity') && settings.activityRetentionDays !== undefined
         ? { [ENV.activityRetentionDays]: String(settings.activityRetentionDays) }
         : {}),
       // The stream consumer writes the activity items single writes stamp (docs/ACTIVITY.md).

@@ -211,7 +211,6 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
         statements.filter((s) => s !== table[0]),
         target,
       );
-      // It records no activity of its own (its operations are reads), so it is given no retention.
       const fn = template.toJSON().Resources[fnId[target]];
       expect(fn.Properties.Environment.Variables[ENV.tableName]).toEqual({ Ref: tableId });
     },
@@ -724,9 +723,10 @@ describe('ScimStack, every option on (bundling skipped: the shape is under test,
       expect(fn.Properties.Environment.Variables[ENV.tokenCacheTtl]).toBe('30');
       expect(fn.Properties.Environment.Variables[ENV.tokenStaleGrace]).toBe('0');
       expect(JSON.parse(fn.Properties.Environment.Variables.SCIM_SCHEMA_EXTENSIONS)).toEqual(extensions);
-      // Activity is a table write: only functions with table access get the setting.
+      // Activity is a table write: the writers get the setting, and the activity reader, which
+      // bounds its ranges by it (no record outlives it).
       expect(fn.Properties.Environment.Variables[ENV.activityRetentionDays]).toBe(
-        target === 'users' || target === 'groups' ? '30' : undefined,
+        target === 'users' || target === 'groups' || target === 'activity' ? '30' : undefined,
       );
     }
     // The token authorizer reads the same document with the same cache settings.
