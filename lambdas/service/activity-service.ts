@@ -30,7 +30,7 @@ type Params = Readonly<Record<string, string>>;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
-/** DynamoDB's TTL deletes expired items within a few days, typically within 48 hours. */
+/** DynamoDB's TTL deletes expired items within a few days of their expiry. */
 const TTL_LAG_DAYS = 2;
 const COUNT = { min: 1, max: 200, default: 50 } as const;
 const HOURS = { min: 1, max: 168, default: 24 } as const;
@@ -56,9 +56,12 @@ export async function activityPage(
   if (cursor && 'afterId' in cursor) {
     ({ range, position } = readPosition(cursor.afterId));
   } else {
-    // Retention 0 turns recording off; records written before keep the default's bound.
-    range = parseRange(params, now, context.retentionDays || DEFAULT_ACTIVITY_RETENTION_DAYS);
+    // A retention below the default (or 0, recording off) may have been lowered: records written
+    // before keep their TTL, so the bound is never below the default's.
+    range = parseRange(params, now, Math.max(context.retentionDays ?? 0, DEFAULT_ACTIVITY_RETENTION_DAYS));
   }
+  // A range that starts after now holds nothing (and DynamoDB refuses an inverted BETWEEN).
+  if (range.since.getTime() > range.until.getTime()) return { records: [] };
   const query: ActivityQuery = {
     tenant: context.tenant,
     ...range,
@@ -140,10 +143,11 @@ function parseResourceId(value: string | undefined): string | undefined {
 
 /**
  * The range asked for, within the days records can exist: none are written after now (a minute
- * of clock skew allowed), and none outlive the retention (TTL deletes them up to two days late),
- * so a range longer than that before its end holds nothing more. A page walks one day per Query:
- * an unbounded range (`until=2100-01-01`, `since=1970-01-01`) would hand out cursors through
- * decades of empty days.
+ * of clock skew allowed), and none outlive the retention (TTL deletes them a few days late), so a
+ * range longer than that before its end holds nothing more. A page walks one day per Query: an
+ * unbounded range (`until=2100-01-01`, `since=1970-01-01`) would hand out cursors through
+ * decades of empty days. Records written under a longer retention than today's (lowered since)
+ * past that bound are not listed, though they stay until their TTL (docs/ACTIVITY.md).
  */
 function parseRange(params: Params, now: Date, retentionDays: number): { since: Date; until: Date } {
   const asked = params.until ? time(params.until, 'until') : now;

@@ -180,6 +180,12 @@ describe('GET /Activity', () => {
     const { times, pages } = await follow('hooli', `since=${before}&until=2100-01-01T00:00:00Z`, 10);
     expect(times).toHaveLength(1);
     expect(pages).toBe(1);
+    // A range that starts after now holds nothing: an empty page, not an inverted Query.
+    const soon = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+    for (const extra of ['', '&resourceId=u-1']) {
+      const res = await get(`/Activity?since=${soon(5)}&until=${soon(10)}${extra}`, 'hooli');
+      expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { records: [] } });
+    }
   });
 
   it('keeps tenants apart: another tenant sees only its own records and cannot use this one’s cursor', async () => {
