@@ -16,9 +16,13 @@ interface ConsumerPrice {
   readonly writeUnits: number;
   /** Change events put on EventBridge. */
   readonly events: number;
-  /** Consumer invocations: one when the operation wrote a record (upper bound: batches share one). */
-  readonly invocations: number;
-  readonly lambdaMs: number;
+  /**
+   * Estimated duration of each consumer invocation the operation causes, as if its records came
+   * alone: one for the records the request wrote (its DynamoDB work), one more for the records
+   * the consumer itself writes (the stream carries them too; it only reads them). Batches of many
+   * records share invocations under load; an operation writing more than a batch needs more.
+   */
+  readonly invocationMs: readonly number[];
 }
 
 /** What AWS bills for one operation, from its measured DynamoDB cost and its stream consumer's. */
@@ -92,9 +96,13 @@ const dynamoUsd = (readUnits: number, writeUnits: number): number =>
 
 /** USD of the stream consumer's Lambda time and invocations for one operation. */
 const consumerLambdaUsd = (consumer: ConsumerPrice): number =>
-  consumer.invocations *
-  ((Math.ceil(consumer.lambdaMs) / 1000) * LAMBDA_MEMORY_GB * PRICES.lambdaArmGbSecond +
-    PRICES.lambdaRequestPerMillion / 1e6);
+  consumer.invocationMs.reduce(
+    (usd, ms) =>
+      usd +
+      (Math.ceil(ms) / 1000) * LAMBDA_MEMORY_GB * PRICES.lambdaArmGbSecond +
+      PRICES.lambdaRequestPerMillion / 1e6,
+    0,
+  );
 
 const eventBridgeUsd = (events: number): number => (events * PRICES.eventBridgeEventPerMillion) / 1e6;
 
@@ -112,14 +120,15 @@ export function priceOperations(results: BenchResults): OperationPrice[] {
       );
     const writeUnits = awsWriteUnits(row.cost);
     const ms = lambdaMs(row.cost);
-    const wrote = row.consumer.cost.requests > 0 || row.consumer.events > 0;
     const consumer: ConsumerPrice = {
       requests: row.consumer.cost.requests,
       readUnits: row.consumer.cost.readCapacityUnits,
       writeUnits: awsWriteUnits(row.consumer.cost),
       events: row.consumer.events,
-      invocations: wrote ? 1 : 0,
-      lambdaMs: wrote ? lambdaMs(row.consumer.cost) : 0,
+      invocationMs: [
+        ...(row.cost.writeCapacityUnits > 0 ? [lambdaMs(row.consumer.cost)] : []),
+        ...(row.consumer.cost.writeCapacityUnits > 0 ? [HANDLER_OVERHEAD_MS] : []),
+      ],
     };
     const usd =
       dynamoUsd(row.cost.readCapacityUnits + consumer.readUnits, writeUnits + consumer.writeUnits) +

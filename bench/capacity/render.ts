@@ -45,7 +45,7 @@ function workloadRows(lines: readonly WorkloadLine[], prices: readonly Operation
       line.label,
       line.operation,
       ...TENANT_SIZES.map((u) => num(line.calls(u))),
-      consumer.invocations === 0
+      consumer.invocationMs.length === 0
         ? 'nothing'
         : `${num(consumer.readUnits, 1)} / ${num(consumer.writeUnits, 1)}, ${num(consumer.events)} event${consumer.events === 1 ? '' : 's'}`,
     ];
@@ -84,7 +84,7 @@ export function renderCapacity(results: BenchResults): string {
       .map(([a, ms]) => `${a} ${ms} ms`)
       .join(
         ', ',
-      )}). $ per million includes DynamoDB, Lambda (${PRICES.lambdaArmGbSecond} per GB-s on arm64 at 1 GB, ${usd(PRICES.lambdaRequestPerMillion)} per million invocations), API Gateway's first tier (${usd(PRICES.apiGatewayRestTiers[0].perMillion)}) and ${num(LOG_BYTES_PER_REQUEST)} log bytes per request. A request that wrote nothing else (a rejection) shows its activity record's PutItem, and a delete the record's Put in its transaction. The stream consumer's columns are measured too (the bench's consumer column): what it reads and writes for the request's records (the activity record a write stamps on its item, the change feed, the orphan-membership check), the change events it puts on EventBridge (${usd(PRICES.eventBridgeEventPerMillion)} per million), and one invocation of its own per request at the same round-trip latencies: an upper bound, since deployed batches of many records share the invocation and the feed counter's write. $ per million includes both.`,
+      )}). $ per million includes DynamoDB, Lambda (${PRICES.lambdaArmGbSecond} per GB-s on arm64 at 1 GB, ${usd(PRICES.lambdaRequestPerMillion)} per million invocations), API Gateway's first tier (${usd(PRICES.apiGatewayRestTiers[0].perMillion)}) and ${num(LOG_BYTES_PER_REQUEST)} log bytes per request. A request that wrote nothing else (a rejection) shows its activity record's PutItem, and a delete the record's Put in its transaction. The stream consumer's columns are measured too (the bench's consumer column): what it reads and writes for the request's records (the activity record a write stamps on its item, the change feed, the orphan-membership check), the change events it puts on EventBridge (${usd(PRICES.eventBridgeEventPerMillion)} per million), and its invocations at the same round-trip latencies, as if each operation's records came alone: one for the records the request wrote, one more for those the consumer writes itself (the stream carries them too; it reads past them). Under load, batches of many records share invocations and the feed counter's write; an operation that writes more than a batch (a large group) needs more. $ per million includes both.`,
     '',
   );
   out.push(

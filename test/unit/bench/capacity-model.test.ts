@@ -139,20 +139,32 @@ describe('capacity model', () => {
     expect(get?.usdPerMillion).toBeCloseTo(expected, 6);
   });
 
-  it('prices the stream consumer from its measurement: units, events, one invocation per request that wrote', () => {
+  it("prices the stream consumer from its measurement: units, events, and an invocation for the request's records and one for its own", () => {
     const prices = priceOperations(results);
     const get = prices.find((p) => p.operation === 'get user');
     const patch = prices.find((p) => p.operation === 'PATCH one attribute');
-    expect(get?.consumer).toEqual({
-      requests: 0,
+    expect(get?.consumer).toEqual({ requests: 0, readUnits: 0, writeUnits: 0, events: 0, invocationMs: [] });
+    // PutItem 2 plain units + 2 transactional items at 2 units; the first invocation does that
+    // work, the second only reads past the consumer's own records.
+    expect(patch?.consumer).toEqual({
+      requests: 2,
       readUnits: 0,
-      writeUnits: 0,
-      events: 0,
-      invocations: 0,
-      lambdaMs: 0,
+      writeUnits: 2 + 2 * 2,
+      events: 1,
+      invocationMs: [
+        HANDLER_OVERHEAD_MS + (ROUND_TRIP_MS.PutItem ?? 0) + (ROUND_TRIP_MS.TransactWriteItems ?? 0),
+        HANDLER_OVERHEAD_MS,
+      ],
     });
-    // PutItem 2 plain units + 2 transactional items at 2 units.
-    expect(patch?.consumer).toMatchObject({ requests: 2, writeUnits: 2 + 2 * 2, events: 1, invocations: 1 });
+    // A request that wrote while the consumer wrote nothing (the record's own Put) still invokes it once.
+    const quiet = priceOperations({
+      ...results,
+      sections: {
+        ...results.sections,
+        cost: { ...(results.sections.cost as CostSection), rows: [row('PATCH one attribute', PATCH)] },
+      },
+    })[0];
+    expect(quiet?.consumer.invocationMs).toEqual([HANDLER_OVERHEAD_MS]);
     const consumerUsd =
       6 * PRICES.dynamoWriteRequestUnitPerMillion +
       PRICES.eventBridgeEventPerMillion +
