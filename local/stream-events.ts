@@ -165,7 +165,8 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
     queue = next.catch((error: unknown) => options.onError?.(error));
     return next;
   };
-  // A page holds at most 1,000 records (GetRecords' limit): poll until one finds nothing new.
+  // A page holds at most 1,000 records (GetRecords' limit): poll until one finds nothing new
+  // (so it does not resolve while something keeps writing: tests and the bench call it after).
   const drain = async (): Promise<void> => {
     while ((await enqueue(pollOnce)) > 0);
   };

@@ -134,6 +134,8 @@ interface StoredKind<T extends StoredResource> {
   readonly tableKey: (tenant: string, id: string) => { readonly PK: string; readonly SK: string };
   readonly fromItem: (item: StoredItem) => T | undefined;
   readonly collect: (store: StoreContext, keep: (resource: T) => boolean) => Promise<T[]>;
+  /** The tenant's resource counter of this type. */
+  readonly counted: CountedResource;
 }
 
 /** How one resource type is kept in the store and filtered, for the paging engine. */
@@ -150,11 +152,6 @@ export interface ResourceKind<T extends StoredResource> {
   readonly represent: (stored: T, baseUrl: string) => JsonObject;
 }
 
-const COUNTED: Readonly<Record<ResourceKind<StoredResource>['resourceType'], CountedResource>> = {
-  User: 'USERS',
-  Group: 'GROUPS',
-};
-
 export function listingAccess<T extends StoredResource>(
   ctx: ResourceContext,
   kind: ResourceKind<T>,
@@ -166,7 +163,7 @@ export function listingAccess<T extends StoredResource>(
     registry,
     store,
     source: stored.listing(store),
-    counted: COUNTED[kind.resourceType],
+    counted: stored.counted,
     tableKey: stored.tableKey,
     fromItem: stored.fromItem,
     findAll: (filter) =>

@@ -414,6 +414,7 @@ export interface ResourceReads<R extends StoredResource> {
   readonly collect: (ctx: StoreContext, keep: (resource: R) => boolean, maxExamined?: number) => Promise<R[]>;
   readonly tableKey: (tenant: string, id: string) => TableKey;
   readonly fromItem: (item: StoredItem | undefined) => R | undefined;
+  readonly counted: CountedResource;
 }
 
 export function resourceReads<R extends StoredResource>(kind: ResourceKind<R>): ResourceReads<R> {
@@ -425,5 +426,6 @@ export function resourceReads<R extends StoredResource>(kind: ResourceKind<R>): 
     collect: (ctx, keep, maxExamined) => collectResources(ctx, kind, keep, maxExamined),
     tableKey: kind.key,
     fromItem: kind.fromItem,
+    counted: kind.counted,
   };
 }

@@ -212,7 +212,7 @@ describe('listing', () => {
     );
   });
 
-  it("refuses a walk the tenant's counter already shows too long, with the counter's Query alone", async () => {
+  it("refuses a walk the tenant's counter already shows too long after its first page", async () => {
     const count = (value: number) => setResourceCount(ctx.db, ctx.tableName, ctx.tenant, 'USERS', value);
     try {
       // 12 users listed, but the counter says 1,000: more than the walk may examine.
@@ -221,7 +221,8 @@ describe('listing', () => {
         USER_READS.collect(ctx, () => true, 20).catch((error) => error),
       );
       expect(isDomainError(refused.result, 'tooMany')).toBe(true);
-      expect(refused.cost.byCommand).toEqual({ Query: 1 });
+      // The counter's Query beside the first page of the listing: no further page.
+      expect(refused.cost.byCommand).toEqual({ Query: 2 });
       // A counter that says too little changes nothing: the walk keeps its own bound.
       await count(11);
       await expectDomainError(
