@@ -106,6 +106,12 @@ const results: BenchResults = {
   },
 };
 
+/** The fixture with only these cost rows. */
+const withRows = (rows: CostRow[]): BenchResults => ({
+  ...results,
+  sections: { ...results.sections, cost: { ...(results.sections.cost as CostSection), rows } },
+});
+
 describe('capacity model', () => {
   it('doubles transactional writes, with at least one unit per item sent', () => {
     expect(awsWriteUnits(PATCH)).toBe(4);
@@ -157,13 +163,7 @@ describe('capacity model', () => {
       ],
     });
     // A request that wrote while the consumer wrote nothing (the record's own Put) still invokes it once.
-    const quiet = priceOperations({
-      ...results,
-      sections: {
-        ...results.sections,
-        cost: { ...(results.sections.cost as CostSection), rows: [row('PATCH one attribute', PATCH)] },
-      },
-    })[0];
+    const quiet = priceOperations(withRows([row('PATCH one attribute', PATCH)]))[0];
     expect(quiet?.consumer.invocationMs).toEqual([HANDLER_OVERHEAD_MS]);
     const consumerUsd =
       6 * PRICES.dynamoWriteRequestUnitPerMillion +
@@ -173,22 +173,12 @@ describe('capacity model', () => {
         PRICES.lambdaArmGbSecond *
         1e6 +
       PRICES.lambdaRequestPerMillion;
-    const withoutConsumer = priceOperations({
-      ...results,
-      sections: {
-        ...results.sections,
-        cost: { ...(results.sections.cost as CostSection), rows: [row('PATCH one attribute', PATCH)] },
-      },
-    })[0];
-    expect((patch?.usdPerMillion ?? 0) - (withoutConsumer?.usdPerMillion ?? 0)).toBeCloseTo(consumerUsd, 6);
+    expect((patch?.usdPerMillion ?? 0) - (quiet?.usdPerMillion ?? 0)).toBeCloseTo(consumerUsd, 6);
   });
 
   it('refuses results without the stream consumer measurement', () => {
     const { consumer: _measured, ...old } = row('get user', GET);
-    const stale: BenchResults = {
-      ...results,
-      sections: { ...results.sections, cost: { ...(results.sections.cost as CostSection), rows: [old] } },
-    };
+    const stale = withRows([old]);
     expect(() => priceOperations(stale)).toThrow(/no stream consumer measurement for "get user"/);
   });
 
