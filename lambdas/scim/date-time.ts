@@ -7,6 +7,10 @@
  * without an offset is UTC: SCIM means UTC, not the process's local time.
  */
 
+/** Milliseconds in an hour and in a day (UTC days: no leap seconds in epoch time). */
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
 export interface Instant {
   /** Milliseconds since the epoch. */
   readonly ms: number;

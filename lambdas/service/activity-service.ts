@@ -6,6 +6,7 @@
  */
 import { DomainError } from '../domain/errors';
 import { decodeCursor, encodeCursor, queryHash } from '../scim/cursor';
+import { DAY_MS, HOUR_MS } from '../scim/date-time';
 import type { JsonObject } from '../scim/schema/json';
 import {
   type ActivityPosition,
@@ -27,8 +28,6 @@ export interface ActivityContext extends StoreContext {
 
 type Params = Readonly<Record<string, string>>;
 
-const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 /** DynamoDB's TTL deletes expired items within a few days of their expiry. */
 const TTL_LAG_DAYS = 2;

@@ -11,13 +11,13 @@
 
 import { randomBytes } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DAY_MS, HOUR_MS } from '../scim/date-time';
 import type { CompanionWrite } from './context';
 import { isConditionalCheckFailed } from './errors';
 import { activityPk, activityResourcePk } from './keys';
 import { LOOKUP_INDEX, TTL_ATTRIBUTE } from './table-definition';
 
 export const DEFAULT_ACTIVITY_RETENTION_DAYS = 90;
-const DAY_MS = 86_400_000;
 
 export interface ActivityRecord {
   readonly tenant: string;
@@ -396,8 +396,6 @@ export async function countActivity(
   }
   return { hours, ...(lastChange ? { lastChange } : {}) };
 }
-
-const HOUR_MS = 3_600_000;
 
 function statusMatcher(status: ActivityQuery['status']): (record: ActivityRecord) => boolean {
   if (status === undefined) return () => true;

@@ -8,6 +8,7 @@
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../domain/errors';
 import { retry } from '../retry';
+import { DAY_MS } from '../scim/date-time';
 import type { JsonObject } from '../scim/schema/json';
 import type { StoreContext } from './context';
 import { cancellationReasons, isConditionalCheckFailed } from './errors';
@@ -18,7 +19,6 @@ import { TTL_ATTRIBUTE } from './table-definition';
 const DEFAULT_FEED_RETENTION_DAYS = 30;
 /** TransactWriteItems takes 100 items: the counter and 99 entries. */
 const ENTRIES_PER_TRANSACTION = 99;
-const DAY_MS = 86_400_000;
 
 export interface FeedEntry {
   readonly position: number;
