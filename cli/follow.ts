@@ -16,7 +16,9 @@ const USAGE = `Usage: scim-follow --base <SCIM base URL> --token <read token> [o
 
   --base <url>              e.g. http://127.0.0.1:7643/scim/v2 (or env SCIM_BASE_URL)
   --local                   without --base: the local server npm start runs (any PORT)
-  --token <token>           a read (or write) token (or env SCIM_TOKEN)
+  --token <token>           a read (or write) token; prefer env SCIM_TOKEN (a command line is
+                            visible to every user of the machine)
+  --allow-http              send the token over plain http to a host that is not this machine
   --cursor-file <file>      resume from the cursor in this file; rewritten after each page
   --start now               without a saved cursor, start at the end instead of the oldest entry
   --json                    one SET claims object per line, exactly as served
@@ -67,6 +69,10 @@ export async function runFollowCli(argv: readonly string[], io: FollowIo): Promi
       io.out(USAGE);
       return 0;
     }
+    if (options.tokenOnCommandLine)
+      io.err(
+        'scim-follow: warning: --token is visible to other users of this machine (ps); prefer SCIM_TOKEN',
+      );
     await follow(options, io);
     return 0;
   } catch (error) {
@@ -83,12 +89,26 @@ export async function runFollowCli(argv: readonly string[], io: FollowIo): Promi
 interface FollowOptions {
   readonly base: string;
   readonly token: string;
+  /** --token rather than SCIM_TOKEN: warned about once (other users can read a command line). */
+  readonly tokenOnCommandLine: boolean;
   readonly cursorFile?: string;
   readonly startNow: boolean;
   readonly json: boolean;
   readonly once: boolean;
   readonly pollMs: number;
   readonly filters: URLSearchParams;
+}
+
+/** Whether the URL's host is this machine (127.0.0.0/8, ::1, localhost): plain http stays on it. */
+function isLoopback(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    throw usageError(`--base ${url} is not a URL\n${USAGE}`);
+  }
+  host = host.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /** The base URL `npm start` recorded in .scim-local/server.json while it runs. */
@@ -115,6 +135,7 @@ function parseOptions(argv: readonly string[], env: Readonly<Record<string, stri
         base: { type: 'string' },
         local: { type: 'boolean' },
         token: { type: 'string' },
+        'allow-http': { type: 'boolean' },
         'cursor-file': { type: 'string' },
         start: { type: 'string' },
         json: { type: 'boolean' },
@@ -139,6 +160,10 @@ function parseOptions(argv: readonly string[], env: Readonly<Record<string, stri
   const token = String(values.token ?? env.SCIM_TOKEN ?? '');
   if (!/^https?:\/\/[^/]/.test(base))
     throw usageError(`--base must be the SCIM base URL (http(s)://…)\n${USAGE}`);
+  if (!isLoopback(base) && base.startsWith('http:') && values['allow-http'] !== true)
+    throw usageError(
+      `--base ${base} is plain http to another machine: the token would travel in clear. Use https, or --allow-http on a network you trust`,
+    );
   if (token === '') throw usageError(`--token (or SCIM_TOKEN) is required\n${USAGE}`);
   if (values.start !== undefined && values.start !== 'now') throw usageError('--start takes the value "now"');
   const pollSeconds = Number(values['poll-interval'] ?? 2);
@@ -152,6 +177,7 @@ function parseOptions(argv: readonly string[], env: Readonly<Record<string, stri
   return {
     base,
     token,
+    tokenOnCommandLine: values.token !== undefined,
     ...(values['cursor-file'] !== undefined ? { cursorFile: String(values['cursor-file']) } : {}),
     startNow: values.start === 'now',
     json: values.json === true,

@@ -98,10 +98,12 @@ const deleted = (id: string) => (all: Set[]) =>
   all.some((s) => s.sub_id.uri.endsWith(`/${id}`) && DELETE in s.events);
 const everything = () => true;
 
-function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+/** The real bin; `token` goes in SCIM_TOKEN, as the docs advise (not on the command line). */
+function run(args: string[], token?: string): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, '--base', base, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...(token === undefined ? {} : { SCIM_TOKEN: token }) },
     });
     let out = '';
     let err = '';
@@ -118,7 +120,7 @@ function run(args: string[]): Promise<{ code: number | null; out: string; err: s
 
 /** The real bin, once, as JSON lines, resuming from (and saving to) `file`. */
 const drainTo = (file: string) =>
-  run(['--token', client.readTokenFor('acme'), '--once', '--json', '--cursor-file', file]);
+  run(['--once', '--json', '--cursor-file', file], client.readTokenFor('acme'));
 
 const jsonLines = (out: string): Set[] =>
   out
@@ -178,9 +180,10 @@ describe('scim-follow against the local server', () => {
 
   it('readable lines: time, what changed, resource type and id', async () => {
     const lines: string[] = [];
-    const code = await runFollowCli(['--base', base, '--token', client.readTokenFor('acme'), '--once'], {
+    const code = await runFollowCli(['--base', base, '--once'], {
       out: (l) => lines.push(...l.split('\n')),
       err: (l) => lines.push(`ERR ${l}`),
+      env: { SCIM_TOKEN: client.readTokenFor('acme') },
     });
     expect(code).toBe(0);
     const all = await feedUntil(everything);
@@ -196,28 +199,31 @@ describe('scim-follow against the local server', () => {
   });
 
   it('--local follows the server npm start recorded (any PORT); without one it says to start it', async () => {
-    const read = client.readTokenFor('acme');
+    const env = { SCIM_TOKEN: client.readTokenFor('acme') };
     const before = process.cwd();
     const lines: string[] = [];
     try {
       process.chdir(dir);
-      const none = await runFollowCli(['--local', '--token', read, '--once'], {
+      const none = await runFollowCli(['--local', '--once'], {
         out: () => undefined,
         err: (l) => lines.push(l),
+        env,
       });
       expect(none).toBe(2);
       expect(lines.join('\n')).toContain('start it with npm start');
-      const both = await runFollowCli(['--local', '--base', base, '--token', read, '--once'], {
+      const both = await runFollowCli(['--local', '--base', base, '--once'], {
         out: () => undefined,
         err: () => undefined,
+        env,
       });
       expect(both).toBe(2);
       mkdirSync(join(dir, '.scim-local'), { recursive: true });
       writeFileSync(join(dir, '.scim-local', 'server.json'), JSON.stringify({ baseUrl: base }));
       lines.length = 0;
-      const code = await runFollowCli(['--local', '--token', read, '--once'], {
+      const code = await runFollowCli(['--local', '--once'], {
         out: (l) => lines.push(l),
         err: (l) => lines.push(`ERR ${l}`),
+        env,
       });
       expect(code).toBe(0);
     } finally {
@@ -230,10 +236,29 @@ describe('scim-follow against the local server', () => {
   it('a refused token is exit 2 with the SCIM detail; a missing --token is a usage error', async () => {
     const refused = await run(['--token', 'not-a-token-of-this-server-0123456789abcdef', '--once']);
     expect(refused.code).toBe(2);
-    expect(refused.err).toMatch(/^scim-follow: 401 /);
+    expect(refused.err).toMatch(/^scim-follow: 401 /m);
+    // A token on the command line is readable by every user of the machine (ps): said once.
+    expect(refused.err.split('\n')[0]).toBe(
+      'scim-follow: warning: --token is visible to other users of this machine (ps); prefer SCIM_TOKEN',
+    );
     const usage = await run(['--once']);
     expect(usage.code).toBe(2);
     expect(usage.err).toContain('--token (or SCIM_TOKEN) is required');
+  });
+
+  it('plain http to another machine is refused before the token is sent, unless --allow-http', async () => {
+    const port = new URL(base).port;
+    const elsewhere = `http://0.0.0.0:${port}/scim/v2`; // not a loopback name, yet it reaches this server
+    const env = { SCIM_TOKEN: client.readTokenFor('acme') };
+    const said: string[] = [];
+    const io = { out: () => undefined, err: (l: string) => said.push(l), env };
+    expect(await runFollowCli(['--base', elsewhere, '--once'], io)).toBe(2);
+    expect(said.join('\n')).toContain('the token would travel in clear');
+    expect(await runFollowCli(['--base', 'http://[not-a-host/scim/v2', '--once'], io)).toBe(2);
+    expect(said.join('\n')).toContain('is not a URL');
+    said.length = 0;
+    expect(await runFollowCli(['--base', elsewhere, '--allow-http', '--once'], io)).toBe(0);
+    expect(said).toEqual([]);
   });
 
   it('Ctrl-C while polling: exit 0, and the cursor file still resumes with nothing missed', async () => {
