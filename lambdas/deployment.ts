@@ -19,7 +19,7 @@ export type { ResourceTypeName } from './scim/meta';
 export { resourceJsonSchema } from './scim/schema/json-schema';
 export { defaultSchemaRegistry, SCHEMA_EXTENSIONS_ENV, type SchemaRegistry } from './scim/schema/registry';
 export { AJV_OPTIONS, schemaFingerprint, VALIDATORS_SPECIFIER } from './scim/schema/validator-contract';
-export { FEED_ENTRY_SK_PREFIX } from './store/keys';
+export { CHANGE_ITEM_SORT_KEYS, FEED_ENTRY_SK_PREFIX } from './store/keys';
 export { GLOBAL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from './store/table-definition';
 
 /** Environment variable names of the API functions, set by the CDK construct and the local server. */
@@ -49,6 +49,9 @@ export const EVENTS_ENV = {
   busName: 'EVENT_BUS_NAME',
   includeResource: 'EVENTS_INCLUDE_RESOURCE',
 } as const;
+
+/** Records per invocation of the change-events function (its event source; the local follower too). */
+export const CHANGE_STREAM_BATCH_SIZE = 100;
 
 /** The module specifier of the console's built files in the console bundle (lib/console-build.ts writes it). */
 export const CONSOLE_ASSETS_SPECIFIER = 'console-assets';

@@ -7,6 +7,8 @@
  * are read from TRIM_HORIZON and their backlog is skipped before followTableStream returns
  * (callers start it before accepting writes); shards that appear later are published from their
  * start. Polling is fine here: it is a developer's machine, not the production path.
+ * The consumer gets only the records the deployed event filter passes (users, groups,
+ * memberships: isChangeItemSortKey); `onChanges` (local webhooks) gets every record.
  */
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -17,16 +19,22 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
+import { CHANGE_STREAM_BATCH_SIZE } from '../lambdas/deployment';
 import type { ChangeEvent } from '../lambdas/events/change-events';
 import type { EventSink } from '../lambdas/events/event-sink';
 import { publishStreamBatch, type SequencedChange, type TableWrites } from '../lambdas/events/stream-batch';
 import { type RawStreamRecord, sequencedChangeOf } from '../lambdas/events/stream-record';
 import { localDynamoCredentials } from '../lambdas/store/client';
+import { isChangeItemSortKey } from '../lambdas/store/keys';
+import { TABLE_KEYS } from '../lambdas/store/table-definition';
 import { escapeControl } from './escape-control';
 
 export interface StreamFollower {
-  /** Resolves once every record written so far has been published (tests use it). */
-  drain(): Promise<void>;
+  /**
+   * Resolves once every record written so far has been published (tests use it), to the number
+   * of consumer invocations that took: batches the deployed event filter would pass (the bench).
+   */
+  drain(): Promise<number>;
   /** Moves past every record written so far without publishing it (the benchmarks' set-up). */
   skip(): Promise<void>;
   stop(): Promise<void>;
@@ -60,6 +68,8 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
     last: bigint | undefined;
   }
   const shards = new Map<string, ShardState>();
+  /** Batches handed to the consumer so far. */
+  let invocations = 0;
   const closed = new Set<string>();
 
   const trimHorizon = async (shardId: string): Promise<string | undefined> => {
@@ -133,14 +143,25 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
       const records = await readPage(shardId, state);
       read += records.length;
       const changes = records.map(toChange).filter((c): c is SequencedChange => c !== undefined);
-      if (changes.length > 0) {
-        const outcome = await publishStreamBatch(changes, options.sink, {
-          includeResource: options.includeResource ?? false,
-          ...(options.writeActivity ? { writeActivity: options.writeActivity } : {}),
-          ...(options.removeOrphanMemberships
-            ? { removeOrphanMemberships: options.removeOrphanMemberships }
-            : {}),
-        });
+      // What the deployed event filter passes to the consumer (lib/constructs/change-events.ts).
+      const consumed = records
+        .filter((record) => isChangeItemSortKey(record.dynamodb?.Keys?.[TABLE_KEYS.sortKey]?.S))
+        .map(toChange)
+        .filter((c): c is SequencedChange => c !== undefined);
+      // In the deployed batch size: as many invocations, feed appends and activity writes.
+      for (let at = 0; at < consumed.length; at += CHANGE_STREAM_BATCH_SIZE) {
+        invocations++;
+        const outcome = await publishStreamBatch(
+          consumed.slice(at, at + CHANGE_STREAM_BATCH_SIZE),
+          options.sink,
+          {
+            includeResource: options.includeResource ?? false,
+            ...(options.writeActivity ? { writeActivity: options.writeActivity } : {}),
+            ...(options.removeOrphanMemberships
+              ? { removeOrphanMemberships: options.removeOrphanMemberships }
+              : {}),
+          },
+        );
         if (outcome.error) {
           // Resume from the first unpublished record on the next poll.
           state.iterator = await trimHorizon(shardId);
@@ -167,8 +188,10 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
   };
   // A page holds at most 1,000 records (GetRecords' limit): poll until one finds nothing new
   // (so it does not resolve while something keeps writing: tests and the bench call it after).
-  const drain = async (): Promise<void> => {
+  const drain = async (): Promise<number> => {
+    const before = invocations;
     while ((await enqueue(pollOnce)) > 0);
+    return invocations - before;
   };
   const schedule = (): void => {
     if (stopped) return;

@@ -18,9 +18,10 @@ interface ConsumerPrice {
   readonly events: number;
   /**
    * Estimated duration of each consumer invocation the operation causes, as if its records came
-   * alone: one for the records the request wrote (its DynamoDB work), one more for the records
-   * the consumer itself writes (the stream carries them too; it only reads them). Batches of many
-   * records share invocations under load; an operation writing more than a batch needs more.
+   * alone: as many as the bench measured (batches the event filter passes: one for a write of a
+   * user, group or membership, none for a request that wrote only its activity record; the
+   * consumer's own feed and activity writes invoke nothing). Batches of many records share
+   * invocations under load; an operation writing more than a batch needs more.
    */
   readonly invocationMs: readonly number[];
 }
@@ -114,21 +115,23 @@ export function priceOperations(results: BenchResults): OperationPrice[] {
   const rows = results.sections.cost?.rows ?? [];
   return rows.flatMap((row) => {
     if (!row.cost) return [];
-    if (!row.consumer)
+    const measured = row.consumer;
+    if (measured?.invocations === undefined)
       throw new Error(
         `no stream consumer measurement for "${row.operation}": run npm run bench -- --only cost`,
       );
     const writeUnits = awsWriteUnits(row.cost);
     const ms = lambdaMs(row.cost);
     const consumer: ConsumerPrice = {
-      requests: row.consumer.cost.requests,
-      readUnits: row.consumer.cost.readCapacityUnits,
-      writeUnits: awsWriteUnits(row.consumer.cost),
-      events: row.consumer.events,
-      invocationMs: [
-        ...(row.cost.writeCapacityUnits > 0 ? [lambdaMs(row.consumer.cost)] : []),
-        ...(row.consumer.cost.writeCapacityUnits > 0 ? [HANDLER_OVERHEAD_MS] : []),
-      ],
+      requests: measured.cost.requests,
+      readUnits: measured.cost.readCapacityUnits,
+      writeUnits: awsWriteUnits(measured.cost),
+      events: measured.events,
+      // The first measured invocation does the work; any other (the records of memberships it
+      // removed as orphans) is priced at the handler's overhead.
+      invocationMs: Array.from({ length: measured.invocations }, (_, i) =>
+        i === 0 ? lambdaMs(measured.cost) : HANDLER_OVERHEAD_MS,
+      ),
     };
     const usd =
       dynamoUsd(row.cost.readCapacityUnits + consumer.readUnits, writeUnits + consumer.writeUnits) +

@@ -154,8 +154,8 @@ export async function startBenchEnv(): Promise<BenchEnv> {
       await follower.skip();
       const result = await send();
       const before = eventsPublished;
-      const { cost } = await measureCost(() => follower.drain());
-      return { result, consumer: { cost, events: eventsPublished - before } };
+      const { result: invocations, cost } = await measureCost(() => follower.drain());
+      return { result, consumer: { cost, events: eventsPublished - before, invocations } };
     },
     async stop() {
       for (const client of clients.values()) client.close();

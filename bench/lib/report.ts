@@ -32,9 +32,10 @@ const ops = (cost: DynamoCost | undefined): string =>
 
 const consumerCell = (consumer: ConsumerCost | undefined): string => {
   if (!consumer) return '—';
-  const { cost, events } = consumer;
-  if (cost.requests === 0 && events === 0) return 'nothing';
-  return `${ops(cost)}; ${num(cost.readCapacityUnits)} / ${num(cost.writeCapacityUnits)}; ${events} event${events === 1 ? '' : 's'}`;
+  const { cost, events, invocations } = consumer;
+  if (cost.requests === 0 && events === 0 && invocations === 0) return 'not invoked';
+  const times = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  return `${times(invocations, 'invocation')}: ${ops(cost)}; ${num(cost.readCapacityUnits)} / ${num(cost.writeCapacityUnits)}; ${times(events, 'event')}`;
 };
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -54,7 +55,7 @@ export function renderTables(results: BenchResults): string {
   else if (cost.unavailable) out.push(`_Not available: ${cell(cost.unavailable)}_`, '');
   else {
     out.push(
-      `Measured ${cost.measuredAt}; worst of ${cost.rows[0]?.samples ?? 3} samples per operation (one for the 1,000-member cases). RCU/WCU as DynamoDB Local reports them. The last column is the stream consumer's work on the records the request wrote, off the request path (activity items, change feed, orphan-membership check; the request alone in its batch): DynamoDB actions, RCU / WCU, and the change events it publishes.`,
+      `Measured ${cost.measuredAt}; worst of ${cost.rows[0]?.samples ?? 3} samples per operation (one for the 1,000-member cases). RCU/WCU as DynamoDB Local reports them. The last column is the stream consumer's work on the records the request wrote, off the request path (activity items, change feed, orphan-membership check; the request alone in its batch): its invocations (batches the stream's event filter passes: users, groups and memberships only), DynamoDB actions, RCU / WCU, and the change events it publishes.`,
       '',
       '| operation | requests | reads | writes | RCU | WCU | DynamoDB actions | target | verdict | stream consumer |',
       '|---|---:|---:|---:|---:|---:|---|---|---|---|',

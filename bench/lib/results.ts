@@ -51,6 +51,11 @@ export interface CostRow {
 export interface ConsumerCost {
   readonly cost: DynamoCost;
   readonly events: number;
+  /**
+   * Consumer invocations: batches the deployed event filter passes (users, groups, memberships;
+   * the records of the consumer's own writes pass only when it removed orphan memberships).
+   */
+  readonly invocations: number;
 }
 
 export interface CostSection extends SectionBase {

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { isPlainObject } from '../scim/schema/json';
 import { carriedActivityItem } from '../store/activity-store';
+import { GROUP_ITEM_SK, MEMBERSHIP_SK_PREFIX, USER_ITEM_SK } from '../store/keys';
 
 export const EVENT_SOURCE = 'scim.directory';
 
@@ -99,9 +100,10 @@ export function parseItemKey(pk: unknown, sk: unknown): ParsedKey | undefined {
   const kind = parts[2];
   const id = parts[3] ?? '';
   // Exact SKs: the user partition also holds `G#<gid>` membership refs, which are not the user.
-  if (kind === 'U' && sk === 'U') return { tenant, kind: 'User', id };
-  if (kind === 'G' && sk === 'G') return { tenant, kind: 'Group', id };
-  if (kind === 'G' && sk.startsWith('M#')) return { tenant, kind: 'Membership', id, memberId: sk.slice(2) };
+  if (kind === 'U' && sk === USER_ITEM_SK) return { tenant, kind: 'User', id };
+  if (kind === 'G' && sk === GROUP_ITEM_SK) return { tenant, kind: 'Group', id };
+  if (kind === 'G' && sk.startsWith(MEMBERSHIP_SK_PREFIX))
+    return { tenant, kind: 'Membership', id, memberId: sk.slice(MEMBERSHIP_SK_PREFIX.length) };
   return undefined;
 }
 

@@ -13,13 +13,42 @@ const enc = (value: string): string => value.replace(/#/g, '%23');
 
 export const tenantPrefix = (tenant: string): string => `T#${enc(tenant)}`;
 
-export const userKey = (tenant: string, id: string) => ({ PK: `${tenantPrefix(tenant)}#U#${id}`, SK: 'U' });
-export const groupKey = (tenant: string, id: string) => ({ PK: `${tenantPrefix(tenant)}#G#${id}`, SK: 'G' });
+/** Sort keys of a user item, a group item, and the prefix of a membership (group side). */
+export const USER_ITEM_SK = 'U';
+export const GROUP_ITEM_SK = 'G';
+export const MEMBERSHIP_SK_PREFIX = 'M#';
+
+export const userKey = (tenant: string, id: string) => ({
+  PK: `${tenantPrefix(tenant)}#U#${id}`,
+  SK: USER_ITEM_SK,
+});
+export const groupKey = (tenant: string, id: string) => ({
+  PK: `${tenantPrefix(tenant)}#G#${id}`,
+  SK: GROUP_ITEM_SK,
+});
 export const membershipKey = (tenant: string, groupId: string, userId: string) => ({
   PK: `${tenantPrefix(tenant)}#G#${groupId}`,
-  SK: `M#${userId}`,
+  SK: `${MEMBERSHIP_SK_PREFIX}${userId}`,
 });
-export const MEMBERSHIP_SK_PREFIX = 'M#';
+
+/**
+ * The items the stream consumer acts on (users, groups, memberships), by sort key: no other item
+ * has these. The change stream's event filter (lib/constructs/change-events.ts) and the local
+ * follower pass only their records, so the consumer's own writes (feed, activity) and every
+ * other item (guards, counters, indexes, TTL expiries) invoke nothing.
+ */
+export const CHANGE_ITEM_SORT_KEYS = {
+  equal: [USER_ITEM_SK, GROUP_ITEM_SK],
+  prefix: MEMBERSHIP_SK_PREFIX,
+} as const;
+
+export function isChangeItemSortKey(sk: unknown): boolean {
+  return (
+    typeof sk === 'string' &&
+    ((CHANGE_ITEM_SORT_KEYS.equal as readonly string[]).includes(sk) ||
+      sk.startsWith(CHANGE_ITEM_SORT_KEYS.prefix))
+  );
+}
 export const USER_GROUP_REF_SK_PREFIX = 'G#';
 /** The user-side half of a membership, in the user's own partition (sorts before the user item `U`). */
 export const userGroupRefKey = (tenant: string, userId: string, groupId: string) => ({

@@ -25,7 +25,13 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV, EVENTS_ENV, METRIC_NAMESPACE } from '../../lambdas/deployment';
+import {
+  CHANGE_ITEM_SORT_KEYS,
+  CHANGE_STREAM_BATCH_SIZE,
+  ENV,
+  EVENTS_ENV,
+  METRIC_NAMESPACE,
+} from '../../lambdas/deployment';
 import { HANDLER_ENVIRONMENT, handlerEntry, nodejsBundlingOptions } from '../bundling';
 import { deadLetterQueue } from './dead-letter-queue';
 import { acknowledgeNoAsyncInvocations, acknowledgeTracing } from './nag-acknowledgements';
@@ -169,11 +175,22 @@ export class ChangeEvents extends Construct {
     this.function.addEventSource(
       new sources.DynamoEventSource(props.table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
+        batchSize: CHANGE_STREAM_BATCH_SIZE,
         maxBatchingWindow: Duration.seconds(1),
         reportBatchItemFailures: true,
         retryAttempts: 10,
         onFailure: new sources.SqsDlq(this.deadLetters),
+        // Only users, groups and memberships reach the function (by sort key, in every record's
+        // Keys, REMOVE included): its own feed and activity writes, guards, counters and TTL
+        // expiries invoke nothing. Two filters, either matching: exact keys, and the prefix.
+        filters: [
+          lambda.FilterCriteria.filter({
+            dynamodb: { Keys: { SK: { S: lambda.FilterRule.or(...CHANGE_ITEM_SORT_KEYS.equal) } } },
+          }),
+          lambda.FilterCriteria.filter({
+            dynamodb: { Keys: { SK: { S: lambda.FilterRule.beginsWith(CHANGE_ITEM_SORT_KEYS.prefix) } } },
+          }),
+        ],
       }),
     );
     // Only the stream invokes it; the event source mapping handles failures (DLQ above).

@@ -458,7 +458,7 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
     });
   });
 
-  it('change events: the stream feeds the publisher with partial-failure retries and a DLQ; it may only read this stream, put on this bus, send to this queue', () => {
+  it('change events: the stream feeds the publisher users, groups and memberships only, with partial-failure retries and a DLQ; it may only read this stream, put on this bus, send to this queue', () => {
     const events = stack.changeEvents;
     if (!events) throw new Error('change events are on by default');
     const busId = logicalId(stack, events.bus);
@@ -471,6 +471,19 @@ describe('ScimStack, default deployment (real esbuild bundling)', () => {
       MaximumRetryAttempts: 10,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
     });
+    // The event filter (either pattern passes a record): exactly the sort keys of users, groups
+    // and group-side memberships, which every record carries in Keys (REMOVE included).
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
+      (m) =>
+        JSON.stringify(m.Properties?.FunctionName) ===
+        JSON.stringify({ Ref: logicalId(stack, events.function) }),
+    );
+    const criteria = mapping?.Properties?.FilterCriteria as { Filters: { Pattern: string }[] } | undefined;
+    const patterns = (criteria?.Filters ?? []).map((f) => JSON.parse(f.Pattern) as unknown);
+    expect(patterns).toEqual([
+      { dynamodb: { Keys: { SK: { S: ['U', 'G'] } } } },
+      { dynamodb: { Keys: { SK: { S: [{ prefix: 'M#' }] } } } },
+    ]);
     const statements = roleStatements(template, logicalId(stack, events.role));
     const byAction = statements.map((st) => ({ actions: actionsOf(st).sort(), resources: resourcesOf(st) }));
     expect(byAction).toEqual(

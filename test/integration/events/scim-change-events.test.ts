@@ -4,14 +4,20 @@
  * events, in order per resource, and a replayed batch yields no new event ids.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { ChangeEvent } from '../../../lambdas/events/change-events';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type ChangeEvent, changeEventsOf, parseItemKey } from '../../../lambdas/events/change-events';
+import type { SequencedChange } from '../../../lambdas/events/stream-batch';
+import { carriedActivityItem } from '../../../lambdas/store/activity-store';
 import { localDynamoCredentials } from '../../../lambdas/store/client';
+import { feedEntryKey, isChangeItemSortKey } from '../../../lambdas/store/keys';
 import { followTableStream, type StreamFollower } from '../../../local/stream-events';
 import { createScimTestClient, type ScimTestClient } from '../../support/scim-client';
 
 let client: ScimTestClient;
 let follower: StreamFollower;
 const events: ChangeEvent[] = [];
+/** Every record the stream carried, whether or not the event filter passed it to the consumer. */
+const records: SequencedChange[] = [];
 
 beforeAll(async () => {
   client = await createScimTestClient({ tenants: ['acme'] });
@@ -26,6 +32,7 @@ beforeAll(async () => {
     tableName: client.table.tableName,
     sink: { publish: async (batch) => void events.push(...batch) },
     pollMs: 100,
+    onChanges: (changes) => void records.push(...changes),
   });
 });
 afterAll(async () => {
@@ -110,4 +117,44 @@ it('a failed request emits nothing', async () => {
   ).toBe(404);
   await settle(before);
   expect(events.length).toBe(before);
+});
+
+it("the stream's event filter passes every record the consumer acts on and nothing else", async () => {
+  const image = (c: SequencedChange) => c.newImage ?? c.oldImage ?? {};
+  const actsOn = (c: SequencedChange): boolean =>
+    changeEventsOf(c).length > 0 ||
+    carriedActivityItem(c.oldImage, c.newImage) !== undefined ||
+    parseItemKey(image(c).PK, image(c).SK)?.kind === 'Membership';
+  // The lifecycle above wrote users, groups, memberships, guards, refs, counters, activity.
+  await follower.drain();
+  const acted = records.filter(actsOn);
+  expect(acted.length).toBeGreaterThanOrEqual(12);
+  expect(acted.filter((c) => !isChangeItemSortKey(image(c).SK))).toEqual([]);
+  // ...and it dropped the rest: uniqueness guards, user-side membership refs, counter shards,
+  // activity records.
+  const shapeOf = (sk: unknown): string =>
+    (
+      [
+        [/^#$/, 'guard'],
+        [/^G#[0-9a-f-]{36}$/, 'group ref'],
+        [/^\d$/, 'counter shard'],
+        [/^\d{4}-\d\d-\d\dT[\d:.]+Z#[0-9a-f]{8}$/, 'activity'],
+      ] as const
+    ).find(([pattern]) => pattern.test(String(sk)))?.[1] ?? String(sk);
+  const dropped = new Set(
+    records.filter((c) => !isChangeItemSortKey(image(c).SK)).map((c) => shapeOf(image(c).SK)),
+  );
+  expect(dropped).toEqual(new Set(['guard', 'group ref', 'counter shard', 'activity']));
+
+  // One invocation for a user's write; none for an item the consumer does not act on (a feed
+  // entry, as its own writes are), though the stream carries it (local webhooks see it).
+  const user = await client.request('POST', '/Users', { body: { userName: 'filter@example.com' } });
+  expect(await follower.drain()).toBe(1);
+  const seen = records.length;
+  await client.table.db.send(
+    new PutCommand({ TableName: client.table.tableName, Item: { ...feedEntryKey('acme', 1), set: {} } }),
+  );
+  expect(await follower.drain()).toBe(0);
+  expect(records.slice(seen).map((c) => image(c).SK)).toEqual([feedEntryKey('acme', 1).SK]);
+  expect(events.some((e) => e.detail.resourceId === user.body.id)).toBe(true);
 });

@@ -28,7 +28,11 @@ const cost = (fields: Partial<DynamoCost> & Pick<DynamoCost, 'byCommand'>): Dyna
   ...fields,
 });
 const NOTHING = cost({ byCommand: {} });
-const row = (operation: string, c: DynamoCost, consumer = { cost: NOTHING, events: 0 }): CostRow => ({
+const row = (
+  operation: string,
+  c: DynamoCost,
+  consumer = { cost: NOTHING, events: 0, invocations: 0 },
+): CostRow => ({
   operation,
   target: 'no target',
   samples: 1,
@@ -46,6 +50,7 @@ const CONSUMED = {
     transactWriteCapacityUnits: 2,
   }),
   events: 1,
+  invocations: 1,
 };
 
 const GET = cost({ byCommand: { Query: 1 }, readCapacityUnits: 1 });
@@ -145,13 +150,13 @@ describe('capacity model', () => {
     expect(get?.usdPerMillion).toBeCloseTo(expected, 6);
   });
 
-  it("prices the stream consumer from its measurement: units, events, and an invocation for the request's records and one for its own", () => {
+  it('prices the stream consumer from its measurement: units, events and the invocations it counted', () => {
     const prices = priceOperations(results);
     const get = prices.find((p) => p.operation === 'get user');
     const patch = prices.find((p) => p.operation === 'PATCH one attribute');
     expect(get?.consumer).toEqual({ requests: 0, readUnits: 0, writeUnits: 0, events: 0, invocationMs: [] });
-    // PutItem 2 plain units + 2 transactional items at 2 units; the first invocation does that
-    // work, the second only reads past the consumer's own records.
+    // PutItem 2 plain units + 2 transactional items at 2 units, in its one invocation (the event
+    // filter keeps the consumer's own feed and activity records from invoking it again).
     expect(patch?.consumer).toEqual({
       requests: 2,
       readUnits: 0,
@@ -159,12 +164,19 @@ describe('capacity model', () => {
       events: 1,
       invocationMs: [
         HANDLER_OVERHEAD_MS + (ROUND_TRIP_MS.PutItem ?? 0) + (ROUND_TRIP_MS.TransactWriteItems ?? 0),
-        HANDLER_OVERHEAD_MS,
       ],
     });
-    // A request that wrote while the consumer wrote nothing (the record's own Put) still invokes it once.
+    // Further invocations (records of orphan memberships it removed) cost the handler's overhead.
+    const twice = priceOperations(
+      withRows([row('PATCH one attribute', PATCH, { ...CONSUMED, invocations: 2 })]),
+    )[0];
+    expect(twice?.consumer.invocationMs).toEqual([
+      ...(patch?.consumer.invocationMs ?? []),
+      HANDLER_OVERHEAD_MS,
+    ]);
+    // A request whose records the filter drops (a rejection's activity record) invokes nothing.
     const quiet = priceOperations(withRows([row('PATCH one attribute', PATCH)]))[0];
-    expect(quiet?.consumer.invocationMs).toEqual([HANDLER_OVERHEAD_MS]);
+    expect(quiet?.consumer.invocationMs).toEqual([]);
     const consumerUsd =
       6 * PRICES.dynamoWriteRequestUnitPerMillion +
       PRICES.eventBridgeEventPerMillion +
@@ -176,10 +188,16 @@ describe('capacity model', () => {
     expect((patch?.usdPerMillion ?? 0) - (quiet?.usdPerMillion ?? 0)).toBeCloseTo(consumerUsd, 6);
   });
 
-  it('refuses results without the stream consumer measurement', () => {
+  it('refuses results without the stream consumer measurement or its invocation count', () => {
     const { consumer: _measured, ...old } = row('get user', GET);
-    const stale = withRows([old]);
-    expect(() => priceOperations(stale)).toThrow(/no stream consumer measurement for "get user"/);
+    expect(() => priceOperations(withRows([old]))).toThrow(/no stream consumer measurement for "get user"/);
+    const uncounted = {
+      ...row('get user', GET),
+      consumer: { cost: NOTHING, events: 0 },
+    } as unknown as CostRow;
+    expect(() => priceOperations(withRows([uncounted]))).toThrow(
+      /no stream consumer measurement for "get user"/,
+    );
   });
 
   it("adds a workload's calls and units, the stream consumer's included", () => {
