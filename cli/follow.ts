@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { type RetryPolicy, retry } from '../lambdas/retry';
 import { CliError, usageError } from './errors';
 
-const USAGE = `Usage: scim-follow --base <SCIM base URL> --token <read token> [options]
+const USAGE = `Usage: SCIM_TOKEN=<read token> scim-follow --base <SCIM base URL> [options]
 
   --base <url>              e.g. http://127.0.0.1:7643/scim/v2 (or env SCIM_BASE_URL)
   --local                   without --base: the local server npm start runs (any PORT)
@@ -76,7 +76,8 @@ export async function runFollowCli(argv: readonly string[], io: FollowIo): Promi
     await follow(options, io);
     return 0;
   } catch (error) {
-    if (io.signal?.aborted) return 0;
+    // A stop drops the request in flight (exit 0); a bad command line is reported even then.
+    if (io.signal?.aborted && !(error instanceof CliError)) return 0;
     if (error instanceof CliError) {
       io.err(`scim-follow: ${error.message}`);
       return error.exitCode;
@@ -99,16 +100,24 @@ interface FollowOptions {
   readonly filters: URLSearchParams;
 }
 
-/** Whether the URL's host is this machine (127.0.0.0/8, ::1, localhost): plain http stays on it. */
+/**
+ * Whether the URL's host is this machine (127.0.0.0/8, ::1 and its IPv4-mapped form, localhost):
+ * plain http stays on it. WHATWG parsing has already normalised `127.1`, `0x7f.1` and the like.
+ */
 function isLoopback(url: string): boolean {
   let host: string;
   try {
     host = new URL(url).hostname;
   } catch {
-    throw usageError(`--base ${url} is not a URL\n${USAGE}`);
+    throw usageError(`the base URL ${url} is not a URL\n${USAGE}`);
   }
-  host = host.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+  host = host.replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  return (
+    host === 'localhost' ||
+    host === '::1' ||
+    /^127(\.\d{1,3}){3}$/.test(host) ||
+    /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host)
+  );
 }
 
 /** The base URL `npm start` recorded in .scim-local/server.json while it runs. */
@@ -162,7 +171,7 @@ function parseOptions(argv: readonly string[], env: Readonly<Record<string, stri
     throw usageError(`--base must be the SCIM base URL (http(s)://…)\n${USAGE}`);
   if (!isLoopback(base) && base.startsWith('http:') && values['allow-http'] !== true)
     throw usageError(
-      `--base ${base} is plain http to another machine: the token would travel in clear. Use https, or --allow-http on a network you trust`,
+      `the base URL ${base} is plain http to another machine: the token would travel in clear. Use https, or --allow-http on a network you trust`,
     );
   if (token === '') throw usageError(`--token (or SCIM_TOKEN) is required\n${USAGE}`);
   if (values.start !== undefined && values.start !== 'now') throw usageError('--start takes the value "now"');

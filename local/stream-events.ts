@@ -163,9 +163,15 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
           },
         );
         if (outcome.error) {
-          // Resume from the first unpublished record on the next poll.
+          // Resume from the first unpublished record on the next poll; the records before it
+          // count as handled, so onChanges gets them now (the filter may have passed none of them).
           state.iterator = await trimHorizon(shardId);
-          if (outcome.failedFrom !== undefined) state.last = BigInt(outcome.failedFrom) - 1n;
+          if (outcome.failedFrom !== undefined) {
+            const failedFrom = BigInt(outcome.failedFrom);
+            state.last = failedFrom - 1n;
+            const handled = changes.filter((c) => BigInt(c.sequenceNumber) < failedFrom);
+            if (handled.length > 0) options.onChanges?.(handled);
+          }
           throw outcome.error;
         }
       }

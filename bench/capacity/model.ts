@@ -18,10 +18,11 @@ interface ConsumerPrice {
   readonly events: number;
   /**
    * Estimated duration of each consumer invocation the operation causes, as if its records came
-   * alone: as many as the bench measured (batches the event filter passes: one for a write of a
-   * user, group or membership, none for a request that wrote only its activity record; the
-   * consumer's own feed and activity writes invoke nothing). Batches of many records share
-   * invocations under load; an operation writing more than a batch needs more.
+   * alone: as many as the bench measured (batches of up to 100 records the event filter passes:
+   * one for a write of a user, group or membership, none for a request that wrote only its
+   * activity record; the consumer's own feed and activity writes invoke nothing; an upper bound,
+   * as the local follower batches each stream page apart). Under load, batches of many records
+   * share invocations.
    */
   readonly invocationMs: readonly number[];
 }
@@ -127,8 +128,9 @@ export function priceOperations(results: BenchResults): OperationPrice[] {
       readUnits: measured.cost.readCapacityUnits,
       writeUnits: awsWriteUnits(measured.cost),
       events: measured.events,
-      // The first measured invocation does the work; any other (the records of memberships it
-      // removed as orphans) is priced at the handler's overhead.
+      // The work's round trips are priced once, in the first invocation; any other (more than
+      // a batch of records, or the records of orphan memberships it removed) adds the handler's
+      // overhead: the same total as pricing each invocation's own round trips.
       invocationMs: Array.from({ length: measured.invocations }, (_, i) =>
         i === 0 ? lambdaMs(measured.cost) : HANDLER_OVERHEAD_MS,
       ),

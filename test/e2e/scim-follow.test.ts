@@ -103,7 +103,8 @@ function run(args: string[], token?: string): Promise<{ code: number | null; out
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, '--base', base, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...(token === undefined ? {} : { SCIM_TOKEN: token }) },
+      // A developer's own SCIM_TOKEN must not stand in for a test's missing token.
+      env: { ...process.env, SCIM_TOKEN: token ?? '' },
     });
     let out = '';
     let err = '';
@@ -256,6 +257,30 @@ describe('scim-follow against the local server', () => {
     expect(said.join('\n')).toContain('the token would travel in clear');
     expect(await runFollowCli(['--base', 'http://[not-a-host/scim/v2', '--once'], io)).toBe(2);
     expect(said.join('\n')).toContain('is not a URL');
+    // Which hosts count as this machine: decided before any request (an aborted run sends none).
+    const refused = async (url: string): Promise<boolean> => {
+      const lines: string[] = [];
+      await runFollowCli(['--base', url, '--once'], {
+        err: (l) => lines.push(l),
+        out: () => undefined,
+        env,
+        signal: AbortSignal.abort(),
+      });
+      return lines.some((l) => l.includes('the token would travel in clear'));
+    };
+    for (const local of [
+      'localhost',
+      'LOCALHOST',
+      'localhost.',
+      '127.0.0.2',
+      '127.1',
+      '[::1]',
+      '[::ffff:127.0.0.1]',
+    ])
+      expect([local, await refused(`http://${local}:1/scim/v2`)]).toEqual([local, false]);
+    for (const remote of ['example.com', '10.0.0.1', '128.0.0.1', 'localhost.example.com', '[::2]'])
+      expect([remote, await refused(`http://${remote}:1/scim/v2`)]).toEqual([remote, true]);
+    expect(await refused('https://example.com/scim/v2')).toBe(false);
     said.length = 0;
     expect(await runFollowCli(['--base', elsewhere, '--allow-http', '--once'], io)).toBe(0);
     expect(said).toEqual([]);
@@ -265,19 +290,8 @@ describe('scim-follow against the local server', () => {
     const file = join(dir, 'interrupted.cursor');
     const child: ChildProcess = spawn(
       process.execPath,
-      [
-        BIN,
-        '--base',
-        base,
-        '--token',
-        client.readTokenFor('acme'),
-        '--json',
-        '--cursor-file',
-        file,
-        '--poll-interval',
-        '0.1',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      [BIN, '--base', base, '--json', '--cursor-file', file, '--poll-interval', '0.1'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SCIM_TOKEN: client.readTokenFor('acme') } },
     );
     let printed = '';
     child.stdout?.on('data', (d) => {

@@ -31,7 +31,9 @@ beforeAll(async () => {
     endpoint: client.table.endpoint,
     tableName: client.table.tableName,
     sink: { publish: async (batch) => void events.push(...batch) },
-    pollMs: 100,
+    // Only drain() polls (settle below): a timer poll between a write and drain() would take
+    // the invocation the filter test counts.
+    pollMs: 3_600_000,
     onChanges: (changes) => void records.push(...changes),
   });
 });
@@ -157,4 +159,45 @@ it("the stream's event filter passes every record the consumer acts on and nothi
   expect(await follower.drain()).toBe(0);
   expect(records.slice(seen).map((c) => image(c).SK)).toEqual([feedEntryKey('acme', 1).SK]);
   expect(events.some((e) => e.detail.resourceId === user.body.id)).toBe(true);
+});
+
+it('a failed publish still hands onChanges (local webhooks) every record before the failure, and each record once', async () => {
+  const admin = new DynamoDBClient({
+    endpoint: client.table.endpoint,
+    region: 'us-east-1',
+    credentials: localDynamoCredentials(),
+  });
+  let failNext = true;
+  const handed: string[] = [];
+  const second = await followTableStream({
+    admin,
+    endpoint: client.table.endpoint,
+    tableName: client.table.tableName,
+    sink: {
+      publish: async () => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('injected');
+        }
+      },
+    },
+    pollMs: 3_600_000,
+    onChanges: (changes) => void handed.push(...changes.map((c) => String((c.newImage ?? c.oldImage)?.SK))),
+  });
+  try {
+    // One stream page: a feed entry (the filter drops it), then a user (it passes, and fails).
+    const entry = feedEntryKey('acme', 2);
+    await client.table.db.send(
+      new PutCommand({ TableName: client.table.tableName, Item: { ...entry, set: {} } }),
+    );
+    await client.request('POST', '/Users', { body: { userName: 'fails-once@example.com' } });
+    await expect(second.drain()).rejects.toThrow('injected');
+    expect(handed).toEqual([entry.SK]);
+    expect(await second.drain()).toBe(1);
+    expect(handed.filter((sk) => sk === entry.SK)).toHaveLength(1);
+    expect(handed).toContain('U');
+  } finally {
+    await second.stop();
+    admin.destroy();
+  }
 });

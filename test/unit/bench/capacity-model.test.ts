@@ -166,7 +166,7 @@ describe('capacity model', () => {
         HANDLER_OVERHEAD_MS + (ROUND_TRIP_MS.PutItem ?? 0) + (ROUND_TRIP_MS.TransactWriteItems ?? 0),
       ],
     });
-    // Further invocations (records of orphan memberships it removed) cost the handler's overhead.
+    // Further invocations (more than a batch of records) add the handler's overhead.
     const twice = priceOperations(
       withRows([row('PATCH one attribute', PATCH, { ...CONSUMED, invocations: 2 })]),
     )[0];
