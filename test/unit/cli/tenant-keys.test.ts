@@ -120,17 +120,7 @@ describe('tenant API keys in step with the token document', () => {
   it('a read token gives its tenant a read key of its own, in the same plan, moved with the limit', async () => {
     const { run, apigw } = setup();
     await run('create', '--stack', 'Scim', '--tenant', 'acme', '--label', 'Okta');
-    const reader = await run(
-      'create',
-      '--stack',
-      'Scim',
-      '--tenant',
-      'acme',
-      '--label',
-      'Console',
-      '--scope',
-      'read',
-    );
+    const reader = await run(...'create --stack Scim --tenant acme --label Console --scope read'.split(' '));
     expect(reader.code).toBe(0);
     expect(reader.stdout).toContain('API key of tenant "acme" (read tokens): created (usage plan r10-b20)');
     expect(apigw.keys.get('api123-acme:read')?.value).toBe(tenantApiKeyValue('api123', 'acme', 'read'));
