@@ -26,7 +26,6 @@ import { publishStreamBatch, type SequencedChange, type TableWrites } from '../l
 import { type RawStreamRecord, sequencedChangeOf } from '../lambdas/events/stream-record';
 import { localDynamoCredentials } from '../lambdas/store/client';
 import { isChangeItemSortKey } from '../lambdas/store/keys';
-import { TABLE_KEYS } from '../lambdas/store/table-definition';
 import { escapeControl } from './escape-control';
 
 export interface StreamFollower {
@@ -143,11 +142,9 @@ export async function followTableStream(options: FollowOptions): Promise<StreamF
       const records = await readPage(shardId, state);
       read += records.length;
       const changes = records.map(toChange).filter((c): c is SequencedChange => c !== undefined);
-      // What the deployed event filter passes to the consumer (lib/constructs/change-events.ts).
-      const consumed = records
-        .filter((record) => isChangeItemSortKey(record.dynamodb?.Keys?.[TABLE_KEYS.sortKey]?.S))
-        .map(toChange)
-        .filter((c): c is SequencedChange => c !== undefined);
+      // What the deployed event filter passes to the consumer (lib/constructs/change-events.ts);
+      // each image holds the item's keys.
+      const consumed = changes.filter((c) => isChangeItemSortKey((c.newImage ?? c.oldImage)?.SK));
       // In the deployed batch size: as many invocations, feed appends and activity writes.
       for (let at = 0; at < consumed.length; at += CHANGE_STREAM_BATCH_SIZE) {
         invocations++;
